@@ -1,0 +1,188 @@
+/**
+ * The environment API, with Gymnasium semantics:
+ *   reset({ seed }) -> { obs, info }
+ *   step(action)    -> { obs, reward, terminated, truncated, info }
+ * Observations hold `proprio` and `state` always and `pixels` only when the env was made with a pixel size.
+ */
+import { Rng } from '../util/rng.js';
+import { compilePhysics, type Physics } from './mujoco.js';
+import { getTask } from './registry.js';
+import { Renderer } from './render/renderer.js';
+import type { RenderOptions, RenderResult } from './render/types.js';
+import type { ActionSpec, SceneOptions, Task, TaskDefinition } from './task.js';
+
+export interface PixelOptions {
+  width: number;
+  height: number;
+  /** Camera name; the task's default camera when omitted. */
+  camera?: string;
+}
+
+export interface EnvOptions {
+  /** Render `obs.pixels` at every reset and step. */
+  pixels?: PixelOptions;
+  scene?: SceneOptions;
+}
+
+export interface Observation {
+  /** Task-specific proprioception (MetaWorld: end-effector xyz + gripper opening; DMC: empty). */
+  proprio: Float32Array;
+  /** qpos followed by qvel. */
+  state: Float64Array;
+  /** [H, W, 3] uint8 RGB, only when pixels were asked for. */
+  pixels?: Uint8Array;
+}
+
+export interface StepInfo {
+  step: number;
+  success: boolean;
+}
+
+export interface StepResult {
+  obs: Observation;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: StepInfo;
+}
+
+export interface ObservationSpec {
+  proprioDim: number;
+  stateDim: number;
+  pixels: { width: number; height: number; camera: string } | null;
+}
+
+export class Env {
+  readonly actionSpec: ActionSpec;
+  readonly observationSpec: ObservationSpec;
+  private readonly clipped: Float64Array;
+  private renderer: Renderer | null = null;
+  private stepCount = 0;
+  private needsReset = true;
+  private episodeSeed: number | null = null;
+
+  private constructor(
+    readonly definition: TaskDefinition,
+    readonly task: Task,
+    /** Privileged access for experts, replay and rendering. */
+    readonly physics: Physics,
+    private readonly options: EnvOptions,
+  ) {
+    this.actionSpec = task.actionSpec;
+    this.clipped = new Float64Array(task.actionSpec.dim);
+    const pixels = options.pixels;
+    if (pixels) validatePixelSize(definition.name, pixels);
+    this.observationSpec = {
+      proprioDim: task.proprioDim,
+      stateDim: physics.model.nq + physics.model.nv,
+      pixels: pixels ? { width: pixels.width, height: pixels.height, camera: pixels.camera ?? definition.defaultCamera } : null,
+    };
+    if (this.observationSpec.pixels) this.checkCamera(this.observationSpec.pixels.camera);
+  }
+
+  /** Builds the task's scene, compiles it and returns a ready environment (call `reset` before `step`). */
+  static async make(task: string | TaskDefinition, options: EnvOptions = {}): Promise<Env> {
+    const definition = typeof task === 'string' ? getTask(task) : task;
+    const physics = await compilePhysics(definition.name, definition.buildScene(options.scene));
+    try {
+      return new Env(definition, definition.createTask(), physics, options);
+    } catch (err) {
+      physics.dispose();
+      throw err;
+    }
+  }
+
+  get horizon(): number {
+    return this.definition.horizon;
+  }
+
+  /** The seed of the current episode. */
+  get seed(): number | null {
+    return this.episodeSeed;
+  }
+
+  /** Policy steps taken in the current episode. */
+  get elapsedSteps(): number {
+    return this.stepCount;
+  }
+
+  reset({ seed }: { seed: number }): { obs: Observation; info: StepInfo } {
+    if (!Number.isInteger(seed) || seed < 0) throw new Error(`reset: seed must be a non-negative integer, got ${seed}`);
+    const { mj, model, data } = this.physics;
+    mj.mj_resetData(model, data);
+    this.task.initializeEpisode(this.physics, new Rng(seed));
+    mj.mj_forward(model, data);
+    this.stepCount = 0;
+    this.needsReset = false;
+    this.episodeSeed = seed;
+    return { obs: this.observe(), info: { step: 0, success: this.task.success(this.physics) } };
+  }
+
+  step(action: ArrayLike<number>): StepResult {
+    if (this.needsReset) throw new Error(`step: call reset() before stepping task '${this.definition.name}'`);
+    this.clipAction(action);
+    const { mj, model, data } = this.physics;
+    this.task.applyAction(this.physics, this.clipped);
+    for (let i = 0; i < this.definition.substeps; i++) mj.mj_step(model, data);
+    this.stepCount++;
+    const reward = this.task.reward(this.physics);
+    const success = this.task.success(this.physics);
+    const terminated = this.task.terminated?.(this.physics) ?? false;
+    const truncated = !terminated && this.stepCount >= this.definition.horizon;
+    if (terminated || truncated) this.needsReset = true;
+    return { obs: this.observe(), reward, terminated, truncated, info: { step: this.stepCount, success } };
+  }
+
+  /** Renders the current state with the software renderer (any camera, size 64-512). */
+  render(options: Partial<RenderOptions> & { width: number; height: number }): RenderResult {
+    const camera = options.camera ?? this.definition.defaultCamera;
+    if (typeof camera === 'string') this.checkCamera(camera);
+    this.renderer ??= new Renderer(this.physics);
+    return this.renderer.render({ ...options, camera });
+  }
+
+  close(): void {
+    this.physics.dispose();
+  }
+
+  private observe(): Observation {
+    const { data, model } = this.physics;
+    const state = new Float64Array(model.nq + model.nv);
+    state.set(data.qpos);
+    state.set(data.qvel, model.nq);
+    const obs: Observation = { proprio: this.task.proprio(this.physics), state };
+    const pixels = this.observationSpec.pixels;
+    if (pixels) obs.pixels = this.render({ width: pixels.width, height: pixels.height, camera: pixels.camera }).rgb;
+    return obs;
+  }
+
+  private clipAction(action: ArrayLike<number>): void {
+    const { dim, low, high } = this.actionSpec;
+    if (action.length !== dim) {
+      throw new Error(`step: task '${this.definition.name}' expects an action of length ${dim}, got ${action.length}`);
+    }
+    for (let i = 0; i < dim; i++) {
+      const a = action[i]!;
+      if (!Number.isFinite(a)) throw new Error(`step: action[${i}] is ${a}; actions must be finite numbers`);
+      this.clipped[i] = a < low[i]! ? low[i]! : a > high[i]! ? high[i]! : a;
+    }
+  }
+
+  private checkCamera(camera: string): void {
+    const { mj, model } = this.physics;
+    if (mj.mj_name2id(model, mj.mjtObj.mjOBJ_CAMERA.value, camera) < 0) {
+      const names: string[] = [];
+      for (let i = 0; i < model.ncam; i++) names.push(mj.mj_id2name(model, mj.mjtObj.mjOBJ_CAMERA.value, i));
+      throw new Error(`unknown camera '${camera}' for task '${this.definition.name}'; cameras: ${names.join(', ') || '(none)'}`);
+    }
+  }
+}
+
+function validatePixelSize(task: string, pixels: PixelOptions): void {
+  for (const key of ['width', 'height'] as const) {
+    const v = pixels[key];
+    if (!Number.isInteger(v) || v < 16 || v > 1024) {
+      throw new Error(`pixels.${key} for task '${task}' must be an integer in [16, 1024], got ${v}`);
+    }
+  }
+}

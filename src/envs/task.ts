@@ -1,0 +1,83 @@
+/**
+ * Tasks, dm_control-style: a `TaskDefinition` describes one task (its scene, timing and metric) and makes the
+ * per-environment `Task` logic (reset, action, observation, reward) and its privileged `Expert`.
+ */
+import type { Rng } from '../util/rng.js';
+import type { Physics } from './mujoco.js';
+
+/** Task families with their own metric (Adroit joins when its tasks exist). */
+export type TaskFamily = 'dmc' | 'metaworld';
+
+export interface ActionSpec {
+  dim: number;
+  low: Float64Array;
+  high: Float64Array;
+}
+
+/**
+ * Visual variation applied to a task's scene (Factor-World-style factors). Every field is optional; the defaults
+ * give the task's canonical scene. Scene builders read these instead of callers rewriting MJCF.
+ */
+export interface SceneOptions {
+  /** Re-pose the task's main camera on a sphere around its look-at point (degrees, metres). */
+  camera?: { azimuth: number; elevation: number; distance: number };
+  /** Headlight ambient = diffuse = value (grey). */
+  light?: number;
+  /** Texture names (from the scene's compiled texture set) per named material, e.g. { table: 'wood2' }. */
+  textures?: Record<string, string>;
+  /** Uniform scale of the manipulated object's geoms. */
+  objectScale?: number;
+  /** Extra static bodies added to the scene. */
+  distractors?: { shape: 'box' | 'sphere' | 'cylinder'; pos: [number, number, number]; size: number; rgba: [number, number, number, number] }[];
+}
+
+export interface Task {
+  readonly actionSpec: ActionSpec;
+  /** Length of the proprioceptive observation (0 for DMC tasks). */
+  readonly proprioDim: number;
+  /** Puts the physics in a fresh initial state; every random draw comes from `rng`. */
+  initializeEpisode(physics: Physics, rng: Rng): void;
+  /** Applies an already-clipped action (writes ctrl, mocap targets, ...). */
+  applyAction(physics: Physics, action: Float64Array): void;
+  proprio(physics: Physics): Float32Array;
+  reward(physics: Physics): number;
+  /** Whether the task counts as solved in the current state (MetaWorld and Adroit tests; DMC reward threshold). */
+  success(physics: Physics): boolean;
+  /** Early termination (e.g. a dropped pen); most tasks never terminate. */
+  terminated?(physics: Physics): boolean;
+}
+
+/** A privileged controller that reads the simulator state and produces actions. */
+export interface Expert {
+  readonly name: string;
+  /** Called after every `env.reset`; `rng` is seeded from the episode seed. */
+  reset(physics: Physics, rng: Rng): void;
+  act(physics: Physics, task: Task, step: number): Float64Array;
+}
+
+export interface TaskDefinition {
+  /** Registry name, e.g. "reacher-easy". */
+  readonly name: string;
+  readonly domain: string;
+  readonly family: TaskFamily;
+  /** Suite tags, e.g. ["cortexbench"]. */
+  readonly suites: readonly string[];
+  /** Bump whenever the scene, reset distribution, reward or expert change: it keys demo and feature caches. */
+  readonly version: number;
+  /** Policy steps per episode. */
+  readonly horizon: number;
+  /** Physics timestep in seconds (written into the MJCF option). */
+  readonly timestep: number;
+  /** Physics steps per policy step. */
+  readonly substeps: number;
+  /** Camera used for observations unless another is asked for. */
+  readonly defaultCamera: string;
+  buildScene(options?: SceneOptions): string;
+  createTask(): Task;
+  createExpert(): Expert;
+}
+
+/** Score of one episode in the suite's metric: DMC return / 10; MetaWorld success at the last step, in %. */
+export function episodeScore(family: TaskFamily, episodeReturn: number, successAtLastStep: boolean): number {
+  return family === 'dmc' ? episodeReturn / 10 : successAtLastStep ? 100 : 0;
+}

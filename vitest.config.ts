@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // MuJoCo's WASM heap and ORT sessions are per process; forks isolate them per test file.
+    pool: 'forks',
+  },
+});
