@@ -1,0 +1,10 @@
+/** Public surface of the environments package; importing it registers all tasks. */
+import './domains/index.js';
+
+export { Env } from './env.js';
+export type { EnvOptions, Observation, StepResult, StepInfo, ObservationSpec, PixelOptions } from './env.js';
+export { getTask, listTasks, listSuites, UnknownTaskError } from './registry.js';
+export { episodeScore } from './task.js';
+export type { TaskDefinition, Task, Expert, ActionSpec, SceneOptions, TaskFamily } from './task.js';
+export { loadMujoco, compilePhysics, Physics, ModelCompileError } from './mujoco.js';
+export type { RenderOptions, RenderResult } from './render/types.js';
