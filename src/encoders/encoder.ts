@@ -46,3 +46,37 @@ export interface Encoder {
   /** Frees native sessions. */
   dispose(): Promise<void>;
 }
+
+/**
+ * Settings of an `onnx:PATH` encoder, from CLI flags or the JSON file beside the model (`PATH.json`, else
+ * `model.json` in the model's folder). Every field is optional; flags override the file.
+ */
+export interface OnnxModelConfig {
+  /** Side of the square input (default: the model's static input size). */
+  inputSize?: number;
+  /** Per-channel normalisation applied after scaling to [0, 1] (default mean 0, std 1). */
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  /** Input tensor name (default: the model's only input). */
+  input?: string;
+  /** Input layout (default 'nchw'). */
+  layout?: 'nchw' | 'nhwc';
+  /** Output holding the pooled vector [N, D] (default: 'pooled' if present, else the only/first output). */
+  pooled?: string;
+  /** Output holding spatial tokens [N, T, C] or a feature map [N, C, h, w] (default: 'spatial' if present, else none). */
+  spatial?: string | null;
+}
+
+/** How `createEncoder(spec, options)` builds an encoder (the CLI's encoder flags end up here). */
+export interface EncoderOptions {
+  /** ONNX Runtime intra-op threads (default: all cores). */
+  threads?: number;
+  /** Execution provider (default 'cpu'); 'cuda' fails with a clear error where its binaries are not installed. */
+  device?: 'cpu' | 'cuda';
+  /** Most frames per session run; larger batches are split into chunks and re-joined in order (default 32). */
+  maxBatch?: number;
+  /** Seed of randomly initialised encoders such as `vit-tiny-random` (default 0). */
+  seed?: number;
+  /** `onnx:PATH` settings; override the JSON file beside the model. */
+  onnx?: OnnxModelConfig;
+}

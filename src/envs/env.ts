@@ -146,10 +146,10 @@ export class Env {
   }
 
   private observe(): Observation {
-    const { data, model } = this.physics;
-    const state = new Float64Array(model.nq + model.nv);
-    state.set(data.qpos);
-    state.set(data.qvel, model.nq);
+    const { qpos, qvel } = this.physics.views;
+    const state = new Float64Array(qpos.length + qvel.length);
+    state.set(qpos);
+    state.set(qvel, qpos.length);
     const obs: Observation = { proprio: this.task.proprio(this.physics), state };
     const pixels = this.observationSpec.pixels;
     if (pixels) obs.pixels = this.render({ width: pixels.width, height: pixels.height, camera: pixels.camera }).rgb;

@@ -53,6 +53,8 @@ export interface Expert {
   /** Called after every `env.reset`; `rng` is seeded from the episode seed. */
   reset(physics: Physics, rng: Rng): void;
   act(physics: Physics, task: Task, step: number): Float64Array;
+  /** Frees native memory the expert holds (e.g. a planner's scratch MjData); optional. */
+  dispose?(): void;
 }
 
 export interface TaskDefinition {

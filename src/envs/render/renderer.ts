@@ -1,10 +1,445 @@
-/** Placeholder until the software renderer lands. */
+/**
+ * The software renderer: draws a MuJoCo scene from any camera into RGB, z-depth and geom-id segmentation, reading
+ * everything from the compiled model and the current data (no GL, no native code).
+ *
+ * Per frame: camera pose and lights come from MjData; each visible geom's cached local-frame triangle mesh
+ * (tessellated once per shape and level of detail) is transformed to camera space, lit per vertex and
+ * rasterised into a z-buffer. Output conventions:
+ *   rgb          [H, W, 3] uint8, top row first
+ *   depth        [H, W] float32 z-depth: metres along the camera's optical axis (not along the pixel's ray);
+ *                Infinity where only background is seen
+ *   segmentation [H, W] int32 geom id, -1 for background
+ * Reflective planes (material reflectance) mirror the scene. Not modelled: shadows, fog, haze, transparency
+ * blending (geoms with 0 < alpha < 1 are drawn opaque), height fields and SDF geoms (skipped), orthographic
+ * cameras and camera sensor intrinsics.
+ */
 import type { Physics } from '../mujoco.js';
+import { cameraPose, resolveCameraId, type CameraPose } from './camera.js';
+import { GEOM_MESH, GEOM_PLANE, GeomLodCache, GeomMeshLibrary } from './geom_meshes.js';
+import { collectLights, FrameLights } from './lights.js';
+import { Rasterizer } from './rasterizer.js';
+import { SkyboxView } from './skybox.js';
+import type { GeomMesh } from './tessellate.js';
+import { cubeFaceCoords, decodeTexture, projectOntoCubeFace, TEXTURE_2D, TEXTURE_SKYBOX, type Texture, type TextureImage } from './texture.js';
+import { shadeVertices, type Surface } from './vertex_shading.js';
 import type { RenderOptions, RenderResult } from './types.js';
 
+export const MIN_RENDER_SIZE = 64;
+export const MAX_RENDER_SIZE = 512;
+
+/** mat_texid holds mjNTEXROLE texture ids per material; RGB and RGBA roles carry the colour image. */
+const TEXTURE_ROLES = 10;
+const ROLE_RGB = 1;
+const ROLE_RGBA = 8;
+
+export interface RendererOptions {
+  /**
+   * Largest allowed chord error of curved geoms' tessellation, in pixels at the geom's nearest depth; smaller means
+   * finer meshes. Default 0.35.
+   */
+  maxErrorPx?: number;
+  /** Background colour (RGB in [0, 1]) when the model has no skybox texture. Default black. */
+  background?: readonly [number, number, number];
+  /** Geom groups drawn (MuJoCo shows groups 0-2 by default). */
+  geomGroups?: readonly number[];
+  /** Mirror the scene in planes whose material has reflectance > 0, as MuJoCo does. Default true. */
+  reflections?: boolean;
+}
+
 export class Renderer {
-  constructor(readonly physics: Physics) {}
-  render(_options: RenderOptions): RenderResult {
-    throw new Error('renderer not implemented yet');
+  private readonly meshes: GeomMeshLibrary;
+  private readonly textures: (Texture | null)[];
+  private readonly skybox: Texture | null;
+  private readonly texUniform: Uint8Array;
+  private readonly lightActive: Uint8Array;
+  private readonly lights = new FrameLights();
+  private readonly visibleGroups = new Uint8Array(32);
+  private readonly backgroundColour: number;
+  private readonly reflections: boolean;
+  /** The camera's view, and the mirrored view used for reflective planes. */
+  private readonly mainView = new ViewPass();
+  private readonly mirrorView = new ViewPass();
+  /** The view being drawn. */
+  private view = this.mainView;
+  /** Material and texture arrays of the model, fetched once per frame (each binding access builds a new view). */
+  private materials: MaterialArrays = {
+    rgba: new Float32Array(0),
+    specular: new Float32Array(0),
+    shininess: new Float32Array(0),
+    emission: new Float32Array(0),
+    texId: new Int32Array(0),
+    texRepeat: new Float32Array(0),
+    texType: new Int32Array(0),
+  };
+  /** Scratch for cube-mapped geoms: face per triangle and triangle indices grouped by face. */
+  private faceOfTriangle = new Uint8Array(0);
+  private faceIndices = new Uint32Array(0);
+  private readonly cubeScratch = new Float64Array(3);
+  /** Model-to-camera rotation (row-major) and translation of the geom being drawn. */
+  private readonly modelView = new Float64Array(12);
+
+  constructor(
+    readonly physics: Physics,
+    options: RendererOptions = {},
+  ) {
+    const { model } = physics;
+    const maxErrorPx = options.maxErrorPx ?? 0.35;
+    if (!(maxErrorPx > 0)) throw new Error(`Renderer: maxErrorPx must be > 0, got ${options.maxErrorPx}`);
+    this.meshes = new GeomMeshLibrary(model, maxErrorPx);
+    const bg = options.background ?? [0, 0, 0];
+    if (bg.length !== 3 || bg.some((c) => !(c >= 0 && c <= 1))) {
+      throw new Error(`Renderer: background must be 3 numbers in [0, 1], got [${bg.join(', ')}]`);
+    }
+    this.backgroundColour = packColour(bg[0] * 255, bg[1] * 255, bg[2] * 255);
+    this.reflections = options.reflections ?? true;
+    for (const group of options.geomGroups ?? [0, 1, 2]) {
+      if (!Number.isInteger(group) || group < 0 || group >= this.visibleGroups.length) {
+        throw new Error(`Renderer: geom group ${group} is out of range; expected integers in [0, ${this.visibleGroups.length - 1}]`);
+      }
+      this.visibleGroups[group] = 1;
+    }
+    this.textures = new Array<Texture | null>(model.ntex).fill(null);
+    const texTypes = model.tex_type as Int32Array;
+    let skyboxId = -1;
+    for (let i = 0; i < model.ntex; i++) if (texTypes[i] === TEXTURE_SKYBOX && skyboxId < 0) skyboxId = i;
+    this.skybox = skyboxId >= 0 ? this.texture(skyboxId) : null;
+    // mat_texuniform and light_active are byte arrays, which the WASM binding cannot expose as views; the
+    // per-element accessors can, so read them once here.
+    this.texUniform = new Uint8Array(model.nmat);
+    for (let i = 0; i < model.nmat; i++) {
+      const mat = model.mat(i);
+      this.texUniform[i] = mat.texuniform ? 1 : 0;
+      mat.delete();
+    }
+    this.lightActive = new Uint8Array(model.nlight);
+    for (let i = 0; i < model.nlight; i++) {
+      const light = model.light(i);
+      this.lightActive[i] = light.active ? 1 : 0;
+      light.delete();
+    }
   }
+
+  render(options: RenderOptions): RenderResult {
+    const { width, height } = options;
+    for (const [key, value] of [['width', width], ['height', height]] as const) {
+      if (!Number.isInteger(value) || value < MIN_RENDER_SIZE || value > MAX_RENDER_SIZE) {
+        throw new Error(`render: ${key} must be an integer in [${MIN_RENDER_SIZE}, ${MAX_RENDER_SIZE}], got ${value}`);
+      }
+    }
+    const cameraId = resolveCameraId(this.physics, options.camera);
+    this.draw(width, height, cameraId);
+    const ras = this.view.rasterizer;
+    const rgb = new Uint8Array(ras.rgb.buffer.slice(0));
+    const result: RenderResult = { width, height, rgb };
+    if (options.depth) {
+      result.depth = new Float32Array(width * height);
+      ras.readDepth(result.depth);
+    }
+    if (options.segmentation) result.segmentation = ras.segment.slice();
+    return result;
+  }
+
+  /** Draws the scene from camera `cameraId` into the main view's buffers, then blends in plane reflections. */
+  private draw(width: number, height: number, cameraId: number): void {
+    const { physics } = this;
+    const { model } = physics;
+    this.view = this.mainView;
+    cameraPose(physics, cameraId, this.mainView.pose);
+    this.materials = {
+      rgba: model.mat_rgba as Float32Array,
+      specular: model.mat_specular as Float32Array,
+      shininess: model.mat_shininess as Float32Array,
+      emission: model.mat_emission as Float32Array,
+      texId: model.mat_texid as Int32Array,
+      texRepeat: model.mat_texrepeat as Float32Array,
+      texType: model.tex_type as Int32Array,
+    };
+    const stat = model.stat;
+    const extent = stat.extent;
+    stat.delete();
+    const vis = model.vis;
+    const map = vis.map;
+    const near = Math.max(map.znear * extent, 1e-5);
+    const far = map.zfar * extent;
+    map.delete();
+    vis.delete();
+    this.drawView(width, height, near, far, -1);
+    if (this.reflections) this.drawReflections(width, height, near, far);
+  }
+
+  /**
+   * Draws every visible geom into `this.view` from its pose. `mirrorPlane` >= 0 draws the mirrored view of that
+   * plane: the plane itself and geoms wholly behind it are left out.
+   */
+  private drawView(width: number, height: number, near: number, far: number, mirrorPlane: number): void {
+    const { physics } = this;
+    const { model, data } = physics;
+    const { rasterizer: ras, pose } = this.view;
+    ras.resize(width, height);
+    const tanHalfY = Math.tan((pose.fovyDeg * Math.PI) / 360);
+    const tanHalfX = (tanHalfY * width) / height;
+    const focal = height / 2 / tanHalfY;
+    ras.setProjection(focal, near);
+    ras.clear(this.skybox ? this.view.sky.draw(this.skybox, pose.rot, width, height, focal) : this.backgroundColour);
+    collectLights(physics, pose.pos, pose.rot, this.lightActive, this.lights);
+
+    const types = model.geom_type as Int32Array;
+    const groups = model.geom_group as Int32Array;
+    const rgbaAll = model.geom_rgba as Float32Array;
+    const matIds = model.geom_matid as Int32Array;
+    const sizes = model.geom_size as Float64Array;
+    const rbound = model.geom_rbound as Float64Array;
+    const xpos = data.geom_xpos as Float64Array;
+    const xmat = data.geom_xmat as Float64Array;
+    const R = pose.rot, cp = pose.pos, mv = this.modelView;
+    const cullX = Math.hypot(1, tanHalfX), cullY = Math.hypot(1, tanHalfY);
+
+    for (let g = 0; g < model.ngeom; g++) {
+      const type = types[g]!;
+      const group = groups[g]!;
+      if (group < 0 || group >= this.visibleGroups.length || !this.visibleGroups[group]) continue;
+      if (rgbaAll[4 * g + 3] === 0) continue;
+      const radius = rbound[g]!;
+      if (mirrorPlane >= 0) {
+        if (g === mirrorPlane || type === GEOM_PLANE) continue;
+        const m = 9 * mirrorPlane, o = 3 * mirrorPlane;
+        const height = (xpos[3 * g]! - xpos[o]!) * xmat[m + 2]! + (xpos[3 * g + 1]! - xpos[o + 1]!) * xmat[m + 5]! + (xpos[3 * g + 2]! - xpos[o + 2]!) * xmat[m + 8]!;
+        if (height < -radius) continue;
+      }
+      // Model-view transform: rotation Rc^T Rg and translation Rc^T (pg - pc).
+      const px = xpos[3 * g]! - cp[0]!, py = xpos[3 * g + 1]! - cp[1]!, pz = xpos[3 * g + 2]! - cp[2]!;
+      const tx = R[0]! * px + R[3]! * py + R[6]! * pz;
+      const ty = R[1]! * px + R[4]! * py + R[7]! * pz;
+      const tz = R[2]! * px + R[5]! * py + R[8]! * pz;
+      if (type !== GEOM_PLANE) {
+        // Bounding-sphere frustum culling (planes are unbounded).
+        if (tz - radius > -near || -tz - radius > far) continue;
+        if ((tx + tanHalfX * tz) / cullX > radius || (-tx + tanHalfX * tz) / cullX > radius) continue;
+        if ((ty + tanHalfY * tz) / cullY > radius || (-ty + tanHalfY * tz) / cullY > radius) continue;
+      }
+      for (let i = 0; i < 3; i++) {
+        for (let j = 0; j < 3; j++) {
+          mv[3 * i + j] = R[i]! * xmat[9 * g + j]! + R[3 + i]! * xmat[9 * g + 3 + j]! + R[6 + i]! * xmat[9 * g + 6 + j]!;
+        }
+      }
+      mv[9] = tx;
+      mv[10] = ty;
+      mv[11] = tz;
+      const nearestDepth = Math.max(-tz - radius, near);
+      const mesh = this.meshes.meshFor(g, type, sizes, far, focal / nearestDepth, this.view.lod);
+      if (!mesh) continue;
+      this.drawGeom(g, type, mesh, matIds[g]!, rgbaAll, sizes);
+    }
+  }
+
+  /**
+   * Planes whose material has reflectance r > 0 show the scene mirrored in them, as MuJoCo draws them:
+   * pixel = (1 - r) * plane + r * mirrored scene. The mirrored scene is the view from the camera reflected
+   * through the plane (x axis negated to keep the frame right-handed, so its image is flipped left-right).
+   * Depth and segmentation keep the plane.
+   */
+  private drawReflections(width: number, height: number, near: number, far: number): void {
+    const { model, data } = this.physics;
+    const types = model.geom_type as Int32Array;
+    const matIds = model.geom_matid as Int32Array;
+    const groups = model.geom_group as Int32Array;
+    const reflectance = model.mat_reflectance as Float32Array;
+    const xpos = data.geom_xpos as Float64Array;
+    const xmat = data.geom_xmat as Float64Array;
+    const main = this.mainView;
+    const segment = main.rasterizer.segment;
+    for (let g = 0; g < model.ngeom; g++) {
+      const matId = matIds[g]!;
+      if (types[g] !== GEOM_PLANE || matId < 0 || !(reflectance[matId]! > 0) || !this.visibleGroups[groups[g]!]) continue;
+      if (segment.indexOf(g) < 0) continue;
+      const nx = xmat[9 * g + 2]!, ny = xmat[9 * g + 5]!, nz = xmat[9 * g + 8]!;
+      const cam = main.pose;
+      const above = (cam.pos[0]! - xpos[3 * g]!) * nx + (cam.pos[1]! - xpos[3 * g + 1]!) * ny + (cam.pos[2]! - xpos[3 * g + 2]!) * nz;
+      if (above <= 0) continue;
+      const mirror = this.mirrorView.pose;
+      mirror.fovyDeg = cam.fovyDeg;
+      mirror.pos[0] = cam.pos[0]! - 2 * above * nx;
+      mirror.pos[1] = cam.pos[1]! - 2 * above * ny;
+      mirror.pos[2] = cam.pos[2]! - 2 * above * nz;
+      for (let col = 0; col < 3; col++) {
+        const ax = cam.rot[col]!, ay = cam.rot[3 + col]!, az = cam.rot[6 + col]!;
+        const d = 2 * (ax * nx + ay * ny + az * nz);
+        const sign = col === 0 ? -1 : 1;
+        mirror.rot[col] = sign * (ax - d * nx);
+        mirror.rot[3 + col] = sign * (ay - d * ny);
+        mirror.rot[6 + col] = sign * (az - d * nz);
+      }
+      this.view = this.mirrorView;
+      this.drawView(width, height, near, far, g);
+      this.view = main;
+      const r = reflectance[matId]!;
+      const rgb = main.rasterizer.rgb, mirrored = this.mirrorView.rasterizer.rgb;
+      for (let j = 0; j < height; j++) {
+        for (let i = 0; i < width; i++) {
+          const idx = j * width + i;
+          if (segment[idx] !== g) continue;
+          const p = 3 * idx, q = 3 * (idx + width - 1 - 2 * i);
+          rgb[p] = rgb[p]! + r * (mirrored[q]! - rgb[p]!);
+          rgb[p + 1] = rgb[p + 1]! + r * (mirrored[q + 1]! - rgb[p + 1]!);
+          rgb[p + 2] = rgb[p + 2]! + r * (mirrored[q + 2]! - rgb[p + 2]!);
+        }
+      }
+    }
+  }
+
+  private texture(id: number): Texture {
+    let texture = this.textures[id];
+    if (!texture) {
+      texture = decodeTexture(this.physics.model, id);
+      this.textures[id] = texture;
+    }
+    return texture;
+  }
+
+  /**
+   * Transforms, lights and draws one geom. Colour follows MuJoCo: the geom's rgba unless it is the default grey
+   * (0.5, 0.5, 0.5, 1) and the geom has a material, in which case the material's rgba.
+   */
+  private drawGeom(g: number, type: number, mesh: GeomMesh, matId: number, rgbaAll: Float32Array, sizes: Float64Array): void {
+    const materials = this.materials;
+    let baseR = rgbaAll[4 * g]!, baseG = rgbaAll[4 * g + 1]!, baseB = rgbaAll[4 * g + 2]!;
+    let specular = 0.5, shininess = 0.5, emission = 0;
+    let texture: Texture | null = null;
+    let repeatU = 1, repeatV = 1, uniform = false;
+    if (matId >= 0) {
+      const isDefault = baseR === 0.5 && baseG === 0.5 && baseB === 0.5 && rgbaAll[4 * g + 3] === 1;
+      if (isDefault) {
+        const matRgba = materials.rgba;
+        baseR = matRgba[4 * matId]!;
+        baseG = matRgba[4 * matId + 1]!;
+        baseB = matRgba[4 * matId + 2]!;
+      }
+      specular = materials.specular[matId]!;
+      shininess = materials.shininess[matId]!;
+      emission = materials.emission[matId]!;
+      const texIds = materials.texId;
+      let texId = texIds[TEXTURE_ROLES * matId + ROLE_RGB]!;
+      if (texId < 0) texId = texIds[TEXTURE_ROLES * matId + ROLE_RGBA]!;
+      if (texId >= 0 && materials.texType[texId] !== TEXTURE_SKYBOX) {
+        texture = this.texture(texId);
+        const repeat = materials.texRepeat;
+        repeatU = repeat[2 * matId]!;
+        repeatV = repeat[2 * matId + 1]!;
+        uniform = this.texUniform[matId] === 1;
+      }
+    }
+    const ras = this.view.rasterizer;
+    const count = mesh.vertexCount;
+    ras.reserveVertices(count);
+    const surface: Surface = { r: baseR, g: baseG, b: baseB, specular, shininess, emission };
+    shadeVertices(ras, mesh, this.modelView, this.lights, surface, texture !== null);
+    ras.projectVertices(count);
+    if (!texture) {
+      ras.drawTriangles(mesh.indices, mesh.triangleCount, g, null, true);
+      return;
+    }
+    const s0 = sizes[3 * g]!, s1 = sizes[3 * g + 1]!, s2 = sizes[3 * g + 2]!;
+    if (texture.type === TEXTURE_2D) {
+      this.mapPlanar(mesh, type, s0, s1, repeatU, repeatV, uniform);
+      ras.drawTriangles(mesh.indices, mesh.triangleCount, g, texture.image, true);
+    } else {
+      this.drawCubeMapped(mesh, g, texture, uniform ? 1 / (s0 || 1) : 1, uniform ? 1 / (s1 || s0 || 1) : 1, uniform ? 1 / (s2 || s0 || 1) : 1);
+    }
+  }
+
+  /**
+   * Planar texture coordinates for 2-D textures: mesh texcoords when the mesh has them, else the local x-y
+   * position. With texuniform, `repeat` counts repetitions per 2 metres; otherwise repetitions across the geom.
+   */
+  private mapPlanar(mesh: GeomMesh, type: number, sx: number, sy: number, repeatU: number, repeatV: number, uniform: boolean): void {
+    const { tu, tv } = this.view.rasterizer;
+    const { positions, vertexCount, uvs } = mesh;
+    if (uvs && type === GEOM_MESH) {
+      for (let v = 0; v < vertexCount; v++) {
+        tu[v] = uvs[2 * v]!;
+        tv[v] = uvs[2 * v + 1]!;
+      }
+      return;
+    }
+    // Uniform: one texture image per 2 / repeat metres (what native MuJoCo draws on planes); otherwise `repeat`
+    // images across the geom's full width.
+    const scaleU = uniform ? repeatU / 2 : repeatU / (2 * (sx || 1));
+    const scaleV = uniform ? repeatV / 2 : repeatV / (2 * (sy || sx || 1));
+    // Image rows run towards -y, so a texture seen from above (x right, y up) is upright, matching native MuJoCo.
+    for (let v = 0; v < vertexCount; v++) {
+      tu[v] = positions[3 * v]! * scaleU;
+      tv[v] = -positions[3 * v + 1]! * scaleV;
+    }
+  }
+
+  /**
+   * Cube-mapped geoms: each triangle takes the cube face of its centroid's direction (local frame, scaled by
+   * (kx, ky, kz)); triangles are drawn face by face with that face's projection, clamped to the face.
+   */
+  private drawCubeMapped(mesh: GeomMesh, g: number, texture: Texture, kx: number, ky: number, kz: number): void {
+    const ras = this.view.rasterizer;
+    const { positions, indices, triangleCount, vertexCount } = mesh;
+    if (this.faceOfTriangle.length < triangleCount) {
+      this.faceOfTriangle = new Uint8Array(triangleCount);
+      this.faceIndices = new Uint32Array(triangleCount * 3);
+    }
+    const faceOf = this.faceOfTriangle, scratch = this.cubeScratch;
+    for (let t = 0; t < triangleCount; t++) {
+      let x = 0, y = 0, z = 0;
+      for (let k = 0; k < 3; k++) {
+        const p = 3 * indices[3 * t + k]!;
+        x += positions[p]!;
+        y += positions[p + 1]!;
+        z += positions[p + 2]!;
+      }
+      cubeFaceCoords(x * kx, y * ky, z * kz, scratch);
+      faceOf[t] = scratch[0]!;
+    }
+    const { tu, tv } = ras;
+    for (let face = 0; face < 6; face++) {
+      let n = 0;
+      for (let t = 0; t < triangleCount; t++) {
+        if (faceOf[t] !== face) continue;
+        this.faceIndices[3 * n] = indices[3 * t]!;
+        this.faceIndices[3 * n + 1] = indices[3 * t + 1]!;
+        this.faceIndices[3 * n + 2] = indices[3 * t + 2]!;
+        n++;
+      }
+      if (n === 0) continue;
+      for (let v = 0; v < vertexCount; v++) {
+        projectOntoCubeFace(face, positions[3 * v]! * kx, positions[3 * v + 1]! * ky, positions[3 * v + 2]! * kz, scratch);
+        tu[v] = scratch[1]!;
+        tv[v] = scratch[2]!;
+      }
+      const image: TextureImage = texture.faces[face]!;
+      ras.drawTriangles(this.faceIndices, n, g, image, true);
+    }
+  }
+}
+
+/** Views of the model's material arrays ([nmat] or [nmat, k]) and texture types ([ntex]). */
+interface MaterialArrays {
+  rgba: Float32Array<ArrayBufferLike>;
+  specular: Float32Array<ArrayBufferLike>;
+  shininess: Float32Array<ArrayBufferLike>;
+  emission: Float32Array<ArrayBufferLike>;
+  texId: Int32Array<ArrayBufferLike>;
+  texRepeat: Float32Array<ArrayBufferLike>;
+  texType: Int32Array<ArrayBufferLike>;
+}
+
+/** Per-view state: its buffers, camera pose, skybox background and per-geom level-of-detail meshes. */
+class ViewPass {
+  readonly rasterizer = new Rasterizer();
+  readonly pose: CameraPose = { pos: new Float64Array(3), rot: new Float64Array(9), fovyDeg: 45 };
+  readonly sky = new SkyboxView();
+  readonly lod = new GeomLodCache();
+}
+
+function clamp255(v: number): number {
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+function packColour(r: number, g: number, b: number): number {
+  return (Math.round(clamp255(r)) << 16) | (Math.round(clamp255(g)) << 8) | Math.round(clamp255(b));
 }

@@ -1,0 +1,93 @@
+/**
+ * Expert quality for every registered task: N seeded episodes at the full horizon each, reporting mean and minimum
+ * return, success at the last step and the mean score in the suite's metric, next to the reference the experts are
+ * accepted against (CortexBench's released demo returns for DMC, scripted-policy success for MetaWorld).
+ *
+ *   npx tsx benchmarks/experts.ts [--episodes 20] [--seed 0] [--task reacher-easy ...] [--json out.json]
+ *
+ * Episode seeds are the demo seeds (demoEpisodeSeeds), so the numbers describe the demos `bench demos` records.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { integerOption, seedOption } from '../src/cli/option_checks.js';
+import { ExpertRollout, demoEpisodeSeeds, summarizeEpisodes, type DemoEpisode, type ExpertSummary } from '../src/data/demos.js';
+import { getTask, listTasks } from '../src/envs/index.js';
+import type { TaskDefinition } from '../src/envs/task.js';
+import { writeFileAtomic } from '../src/util/atomic.js';
+import { createProgress } from '../src/util/progress.js';
+
+/** What the expert is accepted against: CortexBench demo returns (DMC) and published scripted success (MetaWorld). */
+const REFERENCE: Record<string, string> = {
+  'reacher-easy': 'return 963',
+  'cheetah-run': 'return 759',
+  'walker-stand': 'return 971',
+  'walker-walk': 'return 918',
+  'finger-spin': 'return 743',
+};
+const reference = (task: TaskDefinition): string => REFERENCE[task.name] ?? (task.family === 'metaworld' ? 'success 95-100%' : '-');
+
+interface Row extends ExpertSummary {
+  version: number;
+  expert: string;
+  horizon: number;
+  mean_length: number;
+  seconds_per_episode: number;
+  reference: string;
+}
+
+async function measure(task: TaskDefinition, episodes: number, seed: number): Promise<Row> {
+  const rollout = await ExpertRollout.create(task);
+  const played: DemoEpisode[] = [];
+  const progress = createProgress({ label: task.name, total: episodes });
+  const start = performance.now();
+  try {
+    for (const s of demoEpisodeSeeds(seed, episodes)) {
+      played.push(rollout.episode(s));
+      progress.update(played.length);
+    }
+  } finally {
+    progress.stop();
+    rollout.close();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return {
+    ...summarizeEpisodes(task, played),
+    version: task.version,
+    expert: rollout.expert.name,
+    horizon: task.horizon,
+    mean_length: played.reduce((sum, e) => sum + e.length, 0) / played.length,
+    seconds_per_episode: seconds / episodes,
+    reference: reference(task),
+  };
+}
+
+function table(rows: Row[]): string {
+  const header = ['task', 'expert', 'episodes', 'mean return', 'min return', 'success', 'mean score', 'reference', 's/episode'];
+  const cells = rows.map((r) => [
+    `${r.task} v${r.version}`,
+    r.expert,
+    String(r.episodes),
+    r.mean_return.toFixed(1),
+    r.min_return.toFixed(1),
+    `${(100 * r.success_rate).toFixed(0)}%`,
+    r.mean_score.toFixed(1),
+    r.reference,
+    r.seconds_per_episode.toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  return [header, ...cells].map((line) => line.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+const args = await yargs(hideBin(process.argv))
+  .strict()
+  .option('episodes', { default: 20, coerce: integerOption('episodes', 1, 100_000), describe: 'episodes per task' })
+  .option('seed', { default: 0, coerce: seedOption(), describe: 'base seed of the demo seeds' })
+  .option('task', { type: 'string', array: true, describe: 'only these tasks (default: every registered task)' })
+  .option('json', { type: 'string', describe: 'also write the rows to this JSON file' })
+  .parseAsync();
+
+const tasks = args.task?.length ? args.task.map(getTask) : listTasks();
+const rows: Row[] = [];
+for (const task of tasks) rows.push(await measure(task, args.episodes, args.seed));
+process.stdout.write(`${table(rows)}\n\n${JSON.stringify(rows, null, 2)}\n`);
+if (args.json) writeFileAtomic(args.json, `${JSON.stringify(rows, null, 2)}\n`);

@@ -1,0 +1,73 @@
+/** `bench demos`: generate (or resume) a task's expert demonstrations in the demo cache. */
+import type { CommandModule } from 'yargs';
+import { defaultDemoEpisodes, loadOrGenerateDemos, summarizeEpisodes } from '../../data/demos.js';
+import { createProgress } from '../../util/progress.js';
+import { integerOption, seedOption, stringOption } from '../option_checks.js';
+import { lookupTask } from '../task_lookup.js';
+import { parseShard } from '../../run/plan.js';
+
+interface DemosArgs {
+  task: string;
+  episodes?: number;
+  seed: number;
+  'cache-dir'?: string;
+  shard?: string;
+  quiet: boolean;
+}
+
+export const demosCommand: CommandModule<object, DemosArgs> = {
+  command: 'demos',
+  describe: 'Generate expert demonstrations (states and actions, no pixels) into the demo cache; resumes',
+  builder: (yargs) =>
+    yargs
+      .option('task', { type: 'string', demandOption: true, requiresArg: true, describe: 'task name, e.g. reacher-easy', coerce: stringOption('task') })
+      .option('episodes', {
+        requiresArg: true,
+        describe: 'number of episodes (default: 100 for DMC tasks, 25 for MetaWorld)',
+        coerce: integerOption('episodes', 1, 100_000),
+      })
+      .option('seed', { default: 0, requiresArg: true, describe: 'base seed; episode i resets with demoEpisodeSeed(seed, i)', coerce: seedOption() })
+      .option('cache-dir', { type: 'string', requiresArg: true, describe: 'cache root (default: $BENCH_CACHE_DIR or .cache/bench)', coerce: stringOption('cache-dir') })
+      .option('shard', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'generate only shard i of n of the episodes (e.g. 2/4), to fill one cache from several processes',
+        coerce: stringOption('shard'),
+      })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar' }),
+  handler: async (args) => {
+    const task = await lookupTask(args.task);
+    const total = args.episodes ?? defaultDemoEpisodes(task.family);
+    const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+    // Episodes of this shard: indices i < total with i % count === index.
+    const episodes = shard ? Math.ceil((total - shard.index) / shard.count) : total;
+    if (episodes < 1) throw new Error(`--shard ${args.shard} holds no episodes of ${total}`);
+    const progress = createProgress({ label: `demos ${task.name}`, total: episodes, quiet: args.quiet });
+    let set;
+    try {
+      set = await loadOrGenerateDemos(task, {
+        episodes: total,
+        seed: args.seed,
+        cacheDir: args['cache-dir'],
+        shard,
+        onProgress: (p) => progress.update(p.done, `(${p.loaded} from cache)`),
+      });
+    } finally {
+      progress.stop();
+    }
+    const summary = summarizeEpisodes(task, set.episodes);
+    const steps = set.episodes.reduce((sum, e) => sum + e.length, 0);
+    process.stdout.write(
+      [
+        `demos ${task.name} v${task.version}, expert '${set.expert}', base seed ${args.seed}: ` +
+          `${episodes} episodes${shard ? ` (shard ${args.shard} of ${total})` : ''}, ${steps} steps ` +
+          `(${set.loaded} read from cache, ${episodes - set.loaded} generated)`,
+        `  mean return ${summary.mean_return.toFixed(1)} (min ${summary.min_return.toFixed(1)}), success at last step ` +
+          `${(100 * summary.success_rate).toFixed(0)}%, mean score ${summary.mean_score.toFixed(1)}`,
+        `  stored in ${set.dir}`,
+        `  demo set key ${set.key}`,
+        '',
+      ].join('\n'),
+    );
+  },
+};

@@ -1,0 +1,30 @@
+/** `bench export`: writes a finished (or partial) run's results in another format. */
+import type { CommandModule } from 'yargs';
+import { readResults, resultsToCsv } from '../../results/write.js';
+import { writeFileAtomic } from '../../util/atomic.js';
+import { stringOption } from '../option_checks.js';
+
+const FORMATS = ['csv', 'json'] as const;
+
+interface ExportArgs {
+  in: string;
+  format: string;
+  out?: string;
+}
+
+export const exportCommand: CommandModule<object, ExportArgs> = {
+  command: 'export',
+  describe: 'Export the results of a run directory (csv: one row per task x encoder x seed; json: everything)',
+  builder: (yargs) =>
+    yargs
+      .option('in', { type: 'string', demandOption: true, requiresArg: true, describe: 'the --out directory of a bench run', coerce: stringOption('in') })
+      .option('format', { type: 'string', default: 'csv', requiresArg: true, describe: FORMATS.join(' | '), coerce: stringOption('format') })
+      .option('out', { type: 'string', requiresArg: true, describe: 'output file (default: stdout)', coerce: stringOption('out') }),
+  handler: (args) => {
+    if (!(FORMATS as readonly string[]).includes(args.format)) throw new Error(`--format: expected ${FORMATS.join(' or ')}, got '${args.format}'`);
+    const results = readResults(args.in);
+    const text = args.format === 'csv' ? resultsToCsv(results) : `${JSON.stringify(results, null, 2)}\n`;
+    if (args.out) writeFileAtomic(args.out, text);
+    else process.stdout.write(text);
+  },
+};

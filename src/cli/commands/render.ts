@@ -1,0 +1,89 @@
+/** `bench render`: a PNG of one frame, or a GIF of an expert rollout, from the software renderer. */
+import { extname } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { ExpertRollout } from '../../data/demos.js';
+import { encodeGif, encodePng } from '../../envs/render/image_io.js';
+import { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from '../../envs/render/renderer.js';
+import { writeFileAtomic } from '../../util/atomic.js';
+import { integerOption, seedOption, stringOption } from '../option_checks.js';
+import { lookupTask } from '../task_lookup.js';
+
+interface RenderArgs {
+  task: string;
+  seed: number;
+  camera?: string;
+  size: number;
+  steps?: number;
+  out: string;
+}
+
+/** GIFs keep at most about this many frames (every k-th step), so files stay small at any horizon. */
+const MAX_GIF_FRAMES = 100;
+/** Browsers slow GIF frames shorter than 20 ms down to 100 ms, so play at most 50 frames per second. */
+const MAX_GIF_FPS = 50;
+
+export const renderCommand: CommandModule<object, RenderArgs> = {
+  command: 'render',
+  describe: 'Render a task: a PNG of the frame after reset (or after --steps expert steps), or a GIF of an expert rollout',
+  builder: (yargs) =>
+    yargs
+      .option('task', { type: 'string', demandOption: true, requiresArg: true, describe: 'task name, e.g. reacher-easy', coerce: stringOption('task') })
+      .option('seed', { default: 0, requiresArg: true, describe: 'episode reset seed', coerce: seedOption() })
+      .option('camera', { type: 'string', requiresArg: true, describe: "camera name (default: the task's observation camera)", coerce: stringOption('camera') })
+      .option('size', { default: 224, requiresArg: true, describe: 'image width and height in pixels', coerce: integerOption('size', MIN_RENDER_SIZE, MAX_RENDER_SIZE) })
+      .option('steps', {
+        requiresArg: true,
+        describe: 'expert steps to play (PNG: frame after them, default 0; GIF: rollout length, default the horizon)',
+        coerce: integerOption('steps', 0),
+      })
+      .option('out', { type: 'string', demandOption: true, requiresArg: true, describe: 'output file, .png or .gif', coerce: stringOption('out') }),
+  handler: async (args) => {
+    const format = extname(args.out).toLowerCase();
+    if (format !== '.png' && format !== '.gif') throw new Error(`--out must end in .png or .gif, got '${args.out}'`);
+    const task = await lookupTask(args.task);
+    const steps = args.steps ?? (format === '.gif' ? task.horizon : 0);
+    if (steps > task.horizon) throw new Error(`--steps must be at most the horizon of '${task.name}' (${task.horizon}), got ${steps}`);
+    if (format === '.gif' && steps < 1) throw new Error('--steps must be at least 1 for a GIF');
+
+    const rollout = await ExpertRollout.create(task);
+    try {
+      const { env } = rollout;
+      const size = args.size;
+      const frame = (): Uint8Array => env.render({ width: size, height: size, camera: args.camera }).rgb;
+      const camera = args.camera ?? task.defaultCamera;
+      // A tiny render fails fast on an unknown camera, before any rollout.
+      env.reset({ seed: args.seed });
+      env.render({ width: MIN_RENDER_SIZE, height: MIN_RENDER_SIZE, camera });
+      let bytes: Uint8Array;
+      let what: string;
+      if (format === '.png') {
+        // After the rollout the physics holds the state after `steps` steps (or the last one, if it terminated).
+        if (steps > 0) rollout.episode(args.seed, { maxSteps: steps });
+        bytes = encodePng(frame(), size, size);
+        what = `PNG ${size}x${size}, ${steps === 0 ? 'after reset' : `after ${steps} expert steps`}`;
+      } else {
+        const stride = Math.max(1, Math.ceil(steps / MAX_GIF_FRAMES));
+        const frames: Uint8Array[] = [];
+        let last = -1;
+        const episode = rollout.episode(args.seed, {
+          maxSteps: steps,
+          onState: (t) => {
+            if (t % stride === 0) {
+              frames.push(frame());
+              last = t;
+            }
+          },
+        });
+        if (last !== episode.length) frames.push(frame());
+        // Real time when possible: one frame per `stride` control steps of simulated time.
+        const fps = Math.min(MAX_GIF_FPS, 1 / (stride * task.timestep * task.substeps));
+        bytes = encodeGif(frames, size, size, fps);
+        what = `GIF ${size}x${size}, ${frames.length} frames (every ${stride} of ${episode.length} expert steps, ${fps.toFixed(1)} fps), return ${episode.episodeReturn.toFixed(1)}`;
+      }
+      writeFileAtomic(args.out, bytes);
+      process.stdout.write(`wrote ${args.out}: ${what}; task ${task.name}, seed ${args.seed}, camera '${camera}'\n`);
+    } finally {
+      rollout.close();
+    }
+  },
+};

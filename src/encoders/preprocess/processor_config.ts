@@ -1,0 +1,180 @@
+/**
+ * Reads an HF `preprocessor_config.json` into an explicit preprocessing recipe, applying the defaults of the
+ * image-processor class that transformers would build (ViTImageProcessor, DeiTImageProcessor, BitImageProcessor,
+ * CLIPImageProcessor). Only the settings are read; nothing from the checkpoint is executed.
+ */
+import type { PilFilter } from './pil_resize.js';
+import { PIL_RESAMPLE_CODES } from './pil_resize.js';
+
+export type ImageProcessorType = 'ViTImageProcessor' | 'DeiTImageProcessor' | 'BitImageProcessor' | 'CLIPImageProcessor';
+export const SUPPORTED_PROCESSORS: readonly ImageProcessorType[] = [
+  'ViTImageProcessor', 'DeiTImageProcessor', 'BitImageProcessor', 'CLIPImageProcessor',
+];
+
+export type ResizeRule =
+  /** Resize to exactly height x width (aspect not kept). */
+  | { mode: 'exact'; height: number; width: number }
+  /** Resize so the shorter side is `size`, the longer int(size * long / short) (transformers' rule). */
+  | { mode: 'shortest_edge'; size: number };
+
+export interface PreprocessRecipe {
+  processor: ImageProcessorType;
+  resize: ResizeRule | null;
+  resample: PilFilter;
+  centerCrop: { height: number; width: number } | null;
+  /** Multiplier applied in float64 before the cast to float32 (transformers' rescale), or null. */
+  rescaleFactor: number | null;
+  normalisation: { mean: [number, number, number]; std: [number, number, number] } | null;
+}
+
+const IMAGENET_DEFAULT = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+const IMAGENET_STANDARD = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as const;
+const OPENAI_CLIP = {
+  mean: [0.48145466, 0.4578275, 0.40821073],
+  std: [0.26862954, 0.26130258, 0.27577711],
+} as const;
+
+interface ProcessorDefaults {
+  size: unknown;
+  /** How an integer `size` is read: as height = width (ViT/DeiT) or as the shortest edge (CLIP/Bit). */
+  intSizeIsSquare: boolean;
+  resample: number;
+  doCenterCrop: boolean;
+  cropSize: number;
+  stats: { readonly mean: readonly number[]; readonly std: readonly number[] };
+}
+
+const DEFAULTS: Readonly<Record<ImageProcessorType, ProcessorDefaults>> = {
+  ViTImageProcessor: { size: 224, intSizeIsSquare: true, resample: 2, doCenterCrop: false, cropSize: 224, stats: IMAGENET_STANDARD },
+  DeiTImageProcessor: { size: 256, intSizeIsSquare: true, resample: 3, doCenterCrop: true, cropSize: 224, stats: IMAGENET_DEFAULT },
+  BitImageProcessor: { size: { shortest_edge: 224 }, intSizeIsSquare: false, resample: 3, doCenterCrop: true, cropSize: 224, stats: OPENAI_CLIP },
+  CLIPImageProcessor: { size: { shortest_edge: 224 }, intSizeIsSquare: false, resample: 3, doCenterCrop: true, cropSize: 224, stats: OPENAI_CLIP },
+};
+
+/** The facebook/deit-*-patch16-224 hub preprocessor_config.json that Theia's backbone loads (no processor type key). */
+export const DEIT_HUB_PREPROCESSOR_CONFIG = {
+  do_normalize: true,
+  do_resize: true,
+  image_mean: [0.5, 0.5, 0.5],
+  image_std: [0.5, 0.5, 0.5],
+  size: 224,
+} as const;
+
+function positiveInt(value: unknown, what: string, source: string): number {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new Error(`${source}: ${what} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
+function parseSize(value: unknown, intIsSquare: boolean, source: string): ResizeRule {
+  if (typeof value === 'number') {
+    const s = positiveInt(value, 'size', source);
+    return intIsSquare ? { mode: 'exact', height: s, width: s } : { mode: 'shortest_edge', size: s };
+  }
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if ('height' in v || 'width' in v) {
+      return { mode: 'exact', height: positiveInt(v.height, 'size.height', source), width: positiveInt(v.width, 'size.width', source) };
+    }
+    if ('shortest_edge' in v) {
+      if ('longest_edge' in v && v.longest_edge != null) throw new Error(`${source}: size.longest_edge is not supported`);
+      return { mode: 'shortest_edge', size: positiveInt(v.shortest_edge, 'size.shortest_edge', source) };
+    }
+  }
+  throw new Error(`${source}: size must be an integer, {height, width} or {shortest_edge}, got ${JSON.stringify(value)}`);
+}
+
+function parseCrop(value: unknown, source: string): { height: number; width: number } {
+  if (typeof value === 'number') {
+    const s = positiveInt(value, 'crop_size', source);
+    return { height: s, width: s };
+  }
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    return { height: positiveInt(v.height, 'crop_size.height', source), width: positiveInt(v.width, 'crop_size.width', source) };
+  }
+  throw new Error(`${source}: crop_size must be an integer or {height, width}, got ${JSON.stringify(value)}`);
+}
+
+function parseTriple(value: unknown, what: string, source: string): [number, number, number] {
+  if (typeof value === 'number' && Number.isFinite(value)) return [value, value, value];
+  if (Array.isArray(value) && value.length === 3 && value.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    return [value[0], value[1], value[2]];
+  }
+  throw new Error(`${source}: ${what} must be a number or 3 numbers, got ${JSON.stringify(value)}`);
+}
+
+function parseResample(code: unknown, source: string): PilFilter {
+  if (code === 2) return 'bilinear';
+  if (code === 3) return 'bicubic';
+  const name = typeof code === 'number' ? PIL_RESAMPLE_CODES[code] : undefined;
+  throw new Error(`${source}: resample ${JSON.stringify(code)}${name ? ` (${name})` : ''} is not supported (supported: 2 = bilinear, 3 = bicubic)`);
+}
+
+/**
+ * @param config  the parsed preprocessor_config.json
+ * @param source  file name for error messages
+ * @param fallbackType  processor class transformers would pick from the model type when the file names none
+ */
+export function parsePreprocessorConfig(config: unknown, source: string, fallbackType: ImageProcessorType): PreprocessRecipe {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new Error(`${source}: expected a JSON object`);
+  const c = config as Record<string, unknown>;
+  const declared = c.image_processor_type ?? c.feature_extractor_type;
+  let processor: ImageProcessorType = fallbackType;
+  if (declared !== undefined) {
+    const name = String(declared).replace(/FeatureExtractor$/, 'ImageProcessor').replace(/ImageProcessorFast$/, 'ImageProcessor');
+    if (!(SUPPORTED_PROCESSORS as readonly string[]).includes(name)) {
+      throw new Error(`${source}: image processor ${JSON.stringify(declared)} is not supported (supported: ${SUPPORTED_PROCESSORS.join(', ')})`);
+    }
+    processor = name as ImageProcessorType;
+  }
+  const d = DEFAULTS[processor];
+  const flag = (key: string, fallback: boolean): boolean => {
+    const v = c[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'boolean') throw new Error(`${source}: ${key} must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const hasCrop = processor !== 'ViTImageProcessor';
+  const doResize = flag('do_resize', true);
+  const doCrop = hasCrop && flag('do_center_crop', d.doCenterCrop);
+  const doRescale = flag('do_rescale', true);
+  const doNormalise = flag('do_normalize', true);
+  const rescaleFactor = c.rescale_factor ?? 1 / 255;
+  if (typeof rescaleFactor !== 'number' || !Number.isFinite(rescaleFactor)) {
+    throw new Error(`${source}: rescale_factor must be a number, got ${JSON.stringify(rescaleFactor)}`);
+  }
+  const std = parseTriple(c.image_std ?? d.stats.std, 'image_std', source);
+  if (std.some((s) => s === 0)) throw new Error(`${source}: image_std must not contain 0`);
+  return {
+    processor,
+    resize: doResize ? parseSize(c.size ?? d.size, d.intSizeIsSquare, source) : null,
+    resample: doResize ? parseResample(c.resample ?? d.resample, source) : 'bilinear',
+    centerCrop: doCrop ? parseCrop(c.crop_size ?? d.cropSize, source) : null,
+    rescaleFactor: doRescale ? rescaleFactor : null,
+    normalisation: doNormalise ? { mean: parseTriple(c.image_mean ?? d.stats.mean, 'image_mean', source), std } : null,
+  };
+}
+
+/** Output (height, width) of the recipe for an input of the given size. */
+export function recipeOutputSize(recipe: PreprocessRecipe, height: number, width: number): { height: number; width: number } {
+  if (recipe.centerCrop) return { ...recipe.centerCrop };
+  if (recipe.resize) return resizedSize(recipe.resize, height, width);
+  return { height, width };
+}
+
+/** transformers' get_resize_output_image_size: returns (height, width). */
+export function resizedSize(rule: ResizeRule, height: number, width: number): { height: number; width: number } {
+  if (rule.mode === 'exact') return { height: rule.height, width: rule.width };
+  const short = Math.min(height, width);
+  const long = Math.max(height, width);
+  const newLong = Math.trunc((rule.size * long) / short);
+  return width <= height ? { height: newLong, width: rule.size } : { height: rule.size, width: newLong };
+}
+
+/** The square side the network sees, when the recipe fixes it independent of the input; null otherwise. */
+export function recipeSquareSide(recipe: PreprocessRecipe): number | null {
+  const fixed = recipe.centerCrop ?? (recipe.resize?.mode === 'exact' ? recipe.resize : null);
+  return fixed && fixed.height === fixed.width ? fixed.height : null;
+}

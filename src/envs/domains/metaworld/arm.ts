@@ -1,0 +1,186 @@
+/**
+ * Our MetaWorld-style arm: a hand on three slide joints (x, y, z), pulled by a `connect` constraint towards an
+ * invisible mocap target, with a two-finger parallel gripper. Driving a mocap target (rather than the joints)
+ * keeps MetaWorld's action semantics: the action moves the target by up to 1 cm per axis per step inside a
+ * workspace box, and the hand follows softly, so contacts (a pressed button, a stuck drawer) can hold it back.
+ * The slides keep the hand upright, which a free-floating welded hand does not guarantee under contact torques.
+ *
+ * Action (4): [dx, dy, dz, grip] in [-1, 1]; xyz move the target by 1 cm per unit, grip +1 closes the fingers.
+ * Proprio (4): tool-centre-point xyz (between the fingertips) and the gripper opening in [0, 1] (1 = fully open).
+ */
+import type { Physics } from '../../mujoco.js';
+import { el, type Vec3, type XmlElement } from '../../scene.js';
+import type { ActionSpec } from '../../task.js';
+
+/** Metres the mocap target moves per unit action per step. */
+export const MOCAP_STEP = 0.01;
+/** Box the mocap target (hand origin) is clipped to, in world coordinates. */
+export const WORKSPACE = { low: [-0.5, 0.35, 0.05] as Vec3, high: [0.5, 1.0, 0.5] as Vec3 };
+/** Farthest the mocap target may run ahead of the hand, per axis (above the ~3 cm lag of free motion). */
+export const MOCAP_LEASH = 0.04;
+/** Finger travel per side, metres: 0 = closed, FINGER_TRAVEL = fully open. */
+export const FINGER_TRAVEL = 0.04;
+/** Tool centre point below the hand origin (between the fingertips). */
+export const TCP_OFFSET: Vec3 = [0, 0, -0.06];
+
+export const ARM_ACTION_DIM = 4;
+export const ARM_PROPRIO_DIM = 4;
+
+export function armActionSpec(): ActionSpec {
+  return { dim: ARM_ACTION_DIM, low: new Float64Array(ARM_ACTION_DIM).fill(-1), high: new Float64Array(ARM_ACTION_DIM).fill(1) };
+}
+
+const PALM_HALF: Vec3 = [0.035, 0.02, 0.012];
+const FINGER_HALF: Vec3 = [0.008, 0.01, 0.025];
+
+function finger(side: 'left' | 'right'): XmlElement {
+  const sign = side === 'right' ? 1 : -1;
+  return el('body', { name: `finger_${side}`, gravcomp: 1, pos: [sign * (FINGER_HALF[0] + 0.002), 0, -PALM_HALF[2] - FINGER_HALF[2]] }, [
+    el('joint', { name: `finger_${side}`, type: 'slide', axis: [sign, 0, 0], range: [0, FINGER_TRAVEL], damping: 4, armature: 0.01 }),
+    el('geom', { name: `finger_${side}`, type: 'box', size: FINGER_HALF, material: 'arm', mass: 0.05, friction: [1.5, 0.01, 0.001] }),
+  ]);
+}
+
+/**
+ * MJCF of the arm: the mocap target and the hand both sit at the world origin in the reference configuration, so
+ * the connect constraint holds when hand joint positions equal the target's world position.
+ */
+export function armElements(): { world: XmlElement[]; equality: XmlElement[]; actuators: XmlElement[] } {
+  const slide = (axis: 'x' | 'y' | 'z', index: number): XmlElement => {
+    const dir: Vec3 = [0, 0, 0];
+    dir[index] = 1;
+    // A little beyond the workspace so the limits never fight the constraint in normal use.
+    const range = [WORKSPACE.low[index]! - 0.1, WORKSPACE.high[index]! + 0.1];
+    return el('joint', { name: `hand_${axis}`, type: 'slide', axis: dir, range, damping: 5, armature: 0.1 });
+  };
+  const hand = el('body', { name: 'hand', pos: [0, 0, 0], gravcomp: 1 }, [
+    slide('x', 0),
+    slide('y', 1),
+    slide('z', 2),
+    el('geom', { name: 'palm', type: 'box', size: PALM_HALF, material: 'arm', mass: 1 }),
+    // The forearm is visual only, so it never snags on fixtures.
+    el('geom', { name: 'forearm', type: 'cylinder', fromto: [0, 0, PALM_HALF[2], 0, 0, 0.3], size: [0.018], material: 'arm', contype: 0, conaffinity: 0, mass: 0 }),
+    el('site', { name: 'tcp', pos: TCP_OFFSET, size: [0.005], rgba: [1, 0, 0, 0], group: 4 }),
+    finger('left'),
+    finger('right'),
+  ]);
+  const target = el('body', { name: 'hand_target', mocap: true, pos: [0, 0, 0] });
+  return {
+    world: [target, hand],
+    equality: [el('connect', { name: 'hand_to_target', body1: 'hand', body2: 'hand_target', anchor: [0, 0, 0], solref: [0.02, 1] })],
+    actuators: ['left', 'right'].map((side) =>
+      el('position', { name: `grip_${side}`, joint: `finger_${side}`, kp: 300, ctrlrange: [0, FINGER_TRAVEL], forcerange: [-20, 20] }),
+    ),
+  };
+}
+
+/** Ids and addresses of the arm in one compiled model. */
+export class ArmHandles {
+  readonly mocapId: number;
+  /** qpos/qvel addresses of hand_x, hand_y, hand_z. */
+  readonly handQpos: number[];
+  readonly handQvel: number[];
+  readonly fingerQpos: number[];
+  readonly fingerQvel: number[];
+  readonly gripActuators: number[];
+  readonly tcpSite: number;
+
+  constructor(readonly physics: Physics) {
+    const { mj, model } = physics;
+    const id = (type: 'mjOBJ_BODY' | 'mjOBJ_JOINT' | 'mjOBJ_ACTUATOR' | 'mjOBJ_SITE', name: string): number => {
+      const i = mj.mj_name2id(model, mj.mjtObj[type].value, name);
+      if (i < 0) throw new Error(`arm: the compiled model has no ${type.slice(6).toLowerCase()} named '${name}'`);
+      return i;
+    };
+    this.mocapId = (model.body_mocapid as Int32Array)[id('mjOBJ_BODY', 'hand_target')]!;
+    const joints = ['hand_x', 'hand_y', 'hand_z'].map((n) => id('mjOBJ_JOINT', n));
+    const fingers = ['finger_left', 'finger_right'].map((n) => id('mjOBJ_JOINT', n));
+    this.handQpos = joints.map((j) => (model.jnt_qposadr as Int32Array)[j]!);
+    this.handQvel = joints.map((j) => (model.jnt_dofadr as Int32Array)[j]!);
+    this.fingerQpos = fingers.map((j) => (model.jnt_qposadr as Int32Array)[j]!);
+    this.fingerQvel = fingers.map((j) => (model.jnt_dofadr as Int32Array)[j]!);
+    this.gripActuators = ['grip_left', 'grip_right'].map((n) => id('mjOBJ_ACTUATOR', n));
+    this.tcpSite = id('mjOBJ_SITE', 'tcp');
+  }
+
+  /** Places hand and target at `handPos` (hand origin, world) at rest with the gripper open. */
+  reset(handPos: Vec3): void {
+    const { data } = this.physics;
+    const qpos = data.qpos as Float64Array;
+    const qvel = data.qvel as Float64Array;
+    const pos = clipToWorkspace(handPos);
+    (data.mocap_pos as Float64Array).set(pos, 3 * this.mocapId);
+    (data.mocap_quat as Float64Array).set([1, 0, 0, 0], 4 * this.mocapId);
+    for (let i = 0; i < 3; i++) {
+      qpos[this.handQpos[i]!] = pos[i]!;
+      qvel[this.handQvel[i]!] = 0;
+    }
+    for (let i = 0; i < 2; i++) {
+      qpos[this.fingerQpos[i]!] = FINGER_TRAVEL;
+      qvel[this.fingerQvel[i]!] = 0;
+      (data.ctrl as Float64Array)[this.gripActuators[i]!] = FINGER_TRAVEL;
+    }
+  }
+
+  /**
+   * Moves the mocap target by `action[0..3] * MOCAP_STEP`, clipped to the workspace and to a leash of
+   * MOCAP_LEASH around the hand, and sets the grip. The leash stops the target from winding up far beyond a hand
+   * that a contact holds back (a pressed button, the table), which would otherwise push the hand through it; it
+   * only ever refuses to move the target further away, so the target still moves at most 1 cm per axis and step.
+   */
+  apply(action: Float64Array): void {
+    const { data } = this.physics;
+    const mocap = data.mocap_pos as Float64Array;
+    const qpos = data.qpos as Float64Array;
+    const base = 3 * this.mocapId;
+    for (let i = 0; i < 3; i++) {
+      const current = mocap[base + i]!;
+      const hand = qpos[this.handQpos[i]!]!;
+      const low = Math.max(WORKSPACE.low[i]!, Math.min(current, hand - MOCAP_LEASH));
+      const high = Math.min(WORKSPACE.high[i]!, Math.max(current, hand + MOCAP_LEASH));
+      mocap[base + i] = Math.min(high, Math.max(low, current + action[i]! * MOCAP_STEP));
+    }
+    // grip +1 closes (target 0), -1 opens fully.
+    const grip = Math.min(1, Math.max(-1, action[3]!));
+    const target = (FINGER_TRAVEL * (1 - grip)) / 2;
+    for (const a of this.gripActuators) (data.ctrl as Float64Array)[a] = target;
+  }
+
+  mocapPos(): Vec3 {
+    const mocap = this.physics.data.mocap_pos as Float64Array;
+    const b = 3 * this.mocapId;
+    return [mocap[b]!, mocap[b + 1]!, mocap[b + 2]!];
+  }
+
+  tcpPos(): Vec3 {
+    const xpos = this.physics.data.site_xpos as Float64Array;
+    const b = 3 * this.tcpSite;
+    return [xpos[b]!, xpos[b + 1]!, xpos[b + 2]!];
+  }
+
+  /** Gripper opening in [0, 1]: mean finger travel over its maximum. */
+  gripperOpening(): number {
+    const qpos = this.physics.data.qpos as Float64Array;
+    const mean = (qpos[this.fingerQpos[0]!]! + qpos[this.fingerQpos[1]!]!) / 2;
+    return Math.min(1, Math.max(0, mean / FINGER_TRAVEL));
+  }
+
+  proprio(): Float32Array {
+    const [x, y, z] = this.tcpPos();
+    return Float32Array.of(x, y, z, this.gripperOpening());
+  }
+}
+
+export function clipToWorkspace(p: Vec3): Vec3 {
+  return p.map((v, i) => Math.min(WORKSPACE.high[i]!, Math.max(WORKSPACE.low[i]!, v))) as Vec3;
+}
+
+/** Looks up the arm once per compiled model (a task object may serve one physics at a time). */
+export class ArmBinding {
+  private handles: ArmHandles | null = null;
+
+  get(physics: Physics): ArmHandles {
+    if (this.handles === null || this.handles.physics !== physics) this.handles = new ArmHandles(physics);
+    return this.handles;
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * drawer-open: pull a drawer 20 cm out of its cabinet, towards the robot (-y).
+ *
+ * The cabinet (origin on the table, at the centre of its footprint) is placed at (U(-0.1, 0.1), 0.9, 0); the
+ * drawer slides out along -y up to DRAWER_TRAVEL. The handle is a bar held 5.5 cm in front of the drawer face.
+ * Success: the handle is within 3 cm of its fully opened position. The scripted expert closes the gripper, moves
+ * above the gap between handle and drawer face, descends into it and pulls back, then holds the drawer open.
+ */
+import { registerTask } from '../../registry.js';
+import { tolerance } from '../../rewards.js';
+import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
+import type { Physics } from '../../mujoco.js';
+import type { Rng } from '../../../util/rng.js';
+import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
+import { ArmBinding, ARM_PROPRIO_DIM, armActionSpec } from './arm.js';
+import { horizontalDistance, reachAction } from './expert_control.js';
+import { distance, jointQposAddress, placeStaticBody, requireId, sitePos } from './lookup.js';
+import { DEFAULT_CAMERA, METAWORLD_HORIZON, METAWORLD_SUBSTEPS, METAWORLD_TIMESTEP, tabletopScene } from './tabletop.js';
+
+/** How far the drawer can be pulled out, metres. */
+export const DRAWER_TRAVEL = 0.2;
+/** Success threshold: handle distance to its fully opened position, metres. */
+export const OPEN_SUCCESS_TOLERANCE = 0.03;
+const CABINET_Y = 0.9;
+/** Cabinet half extents (x, y, z) and wall thickness. */
+const CABINET_HALF: Vec3 = [0.12, 0.1, 0.07];
+const WALL = 0.01;
+const HANDLE_STANDOFF = 0.055;
+const HANDLE_RADIUS = 0.01;
+const HANDLE_HALF_LENGTH = 0.05;
+const HAND_START: Vec3 = [0, 0.45, 0.25];
+
+/**
+ * Cabinet, drawer and handle. `scale` widens (x) and heightens (z) cabinet and drawer; the depth (y) stays so the
+ * 20 cm travel keeps its meaning, and the handle keeps its size (it is what the hand hooks) but moves with the
+ * drawer's mid-height.
+ */
+function drawerElements(scale: number) {
+  const [hx, hy, hz] = [CABINET_HALF[0] * scale, CABINET_HALF[1], CABINET_HALF[2] * scale];
+  const w = WALL / 2;
+  const box = (name: string, material: string, pos: Vec3, size: Vec3, mass?: number) =>
+    el('geom', { name, type: 'box', pos, size, material, mass });
+  const cabinet = [
+    box('cabinet_top', 'fixture', [0, 0, 2 * hz - w], [hx, hy, w]),
+    box('cabinet_bottom', 'fixture', [0, 0, w], [hx, hy, w]),
+    box('cabinet_left', 'fixture', [-hx + w, 0, hz], [w, hy, hz]),
+    box('cabinet_right', 'fixture', [hx - w, 0, hz], [w, hy, hz]),
+    box('cabinet_back', 'fixture', [0, hy - w, hz], [hx, w, hz]),
+  ];
+  // The drawer fills the cabinet's inside: a front panel flush with the cabinet front and an open tray behind it.
+  const innerX = hx - WALL - 0.002;
+  const trayHalfZ = (hz - WALL) / 2;
+  const trayZ = WALL + 0.004 + trayHalfZ;
+  const frontY = -hy + 0.006;
+  const handleY = -hy - HANDLE_STANDOFF;
+  const handleZ = hz;
+  const drawer = el('body', { name: 'drawer', pos: [0, 0, 0] }, [
+    el('joint', { name: 'drawer', type: 'slide', axis: [0, -1, 0], range: [0, DRAWER_TRAVEL], damping: 3, frictionloss: 0.2, armature: 0.5 }),
+    box('drawer_front', 'object', [0, frontY, hz], [innerX, 0.006, hz - WALL - 0.002], 0.15),
+    box('drawer_bottom', 'object', [0, 0, WALL + 0.004], [innerX, hy - 0.012, 0.004], 0.05),
+    box('drawer_left', 'object', [-innerX + 0.004, 0, trayZ], [0.004, hy - 0.012, trayHalfZ], 0.03),
+    box('drawer_right', 'object', [innerX - 0.004, 0, trayZ], [0.004, hy - 0.012, trayHalfZ], 0.03),
+    box('drawer_back', 'object', [0, hy - 0.016, trayZ], [innerX, 0.004, trayHalfZ], 0.03),
+    el('geom', {
+      name: 'handle',
+      type: 'capsule',
+      fromto: [-HANDLE_HALF_LENGTH, handleY, handleZ, HANDLE_HALF_LENGTH, handleY, handleZ],
+      size: [HANDLE_RADIUS],
+      material: 'fixture',
+      mass: 0.02,
+    }),
+    ...[-1, 1].map((side) =>
+      box(`handle_post_${side < 0 ? 'left' : 'right'}`, 'fixture', [side * (HANDLE_HALF_LENGTH - 0.006), (handleY + frontY - 0.006) / 2, handleZ], [0.006, (frontY - 0.006 - handleY) / 2, 0.006], 0.01),
+    ),
+    el('site', { name: 'handle', pos: [0, handleY, handleZ], size: [0.005], rgba: [0, 1, 0, 0], group: 4 }),
+    // Middle of the gap between handle and drawer face: where the fingers go to pull.
+    el('site', { name: 'handle_grip', pos: [0, (handleY + HANDLE_RADIUS + frontY - 0.006) / 2, handleZ], size: [0.005], rgba: [0, 0, 1, 0], group: 4 }),
+  ]);
+  return el('body', { name: 'drawer_cabinet', pos: [0, CABINET_Y, 0] }, [...cabinet, drawer]);
+}
+
+export function buildDrawerOpenScene(options: SceneOptions = {}): string {
+  const scene = tabletopScene('drawer-open');
+  scene.world(drawerElements(resolveObjectScale(options)));
+  // The slide joint keeps the drawer in its cabinet; wall contacts would only add friction and jitter.
+  scene.contact(el('exclude', { body1: 'drawer_cabinet', body2: 'drawer' }));
+  return scene.build(options);
+}
+
+class DrawerHandles {
+  readonly drawerQpos: number;
+  readonly handle: number;
+  readonly grip: number;
+  constructor(readonly physics: Physics) {
+    this.drawerQpos = jointQposAddress(physics, 'drawer');
+    this.handle = requireId(physics, 'mjOBJ_SITE', 'handle');
+    this.grip = requireId(physics, 'mjOBJ_SITE', 'handle_grip');
+  }
+  opening(): number {
+    return (this.physics.data.qpos as Float64Array)[this.drawerQpos]!;
+  }
+  handlePos(): Vec3 {
+    return sitePos(this.physics, this.handle);
+  }
+  gripPos(): Vec3 {
+    return sitePos(this.physics, this.grip);
+  }
+  /** Where the handle is when the drawer is fully open. */
+  openedHandlePos(): Vec3 {
+    const [x, y, z] = this.handlePos();
+    return [x, y + this.opening() - DRAWER_TRAVEL, z];
+  }
+}
+
+function drawerHandles(cache: { handles: DrawerHandles | null }, physics: Physics): DrawerHandles {
+  if (cache.handles === null || cache.handles.physics !== physics) cache.handles = new DrawerHandles(physics);
+  return cache.handles;
+}
+
+class DrawerOpenTask implements Task {
+  readonly actionSpec: ActionSpec = armActionSpec();
+  readonly proprioDim = ARM_PROPRIO_DIM;
+  private readonly arm = new ArmBinding();
+  private readonly cache: { handles: DrawerHandles | null } = { handles: null };
+
+  initializeEpisode(physics: Physics, rng: Rng): void {
+    placeStaticBody(physics, 'drawer_cabinet', [rng.uniform(-0.1, 0.1), CABINET_Y, 0]);
+    this.arm.get(physics).reset(HAND_START);
+  }
+
+  applyAction(physics: Physics, action: Float64Array): void {
+    this.arm.get(physics).apply(action);
+  }
+
+  proprio(physics: Physics): Float32Array {
+    return this.arm.get(physics).proprio();
+  }
+
+  /**
+   * Shaped reward in [0, 10], MetaWorld-v2-like:
+   *   reach = tolerance(|tcp - handle grip point|, bounds [0, 2 cm], margin 0.3 m, long_tail)
+   *   open  = tolerance(|handle - fully opened handle position|, bounds [0, 3 cm], margin DRAWER_TRAVEL, long_tail)
+   *   reward = 2 * reach + 8 * reach * open
+   */
+  reward(physics: Physics): number {
+    const drawer = drawerHandles(this.cache, physics);
+    const reach = tolerance(distance(this.arm.get(physics).tcpPos(), drawer.gripPos()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
+    const open = tolerance(distance(drawer.handlePos(), drawer.openedHandlePos()), { bounds: [0, OPEN_SUCCESS_TOLERANCE], margin: DRAWER_TRAVEL, sigmoid: 'long_tail' });
+    return 2 * reach + 8 * reach * open;
+  }
+
+  success(physics: Physics): boolean {
+    const drawer = drawerHandles(this.cache, physics);
+    return distance(drawer.handlePos(), drawer.openedHandlePos()) <= OPEN_SUCCESS_TOLERANCE;
+  }
+}
+
+/** Closed gripper; above the handle gap; descend into it; pull back past full travel and hold there. */
+class DrawerOpenExpert implements Expert {
+  readonly name = 'scripted';
+  private readonly arm = new ArmBinding();
+  private readonly cache: { handles: DrawerHandles | null } = { handles: null };
+  private phase: 'above' | 'descend' | 'pull' = 'above';
+
+  reset(_physics: Physics, _rng: Rng): void {
+    this.phase = 'above';
+  }
+
+  act(physics: Physics, _task: Task, _step: number): Float64Array {
+    const arm = this.arm.get(physics);
+    const drawer = drawerHandles(this.cache, physics);
+    const tcp = arm.tcpPos();
+    const grip = drawer.gripPos();
+    if (this.phase === 'above') {
+      const above: Vec3 = [grip[0], grip[1], grip[2] + 0.1];
+      if (horizontalDistance(tcp, above) < 0.006 && Math.abs(tcp[2] - above[2]) < 0.03) this.phase = 'descend';
+      else return reachAction(arm, above, 1);
+    }
+    if (this.phase === 'descend') {
+      if (horizontalDistance(tcp, grip) < 0.008 && Math.abs(tcp[2] - grip[2]) < 0.01) this.phase = 'pull';
+      else return reachAction(arm, grip, 1);
+    }
+    // 1.5 cm past the fully opened grip point, so the hand keeps the drawer against its end stop.
+    const closedGripY = grip[1] + drawer.opening();
+    return reachAction(arm, [grip[0], closedGripY - DRAWER_TRAVEL - 0.015, grip[2]], 1);
+  }
+}
+
+export const drawerOpen: TaskDefinition = {
+  name: 'drawer-open',
+  domain: 'metaworld',
+  family: 'metaworld',
+  suites: ['cortexbench'],
+  version: 1,
+  horizon: METAWORLD_HORIZON,
+  timestep: METAWORLD_TIMESTEP,
+  substeps: METAWORLD_SUBSTEPS,
+  defaultCamera: DEFAULT_CAMERA,
+  buildScene: buildDrawerOpenScene,
+  createTask: () => new DrawerOpenTask(),
+  createExpert: () => new DrawerOpenExpert(),
+};
+
+registerTask(drawerOpen);

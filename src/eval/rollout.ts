@@ -1,0 +1,104 @@
+/**
+ * Evaluation rollouts: several environments stepped together. Per policy step: render every running env's frame,
+ * encode them in ONE batched encoder call, fuse each env's frame history online, predict all actions at once
+ * (deterministic, BatchNorm in inference mode), step every env.
+ */
+import type { Encoder, FrameBatch } from '../encoders/encoder.js';
+import type { Env } from '../envs/env.js';
+import type { TaskFamily } from '../envs/task.js';
+import { roundToHalf } from '../data/float16.js';
+import { selectFeatures, type FeatureKind } from '../data/features.js';
+import type { BcPolicy } from '../policies/policy.js';
+import { FlareHistory } from '../policies/flare.js';
+import { episodeMetricScore } from './metrics.js';
+
+export interface RolloutOptions {
+  /** One env per episode run in parallel (all of the same task); episodes run in waves of envs.length. */
+  envs: readonly Env[];
+  encoder: Encoder;
+  policy: BcPolicy;
+  kind: FeatureKind;
+  family: TaskFamily;
+  /** Reset seed of every evaluation episode. */
+  seeds: readonly number[];
+  /** Policy steps per episode (<= the task's horizon). */
+  horizon: number;
+  imageSize: number;
+  camera: string;
+  signal?: AbortSignal;
+}
+
+export interface EpisodeOutcome {
+  seed: number;
+  episodeReturn: number;
+  successAtLastStep: boolean;
+  steps: number;
+  /** The suite metric of this episode (metrics.ts). */
+  score: number;
+}
+
+export async function evaluateEpisodes(options: RolloutOptions): Promise<EpisodeOutcome[]> {
+  const { envs, seeds } = options;
+  if (envs.length === 0) throw new Error('evaluateEpisodes: needs at least one env');
+  const outcomes: EpisodeOutcome[] = [];
+  for (let start = 0; start < seeds.length; start += envs.length) {
+    const wave = seeds.slice(start, start + envs.length);
+    outcomes.push(...(await runWave(options, envs.slice(0, wave.length), wave)));
+  }
+  return outcomes;
+}
+
+async function runWave(options: RolloutOptions, envs: readonly Env[], seeds: readonly number[]): Promise<EpisodeOutcome[]> {
+  const { encoder, policy, kind, imageSize, camera, horizon } = options;
+  const n = envs.length;
+  const frameBytes = imageSize * imageSize * 3;
+  const proprioDim = policy.spec.proprioDim;
+  const returns = new Float64Array(n);
+  const success = new Array<boolean>(n).fill(false);
+  const steps = new Int32Array(n);
+  const done = new Array<boolean>(n).fill(false);
+  const proprio: Float32Array[] = [];
+  let history: FlareHistory | null = null;
+
+  envs.forEach((env, i) => {
+    const { obs, info } = env.reset({ seed: seeds[i]! });
+    proprio.push(obs.proprio);
+    success[i] = info.success;
+  });
+
+  for (let t = 0; t < horizon; t++) {
+    if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+    const active = [...Array(n).keys()].filter((i) => !done[i]);
+    if (active.length === 0) break;
+    const frames: FrameBatch = { data: new Uint8Array(active.length * frameBytes), n: active.length, height: imageSize, width: imageSize };
+    active.forEach((i, k) => frames.data.set(envs[i]!.render({ width: imageSize, height: imageSize, camera }).rgb, k * frameBytes));
+    const encoded = await encoder.encode(frames, { spatial: kind === 'spatial' });
+    // Same float16 rounding as the cached training features (see data/features.ts).
+    const values = roundToHalf(selectFeatures(encoded, encoder, kind, active.length).slice());
+    const W = values.length / active.length;
+    history ??= new FlareHistory(n, W);
+    const fused = new Float32Array(active.length * 3 * W);
+    const proprioBatch = new Float32Array(active.length * proprioDim);
+    active.forEach((i, k) => {
+      history!.push(i, values, k * W, fused, k * 3 * W);
+      proprioBatch.set(proprio[i]!, k * proprioDim);
+    });
+    const actions = policy.predict(fused, proprioBatch, active.length);
+    const A = actions.length / active.length;
+    active.forEach((i, k) => {
+      const result = envs[i]!.step(actions.subarray(k * A, (k + 1) * A));
+      returns[i] += result.reward;
+      success[i] = result.info.success;
+      proprio[i] = result.obs.proprio;
+      steps[i] = t + 1;
+      if (result.terminated || result.truncated) done[i] = true;
+    });
+  }
+  return seeds.map((seed, i) => ({
+    seed,
+    episodeReturn: returns[i]!,
+    successAtLastStep: success[i]!,
+    steps: steps[i]!,
+    score: episodeMetricScore(options.family, returns[i]!, success[i]!, horizon),
+  }));
+}

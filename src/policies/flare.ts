@@ -1,0 +1,151 @@
+/**
+ * FLARE-style fusion of a 3-frame embedding history (CortexBench protocol):
+ *   fused(t) = [e(t-1) - e(t-2), e(t) - e(t-1), e(t)]
+ * with the history before t = 0 filled with copies of e(0), so t = 0 gives [0, 0, e0] and t = 1 gives
+ * [0, e1 - e0, e1]. The same rule applies to pooled vectors [D] and to token grids [T, C] (flattened to
+ * D = T * C; the fused grid is [3, T, C]).
+ */
+
+/** Fuses one episode: embeddings [steps, D] -> fused [steps, 3 * D]. */
+export function flareFuseEpisode(embeddings: Float32Array, steps: number, dim: number): Float32Array {
+  checkEpisode('flareFuseEpisode', embeddings, steps, dim);
+  const fused = new Float32Array(steps * 3 * dim);
+  for (let t = 0; t < steps; t++) {
+    const cur = t * dim;
+    const prev = Math.max(t - 1, 0) * dim;
+    const prev2 = Math.max(t - 2, 0) * dim;
+    writeFused(embeddings, prev2, prev, cur, dim, fused, t * 3 * dim);
+  }
+  return fused;
+}
+
+/** Fuses one episode of token grids: [steps, T, C] -> [steps, 3, T, C]. */
+export function flareFuseTokenEpisode(tokens: Float32Array, steps: number, tokenCount: number, channels: number): Float32Array {
+  if (!Number.isInteger(tokenCount) || tokenCount <= 0) {
+    throw new Error(`flareFuseTokenEpisode: tokenCount must be a positive integer, got ${tokenCount}`);
+  }
+  if (!Number.isInteger(channels) || channels <= 0) {
+    throw new Error(`flareFuseTokenEpisode: channels must be a positive integer, got ${channels}`);
+  }
+  // [3, T, C] per step is three contiguous [T * C] blocks, so the pooled rule applies to the flattened grid.
+  return flareFuseEpisode(tokens, steps, tokenCount * channels);
+}
+
+/**
+ * Online fusion for rollouts: one ring buffer of the last two embeddings per environment.
+ * After `reset(env)` the next `push` for that environment is treated as t = 0.
+ */
+export class FlareHistory {
+  readonly envCount: number;
+  readonly dim: number;
+  /** [envCount, 2, D]: the two most recent embeddings per environment, slot `newest[env]` is e(t-1). */
+  private readonly ring: Float32Array;
+  private readonly newest: Uint8Array;
+  /** Steps seen since the last reset, capped at 2. */
+  private readonly seen: Uint8Array;
+
+  constructor(envCount: number, dim: number) {
+    if (!Number.isInteger(envCount) || envCount <= 0) {
+      throw new Error(`FlareHistory: envCount must be a positive integer, got ${envCount}`);
+    }
+    if (!Number.isInteger(dim) || dim <= 0) throw new Error(`FlareHistory: dim must be a positive integer, got ${dim}`);
+    this.envCount = envCount;
+    this.dim = dim;
+    this.ring = new Float32Array(envCount * 2 * dim);
+    this.newest = new Uint8Array(envCount);
+    this.seen = new Uint8Array(envCount);
+  }
+
+  /** Starts a new episode for `env` (or for all environments when omitted). */
+  reset(env?: number): void {
+    if (env === undefined) {
+      this.seen.fill(0);
+      return;
+    }
+    this.checkEnv(env);
+    this.seen[env] = 0;
+  }
+
+  /**
+   * Records e(t) for one environment and writes fused(t) [3 * D] into `out` (allocated when omitted).
+   * `embedding` is read from `offset` (so a row of a batch can be passed without copying).
+   */
+  push(env: number, embedding: Float32Array, offset = 0, out?: Float32Array, outOffset = 0): Float32Array {
+    this.checkEnv(env);
+    const dim = this.dim;
+    if (!Number.isInteger(offset) || offset < 0 || offset + dim > embedding.length) {
+      throw new Error(`FlareHistory.push: embedding needs ${dim} values from offset ${offset}, has ${embedding.length}`);
+    }
+    const target = out ?? new Float32Array(3 * dim);
+    if (outOffset < 0 || outOffset + 3 * dim > target.length) {
+      throw new Error(`FlareHistory.push: out needs ${3 * dim} values from offset ${outOffset}, has ${target.length}`);
+    }
+    const base = env * 2 * dim;
+    const seen = this.seen[env]!;
+    if (seen === 0) {
+      // t = 0: both history slots become e(0).
+      this.ring.set(embedding.subarray(offset, offset + dim), base);
+      this.ring.set(embedding.subarray(offset, offset + dim), base + dim);
+      this.newest[env] = 0;
+    }
+    const prevSlot = this.newest[env]!;
+    const prev = base + prevSlot * dim;
+    const prev2 = base + (1 - prevSlot) * dim;
+    for (let i = 0; i < dim; i++) {
+      const e = embedding[offset + i]!;
+      const p = this.ring[prev + i]!;
+      target[outOffset + i] = p - this.ring[prev2 + i]!;
+      target[outOffset + dim + i] = e - p;
+      target[outOffset + 2 * dim + i] = e;
+    }
+    // The oldest slot now receives e(t) and becomes the newest.
+    this.ring.set(embedding.subarray(offset, offset + dim), prev2);
+    this.newest[env] = 1 - prevSlot;
+    this.seen[env] = Math.min(seen + 1, 2);
+    return target;
+  }
+
+  /** Pushes one embedding per environment (rows of [envCount, D]) and returns fused [envCount, 3 * D]. */
+  pushAll(embeddings: Float32Array): Float32Array {
+    if (embeddings.length !== this.envCount * this.dim) {
+      throw new Error(
+        `FlareHistory.pushAll: expected [${this.envCount}, ${this.dim}] = ${this.envCount * this.dim} values, got ${embeddings.length}`,
+      );
+    }
+    const fused = new Float32Array(this.envCount * 3 * this.dim);
+    for (let env = 0; env < this.envCount; env++) this.push(env, embeddings, env * this.dim, fused, env * 3 * this.dim);
+    return fused;
+  }
+
+  private checkEnv(env: number): void {
+    if (!Number.isInteger(env) || env < 0 || env >= this.envCount) {
+      throw new Error(`FlareHistory: env must be an integer in [0, ${this.envCount}), got ${env}`);
+    }
+  }
+}
+
+function writeFused(
+  src: Float32Array,
+  prev2: number,
+  prev: number,
+  cur: number,
+  dim: number,
+  out: Float32Array,
+  outOffset: number,
+): void {
+  for (let i = 0; i < dim; i++) {
+    const p = src[prev + i]!;
+    const e = src[cur + i]!;
+    out[outOffset + i] = p - src[prev2 + i]!;
+    out[outOffset + dim + i] = e - p;
+    out[outOffset + 2 * dim + i] = e;
+  }
+}
+
+function checkEpisode(name: string, embeddings: Float32Array, steps: number, dim: number): void {
+  if (!Number.isInteger(steps) || steps <= 0) throw new Error(`${name}: steps must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(dim) || dim <= 0) throw new Error(`${name}: dim must be a positive integer, got ${dim}`);
+  if (embeddings.length !== steps * dim) {
+    throw new Error(`${name}: expected [${steps}, ${dim}] = ${steps * dim} values, got ${embeddings.length}`);
+  }
+}

@@ -1,0 +1,116 @@
+/** What a run writes: one `CellResult` per finished cell (DIR/cells/*.json) and the joined `RunResults`. */
+import type { TaskFamily } from '../envs/task.js';
+import type { PolicyHead } from '../policies/policy.js';
+import type { NormEntropy } from '../eval/entropy.js';
+import type { Profile } from '../run/profiles.js';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export interface Evaluation {
+  /** Epochs trained when this evaluation ran (1-based). */
+  epoch: number;
+  /** Mean episode score over the evaluation episodes. */
+  score: number;
+  /** Per-episode scores, in evaluation-seed order. */
+  episodeScores: number[];
+  /** Mean training loss of this epoch. */
+  trainLoss: number;
+}
+
+export interface Versions {
+  bench: string;
+  mujoco: string;
+  onnxruntime: string;
+  tfjs: string;
+  /** tfjs backend that trained and ran the policy, e.g. "wasm", "tensorflow". */
+  tfjsBackend: string;
+}
+
+export interface Timings {
+  demosSeconds: number;
+  featuresSeconds: number;
+  trainSeconds: number;
+  evalSeconds: number;
+  totalSeconds: number;
+}
+
+export interface CellResult {
+  schema: number;
+  /** Digest of everything that determines this cell's numbers besides task/encoder/seed (see run/config.ts). */
+  configDigest: string;
+  benchmark: string;
+  /** Sub-suite in CortexBench terms (the task family: dmc, metaworld). */
+  suite: TaskFamily;
+  task: string;
+  taskVersion: number;
+  encoder: string;
+  encoderDigest: string;
+  seed: number;
+  profile: string;
+  head: PolicyHead;
+  shuffleActions: boolean;
+  /** How `score` is defined, e.g. "return/10 per 1000 steps". */
+  metric: string;
+  horizon: number;
+  demos: number;
+  evalEpisodes: number;
+  /** First evaluation-episode seed; episodes use consecutive seeds from here. */
+  evalSeedBase: number;
+  epochs: number;
+  evalEvery: number;
+  imageSize: number;
+  batchSize: number;
+  camera: string;
+  evaluations: Evaluation[];
+  /** Best evaluation score (the protocol's number) and the epoch it came from (the earliest on ties). */
+  bestScore: number;
+  bestEpoch: number;
+  finalScore: number;
+  versions: Versions;
+  timings: Timings;
+}
+
+/** Feature-norm entropy of one encoder, stored per run in DIR/entropy/. */
+export interface EntropyRecord {
+  encoder: string;
+  encoderDigest: string;
+  configDigest: string;
+  /** Tasks whose demo frames formed the probe set. */
+  probeTasks: string[];
+  probeFrames: number;
+  probeSeed: number;
+  imageSize: number;
+  result: NormEntropy;
+}
+
+export interface EncoderSummary {
+  encoder: string;
+  /** Mean over seeds of the best score, per task. */
+  tasks: Record<string, number>;
+  /** Mean over the suite's tasks. */
+  suites: Partial<Record<TaskFamily, number>>;
+  /** Mean over suites. */
+  benchmarkMean: number;
+  entropy: number | null;
+  entropyNormalised: number | null;
+}
+
+export interface Correlation {
+  encoders: number;
+  pearson: number;
+  spearman: number;
+}
+
+export interface RunResults {
+  schema: number;
+  benchmark: string;
+  profile: Profile;
+  head: PolicyHead | 'auto';
+  shuffleActions: boolean;
+  tfjsBackend: string;
+  cells: CellResult[];
+  entropy: EntropyRecord[];
+  summary: EncoderSummary[];
+  /** Entropy vs benchmark mean across encoders; null with fewer than 3 encoders. */
+  entropyCorrelation: Correlation | null;
+}

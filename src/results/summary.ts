@@ -1,0 +1,66 @@
+/**
+ * Aggregation (cortexbench.md): task score = mean over seeds of the best score; suite score = mean over its
+ * tasks; benchmark mean = mean over suites. Plus the entropy correlation across encoders and a printable table.
+ */
+import { mean, pearson, spearman } from '../eval/statistics.js';
+import type { TaskFamily } from '../envs/task.js';
+import type { CellResult, Correlation, EncoderSummary, EntropyRecord } from './schema.js';
+
+export function summarise(cells: readonly CellResult[], entropy: readonly EntropyRecord[]): EncoderSummary[] {
+  const encoders = [...new Set(cells.map((c) => c.encoder))];
+  return encoders.map((encoder) => {
+    const mine = cells.filter((c) => c.encoder === encoder);
+    const tasks: Record<string, number> = {};
+    const taskFamily = new Map<string, TaskFamily>();
+    for (const c of mine) taskFamily.set(c.task, c.suite);
+    for (const task of [...taskFamily.keys()]) tasks[task] = mean(mine.filter((c) => c.task === task).map((c) => c.bestScore));
+    const suites: Partial<Record<TaskFamily, number>> = {};
+    for (const family of [...new Set(taskFamily.values())].sort()) {
+      suites[family] = mean([...taskFamily].filter(([, f]) => f === family).map(([t]) => tasks[t]!));
+    }
+    const e = entropy.find((r) => r.encoder === encoder);
+    return {
+      encoder,
+      tasks,
+      suites,
+      benchmarkMean: mean(Object.values(suites)),
+      entropy: e ? e.result.entropy : null,
+      entropyNormalised: e ? e.result.entropyNormalised : null,
+    };
+  });
+}
+
+/** Pearson/Spearman of entropy with benchmark mean; null unless >= 3 encoders have both numbers. */
+export function entropyCorrelation(summary: readonly EncoderSummary[]): Correlation | null {
+  const pairs = summary.filter((s) => s.entropy !== null && Number.isFinite(s.benchmarkMean));
+  if (pairs.length < 3) return null;
+  const h = pairs.map((s) => s.entropy!);
+  const score = pairs.map((s) => s.benchmarkMean);
+  return { encoders: pairs.length, pearson: pearson(h, score), spearman: spearman(h, score) };
+}
+
+/** A plain-text table: one row per encoder, one column per task, suite and the benchmark mean, entropy beside. */
+export function formatSummary(summary: readonly EncoderSummary[], correlation: Correlation | null): string {
+  if (summary.length === 0) return '(no finished cells)';
+  const tasks = [...new Set(summary.flatMap((s) => Object.keys(s.tasks)))];
+  const families = [...new Set(summary.flatMap((s) => Object.keys(s.suites)))] as TaskFamily[];
+  const header = ['encoder', ...tasks, ...families.map((f) => `[${f}]`), 'MEAN', 'H (nats)', 'H/ln(bins)'];
+  const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+  const rows = summary.map((s) => [
+    s.encoder,
+    ...tasks.map((t) => fmt(s.tasks[t])),
+    ...families.map((f) => fmt(s.suites[f])),
+    fmt(s.benchmarkMean),
+    fmt(s.entropy, 3),
+    fmt(s.entropyNormalised, 3),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cols: string[]): string => cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  out.push(
+    correlation
+      ? `entropy vs benchmark mean over ${correlation.encoders} encoders: Pearson ${fmt(correlation.pearson, 3)}, Spearman ${fmt(correlation.spearman, 3)}`
+      : 'entropy vs benchmark mean: needs >= 3 encoders',
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,120 @@
+/** Writing results: per-cell JSON files, the joined results.json and results.csv (all atomic). */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { writeFileAtomic } from '../util/atomic.js';
+import type { CellResult, EntropyRecord, RunResults } from './schema.js';
+
+/** CSV columns, in order. Columns ending in `_s` are timings and differ between otherwise identical runs. */
+export const CSV_COLUMNS = [
+  'benchmark',
+  'suite',
+  'task',
+  'task_version',
+  'encoder',
+  'encoder_digest',
+  'seed',
+  'profile',
+  'head',
+  'shuffle_actions',
+  'metric',
+  'horizon',
+  'demos',
+  'eval_episodes',
+  'eval_seed_base',
+  'epochs',
+  'eval_every',
+  'image_size',
+  'batch_size',
+  'camera',
+  'score',
+  'best_epoch',
+  'final_score',
+  'evaluations',
+  'final_train_loss',
+  'entropy',
+  'entropy_normalised',
+  'demos_s',
+  'features_s',
+  'train_s',
+  'eval_s',
+  'total_s',
+  'tfjs_backend',
+  'bench_version',
+  'mujoco_version',
+  'onnxruntime_version',
+  'tfjs_version',
+] as const;
+
+export const TIMING_COLUMNS: readonly string[] = CSV_COLUMNS.filter((c) => c.endsWith('_s'));
+
+const round = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : '');
+
+export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Record<(typeof CSV_COLUMNS)[number], string | number> {
+  return {
+    benchmark: cell.benchmark,
+    suite: cell.suite,
+    task: cell.task,
+    task_version: cell.taskVersion,
+    encoder: cell.encoder,
+    encoder_digest: cell.encoderDigest.slice(0, 16),
+    seed: cell.seed,
+    profile: cell.profile,
+    head: cell.head,
+    shuffle_actions: cell.shuffleActions ? 1 : 0,
+    metric: cell.metric,
+    horizon: cell.horizon,
+    demos: cell.demos,
+    eval_episodes: cell.evalEpisodes,
+    eval_seed_base: cell.evalSeedBase,
+    epochs: cell.epochs,
+    eval_every: cell.evalEvery,
+    image_size: cell.imageSize,
+    batch_size: cell.batchSize,
+    camera: cell.camera,
+    score: round(cell.bestScore, 3),
+    best_epoch: cell.bestEpoch,
+    final_score: round(cell.finalScore, 3),
+    evaluations: cell.evaluations.map((e) => `${e.epoch}:${round(e.score, 2)}`).join(' '),
+    final_train_loss: round(cell.evaluations[cell.evaluations.length - 1]!.trainLoss, 6),
+    entropy: entropy ? round(entropy.result.entropy, 4) : '',
+    entropy_normalised: entropy ? round(entropy.result.entropyNormalised, 4) : '',
+    demos_s: round(cell.timings.demosSeconds, 2),
+    features_s: round(cell.timings.featuresSeconds, 2),
+    train_s: round(cell.timings.trainSeconds, 2),
+    eval_s: round(cell.timings.evalSeconds, 2),
+    total_s: round(cell.timings.totalSeconds, 2),
+    tfjs_backend: cell.versions.tfjsBackend,
+    bench_version: cell.versions.bench,
+    mujoco_version: cell.versions.mujoco,
+    onnxruntime_version: cell.versions.onnxruntime,
+    tfjs_version: cell.versions.tfjs,
+  };
+}
+
+export function resultsToCsv(results: Pick<RunResults, 'cells' | 'entropy'>): string {
+  const rows = results.cells.map((c) => csvRow(c, results.entropy.find((e) => e.encoder === c.encoder)));
+  return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
+}
+
+export function writeResults(dir: string, results: RunResults): void {
+  writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'results.csv'), resultsToCsv(results));
+}
+
+export function readResults(dir: string): RunResults {
+  const path = join(dir, 'results.json');
+  if (!existsSync(path)) throw new Error(`--in: no results.json in '${dir}' (expected the --out directory of a bench run)`);
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as RunResults;
+  if (parsed.schema !== 1 || !Array.isArray(parsed.cells)) throw new Error(`--in: '${path}' is not a bench results file (schema ${String(parsed.schema)})`);
+  return parsed;
+}
+
+/** Reads every JSON file in `dir` (absent dir: none), sorted by name so the order is stable. */
+export function readJsonDir<T>(dir: string): T[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T);
+}

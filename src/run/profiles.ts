@@ -1,0 +1,106 @@
+/**
+ * Run profiles: how much of the protocol a run spends. `paper` is the CortexBench protocol (cortexbench.md);
+ * `quick` (the default) and `smoke` scale demos, evaluation episodes, epochs, image size and, where stated,
+ * horizons down so that a run fits a laptop. Every result row records the profile and its numbers.
+ */
+import type { TaskFamily } from '../envs/task.js';
+
+export type ProfileName = 'smoke' | 'quick' | 'paper';
+export const PROFILE_NAMES: readonly ProfileName[] = ['smoke', 'quick', 'paper'];
+
+export interface FamilySettings {
+  /** Demo episodes per task. */
+  demos: number;
+  /** Evaluation episodes per evaluation point. */
+  evalEpisodes: number;
+  /**
+   * Policy steps per episode for demos (training frames) and evaluation; null = the task's own horizon.
+   * A shorter horizon is recorded in every row (column `horizon`).
+   */
+  horizon: number | null;
+}
+
+export interface Profile {
+  name: ProfileName;
+  families: Record<TaskFamily, FamilySettings>;
+  epochs: number;
+  /** Evaluate every `evalEvery` epochs and at the last epoch. */
+  evalEvery: number;
+  /** Side of the square rendered frame (the encoder then applies its own preprocessing). */
+  imageSize: number;
+  /** Mini-batch size of policy training (protocol: 256; small runs take smaller batches for more updates). */
+  batchSize: number;
+  /** Policy seeds of a run unless --seeds is given. */
+  seeds: number[];
+  /** Use the conv head for `theia:` encoders (Theia's protocol) unless --head is given. */
+  convHeadForTheia: boolean;
+}
+
+const PROFILES: Record<ProfileName, Profile> = {
+  paper: {
+    name: 'paper',
+    families: {
+      dmc: { demos: 100, evalEpisodes: 10, horizon: null },
+      metaworld: { demos: 25, evalEpisodes: 25, horizon: null },
+    },
+    epochs: 100,
+    evalEvery: 5,
+    imageSize: 256,
+    batchSize: 256,
+    seeds: [100, 200, 300],
+    convHeadForTheia: true,
+  },
+  quick: {
+    name: 'quick',
+    families: {
+      dmc: { demos: 10, evalEpisodes: 5, horizon: 100 },
+      metaworld: { demos: 10, evalEpisodes: 5, horizon: 100 },
+    },
+    epochs: 30,
+    evalEvery: 10,
+    imageSize: 96,
+    batchSize: 64,
+    seeds: [100],
+    convHeadForTheia: false,
+  },
+  smoke: {
+    name: 'smoke',
+    families: {
+      dmc: { demos: 2, evalEpisodes: 2, horizon: 30 },
+      metaworld: { demos: 2, evalEpisodes: 2, horizon: 30 },
+    },
+    epochs: 4,
+    evalEvery: 2,
+    imageSize: 64,
+    batchSize: 64,
+    seeds: [100],
+    convHeadForTheia: false,
+  },
+};
+
+export function getProfile(name: string): Profile {
+  if (!(PROFILE_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`unknown profile '${name}'; expected one of: ${PROFILE_NAMES.join(', ')}`);
+  }
+  return structuredClone(PROFILES[name as ProfileName]);
+}
+
+/** Epochs (1-based) after which the policy is evaluated: every `evalEvery` and the last. */
+export function evaluationEpochs(epochs: number, evalEvery: number): number[] {
+  const points: number[] = [];
+  for (let e = evalEvery; e < epochs; e += evalEvery) points.push(e);
+  points.push(epochs);
+  return points;
+}
+
+/** One line describing the profile, printed at the start of a run. */
+export function describeProfile(profile: Profile): string {
+  const fam = (f: TaskFamily): string => {
+    const s = profile.families[f];
+    return `${f}: ${s.demos} demos, ${s.evalEpisodes} eval episodes, horizon ${s.horizon ?? 'task'}`;
+  };
+  return (
+    `profile ${profile.name}: ${fam('dmc')}; ${fam('metaworld')}; ${profile.epochs} epochs, eval every ` +
+    `${profile.evalEvery}, image ${profile.imageSize}px, batch ${profile.batchSize}, seeds ${profile.seeds.join(',')}`
+  );
+}

@@ -1,0 +1,229 @@
+import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Env } from '../src/envs/env.js';
+import { encodeDemoEpisode, readDemoEpisode, DemoFileError } from '../src/data/demo_file.js';
+import {
+  ExpertRollout,
+  demoEpisodePath,
+  demoEpisodeSeed,
+  demoEpisodeSeeds,
+  demoSetKey,
+  loadOrGenerateDemos,
+  restoreDemoState,
+  summarizeEpisodes,
+  type DemoEpisode,
+} from '../src/data/demos.js';
+import { listTasks } from '../src/envs/registry.js';
+import { pointMassTask } from './fixtures/point_mass_task.js';
+
+const task = pointMassTask();
+const dirs: string[] = [];
+function tempCache(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-demos-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function expectSameEpisode(a: DemoEpisode, b: DemoEpisode): void {
+  expect(a.seed).toBe(b.seed);
+  expect(a.length).toBe(b.length);
+  expect(a.episodeReturn).toBe(b.episodeReturn);
+  expect(a.success).toBe(b.success);
+  for (const key of ['states', 'proprio', 'actions', 'rewards', 'successes'] as const) {
+    expect(a[key].constructor).toBe(b[key].constructor);
+    expect(Buffer.from(a[key].buffer, a[key].byteOffset, a[key].byteLength).equals(Buffer.from(b[key].buffer, b[key].byteOffset, b[key].byteLength))).toBe(true);
+  }
+}
+
+describe('demo seeds', () => {
+  it('derives distinct, prefix-stable episode seeds from a base seed', () => {
+    const seeds = demoEpisodeSeeds(7, 200);
+    expect(new Set(seeds).size).toBe(200);
+    expect(demoEpisodeSeeds(7, 25)).toEqual(seeds.slice(0, 25));
+    expect(demoEpisodeSeeds(8, 5)).not.toEqual(seeds.slice(0, 5));
+    for (const s of seeds) expect(Number.isInteger(s) && s >= 0 && s <= 0xffffffff).toBe(true);
+    expect(demoEpisodeSeed(7, 3)).toBe(seeds[3]);
+  });
+
+  it('rejects bad seeds and counts with a message naming the input', () => {
+    expect(() => demoEpisodeSeeds(-1, 3)).toThrow(/base seed must be an integer/);
+    expect(() => demoEpisodeSeeds(1.5, 3)).toThrow(/base seed/);
+    expect(() => demoEpisodeSeeds(1, 0)).toThrow(/episodes must be a positive integer, got 0/);
+    expect(() => demoEpisodeSeeds(1, Number.NaN)).toThrow(/episodes must be a positive integer, got NaN/);
+  });
+});
+
+describe('demo store', () => {
+  it('stores states before each action, clipped actions and per-step results', async () => {
+    const rollout = await ExpertRollout.create(task);
+    try {
+      const episode = rollout.episode(demoEpisodeSeed(0, 0));
+      expect(episode.length).toBe(task.horizon);
+      expect(episode.states.length).toBe(task.horizon * episode.stateSize);
+      expect(episode.actions.length).toBe(task.horizon);
+      expect(Math.max(...episode.actions)).toBeLessThanOrEqual(1);
+      expect(Math.min(...episode.actions)).toBeGreaterThanOrEqual(-1);
+      // The expert's raw actions saturate, so clipping must have happened and be what is stored.
+      expect(episode.actions.some((a) => Math.abs(a) === 1)).toBe(true);
+      expect(episode.episodeReturn).toBeCloseTo(episode.rewards.reduce((a, b) => a + b, 0), 12);
+      expect(episode.success).toBe(episode.successes[episode.length - 1] === 1);
+      // State 0 is the reset state: proprio (x) matches qpos, which follows time in mjSTATE_FULLPHYSICS.
+      expect(episode.states[1]).toBeCloseTo(episode.proprio[0]!, 6);
+      // Restoring a recorded state reproduces it exactly, which is what re-rendering relies on.
+      const env = await Env.make(task);
+      try {
+        const t = 17;
+        const state = episode.states.slice(t * episode.stateSize, (t + 1) * episode.stateSize);
+        env.physics.setState(state);
+        expect(env.physics.getState()).toEqual(state);
+        expect(env.task.proprio(env.physics)[0]).toBe(episode.proprio[t]);
+      } finally {
+        env.close();
+      }
+    } finally {
+      rollout.close();
+    }
+  });
+
+  it('loads exactly what it generated, and generation is deterministic', async () => {
+    const cacheDir = tempCache();
+    const generated = await loadOrGenerateDemos(task, { episodes: 4, seed: 3, cacheDir });
+    expect(generated.loaded).toBe(0);
+    expect(generated.episodes.map((e) => e.seed)).toEqual(demoEpisodeSeeds(3, 4));
+    expect(readdirSync(generated.dir).sort()).toEqual(demoEpisodeSeeds(3, 4).map((s) => `seed-${s}.bdemo`).sort());
+
+    const progress: number[] = [];
+    const loaded = await loadOrGenerateDemos(task, { episodes: 4, seed: 3, cacheDir, onProgress: (p) => progress.push(p.loaded) });
+    expect(loaded.loaded).toBe(4);
+    expect(progress).toEqual([1, 2, 3, 4]);
+    expect(loaded.key).toBe(generated.key);
+    for (let i = 0; i < 4; i++) expectSameEpisode(loaded.episodes[i]!, generated.episodes[i]!);
+
+    const elsewhere = await loadOrGenerateDemos(task, { episodes: 2, seed: 3, cacheDir: tempCache() });
+    for (let i = 0; i < 2; i++) expectSameEpisode(elsewhere.episodes[i]!, generated.episodes[i]!);
+  });
+
+  it('resumes: only a deleted episode is generated again, other files are left untouched', async () => {
+    const cacheDir = tempCache();
+    const first = await loadOrGenerateDemos(task, { episodes: 5, seed: 11, cacheDir });
+    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: null };
+    const paths = first.episodes.map((e) => demoEpisodePath(cacheDir, identity, e.seed));
+    // Make the kept files look old so that a rewrite would show in their mtime.
+    const old = new Date(2020, 0, 1);
+    for (const p of paths) utimesSync(p, old, old);
+    unlinkSync(paths[2]!);
+
+    const second = await loadOrGenerateDemos(task, { episodes: 5, seed: 11, cacheDir });
+    expect(second.loaded).toBe(4);
+    paths.forEach((p, i) => expect(statSync(p).mtime.getTime() === old.getTime()).toBe(i !== 2));
+    expectSameEpisode(second.episodes[2]!, first.episodes[2]!);
+  });
+
+  it('shards partition a set: separate calls fill one cache that a full call then reads', async () => {
+    const cacheDir = tempCache();
+    const a = await loadOrGenerateDemos(task, { episodes: 5, seed: 2, cacheDir, shard: { index: 0, count: 2 } });
+    const b = await loadOrGenerateDemos(task, { episodes: 5, seed: 2, cacheDir, shard: { index: 1, count: 2 } });
+    const seeds = demoEpisodeSeeds(2, 5);
+    expect(a.episodes.map((e) => e.seed)).toEqual([seeds[0], seeds[2], seeds[4]]);
+    expect(b.episodes.map((e) => e.seed)).toEqual([seeds[1], seeds[3]]);
+    expect(a.key).toBe(b.key);
+    const full = await loadOrGenerateDemos(task, { episodes: 5, seed: 2, cacheDir });
+    expect(full.loaded).toBe(5);
+    expect(full.key).toBe(a.key);
+    await expect(loadOrGenerateDemos(task, { episodes: 5, seed: 2, cacheDir, shard: { index: 2, count: 2 } })).rejects.toThrow(/shard must have/);
+  });
+
+  it('regenerates a corrupt or foreign episode file instead of using it', async () => {
+    const cacheDir = tempCache();
+    const first = await loadOrGenerateDemos(task, { episodes: 2, seed: 5, cacheDir });
+    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: null };
+    const [a, b] = first.episodes.map((e) => demoEpisodePath(cacheDir, identity, e.seed));
+    writeFileSync(a!, 'not a demo');
+    // A valid file of another seed under this seed's name must be rejected by its header.
+    writeFileSync(b!, encodeDemoEpisode(identity, { ...first.episodes[0]! }));
+    expect(() => readDemoEpisode(b!, identity, first.episodes[1]!.seed)).toThrow(DemoFileError);
+    const again = await loadOrGenerateDemos(task, { episodes: 2, seed: 5, cacheDir });
+    expect(again.loaded).toBe(0);
+    expectSameEpisode(again.episodes[1]!, first.episodes[1]!);
+    expect(readDemoEpisode(b!, identity, first.episodes[1]!.seed).seed).toBe(first.episodes[1]!.seed);
+  });
+
+  it('keys a demo set by task version, expert, scene, base seed and episode count', () => {
+    const spec = { episodes: 10, seed: 1 };
+    const base = demoSetKey(task, spec);
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+    expect(demoSetKey(pointMassTask(), { ...spec })).toBe(base);
+    expect(demoSetKey(pointMassTask({ version: 2 }), spec)).not.toBe(base);
+    expect(demoSetKey(pointMassTask({ expertName: 'pd-v2' }), spec)).not.toBe(base);
+    expect(demoSetKey(task, spec, 'other')).not.toBe(base);
+    expect(demoSetKey(task, { ...spec, seed: 2 })).not.toBe(base);
+    expect(demoSetKey(task, { ...spec, episodes: 11 })).not.toBe(base);
+    expect(demoSetKey(task, { ...spec, scene: { light: 0.5 } })).not.toBe(base);
+    expect(demoSetKey(task, { ...spec, scene: {} })).toBe(base);
+    // Equal scene options in another key order are the same scene.
+    const scene1 = { light: 0.5, camera: { azimuth: 90, elevation: -30, distance: 1 } };
+    const scene2 = { camera: { distance: 1, elevation: -30, azimuth: 90 }, light: 0.5 };
+    expect(demoSetKey(task, { ...spec, scene: scene1 })).toBe(demoSetKey(task, { ...spec, scene: scene2 }));
+  });
+
+  it('keeps sets of different task versions apart on disk', async () => {
+    const cacheDir = tempCache();
+    const v1 = await loadOrGenerateDemos(task, { episodes: 1, seed: 0, cacheDir });
+    const v2 = await loadOrGenerateDemos(pointMassTask({ version: 2 }), { episodes: 1, seed: 0, cacheDir });
+    expect(v2.loaded).toBe(0);
+    expect(v2.dir).not.toBe(v1.dir);
+  });
+});
+
+describe('summarizeEpisodes', () => {
+  it('scores DMC by return / 10 and MetaWorld by success at the last step', () => {
+    const episodes = [
+      { episodeReturn: 900, success: true },
+      { episodeReturn: 500, success: false },
+    ];
+    expect(summarizeEpisodes(pointMassTask(), episodes)).toEqual({
+      task: 'test-point-mass',
+      episodes: 2,
+      mean_return: 700,
+      min_return: 500,
+      success_rate: 0.5,
+      mean_score: 70,
+    });
+    expect(summarizeEpisodes(pointMassTask({ family: 'metaworld' }), episodes).mean_score).toBe(50);
+    expect(() => summarizeEpisodes(task, [])).toThrow(/no episodes/);
+  });
+});
+
+describe('recorded states of every registered task', () => {
+  it('re-create the body poses of the rollout in a fresh environment (what re-rendering frames relies on)', async () => {
+    await import('../src/envs/index.js');
+    const tasks = listTasks().filter((t) => !t.suites.includes('test'));
+    expect(tasks.length).toBeGreaterThan(0);
+    const geomPoses = (env: Env): Float64Array => Float64Array.from(env.physics.data.geom_xpos as Float64Array);
+    for (const definition of tasks) {
+      const rollout = await ExpertRollout.create(definition);
+      const fresh = await Env.make(definition);
+      try {
+        const steps = 12;
+        const episode = rollout.episode(demoEpisodeSeed(0, 0), { maxSteps: steps });
+        expect(episode.length, definition.name).toBe(steps);
+        // The fresh env starts in another episode, so any per-episode model edits differ until restored.
+        fresh.reset({ seed: demoEpisodeSeed(0, 1) });
+        for (const t of [0, 5, steps - 1]) {
+          // Reference: the rollout's own simulator with the state set back (setState recomputes the poses).
+          rollout.env.physics.setState(episode.states.slice(t * episode.stateSize, (t + 1) * episode.stateSize));
+          restoreDemoState(fresh, episode, t);
+          expect(geomPoses(fresh), `${definition.name} step ${t}`).toEqual(geomPoses(rollout.env));
+        }
+      } finally {
+        fresh.close();
+        rollout.close();
+      }
+    }
+  });
+});

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../src/envs/domains/cheetah.js';
+import '../src/envs/domains/reacher.js';
+import { fingertip, inverseKinematics, LINK_LENGTH } from '../src/envs/domains/reacher.js';
+import { Env } from '../src/envs/env.js';
+import { RolloutData } from '../src/envs/experts/rollout_data.js';
+import { KnotSpline } from '../src/envs/experts/spline.js';
+import { getTask, listTasks, UnknownTaskError } from '../src/envs/registry.js';
+import { Rng } from '../src/util/rng.js';
+
+const DMC_TASKS = [
+  { name: 'cheetah-run', actionDim: 6, stateDim: 18, camera: 'side', timestep: 0.01 },
+  { name: 'reacher-easy', actionDim: 2, stateDim: 8, camera: 'fixed', timestep: 0.02 },
+] as const;
+
+function cameraExists(env: Env, name: string): boolean {
+  const { mj, model } = env.physics;
+  return mj.mj_name2id(model, mj.mjtObj.mjOBJ_CAMERA.value, name) >= 0;
+}
+
+describe.each(DMC_TASKS)('$name', (spec) => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await Env.make(spec.name);
+  });
+  afterAll(() => env.close());
+
+  it('is registered in the cortexbench suite as a DMC task', () => {
+    const def = getTask(spec.name);
+    expect(def.family).toBe('dmc');
+    expect(def.suites).toContain('cortexbench');
+    expect(def.horizon).toBe(1000);
+    expect(def.substeps).toBe(1);
+    expect(listTasks('cortexbench').map((t) => t.name)).toContain(spec.name);
+  });
+
+  it('compiles with the task timestep, its default camera and a [-1, 1] action box', () => {
+    expect(env.physics.model.opt.timestep).toBeCloseTo(spec.timestep, 12);
+    expect(env.definition.defaultCamera).toBe(spec.camera);
+    expect(cameraExists(env, spec.camera)).toBe(true);
+    expect(env.actionSpec.dim).toBe(spec.actionDim);
+    expect([...env.actionSpec.low]).toEqual(new Array(spec.actionDim).fill(-1));
+    expect([...env.actionSpec.high]).toEqual(new Array(spec.actionDim).fill(1));
+    expect(env.observationSpec.stateDim).toBe(spec.stateDim);
+    expect(env.observationSpec.proprioDim).toBe(0);
+  });
+
+  it('resets deterministically from the seed', () => {
+    const a = env.reset({ seed: 7 }).obs.state;
+    const b = env.reset({ seed: 7 }).obs.state;
+    const c = env.reset({ seed: 8 }).obs.state;
+    expect([...a]).toEqual([...b]);
+    expect(Math.max(...a.map((x, i) => Math.abs(x - c[i]!)))).toBeGreaterThan(1e-3);
+  });
+
+  it('gives rewards in [0, 1] under random actions', () => {
+    env.reset({ seed: 3 });
+    const rng = new Rng(11);
+    for (let t = 0; t < 200; t++) {
+      const action = Array.from({ length: spec.actionDim }, () => rng.uniform(-1.5, 1.5));
+      const { reward, obs } = env.step(action);
+      expect(reward).toBeGreaterThanOrEqual(0);
+      expect(reward).toBeLessThanOrEqual(1);
+      expect(obs.state.every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('rejects actions of the wrong length and non-finite actions', () => {
+    env.reset({ seed: 0 });
+    expect(() => env.step(new Array(spec.actionDim + 1).fill(0))).toThrow(/expects an action of length/);
+    const nan = new Array(spec.actionDim).fill(0);
+    nan[0] = Number.NaN;
+    expect(() => env.step(nan)).toThrow(/action\[0\] is NaN/);
+  });
+
+  it('applies scene options and names what it rejects', async () => {
+    const def = getTask(spec.name);
+    const xml = def.buildScene({ light: 0.7, textures: { floor: 'grid_grey' }, camera: { azimuth: 120, elevation: -30, distance: 2 } });
+    expect(xml).toContain('ambient="0.7 0.7 0.7"');
+    expect(xml).toMatch(/<material name="floor" texture="grid_grey"/);
+    const varied = await Env.make(def, { scene: { light: 0.7, textures: { floor: 'grid_grey' } } });
+    varied.close();
+    expect(() => def.buildScene({ textures: { floor: 'no_such_texture' } })).toThrow(/unknown texture 'no_such_texture'/);
+    expect(() => def.buildScene({ textures: { table: 'grid_grey' } })).toThrow(/unknown material 'table'/);
+    expect(() => def.buildScene({ light: 2 })).toThrow(/SceneOptions.light/);
+  });
+});
+
+describe('registry', () => {
+  it('throws a clear error for an unknown task', async () => {
+    expect(() => getTask('reacher-hard-typo')).toThrow(UnknownTaskError);
+    await expect(Env.make('reacher-hard-typo')).rejects.toThrow(/unknown task 'reacher-hard-typo'.*reacher-easy/);
+  });
+});
+
+describe('reacher-easy expert', () => {
+  it('inverse kinematics puts the fingertip on reachable targets', () => {
+    const rng = new Rng(5);
+    for (let i = 0; i < 50; i++) {
+      // The wrist limit (160 deg) leaves a dead zone of radius 2 L cos(80 deg) = 4.2 cm around the shoulder.
+      const r = rng.uniform(0.045, 2 * LINK_LENGTH - 1e-3);
+      const a = rng.uniform(-Math.PI, Math.PI);
+      const [shoulder, wrist] = inverseKinematics(r * Math.cos(a), r * Math.sin(a), rng.uniform(-1, 1));
+      const [x, y] = fingertip([shoulder, wrist]);
+      expect(Math.hypot(x - r * Math.cos(a), y - r * Math.sin(a))).toBeLessThan(1e-9);
+    }
+  });
+
+  it('reaches the target and stays there', async () => {
+    const env = await Env.make('reacher-easy');
+    try {
+      for (const seed of [0, 1]) {
+        env.reset({ seed });
+        const expert = env.definition.createExpert();
+        expert.reset(env.physics, new Rng(seed));
+        let total = 0;
+        for (let t = 0; t < 150; t++) total += env.step(expert.act(env.physics, env.task, t)).reward;
+        expect(total).toBeGreaterThan(100);
+        expect(env.task.reward(env.physics)).toBe(1);
+      }
+    } finally {
+      env.close();
+    }
+  });
+});
+
+describe('cheetah-run expert', () => {
+  it('runs forward (mean speed > 3 m/s over steps 100-200)', async () => {
+    const env = await Env.make('cheetah-run');
+    try {
+      env.reset({ seed: 0 });
+      const expert = env.definition.createExpert();
+      expert.reset(env.physics, new Rng(0));
+      const qpos = () => env.physics.data.qpos as Float64Array;
+      let x0 = 0;
+      for (let t = 0; t < 200; t++) {
+        if (t === 100) x0 = qpos()[0]!;
+        env.step(expert.act(env.physics, env.task, t));
+      }
+      const meanSpeed = (qpos()[0]! - x0) / (100 * env.definition.timestep);
+      expert.dispose?.();
+      expect(meanSpeed).toBeGreaterThan(3);
+    } finally {
+      env.close();
+    }
+  }, 120_000);
+});
+
+describe('planner machinery', () => {
+  it('knot splines interpolate linearly and shift in time', () => {
+    const spline = new KnotSpline(3, 1, 10);
+    spline.values.set([0, 1, 3]);
+    const out = new Float64Array(1);
+    spline.evaluate(2.5, out);
+    expect(out[0]).toBeCloseTo(0.5, 12);
+    spline.evaluate(7.5, out);
+    expect(out[0]).toBeCloseTo(2, 12);
+    spline.shift(5, new Float64Array(3));
+    expect([...spline.values]).toEqual([1, 3, 3]);
+  });
+
+  it('rollout data continues exactly from the source state', async () => {
+    const env = await Env.make('cheetah-run');
+    const rollout = new RolloutData(env.physics);
+    try {
+      env.reset({ seed: 4 });
+      for (let t = 0; t < 20; t++) env.step([0.5, -0.5, 0.3, -0.3, 0.2, -0.2]);
+      rollout.restoreFromSource();
+      const { mj, model } = env.physics;
+      const action = new Float64Array([1, 0, -1, 0.5, 0, -0.5]);
+      for (let t = 0; t < 30; t++) {
+        env.task.applyAction(rollout.physics, action);
+        mj.mj_step(model, rollout.physics.data);
+        env.step(action);
+      }
+      expect([...(rollout.physics.data.qpos as Float64Array)]).toEqual([...(env.physics.data.qpos as Float64Array)]);
+    } finally {
+      rollout.dispose();
+      env.close();
+    }
+  });
+});

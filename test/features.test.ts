@@ -1,0 +1,184 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { DemoEpisode } from '../src/data/demo_file.js';
+import { featureCacheKey, loadOrComputeFeatures, type FeatureRequest } from '../src/data/features.js';
+import { decodeHalf, encodeHalf, fromHalfBits, toHalfBits } from '../src/data/float16.js';
+import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder.js';
+import type { Env } from '../src/envs/env.js';
+import type { TaskDefinition } from '../src/envs/task.js';
+import { buildDataset, shuffleActions } from '../src/run/dataset.js';
+
+const dirs: string[] = [];
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-features-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A replay env whose "render" paints the whole frame with (qpos0 * 10 + camera tag) so frames follow the state. */
+function fakeEnv(): Env & { renders: number } {
+  let state = new Float64Array(2);
+  const env = {
+    renders: 0,
+    physics: { setState: (s: Float64Array) => (state = Float64Array.from(s)) },
+    render(options: { width: number; height: number; camera?: string | number }) {
+      env.renders++;
+      const rgb = new Uint8Array(options.width * options.height * 3).fill((state[0]! * 10 + (options.camera === 'other' ? 1 : 0)) % 256);
+      return { width: options.width, height: options.height, rgb };
+    },
+  };
+  return env as unknown as Env & { renders: number };
+}
+
+/** pooled = [mean pixel / 3, 1/3] (D = 2); spatial: 4 tokens of 1 channel = mean pixel + token index. */
+function fakeEncoder(digest = 'enc-a', spatial = true): Encoder & { calls: number; frames: number } {
+  const encoder = {
+    calls: 0,
+    frames: 0,
+    info: { id: `fake-${digest}`, inputSize: 8, normalisation: null, pooledDim: 2, spatial: spatial ? { tokens: 4, channels: 1, grid: 2 } : null, parameterCount: 0, digest },
+    async encode(frames: FrameBatch, options?: EncodeOptions) {
+      encoder.calls++;
+      encoder.frames += frames.n;
+      const size = frames.height * frames.width * 3;
+      const pooled = new Float32Array(frames.n * 2);
+      const tokens = new Float32Array(frames.n * 4);
+      for (let i = 0; i < frames.n; i++) {
+        let sum = 0;
+        for (let k = 0; k < size; k++) sum += frames.data[i * size + k]!;
+        pooled[i * 2] = sum / size / 3;
+        pooled[i * 2 + 1] = 1 / 3;
+        for (let t = 0; t < 4; t++) tokens[i * 4 + t] = sum / size + t;
+      }
+      return { pooled, ...(options?.spatial && spatial ? { spatial: tokens } : {}) };
+    },
+    async dispose() {},
+  };
+  return encoder;
+}
+
+function fakeEpisode(seed: number, length: number): DemoEpisode {
+  const states = new Float64Array(length * 2);
+  for (let t = 0; t < length; t++) states[t * 2] = seed + t;
+  return {
+    seed,
+    length,
+    stateSize: 2,
+    actionDim: 1,
+    proprioDim: 1,
+    states,
+    proprio: Float32Array.from({ length }, (_, t) => -t),
+    actions: Float32Array.from({ length }, (_, t) => t / 10),
+    rewards: new Float64Array(length),
+    successes: new Uint8Array(length),
+    episodeReturn: 0,
+    success: false,
+  };
+}
+
+const task = { name: 'fake-task', version: 3, defaultCamera: 'main' } as unknown as TaskDefinition;
+const demos = { key: 'demo-set-1', episodes: [fakeEpisode(0, 5), fakeEpisode(10, 7)] };
+
+function request(overrides: Partial<FeatureRequest> = {}): FeatureRequest {
+  return { task, demos, encoder: fakeEncoder(), env: fakeEnv(), kind: 'pooled', imageSize: 8, cacheDir: tempDir(), batchSize: 3, quiet: true, ...overrides };
+}
+
+describe('demo features', () => {
+  it('renders every used demo step from its state, encodes in batches and rounds to float16', async () => {
+    const env = fakeEnv();
+    const encoder = fakeEncoder();
+    const f = await loadOrComputeFeatures(request({ env, encoder, maxSteps: 6 }));
+    expect(f.lengths).toEqual([5, 6]);
+    expect(f.offsets).toEqual([0, 5]);
+    expect(f.cached).toBe(false);
+    expect(env.renders).toBe(11);
+    expect(encoder.calls).toBe(4); // 11 frames in batches of 3
+    // Frame t of episode 1 shows pixel value (10 + t) * 10; pooled[0] = that / 3 rounded to float16.
+    const value = f.values[(5 + 2) * 2]!;
+    expect(value).toBe(fromHalfBits(toHalfBits(120 / 3)));
+    expect(f.values[(5 + 2) * 2 + 1]).toBe(fromHalfBits(toHalfBits(1 / 3)));
+    expect(f.values[(5 + 2) * 2 + 1]).not.toBe(Math.fround(1 / 3));
+  });
+
+  it('reuses the cache: identical values, no rendering or encoding', async () => {
+    const cacheDir = tempDir();
+    const first = await loadOrComputeFeatures(request({ cacheDir }));
+    const env = fakeEnv();
+    const encoder = fakeEncoder();
+    const second = await loadOrComputeFeatures(request({ cacheDir, env, encoder }));
+    expect(second.cached).toBe(true);
+    expect(env.renders + encoder.calls).toBe(0);
+    expect(Array.from(second.values)).toEqual(Array.from(first.values));
+    expect(readdirSync(join(cacheDir, 'features', 'fake-task')).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('keys the cache on encoder digest, task version, demo set, steps, image size, camera and kind', () => {
+    const base = request();
+    const key = featureCacheKey(base);
+    const variants: Partial<FeatureRequest>[] = [
+      { encoder: fakeEncoder('enc-b') },
+      { task: { ...task, version: 4 } as TaskDefinition },
+      { demos: { ...demos, key: 'demo-set-2' } },
+      { maxSteps: 4 },
+      { imageSize: 16 },
+      { camera: 'other' },
+      { kind: 'spatial' },
+    ];
+    const keys = variants.map((v) => featureCacheKey({ ...base, ...v }));
+    expect(new Set([key, ...keys]).size).toBe(variants.length + 1);
+    expect(featureCacheKey({ ...base, maxSteps: 100 })).toBe(key); // longer than every episode: same frames
+  });
+
+  it('computes spatial tokens, and errors clearly for a pooled-only encoder', async () => {
+    const f = await loadOrComputeFeatures(request({ kind: 'spatial' }));
+    expect(f.width).toBe(4);
+    expect(f.values[3]).toBe(0 + 3);
+    await expect(loadOrComputeFeatures(request({ kind: 'spatial', encoder: fakeEncoder('p', false) }))).rejects.toThrow(/has no spatial tokens.*--head mlp/);
+  });
+
+  it('refuses a damaged cache file with a message naming it', async () => {
+    const cacheDir = tempDir();
+    await loadOrComputeFeatures(request({ cacheDir }));
+    const dir = join(cacheDir, 'features', 'fake-task');
+    writeFileSync(join(dir, readdirSync(dir)[0]!), 'garbage');
+    await expect(loadOrComputeFeatures(request({ cacheDir }))).rejects.toThrow(/feature cache file .*bad magic bytes.*delete it/);
+  });
+});
+
+describe('training set', () => {
+  it('fuses each episode FLARE-style with the history clamped at the start', async () => {
+    const f = await loadOrComputeFeatures(request());
+    const data = buildDataset(demos.episodes, f);
+    expect(data.count).toBe(12);
+    const W = 2;
+    const e = (s: number): number => f.values[s * W]!;
+    // Sample 0 (t = 0): [0, 0, e0]; sample 6 (episode 1, t = 1): [0, e1 - e0, e1]; sample 8 (t = 3).
+    expect(Array.from(data.features.subarray(0, 6))).toEqual([0, 0, 0, 0, e(0), f.values[1]!]);
+    expect(data.features[6 * 6 + 0]).toBe(0);
+    expect(data.features[6 * 6 + 2]).toBeCloseTo(e(6) - e(5), 6);
+    expect(data.features[8 * 6 + 0]).toBeCloseTo(e(7) - e(6), 6);
+    expect(data.proprio[8]).toBe(-3);
+    expect(data.actions[8]).toBeCloseTo(0.3, 6);
+  });
+
+  it('shuffled-action control permutes actions across samples, reproducibly', async () => {
+    const data = buildDataset(demos.episodes, await loadOrComputeFeatures(request()));
+    const shuffled = shuffleActions(data, 100);
+    expect(Array.from(shuffled.actions).sort()).toEqual(Array.from(data.actions).sort());
+    expect(Array.from(shuffled.actions)).not.toEqual(Array.from(data.actions));
+    expect(Array.from(shuffleActions(data, 100).actions)).toEqual(Array.from(shuffled.actions));
+    expect(shuffled.features).toBe(data.features);
+  });
+});
+
+describe('float16', () => {
+  it('round-trips representable values and rounds to nearest even', () => {
+    const values = new Float32Array([0, -0, 1, -2.5, 65504, 6.103515625e-5, 5.960464477539063e-8, 1 + 2 ** -11, 1 + 3 * 2 ** -11]);
+    const back = decodeHalf(encodeHalf(values));
+    expect(Array.from(back)).toEqual([0, -0, 1, -2.5, 65504, 6.103515625e-5, 5.960464477539063e-8, 1, 1 + 2 ** -9]);
+    expect(fromHalfBits(toHalfBits(1e6))).toBe(Infinity);
+    expect(fromHalfBits(toHalfBits(Number.NaN))).toBeNaN();
+  });
+});

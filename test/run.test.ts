@@ -1,0 +1,245 @@
+/**
+ * End-to-end runs on real tasks, demos, renderer and tfjs policies with tiny settings. The encoders are small
+ * fakes (area-averaged colour grids) so that the test does not spend minutes in ViT inference; the real encoder
+ * registry is used where its errors are checked.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder.js';
+import '../src/envs/index.js';
+import { defaultRunDependencies } from '../src/run/default_deps.js';
+import type { RunDependencies } from '../src/run/deps.js';
+import { parseSeeds, parseShard, planCells } from '../src/run/plan.js';
+import { evaluationEpochs, getProfile, type Profile } from '../src/run/profiles.js';
+import { runBenchmark, type RunOptions } from '../src/run/runner.js';
+import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/write.js';
+import type { CellResult, EntropyRecord } from '../src/results/schema.js';
+import { entropyCorrelation, formatSummary, summarise } from '../src/results/summary.js';
+import { bestEvaluation, episodeMetricScore } from '../src/eval/metrics.js';
+
+const root = mkdtempSync(join(tmpdir(), 'bench-run-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const cacheDir = join(root, 'cache');
+
+/** Area-averaged G x G colour grid: pooled [3 * G * G], spatial tokens [G * G, 3]. */
+function gridEncoder(grid: number): Encoder & { frames: number } {
+  const encoder = {
+    frames: 0,
+    info: { id: `grid${grid}`, inputSize: grid, normalisation: null, pooledDim: 3 * grid * grid, spatial: { tokens: grid * grid, channels: 3, grid }, parameterCount: 0, digest: `fake-grid-${grid}` },
+    async encode(frames: FrameBatch, options?: EncodeOptions) {
+      encoder.frames += frames.n;
+      const { n, height: H, width: W } = frames;
+      const tokens = new Float32Array(n * grid * grid * 3);
+      for (let i = 0; i < n; i++) {
+        for (let y = 0; y < H; y++) {
+          for (let x = 0; x < W; x++) {
+            const cell = Math.floor((y * grid) / H) * grid + Math.floor((x * grid) / W);
+            for (let c = 0; c < 3; c++) tokens[(i * grid * grid + cell) * 3 + c] += frames.data[((i * H + y) * W + x) * 3 + c]! / 255 / ((H * W) / (grid * grid));
+          }
+        }
+      }
+      return { pooled: tokens.slice(), ...(options?.spatial ? { spatial: tokens } : {}) };
+    },
+    async dispose() {},
+  };
+  return encoder;
+}
+
+const fakes = { 'grid-2': gridEncoder(2), 'grid-4': gridEncoder(4) };
+const realDeps = defaultRunDependencies();
+const deps: RunDependencies = {
+  ...realDeps,
+  createEncoder: async (spec, options) => (spec in fakes ? fakes[spec as keyof typeof fakes] : realDeps.createEncoder(spec, options)),
+};
+const encodedFrames = (): number => fakes['grid-2'].frames + fakes['grid-4'].frames;
+
+const tiny: Profile = {
+  ...getProfile('smoke'),
+  families: {
+    dmc: { demos: 2, evalEpisodes: 2, horizon: 20 },
+    metaworld: { demos: 2, evalEpisodes: 2, horizon: 20 },
+  },
+  epochs: 2,
+  evalEvery: 1,
+  imageSize: 64,
+  seeds: [1],
+};
+
+const options = (out: string, extra: Partial<RunOptions> = {}): RunOptions => ({
+  benchmark: 'cortexbench',
+  tasks: ['reacher-easy', 'button-press-topdown'],
+  encoders: ['grid-2', 'grid-4'],
+  profile: tiny,
+  out: join(root, out),
+  cacheDir,
+  quiet: true,
+  log: () => {},
+  deps,
+  ...extra,
+});
+
+/** RFC 4180 CSV (quoted fields with commas and doubled quotes; no newlines inside fields) -> rows by header. */
+function parseCsv(text: string): Record<string, string>[] {
+  const lines = text.split('\n').filter((l) => l !== '');
+  const fields = (line: string): string[] => {
+    const out: string[] = [];
+    let cur = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i]!;
+      if (quoted && ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
+      else if (ch === '"') quoted = !quoted;
+      else if (ch === ',' && !quoted) out.push(cur), (cur = '');
+      else cur += ch;
+    }
+    out.push(cur);
+    return out;
+  };
+  const header = fields(lines[0]!);
+  return lines.slice(1).map((l) => Object.fromEntries(fields(l).map((v, i) => [header[i]!, v])));
+}
+const readCsv = (out: string): Record<string, string>[] => parseCsv(readFileSync(join(root, out, 'results.csv'), 'utf8'));
+const withoutTimings = (rows: Record<string, string>[]): Record<string, string>[] =>
+  rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING_COLUMNS.includes(k))));
+
+describe('bench run', () => {
+  let firstCsv: Record<string, string>[];
+
+  beforeAll(async () => {
+    const report = await runBenchmark(options('a'));
+    expect(report.ran).toBe(4);
+    firstCsv = readCsv('a');
+  });
+
+  it('writes results.json and results.csv with one row per task x encoder x seed', () => {
+    expect(Object.keys(firstCsv[0]!)).toEqual([...CSV_COLUMNS]);
+    expect(firstCsv.map((r) => `${r.task}/${r.encoder}/${r.seed}`)).toEqual([
+      'reacher-easy/grid-2/1',
+      'reacher-easy/grid-4/1',
+      'button-press-topdown/grid-2/1',
+      'button-press-topdown/grid-4/1',
+    ]);
+    for (const row of firstCsv) {
+      expect(row.profile).toBe('smoke');
+      expect(row.horizon).toBe('20');
+      expect(row.tfjs_backend).toMatch(/wasm|tensorflow|cpu/);
+      expect(Number(row.entropy)).toBeGreaterThan(0);
+      expect(Number.isFinite(Number(row.score))).toBe(true);
+      expect(row.evaluations.split(' ')).toHaveLength(2);
+      expect(Number(row.best_epoch)).toBeGreaterThanOrEqual(1);
+    }
+    expect(firstCsv[0]!.metric).toMatch(/return\/10 scaled to 1000 steps \(horizon 20\)/);
+    expect(firstCsv[2]!.metric).toMatch(/success at last step/);
+    const json = JSON.parse(readFileSync(join(root, 'a', 'results.json'), 'utf8'));
+    expect(json.cells).toHaveLength(4);
+    expect(json.summary.map((s: { encoder: string }) => s.encoder)).toEqual(['grid-2', 'grid-4']);
+    expect(json.entropy).toHaveLength(2);
+    expect(json.entropyCorrelation).toBeNull();
+    expect(readdirSync(join(root, 'a', 'cells'))).toHaveLength(4);
+  });
+
+  it('does no work when rerun on a finished directory', async () => {
+    const before = encodedFrames();
+    const report = await runBenchmark(options('a'));
+    expect([report.ran, report.skipped]).toEqual([0, 4]);
+    expect(encodedFrames()).toBe(before);
+    expect(readCsv('a')).toEqual(firstCsv);
+  });
+
+  it('resumes an interrupted run and ends with the same CSV (timing columns aside): same command, same scores', async () => {
+    const controller = new AbortController();
+    await expect(
+      runBenchmark(options('b', { signal: controller.signal, onCellDone: () => controller.abort(new Error('stop after one cell')) })),
+    ).rejects.toThrow(/stop after one cell/);
+    expect(readdirSync(join(root, 'b', 'cells'))).toHaveLength(1);
+    expect(readCsv('b')).toHaveLength(1);
+    const report = await runBenchmark(options('b'));
+    expect([report.ran, report.skipped]).toEqual([3, 1]);
+    expect(withoutTimings(readCsv('b'))).toEqual(withoutTimings(firstCsv));
+  });
+
+  it('exports the CSV', async () => {
+    const file = join(root, 'export.csv');
+    await main(['export', '--in', join(root, 'a'), '--format', 'csv', '--out', file]);
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(root, 'a', 'results.csv'), 'utf8'));
+    await expect(main(['export', '--in', join(root, 'nowhere')])).rejects.toThrow(/no results.json in/);
+  });
+
+  it('refuses to mix configurations in one output directory', async () => {
+    await expect(runBenchmark(options('a', { shuffleActions: true }))).rejects.toThrow(/holds results of another configuration.*different --out/);
+  });
+});
+
+describe('bad input', () => {
+  it('names unknown encoders, tasks, suites and profiles', async () => {
+    await expect(runBenchmark(options('bad1', { encoders: ['grid-2', 'no-such-encoder'] }))).rejects.toThrow(/unknown encoder spec 'no-such-encoder'/);
+    await expect(runBenchmark(options('bad2', { tasks: ['reacher-hard-typo'] }))).rejects.toThrow(/unknown task 'reacher-hard-typo'; known tasks: .*reacher-easy/);
+    await expect(runBenchmark(options('bad3', { benchmark: 'nosuite' }))).rejects.toThrow(/unknown suite 'nosuite'/);
+    expect(() => getProfile('fast')).toThrow(/unknown profile 'fast'; expected one of: smoke, quick, paper/);
+    await expect(main(['run', '--profile', 'fast'])).rejects.toThrow(/unknown profile 'fast'/);
+  });
+
+  it('rejects bad --seeds, --shard and --head', async () => {
+    expect(parseSeeds('100, 200,300')).toEqual([100, 200, 300]);
+    expect(() => parseSeeds('100,x')).toThrow(/--seeds: 'x' is not a non-negative integer/);
+    expect(() => parseSeeds('1,,2')).toThrow(/--seeds: expected a comma-separated list/);
+    expect(() => parseSeeds('-3')).toThrow(/--seeds/);
+    await expect(main(['run', '--seeds', '1.5', '--profile', 'smoke'])).rejects.toThrow(/--seeds: '1.5'/);
+    expect(() => parseShard('0/2')).toThrow(/--shard: expected i\/n/);
+    await expect(main(['run', '--head', 'transformer'])).rejects.toThrow(/--head: expected mlp, conv or auto/);
+    await expect(runBenchmark(options('bad4', { encoders: ['pixels'], head: 'conv' }))).rejects.toThrow(/--head conv needs spatial tokens.*'pixels'/);
+  });
+
+  it('splits cells into disjoint shards that cover the plan', () => {
+    const all = planCells(['a', 'b', 'c'], ['x', 'y'], [1, 2]);
+    const shards = [0, 1, 2].map((index) => planCells(['a', 'b', 'c'], ['x', 'y'], [1, 2], { index, count: 3 }));
+    expect(shards.flat().length).toBe(all.length);
+    expect(new Set(shards.flat().map((c) => JSON.stringify(c))).size).toBe(all.length);
+    expect(() => planCells(['a', 'a'], ['x'], [1])).toThrow(/tasks: 'a' is listed twice/);
+  });
+});
+
+describe('aggregation', () => {
+  const cell = (task: string, suite: 'dmc' | 'metaworld', encoder: string, seed: number, bestScore: number): CellResult =>
+    ({ task, suite, encoder, seed, bestScore }) as CellResult;
+  const entropy = (encoder: string, h: number): EntropyRecord => ({ encoder, result: { entropy: h, entropyNormalised: h / Math.log(100) } }) as EntropyRecord;
+
+  it('averages seeds per task, tasks per suite and suites per benchmark, and correlates entropy', () => {
+    const cells = [
+      cell('reacher-easy', 'dmc', 'a', 100, 10),
+      cell('reacher-easy', 'dmc', 'a', 200, 30),
+      cell('cheetah-run', 'dmc', 'a', 100, 40),
+      cell('button-press-topdown', 'metaworld', 'a', 100, 60),
+      cell('reacher-easy', 'dmc', 'b', 100, 0),
+      cell('button-press-topdown', 'metaworld', 'b', 100, 20),
+      cell('reacher-easy', 'dmc', 'c', 100, 50),
+      cell('button-press-topdown', 'metaworld', 'c', 100, 100),
+    ];
+    const summary = summarise(cells, [entropy('a', 2), entropy('b', 1), entropy('c', 3)]);
+    expect(summary[0]).toMatchObject({ encoder: 'a', tasks: { 'reacher-easy': 20, 'cheetah-run': 40 }, suites: { dmc: 30, metaworld: 60 }, benchmarkMean: 45, entropy: 2 });
+    expect(summary.map((s) => s.benchmarkMean)).toEqual([45, 10, 75]);
+    const corr = entropyCorrelation(summary)!;
+    expect(corr.encoders).toBe(3);
+    expect(corr.spearman).toBeCloseTo(1, 12);
+    expect(corr.pearson).toBeCloseTo(0.9990152631781919, 10);
+    expect(entropyCorrelation(summary.slice(0, 2))).toBeNull();
+    expect(formatSummary(summary, corr)).toMatch(/Pearson 0\.999, Spearman 1\.000/);
+  });
+
+  it('scales DMC returns to 1000 steps for shorter horizons and scores MetaWorld by the last step', () => {
+    expect(episodeMetricScore('dmc', 500, false, 1000)).toBe(50);
+    expect(episodeMetricScore('dmc', 25, false, 50)).toBe(50);
+    expect(episodeMetricScore('metaworld', 3, true, 100)).toBe(100);
+    expect(episodeMetricScore('metaworld', 3, false, 100)).toBe(0);
+    expect(bestEvaluation([{ epoch: 5, score: 3 }, { epoch: 10, score: 7 }, { epoch: 15, score: 7 }]).epoch).toBe(10);
+  });
+
+  it('evaluates every evalEvery epochs and at the last one', () => {
+    expect(evaluationEpochs(100, 5)).toHaveLength(20);
+    expect(evaluationEpochs(12, 5)).toEqual([5, 10, 12]);
+    expect(evaluationEpochs(10, 5)).toEqual([5, 10]);
+  });
+});
