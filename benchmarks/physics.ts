@@ -20,6 +20,8 @@ import { Env } from '../src/envs/env.js';
 import { compilePhysics, type Physics } from '../src/envs/mujoco.js';
 
 const TASKS = ['cheetah-run', 'reacher-easy'];
+/** Unmeasured episodes per variant before timing (JavaScript JIT warm-up). */
+const WARMUP_BLOCKS = 10;
 
 interface Rates {
   /** Steps per second of each variant, summed over blocks. */
@@ -48,39 +50,46 @@ function bareLoop(physics: Physics, controls: Float64Array, steps: number, dim: 
 }
 
 function envLoop(env: Env, controls: Float64Array, steps: number, dim: number): number {
-  // One action array per step made up front, as a policy would hand over a fresh array each step.
-  const actions = Array.from({ length: steps }, (_, i) => controls.subarray(i * dim, (i + 1) * dim));
+  // The caller's action buffer is refilled each step, as the bare loop fills ctrl.
+  const action = new Float64Array(dim);
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) env.step(actions[i]!);
+  for (let i = 0; i < steps; i++) {
+    for (let u = 0; u < dim; u++) action[u] = controls[i * dim + u]!;
+    env.step(action);
+  }
   return (performance.now() - t0) / 1000;
 }
 
 async function measureEnvVsBare(task: string, blocks: number): Promise<Rates> {
   const env = await Env.make(task);
-  const bare = await compilePhysics(task, env.definition.buildScene());
+  // The bare loop runs on the env's own model and data, restarted from the same (deterministic) reset state, so
+  // both variants simulate exactly the same motion on the same memory.
   const dim = env.actionSpec.dim;
   const steps = env.horizon;
   const controls = sinusoid(steps, dim);
-  const stateKind = bare.mj.mjtState.mjSTATE_INTEGRATION.value;
   const rates: Rates = { envSteps: 0, envSeconds: 0, bareSteps: 0, bareSeconds: 0 };
+  const runEnv = (seed: number): number => {
+    env.reset({ seed });
+    return envLoop(env, controls, steps, dim);
+  };
+  const runBare = (seed: number): number => {
+    env.reset({ seed });
+    return bareLoop(env.physics, controls, steps, dim);
+  };
   try {
-    for (let b = -1; b < blocks; b++) {
-      env.reset({ seed: Math.max(b, 0) });
-      // The bare loop starts from the env's freshly reset state, so both simulate the same motion.
-      bare.mj.mj_copyState(bare.model, env.physics.data, bare.data, stateKind);
-      const runEnvFirst = b % 2 === 0;
-      const first = runEnvFirst ? envLoop(env, controls, steps, dim) : bareLoop(bare, controls, steps, dim);
-      const second = runEnvFirst ? bareLoop(bare, controls, steps, dim) : envLoop(env, controls, steps, dim);
-      if (b < 0) continue; // warm-up block (JIT)
-      const [envSeconds, bareSeconds] = runEnvFirst ? [first, second] : [second, first];
+    for (let b = -WARMUP_BLOCKS; b < blocks; b++) {
+      const seed = Math.max(b, 0);
+      const envFirst = b % 2 === 0;
+      const first = envFirst ? runEnv(seed) : runBare(seed);
+      const second = envFirst ? runBare(seed) : runEnv(seed);
+      if (b < 0) continue; // warm-up: let the JIT optimise both loops first
       rates.envSteps += steps;
-      rates.envSeconds += envSeconds;
+      rates.envSeconds += envFirst ? first : second;
       rates.bareSteps += steps;
-      rates.bareSeconds += bareSeconds;
+      rates.bareSeconds += envFirst ? second : first;
     }
   } finally {
     env.close();
-    bare.dispose();
   }
   return rates;
 }
@@ -111,12 +120,13 @@ async function main(): Promise<void> {
     .option('blocks', { type: 'number', default: 20, describe: 'episodes of 1000 steps per variant' })
     .option('native', { type: 'string', describe: 'path of the native mjnative tool (or env MJNATIVE)' })
     .option('native-steps', { type: 'number', default: 200000 })
+    .option('tasks', { type: 'string', default: TASKS.join(','), describe: 'comma-separated task names' })
     .strict()
     .parse();
   if (!Number.isInteger(args.blocks) || args.blocks < 1) throw new Error(`--blocks must be a positive integer, got ${args.blocks}`);
   const native = args.native ?? process.env.MJNATIVE;
 
-  for (const task of TASKS) {
+  for (const task of args.tasks.split(',')) {
     const r = await measureEnvVsBare(task, args.blocks);
     const envRate = r.envSteps / r.envSeconds;
     const bareRate = r.bareSteps / r.bareSeconds;

@@ -146,6 +146,28 @@ describe('cheetah-run expert', () => {
   }, 120_000);
 });
 
+describe('cached data views', () => {
+  it('stay valid after the WASM memory grows', async () => {
+    const env = await Env.make('reacher-easy');
+    const extra: { delete(): void }[] = [];
+    try {
+      env.reset({ seed: 2 });
+      const cached = env.physics.views.qpos;
+      const raw = env.physics.data.qpos as Float64Array;
+      // Each MjData reserves a large arena, so a few allocations force the heap to grow (detaching old views).
+      while (raw.length !== 0 && extra.length < 40) extra.push(new env.physics.mj.MjData(env.physics.model));
+      expect(raw.length).toBe(0);
+      expect(cached.length).toBe(0);
+      const fresh = env.physics.views.qpos;
+      expect(fresh.length).toBe(4);
+      expect([...fresh]).toEqual([...(env.physics.data.qpos as Float64Array)]);
+    } finally {
+      for (const d of extra) d.delete();
+      env.close();
+    }
+  });
+});
+
 describe('planner machinery', () => {
   it('knot splines interpolate linearly and shift in time', () => {
     const spline = new KnotSpline(3, 1, 10);

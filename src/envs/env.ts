@@ -123,7 +123,16 @@ export class Env {
     this.clipAction(action);
     const { mj, model, data } = this.physics;
     this.task.applyAction(this.physics, this.clipped);
-    for (let i = 0; i < this.definition.substeps; i++) mj.mj_step(model, data);
+    // dm_control's order: mj_step2 integrates from the positions/velocities that mj_step1 (or mj_forward at reset)
+    // already computed, then mj_step1 brings body poses, cameras and sensors up to date with the new state. It costs
+    // the same as mj_step, but observations, rewards and rendered frames describe the state after the step, exactly
+    // as a demo frame re-rendered from that state does. Moving a mocap body invalidates the kinematics, so those
+    // tasks recompute them once first.
+    if (this.task.actionMovesMocap) mj.mj_step1(model, data);
+    for (let i = 0; i < this.definition.substeps; i++) {
+      mj.mj_step2(model, data);
+      mj.mj_step1(model, data);
+    }
     this.stepCount++;
     const reward = this.task.reward(this.physics);
     const success = this.task.success(this.physics);

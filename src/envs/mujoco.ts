@@ -83,36 +83,57 @@ export class Physics {
 /**
  * Live views into an `MjData`'s arrays. Each embind getter (`data.qpos`, ...) builds a new typed-array view,
  * which costs a noticeable fraction of an `mj_step` on small models; these views are made once and re-made only
- * when the WASM memory grows (growth detaches the old buffer, whose byteLength then reads 0).
+ * when the WASM memory grows (growth detaches the old buffer, and a detached view reads length 0; zero-length
+ * arrays are simply fetched again each time).
  */
 export class DataViews {
-  private cache: Partial<Record<DataArrayName, Float64Array>> = {};
+  private qposView: Float64Array | null = null;
+  private qvelView: Float64Array | null = null;
+  private actView: Float64Array | null = null;
+  private ctrlView: Float64Array | null = null;
+  private sensordataView: Float64Array | null = null;
+  private xposView: Float64Array | null = null;
+  private siteXposView: Float64Array | null = null;
+  private geomXposView: Float64Array | null = null;
 
   constructor(readonly data: MjData) {}
 
-  get qpos(): Float64Array { return this.view('qpos'); }
-  get qvel(): Float64Array { return this.view('qvel'); }
-  get act(): Float64Array { return this.view('act'); }
-  get ctrl(): Float64Array { return this.view('ctrl'); }
-  get qaccWarmstart(): Float64Array { return this.view('qacc_warmstart'); }
-  get sensordata(): Float64Array { return this.view('sensordata'); }
+  get qpos(): Float64Array {
+    const v = this.qposView;
+    return v !== null && v.length !== 0 ? v : (this.qposView = this.data.qpos as Float64Array);
+  }
+  get qvel(): Float64Array {
+    const v = this.qvelView;
+    return v !== null && v.length !== 0 ? v : (this.qvelView = this.data.qvel as Float64Array);
+  }
+  get act(): Float64Array {
+    const v = this.actView;
+    return v !== null && v.length !== 0 ? v : (this.actView = this.data.act as Float64Array);
+  }
+  get ctrl(): Float64Array {
+    const v = this.ctrlView;
+    return v !== null && v.length !== 0 ? v : (this.ctrlView = this.data.ctrl as Float64Array);
+  }
+  get sensordata(): Float64Array {
+    const v = this.sensordataView;
+    return v !== null && v.length !== 0 ? v : (this.sensordataView = this.data.sensordata as Float64Array);
+  }
   /** [nbody, 3] world positions of the body frames. */
-  get xpos(): Float64Array { return this.view('xpos'); }
+  get xpos(): Float64Array {
+    const v = this.xposView;
+    return v !== null && v.length !== 0 ? v : (this.xposView = this.data.xpos as Float64Array);
+  }
   /** [nsite, 3] world positions of the sites. */
-  get siteXpos(): Float64Array { return this.view('site_xpos'); }
+  get siteXpos(): Float64Array {
+    const v = this.siteXposView;
+    return v !== null && v.length !== 0 ? v : (this.siteXposView = this.data.site_xpos as Float64Array);
+  }
   /** [ngeom, 3] world positions of the geoms. */
-  get geomXpos(): Float64Array { return this.view('geom_xpos'); }
-
-  private view(name: DataArrayName): Float64Array {
-    const cached = this.cache[name];
-    if (cached !== undefined && cached.buffer.byteLength !== 0) return cached;
-    const fresh = this.data[name] as Float64Array;
-    this.cache[name] = fresh;
-    return fresh;
+  get geomXpos(): Float64Array {
+    const v = this.geomXposView;
+    return v !== null && v.length !== 0 ? v : (this.geomXposView = this.data.geom_xpos as Float64Array);
   }
 }
-
-type DataArrayName = 'qpos' | 'qvel' | 'act' | 'ctrl' | 'qacc_warmstart' | 'sensordata' | 'xpos' | 'site_xpos' | 'geom_xpos';
 
 /** Compiles MJCF from a string (no file system access) and returns a fresh `Physics`. */
 export async function compilePhysics(taskName: string, mjcf: string): Promise<Physics> {

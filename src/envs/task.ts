@@ -37,6 +37,8 @@ export interface Task {
   readonly proprioDim: number;
   /** Puts the physics in a fresh initial state; every random draw comes from `rng`. */
   initializeEpisode(physics: Physics, rng: Rng): void;
+  /** True when `applyAction` moves mocap bodies (the env then recomputes kinematics before integrating). */
+  readonly actionMovesMocap?: boolean;
   /** Applies an already-clipped action (writes ctrl, mocap targets, ...). */
   applyAction(physics: Physics, action: Float64Array): void;
   proprio(physics: Physics): Float32Array;

@@ -12,7 +12,7 @@ import { epochSeed, evaluationSeeds, resolveHead, type RunConfig } from './confi
 import { buildDataset, shuffleActions } from './dataset.js';
 import type { RunDependencies } from './deps.js';
 import type { CellSpec } from './plan.js';
-import { evaluationEpochs } from './profiles.js';
+import { evaluationEpochs, taskSettings } from './profiles.js';
 import { profileHorizon, type RunResources } from './resources.js';
 
 export interface CellContext {
@@ -30,7 +30,7 @@ export async function runCell(ctx: CellContext, cell: CellSpec): Promise<CellRes
   const { config, resources } = ctx;
   const { profile } = config;
   const task = getTask(cell.task);
-  const family = profile.families[task.family];
+  const family = taskSettings(profile, task);
   const horizon = profileHorizon(profile, task.name);
   const head = resolveHead(config, cell.encoder);
   const kind: FeatureKind = head === 'conv' ? 'spatial' : 'pooled';

@@ -23,6 +23,8 @@ export interface FamilySettings {
 export interface Profile {
   name: ProfileName;
   families: Record<TaskFamily, FamilySettings>;
+  /** Per-task exceptions to the family settings (each row records the numbers it ran with). */
+  tasks: Record<string, Partial<FamilySettings>>;
   epochs: number;
   /** Evaluate every `evalEvery` epochs and at the last epoch. */
   evalEvery: number;
@@ -43,6 +45,7 @@ const PROFILES: Record<ProfileName, Profile> = {
       dmc: { demos: 100, evalEpisodes: 10, horizon: null },
       metaworld: { demos: 25, evalEpisodes: 25, horizon: null },
     },
+    tasks: {},
     epochs: 100,
     evalEvery: 5,
     imageSize: 256,
@@ -53,11 +56,19 @@ const PROFILES: Record<ProfileName, Profile> = {
   quick: {
     name: 'quick',
     families: {
-      dmc: { demos: 10, evalEpisodes: 5, horizon: 100 },
-      metaworld: { demos: 10, evalEpisodes: 5, horizon: 100 },
+      // Reacher needs ~100 target positions to generalise (25 demos: memorised, ~5 on new targets); its
+      // expert reaches in 2-27 steps, so 50 steps keep the task and halve the frames to encode.
+      dmc: { demos: 100, evalEpisodes: 5, horizon: 50 },
+      // MetaWorld experts succeed after 55-70 steps; 100 steps leave room for a slower policy.
+      metaworld: { demos: 25, evalEpisodes: 5, horizon: 100 },
     },
-    epochs: 30,
-    evalEvery: 10,
+    // cheetah-run's predictive-sampling expert costs ~9 CPU-seconds per 1000-step demo (demos are recorded at the
+    // task's full horizon), so the quick profile records 10 of them.
+    tasks: { 'cheetah-run': { demos: 10 } },
+    // Small demo sets overfit after a few epochs (reacher-easy with pixels peaks near epoch 5), so 10 epochs of
+    // batch 64 with two evaluation points.
+    epochs: 10,
+    evalEvery: 5,
     imageSize: 96,
     batchSize: 64,
     seeds: [100],
@@ -69,6 +80,7 @@ const PROFILES: Record<ProfileName, Profile> = {
       dmc: { demos: 2, evalEpisodes: 2, horizon: 30 },
       metaworld: { demos: 2, evalEpisodes: 2, horizon: 30 },
     },
+    tasks: {},
     epochs: 4,
     evalEvery: 2,
     imageSize: 64,
@@ -85,6 +97,11 @@ export function getProfile(name: string): Profile {
   return structuredClone(PROFILES[name as ProfileName]);
 }
 
+/** The settings a task runs with: its family's, with the profile's per-task exceptions applied. */
+export function taskSettings(profile: Profile, task: { name: string; family: TaskFamily }): FamilySettings {
+  return { ...profile.families[task.family], ...profile.tasks[task.name] };
+}
+
 /** Epochs (1-based) after which the policy is evaluated: every `evalEvery` and the last. */
 export function evaluationEpochs(epochs: number, evalEvery: number): number[] {
   const points: number[] = [];
@@ -99,8 +116,9 @@ export function describeProfile(profile: Profile): string {
     const s = profile.families[f];
     return `${f}: ${s.demos} demos, ${s.evalEpisodes} eval episodes, horizon ${s.horizon ?? 'task'}`;
   };
+  const exceptions = Object.entries(profile.tasks).map(([task, o]) => `${task}: ${JSON.stringify(o).replace(/[{}"]/g, '')}`);
   return (
-    `profile ${profile.name}: ${fam('dmc')}; ${fam('metaworld')}; ${profile.epochs} epochs, eval every ` +
+    `profile ${profile.name}: ${fam('dmc')}; ${fam('metaworld')}; ${exceptions.length ? `${exceptions.join('; ')}; ` : ''}${profile.epochs} epochs, eval every ` +
     `${profile.evalEvery}, image ${profile.imageSize}px, batch ${profile.batchSize}, seeds ${profile.seeds.join(',')}`
   );
 }

@@ -12,7 +12,7 @@ import type { TaskDefinition } from '../envs/task.js';
 import { createProgress } from '../util/progress.js';
 import type { RunDependencies } from './deps.js';
 import { DEMO_BASE_SEED } from './config.js';
-import type { Profile } from './profiles.js';
+import { taskSettings, type Profile } from './profiles.js';
 
 export class RunResources {
   private readonly encoders = new Map<string, Encoder>();
@@ -51,7 +51,7 @@ export class RunResources {
 
   private async loadDemos(task: TaskDefinition): Promise<{ set: DemoSet; seconds: number; reported: boolean }> {
     const started = performance.now();
-    const total = this.profile.families[task.family].demos;
+    const total = taskSettings(this.profile, task).demos;
     const progress = createProgress({ label: `demos ${task.name}`, total, quiet: this.quiet });
     let set: DemoSet;
     try {
@@ -123,6 +123,6 @@ export class RunResources {
 /** The policy-step horizon a profile uses for a task. */
 export function profileHorizon(profile: Profile, taskName: string): number {
   const task = getTask(taskName);
-  const h = profile.families[task.family].horizon;
+  const h = taskSettings(profile, task).horizon;
   return h === null ? task.horizon : Math.min(h, task.horizon);
 }

@@ -136,7 +136,8 @@ class CheetahRunTask implements Task {
   }
 
   applyAction(physics: Physics, action: Float64Array): void {
-    physics.views.ctrl.set(action);
+    const ctrl = physics.views.ctrl;
+    for (let i = 0; i < ctrl.length; i++) ctrl[i] = action[i]!;
   }
 
   proprio(): Float32Array {
@@ -155,14 +156,14 @@ class CheetahRunTask implements Task {
 }
 
 /**
- * Planning objective: the run reward minus penalties on torso pitch and pitch rate. A planner that sees only
- * half a second ahead otherwise trades posture for speed and ends up stumbling.
+ * Planning objective: the run reward minus a penalty on torso pitch. A planner that sees only 0.4 s ahead
+ * otherwise trades posture for speed and ends up stumbling (single-episode sweeps: about 230 without, 440-600
+ * with it).
  */
-export function cheetahObjective(pitchWeight: number, pitchRateWeight = 0): (physics: Physics, task: Task) => number {
+export function cheetahObjective(pitchWeight: number): (physics: Physics, task: Task) => number {
   return (physics, task) => {
     const pitch = physics.views.qpos[2]!;
-    const pitchRate = physics.views.qvel[2]!;
-    return task.reward(physics) - pitchWeight * pitch * pitch - pitchRateWeight * pitchRate * pitchRate;
+    return task.reward(physics) - pitchWeight * pitch * pitch;
   };
 }
 

@@ -39,7 +39,7 @@ export function reacherScene(targetRadius: number, options: SceneOptions = {}): 
       {
         floor: { texture: 'grid_blue', repeat: [2, 2] },
         arm: { texture: 'body_tan' },
-        finger: { texture: 'body_blue' },
+        finger: { texture: 'flat_white' },
         target: { texture: 'checker_red' },
       },
       options,
@@ -85,17 +85,22 @@ export function fingertip(qpos: ArrayLike<number>): [number, number] {
   return [LINK_LENGTH * (Math.cos(a) + Math.cos(b)), LINK_LENGTH * (Math.sin(a) + Math.sin(b))];
 }
 
-/** Fingertip-to-target-centre distance, metres. */
+/** Fingertip-to-target-centre distance, metres (runs every step: no allocation, no Math.hypot). */
 export function fingerToTarget(physics: Physics): number {
   const qpos = physics.views.qpos;
-  const [fx, fy] = fingertip(qpos);
-  return Math.hypot(qpos[QPOS.targetX]! - fx, qpos[QPOS.targetY]! - fy);
+  const a = qpos[QPOS.shoulder]!;
+  const b = a + qpos[QPOS.wrist]!;
+  const dx = qpos[QPOS.targetX]! - LINK_LENGTH * (Math.cos(a) + Math.cos(b));
+  const dy = qpos[QPOS.targetY]! - LINK_LENGTH * (Math.sin(a) + Math.sin(b));
+  return Math.sqrt(dx * dx + dy * dy);
 }
 
 class ReacherTask implements Task {
   readonly actionSpec: ActionSpec = { dim: 2, low: new Float64Array([-1, -1]), high: new Float64Array([1, 1]) };
   readonly proprioDim = 0;
   private readonly emptyProprio = new Float32Array(0);
+  /** [qpos (4), distance] of the last distance computation; NaN never equals, so the first call computes. */
+  private readonly memo = new Float64Array(5).fill(Number.NaN);
 
   constructor(readonly targetRadius: number) {}
 
@@ -110,7 +115,9 @@ class ReacherTask implements Task {
   }
 
   applyAction(physics: Physics, action: Float64Array): void {
-    physics.views.ctrl.set(action);
+    const ctrl = physics.views.ctrl;
+    ctrl[0] = action[0]!;
+    ctrl[1] = action[1]!;
   }
 
   proprio(): Float32Array {
@@ -118,7 +125,21 @@ class ReacherTask implements Task {
   }
 
   reward(physics: Physics): number {
-    return fingerToTarget(physics) <= this.targetRadius + FINGER_RADIUS ? 1 : 0;
+    return this.distance(physics) <= this.targetRadius + FINGER_RADIUS ? 1 : 0;
+  }
+
+  /** Fingertip-target distance, reused while qpos is unchanged (env.step asks for reward and success in turn). */
+  private distance(physics: Physics): number {
+    const q = physics.views.qpos;
+    const memo = this.memo;
+    if (q[0] !== memo[0] || q[1] !== memo[1] || q[2] !== memo[2] || q[3] !== memo[3]) {
+      memo[0] = q[0]!;
+      memo[1] = q[1]!;
+      memo[2] = q[2]!;
+      memo[3] = q[3]!;
+      memo[4] = fingerToTarget(physics);
+    }
+    return memo[4]!;
   }
 
   success(physics: Physics): boolean {

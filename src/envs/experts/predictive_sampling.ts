@@ -33,8 +33,6 @@ export interface PredictiveSamplingConfig {
    * that make a short horizon less myopic (e.g. posture), as long as episodes are still scored by the task.
    */
   objective?: (physics: Physics, task: Task) => number;
-  /** Added once at the end of each rollout: a value estimate for what follows the horizon. */
-  terminalValue?: (physics: Physics, task: Task) => number;
 }
 
 export class PredictiveSamplingExpert implements Expert {
@@ -128,7 +126,6 @@ export class PredictiveSamplingExpert implements Expert {
       for (let i = 0; i < substeps; i++) mj.mj_step(model, data);
       total += objective ? objective(sim, task) : task.reward(sim);
     }
-    if (this.config.terminalValue) total += this.config.terminalValue(sim, task);
     return total;
   }
 

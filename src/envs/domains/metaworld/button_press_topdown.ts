@@ -78,6 +78,7 @@ function buttonHandles(cache: { handles: ButtonHandles | null }, physics: Physic
 class ButtonPressTopdownTask implements Task {
   readonly actionSpec: ActionSpec = armActionSpec();
   readonly proprioDim = ARM_PROPRIO_DIM;
+  readonly actionMovesMocap = true;
   private readonly arm = new ArmBinding();
   private readonly cache: { handles: ButtonHandles | null } = { handles: null };
 

@@ -120,6 +120,7 @@ function drawerHandles(cache: { handles: DrawerHandles | null }, physics: Physic
 class DrawerOpenTask implements Task {
   readonly actionSpec: ActionSpec = armActionSpec();
   readonly proprioDim = ARM_PROPRIO_DIM;
+  readonly actionMovesMocap = true;
   private readonly arm = new ArmBinding();
   private readonly cache: { handles: DrawerHandles | null } = { handles: null };
 
