@@ -95,7 +95,7 @@ describe.each(TASKS)('%s', (name) => {
   it('closes the gripper on +1 and opens it on -1', async () => {
     const env = await make(name);
     env.reset({ seed: 0 });
-    let proprio = new Float32Array();
+    let proprio: Float32Array = new Float32Array();
     for (let t = 0; t < 20; t++) proprio = env.step([0, 0, 0, 1]).obs.proprio;
     expect(proprio[3]).toBeLessThan(0.05);
     for (let t = 0; t < 20; t++) proprio = env.step([0, 0, 0, -1]).obs.proprio;
