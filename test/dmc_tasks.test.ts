@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../src/envs/domains/cheetah.js';
+import { forwardSpeed } from '../src/envs/domains/cheetah.js';
 import '../src/envs/domains/reacher.js';
 import { fingertip, inverseKinematics, LINK_LENGTH } from '../src/envs/domains/reacher.js';
 import { Env } from '../src/envs/env.js';
+import { PredictiveSamplingExpert } from '../src/envs/experts/predictive_sampling.js';
 import { RolloutData } from '../src/envs/experts/rollout_data.js';
 import { KnotSpline } from '../src/envs/experts/spline.js';
 import { getTask, listTasks, UnknownTaskError } from '../src/envs/registry.js';
@@ -179,6 +180,63 @@ describe('planner machinery', () => {
     expect(out[0]).toBeCloseTo(2, 12);
     spline.shift(5, new Float64Array(3));
     expect([...spline.values]).toEqual([1, 3, 3]);
+  });
+
+  it('cubic knot splines pass through the knots and advance keeps knot times', () => {
+    const cubic = new KnotSpline(4, 1, 30, 'cubic');
+    cubic.values.set([0, 1, -1, 0.5]);
+    const out = new Float64Array(1);
+    for (const [t, v] of [[0, 0], [10, 1], [20, -1], [30, 0.5]] as const) {
+      cubic.evaluate(t, out);
+      expect(out[0]).toBeCloseTo(v, 12);
+    }
+    const linear = new KnotSpline(3, 1, 10);
+    linear.values.set([0, 1, 3]);
+    linear.advance(2);
+    linear.evaluate(0, out);
+    expect(out[0]).toBeCloseTo(0.4, 12);
+    expect([...linear.values]).toEqual([0, 1, 3]);
+    linear.advance(3);
+    expect([...linear.values]).toEqual([1, 3, 3]);
+    linear.evaluate(2.5, out);
+    expect(out[0]).toBeCloseTo(2, 12);
+    expect(() => new KnotSpline(3, 1, 10, 'quadratic' as 'cubic')).toThrow(/interpolation must be/);
+  });
+
+  it('planner rollouts see the same post-step state as the episode', async () => {
+    const env = await Env.make('cheetah-run');
+    const seen: number[] = [];
+    // One unperturbed sample of an all-zero plan: the planner's rollout is the episode under zero actions, and
+    // its objective must see each step's forward speed as Env.step's reward does (not the previous step's).
+    const expert = new PredictiveSamplingExpert({
+      horizonSteps: 15,
+      knots: 2,
+      samples: 1,
+      noiseStd: 0,
+      objective: (physics) => {
+        seen.push(forwardSpeed(physics));
+        return 0;
+      },
+    });
+    try {
+      env.reset({ seed: 2 });
+      for (let t = 0; t < 20; t++) env.step([1, -1, 1, -1, 1, -1]);
+      expert.reset(env.physics, new Rng(2));
+      const action = expert.act(env.physics, env.task);
+      expect([...action]).toEqual(new Array(6).fill(0));
+      const speeds = Array.from({ length: 15 }, () => {
+        env.step(action);
+        return forwardSpeed(env.physics);
+      });
+      expect(seen).toHaveLength(15);
+      expect(Math.max(...speeds.map(Math.abs))).toBeGreaterThan(0.05);
+      for (let t = 0; t < 15; t++) expect(seen[t]).toBeCloseTo(speeds[t]!, 12);
+      expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 4, noiseStd: [] })).toThrow(/noiseStd/);
+      expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 4, noiseStd: 1, replanEvery: 0 })).toThrow(/replanEvery/);
+    } finally {
+      expert.dispose();
+      env.close();
+    }
   });
 
   it('rollout data continues exactly from the source state', async () => {
