@@ -1,0 +1,135 @@
+/**
+ * The environment core: compile errors, bad input, bounded memory over many resets, and determinism across
+ * separate processes (same task + seed + actions -> identical states, rewards and pixels).
+ */
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Env, compilePhysics, getTask, listTasks, ModelCompileError } from '../src/envs/index.js';
+import type { TaskDefinition } from '../src/envs/index.js';
+
+const TASKS = listTasks('cortexbench').map((t) => t.name);
+
+describe('MuJoCo layer', () => {
+  it('names the task and quotes the compiler when MJCF is malformed', async () => {
+    const bad = '<mujoco><worldbody><geom type="bogus" size="1"/></worldbody></mujoco>';
+    const err = await compilePhysics('my-task', bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelCompileError);
+    expect((err as Error).message).toMatch(/task 'my-task'/);
+    expect((err as Error).message).toMatch(/invalid keyword: 'bogus'/);
+  });
+
+  it('surfaces a broken task scene through Env.make', async () => {
+    const broken: TaskDefinition = { ...getTask('reacher-easy'), name: 'broken-reacher', buildScene: () => '<mujoco><worldbody><body><geom/></worldbody></mujoco>' };
+    await expect(Env.make(broken)).rejects.toThrow(/task 'broken-reacher': MJCF model does not compile: .*XML parse error/s);
+  });
+
+  it('does not grow memory over thousands of resets', async () => {
+    const env = await Env.make('reacher-easy');
+    try {
+      for (let i = 0; i < 200; i++) env.reset({ seed: i });
+      const heapBefore = process.memoryUsage().rss;
+      for (let i = 0; i < 3000; i++) {
+        env.reset({ seed: i });
+        env.step([0.1, -0.1]);
+      }
+      const grownMiB = (process.memoryUsage().rss - heapBefore) / 2 ** 20;
+      expect(grownMiB).toBeLessThan(32);
+    } finally {
+      env.close();
+    }
+  });
+
+  it('does not grow memory over hundreds of environments made and closed', async () => {
+    const once = async (): Promise<void> => {
+      const env = await Env.make('button-press-topdown');
+      env.reset({ seed: 1 });
+      env.close();
+    };
+    for (let i = 0; i < 20; i++) await once();
+    const before = process.memoryUsage().rss;
+    for (let i = 0; i < 200; i++) await once();
+    expect((process.memoryUsage().rss - before) / 2 ** 20).toBeLessThan(48);
+  });
+});
+
+describe('Env input checks', () => {
+  it.each(TASKS)('%s: rejects wrong action lengths and non-finite values, clips out-of-bound values', async (name) => {
+    const env = await Env.make(name);
+    try {
+      env.reset({ seed: 3 });
+      const dim = env.actionSpec.dim;
+      expect(() => env.step(new Array(dim + 1).fill(0))).toThrow(`expects an action of length ${dim}, got ${dim + 1}`);
+      const nan = new Array(dim).fill(0);
+      nan[0] = Number.NaN;
+      expect(() => env.step(nan)).toThrow(/action\[0\] is NaN/);
+      // A huge action behaves exactly like the bound it is clipped to.
+      const a = await Env.make(name);
+      a.reset({ seed: 3 });
+      const huge = a.step(new Array(dim).fill(1e6)).obs.state;
+      env.reset({ seed: 3 });
+      const bound = env.step(Array.from(env.actionSpec.high)).obs.state;
+      expect(Array.from(huge)).toEqual(Array.from(bound));
+      a.close();
+    } finally {
+      env.close();
+    }
+  });
+
+  it('rejects an unknown camera, listing the cameras', async () => {
+    await expect(Env.make('reacher-easy', { pixels: { width: 64, height: 64, camera: 'nope' } })).rejects.toThrow(
+      /unknown camera 'nope' for task 'reacher-easy'; cameras: /,
+    );
+  });
+
+  it('rejects an unknown task, listing the tasks', async () => {
+    await expect(Env.make('reacher-hard-mode')).rejects.toThrow(/unknown task 'reacher-hard-mode'; known tasks: .*reacher-easy/);
+  });
+
+  it('requires reset before step', async () => {
+    const env = await Env.make('reacher-easy');
+    expect(() => env.step([0, 0])).toThrow(/call reset\(\) before stepping/);
+    env.close();
+  });
+});
+
+/** Rolls `steps` seeded random actions and hashes states, rewards and pixels (run in a child process). */
+const ROLLOUT_SCRIPT = `
+import { createHash } from 'node:crypto';
+import { Env } from './src/envs/index.ts';
+import { Rng } from './src/util/rng.ts';
+const [task, seed, steps] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const env = await Env.make(task, { pixels: { width: 64, height: 64 } });
+const rng = new Rng(seed + 1);
+const hash = createHash('sha256');
+let { obs } = env.reset({ seed });
+const add = (o) => { hash.update(new Uint8Array(o.state.buffer)); hash.update(o.pixels); };
+add(obs);
+for (let t = 0; t < steps; t++) {
+  const action = Array.from({ length: env.actionSpec.dim }, () => rng.uniform(-1, 1));
+  const r = env.step(action);
+  add(r.obs);
+  hash.update(new Uint8Array(new Float64Array([r.reward]).buffer));
+}
+console.log(hash.digest('hex'));
+`;
+
+describe('determinism across processes', () => {
+  it('same task, seed and actions give identical states, rewards and pixels in two separate processes', () => {
+    const script = join(process.cwd(), `.determinism-${process.pid}.mts`);
+    try {
+      writeFileSync(script, ROLLOUT_SCRIPT);
+      const run = (task: string, seed: number): string =>
+        execFileSync(process.execPath, ['--import', 'tsx', script, task, String(seed), '40'], { encoding: 'utf8', cwd: process.cwd() }).trim();
+      for (const task of ['cheetah-run', 'drawer-open']) {
+        const first = run(task, 7);
+        expect(first).toMatch(/^[0-9a-f]{64}$/);
+        expect(run(task, 7)).toBe(first);
+        expect(run(task, 8)).not.toBe(first);
+      }
+    } finally {
+      rmSync(script, { force: true });
+    }
+  });
+});
