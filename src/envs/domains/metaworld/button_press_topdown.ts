@@ -10,11 +10,12 @@ import { tolerance } from '../../rewards.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
 import type { Rng } from '../../../util/rng.js';
-import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
-import { ArmBinding, ARM_PROPRIO_DIM, armActionSpec } from './arm.js';
+import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
+import { ArmBinding } from './arm.js';
+import { ArmTask, metaworldTask } from './arm_task.js';
 import { horizontalDistance, reachAction } from './expert_control.js';
 import { distance, jointQposAddress, placeStaticBody, requireId, sitePos } from './lookup.js';
-import { DEFAULT_CAMERA, METAWORLD_HORIZON, METAWORLD_SUBSTEPS, METAWORLD_TIMESTEP, tabletopScene } from './tabletop.js';
+import { tabletopScene } from './tabletop.js';
 
 /** How far the button slides into its box, metres. */
 export const BUTTON_TRAVEL = 0.05;
@@ -75,11 +76,7 @@ function buttonHandles(cache: { handles: ButtonHandles | null }, physics: Physic
   return cache.handles;
 }
 
-class ButtonPressTopdownTask implements Task {
-  readonly actionSpec: ActionSpec = armActionSpec();
-  readonly proprioDim = ARM_PROPRIO_DIM;
-  readonly actionMovesMocap = true;
-  private readonly arm = new ArmBinding();
+class ButtonPressTopdownTask extends ArmTask {
   private readonly cache: { handles: ButtonHandles | null } = { handles: null };
 
   initializeEpisode(physics: Physics, rng: Rng): void {
@@ -87,14 +84,6 @@ class ButtonPressTopdownTask implements Task {
     const y = rng.uniform(0.8, 0.9);
     placeStaticBody(physics, 'button_box', [x, y, BOX_TOP_Z]);
     this.arm.get(physics).reset(HAND_START);
-  }
-
-  applyAction(physics: Physics, action: Float64Array): void {
-    this.arm.get(physics).apply(action);
-  }
-
-  proprio(physics: Physics): Float32Array {
-    return this.arm.get(physics).proprio();
   }
 
   /**
@@ -143,19 +132,12 @@ class ButtonPressTopdownExpert implements Expert {
   }
 }
 
-export const buttonPressTopdown: TaskDefinition = {
+export const buttonPressTopdown: TaskDefinition = metaworldTask({
   name: 'button-press-topdown',
-  domain: 'metaworld',
-  family: 'metaworld',
-  suites: ['cortexbench'],
   version: 1,
-  horizon: METAWORLD_HORIZON,
-  timestep: METAWORLD_TIMESTEP,
-  substeps: METAWORLD_SUBSTEPS,
-  defaultCamera: DEFAULT_CAMERA,
   buildScene: buildButtonPressTopdownScene,
   createTask: () => new ButtonPressTopdownTask(),
   createExpert: () => new ButtonPressTopdownExpert(),
-};
+});
 
 registerTask(buttonPressTopdown);

@@ -11,11 +11,12 @@ import { tolerance } from '../../rewards.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
 import type { Rng } from '../../../util/rng.js';
-import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
-import { ArmBinding, ARM_PROPRIO_DIM, armActionSpec } from './arm.js';
+import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
+import { ArmBinding } from './arm.js';
+import { ArmTask, metaworldTask } from './arm_task.js';
 import { horizontalDistance, reachAction } from './expert_control.js';
 import { distance, jointQposAddress, placeStaticBody, requireId, sitePos } from './lookup.js';
-import { DEFAULT_CAMERA, METAWORLD_HORIZON, METAWORLD_SUBSTEPS, METAWORLD_TIMESTEP, tabletopScene } from './tabletop.js';
+import { tabletopScene } from './tabletop.js';
 
 /** How far the drawer can be pulled out, metres. */
 export const DRAWER_TRAVEL = 0.2;
@@ -117,24 +118,12 @@ function drawerHandles(cache: { handles: DrawerHandles | null }, physics: Physic
   return cache.handles;
 }
 
-class DrawerOpenTask implements Task {
-  readonly actionSpec: ActionSpec = armActionSpec();
-  readonly proprioDim = ARM_PROPRIO_DIM;
-  readonly actionMovesMocap = true;
-  private readonly arm = new ArmBinding();
+class DrawerOpenTask extends ArmTask {
   private readonly cache: { handles: DrawerHandles | null } = { handles: null };
 
   initializeEpisode(physics: Physics, rng: Rng): void {
     placeStaticBody(physics, 'drawer_cabinet', [rng.uniform(-0.1, 0.1), CABINET_Y, 0]);
     this.arm.get(physics).reset(HAND_START);
-  }
-
-  applyAction(physics: Physics, action: Float64Array): void {
-    this.arm.get(physics).apply(action);
-  }
-
-  proprio(physics: Physics): Float32Array {
-    return this.arm.get(physics).proprio();
   }
 
   /**
@@ -187,19 +176,12 @@ class DrawerOpenExpert implements Expert {
   }
 }
 
-export const drawerOpen: TaskDefinition = {
+export const drawerOpen: TaskDefinition = metaworldTask({
   name: 'drawer-open',
-  domain: 'metaworld',
-  family: 'metaworld',
-  suites: ['cortexbench'],
   version: 1,
-  horizon: METAWORLD_HORIZON,
-  timestep: METAWORLD_TIMESTEP,
-  substeps: METAWORLD_SUBSTEPS,
-  defaultCamera: DEFAULT_CAMERA,
   buildScene: buildDrawerOpenScene,
   createTask: () => new DrawerOpenTask(),
   createExpert: () => new DrawerOpenExpert(),
-};
+});
 
 registerTask(drawerOpen);
