@@ -233,6 +233,9 @@ describe('planner machinery', () => {
       for (let t = 0; t < 15; t++) expect(seen[t]).toBeCloseTo(speeds[t]!, 12);
       expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 4, noiseStd: [] })).toThrow(/noiseStd/);
       expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 4, noiseStd: 1, replanEvery: 0 })).toThrow(/replanEvery/);
+      expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 2, noiseStd: 1, periodicCandidates: [20, 24] })).toThrow(
+        /periodicCandidates must be fewer than samples/,
+      );
     } finally {
       expert.dispose();
       env.close();

@@ -4,23 +4,51 @@
  * the nominal and `samples - 1` Gaussian perturbations of it are rolled out for `horizonSteps` steps from the
  * current state on a scratch MjData; the next nominal is the best rollout (or the return-weighted average of
  * all of them) and its first action is applied. Cost = -objective, the objective being the task reward unless
- * the config shapes it. Deterministic given the reset `rng`.
+ * the config shapes it. Options: mixed noise scales, replanning every k steps, gait-memory candidates that replay
+ * the executed actions at given periods, cubic knots, and a warm start that keeps knot times. Deterministic given
+ * the reset `rng`.
  */
 import type { Rng } from '../../util/rng.js';
 import type { Physics } from '../mujoco.js';
 import type { Expert, Task } from '../task.js';
 import { RolloutData } from './rollout_data.js';
-import { KnotSpline } from './spline.js';
+import { KnotSpline, type SplineInterpolation } from './spline.js';
 
 export interface PredictiveSamplingConfig {
+  /**
+   * Expert name (default 'predictive-sampling'). Demo caches key on it, so a task bumps the version suffix of
+   * its name whenever its planner settings change the demos.
+   */
+  name?: string;
   /** Policy steps simulated per rollout. */
   horizonSteps: number;
   /** Spline knots spanning the horizon (>= 2). */
   knots: number;
   /** Rollouts per control step, the unperturbed nominal included. */
   samples: number;
-  /** Standard deviation of the knot perturbations, in action units. */
-  noiseStd: number;
+  /**
+   * Standard deviation of the knot perturbations, in action units. A list mixes scales: perturbed sample s
+   * (s >= 1) uses noiseStd[(s - 1) % length], so wide samples explore while narrow ones refine the nominal.
+   */
+  noiseStd: number | readonly number[];
+  /**
+   * Control steps between replans (default 1). In between, the nominal plan is followed open loop; replanning
+   * every k steps buys k times the samples per plan at the same cost.
+   */
+  replanEvery?: number;
+  /**
+   * Gait periods (control steps). For each period P the planner also rolls out, in place of a perturbed
+   * sample, the plan that repeats the actions it executed P steps earlier: a memory of a periodic gait that
+   * reaches beyond the horizon.
+   */
+  periodicCandidates?: readonly number[];
+  /**
+   * How the previous plan is moved one step forward (default 'resample'): 'resample' re-samples the knots at
+   * times shifted by one step (each step blurs the plan a little); 'advance' keeps knots at fixed times.
+   */
+  warmStart?: 'resample' | 'advance';
+  /** Spline interpolation between knots (default linear). */
+  interpolation?: SplineInterpolation;
   /** Physics steps per policy step (the task definition's substeps). */
   substeps?: number;
   /**
@@ -36,7 +64,7 @@ export interface PredictiveSamplingConfig {
 }
 
 export class PredictiveSamplingExpert implements Expert {
-  readonly name = 'predictive-sampling';
+  readonly name: string;
   private rollout: RolloutData | null = null;
   private rng: Rng | null = null;
   private nominal: KnotSpline | null = null;
@@ -48,13 +76,32 @@ export class PredictiveSamplingExpert implements Expert {
   private scratch = new Float64Array(0);
   private action = new Float64Array(0);
   private rolloutAction = new Float64Array(0);
+  private readonly noiseScales: Float64Array;
+  /** [steps, dim] actions returned so far this episode (grows by doubling). */
+  private executed = new Float64Array(0);
+  private executedSteps = 0;
+  /** Control steps since the last replan. */
+  private sinceReplan = 0;
 
   constructor(readonly config: PredictiveSamplingConfig) {
     const { horizonSteps, knots, samples, noiseStd } = config;
+    this.name = config.name ?? 'predictive-sampling';
     if (!Number.isInteger(horizonSteps) || horizonSteps < 1) throw new Error(`horizonSteps must be an integer >= 1, got ${horizonSteps}`);
     if (!Number.isInteger(knots) || knots < 2) throw new Error(`knots must be an integer >= 2, got ${knots}`);
     if (!Number.isInteger(samples) || samples < 1) throw new Error(`samples must be an integer >= 1, got ${samples}`);
-    if (!(noiseStd >= 0)) throw new Error(`noiseStd must be >= 0, got ${noiseStd}`);
+    const replanEvery = config.replanEvery ?? 1;
+    if (!Number.isInteger(replanEvery) || replanEvery < 1) throw new Error(`replanEvery must be an integer >= 1, got ${replanEvery}`);
+    const scales = typeof noiseStd === 'number' ? [noiseStd] : noiseStd;
+    if (scales.length === 0 || !scales.every((x) => x >= 0)) {
+      throw new Error(`noiseStd must be a number >= 0 or a non-empty list of them, got ${JSON.stringify(noiseStd)}`);
+    }
+    this.noiseScales = Float64Array.from(scales);
+    const periods = config.periodicCandidates ?? [];
+    if (periods.length >= samples || !periods.every((p) => Number.isInteger(p) && p >= 1)) {
+      throw new Error(
+        `periodicCandidates must be fewer than samples (${samples}) integer periods >= 1, got ${JSON.stringify(periods)}`,
+      );
+    }
   }
 
   reset(physics: Physics, rng: Rng): void {
@@ -64,6 +111,8 @@ export class PredictiveSamplingExpert implements Expert {
     }
     this.rng = rng;
     this.nominal = null;
+    this.executedSteps = 0;
+    this.sinceReplan = 0;
   }
 
   /** Frees the planner's scratch simulation data. */
@@ -73,22 +122,37 @@ export class PredictiveSamplingExpert implements Expert {
   }
 
   act(physics: Physics, task: Task): Float64Array {
+    const replanEvery = this.config.replanEvery ?? 1;
+    if (this.nominal && this.sinceReplan + 1 < replanEvery && this.nominal.dim === task.actionSpec.dim) {
+      this.sinceReplan++;
+      this.advanceNominal();
+      this.nominal.evaluate(0, this.action);
+      this.record(this.action);
+      return this.action;
+    }
+    this.sinceReplan = 0;
     const rollout = this.rollout;
     const rng = this.rng;
     if (!rollout || !rng || rollout.source !== physics) throw new Error('predictive sampling: call reset(physics, rng) before act()');
     const { dim, low, high } = task.actionSpec;
-    const { horizonSteps, samples, noiseStd } = this.config;
+    const { horizonSteps, samples } = this.config;
+    const scales = this.noiseScales;
     if (!this.nominal || this.nominal.dim !== dim) this.allocate(dim);
-    else this.nominal.shift(1, this.scratch);
+    else this.advanceNominal();
     const nominal = this.nominal!;
     const candidate = this.candidate!;
     const best = this.best!;
 
     let bestReturn = -Infinity;
     const returns = this.returns;
+    const periods = this.config.periodicCandidates ?? [];
     for (let s = 0; s < samples; s++) {
       candidate.copyFrom(nominal);
-      if (s > 0) {
+      const periodIndex = s - (samples - periods.length);
+      if (periodIndex >= 0 && this.periodicPlan(periods[periodIndex]!, candidate)) {
+        // the gait-memory candidate replaces this perturbed sample
+      } else if (s > 0) {
+        const noiseStd = scales[(s - 1) % scales.length]!;
         const v = candidate.values;
         for (let i = 0; i < v.length; i++) {
           const lo = low[i % dim]!;
@@ -109,21 +173,64 @@ export class PredictiveSamplingExpert implements Expert {
     if (update.kind === 'best') nominal.copyFrom(best);
     else this.weightedAverage(update.temperature, bestReturn, nominal);
     nominal.evaluate(0, this.action);
+    this.record(this.action);
     return this.action;
   }
 
-  /** Summed reward of following `plan` for `horizonSteps` policy steps from the source's current state. */
+  private advanceNominal(): void {
+    if (this.config.warmStart === 'advance') this.nominal!.advance(1);
+    else this.nominal!.shift(1, this.scratch);
+  }
+
+  private record(action: Float64Array): void {
+    const dim = action.length;
+    if ((this.executedSteps + 1) * dim > this.executed.length) {
+      const grown = new Float64Array(Math.max(1024 * dim, this.executed.length * 2));
+      grown.set(this.executed);
+      this.executed = grown;
+    }
+    this.executed.set(action, this.executedSteps * dim);
+    this.executedSteps++;
+  }
+
+  /**
+   * Writes into `plan` the knots of "repeat the actions executed `period` steps before": the action at future
+   * time t is the one executed at step now - period + (t mod period). False when the history is too short.
+   */
+  private periodicPlan(period: number, plan: KnotSpline): boolean {
+    const now = this.executedSteps;
+    if (now < period) return false;
+    const { knots, dim, span, values } = plan;
+    for (let k = 0; k < knots; k++) {
+      const t = Math.max(0, Math.round((k * span) / (knots - 1) - plan.offset));
+      const step = now - period + (t % period);
+      values.set(this.executed.subarray(step * dim, (step + 1) * dim), k * dim);
+    }
+    return true;
+  }
+
+  /**
+   * Summed objective of following `plan` for `horizonSteps` policy steps from the source's current state.
+   * Steps in Env.step's order (mj_step2 then mj_step1), so sensors and the objective see the state after each
+   * step, as the episode's rewards do; the copied state gets its mj_step1 first.
+   */
   private simulate(plan: KnotSpline, task: Task, rollout: RolloutData, horizonSteps: number): number {
     rollout.restoreFromSource();
     const sim = rollout.physics;
     const { mj, model, data } = sim;
     const substeps = this.config.substeps ?? 1;
     const objective = this.config.objective;
+    const movesMocap = task.actionMovesMocap ?? false;
+    mj.mj_step1(model, data);
     let total = 0;
     for (let t = 0; t < horizonSteps; t++) {
       plan.evaluate(t, this.rolloutAction);
       task.applyAction(sim, this.rolloutAction);
-      for (let i = 0; i < substeps; i++) mj.mj_step(model, data);
+      if (movesMocap) mj.mj_step1(model, data);
+      for (let i = 0; i < substeps; i++) {
+        mj.mj_step2(model, data);
+        mj.mj_step1(model, data);
+      }
       total += objective ? objective(sim, task) : task.reward(sim);
     }
     return total;
@@ -152,12 +259,13 @@ export class PredictiveSamplingExpert implements Expert {
   }
 
   private allocate(dim: number): void {
-    const { horizonSteps, knots } = this.config;
+    const { horizonSteps, knots, interpolation } = this.config;
     const span = Math.max(horizonSteps - 1, 1);
-    this.nominal = new KnotSpline(knots, dim, span);
-    this.candidate = new KnotSpline(knots, dim, span);
-    this.best = new KnotSpline(knots, dim, span);
-    this.samplePlans = Array.from({ length: this.config.samples }, () => new KnotSpline(knots, dim, span));
+    const spline = () => new KnotSpline(knots, dim, span, interpolation);
+    this.nominal = spline();
+    this.candidate = spline();
+    this.best = spline();
+    this.samplePlans = Array.from({ length: this.config.samples }, spline);
     this.returns = new Float64Array(this.config.samples);
     this.scratch = new Float64Array(knots * dim);
     this.action = new Float64Array(dim);
