@@ -40,10 +40,10 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('pixels', () => {
-  it('area-averages to 32x32 in [0, 1], channel-first, without spatial tokens', async () => {
+  it('area-averages to 16x16 in [0, 1], channel-first, without spatial tokens', async () => {
     const enc = await createEncoder('pixels');
-    expect(enc.info).toMatchObject({ id: 'pixels', inputSize: 32, pooledDim: 3 * 32 * 32, spatial: null, normalisation: null });
-    // 64x64 frame whose 2x2 blocks are {0, 255, 255, 0} in red, constant 51 in green, a left-right ramp in blue.
+    expect(enc.info).toMatchObject({ id: 'pixels', inputSize: 16, pooledDim: 3 * 16 * 16, spatial: null, normalisation: null });
+    // 64x64 frame whose 4x4 blocks hold {0, 255} equally often in red, constant 51 in green, a left-right ramp in blue.
     const frame = new Uint8Array(64 * 64 * 3);
     for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) {
       frame[(y * 64 + x) * 3] = (x + y) % 2 === 0 ? 0 : 255;
@@ -51,12 +51,12 @@ describe('pixels', () => {
       frame[(y * 64 + x) * 3 + 2] = x * 4;
     }
     const { pooled, spatial } = await enc.encode({ data: frame, n: 1, height: 64, width: 64 }, { spatial: true });
-    expect(pooled.length).toBe(3072);
+    expect(pooled.length).toBe(768);
     expect(spatial).toBeUndefined();
-    for (let p = 0; p < 1024; p++) {
+    for (let p = 0; p < 256; p++) {
       expect(pooled[p]).toBeCloseTo(0.5, 6);
-      expect(pooled[1024 + p]).toBeCloseTo(0.2, 6);
-      expect(pooled[2048 + p]).toBeCloseTo(((p % 32) * 8 + 2) / 255, 6); // mean of 4x and 4(x+1)
+      expect(pooled[256 + p]).toBeCloseTo(0.2, 6);
+      expect(pooled[512 + p]).toBeCloseTo(((p % 16) * 16 + 6) / 255, 6); // mean of 4x .. 4(x+3)
     }
   });
 });

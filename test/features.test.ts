@@ -23,7 +23,13 @@ function fakeEnv(): Env & { renders: number } {
   let state = new Float64Array(2);
   const env = {
     renders: 0,
-    physics: { setState: (s: Float64Array) => (state = Float64Array.from(s)) },
+    seed: null as number | null,
+    definition: { name: 'fake' },
+    // restoreDemoState resets to the episode's seed before restoring its states (per-episode model values).
+    reset({ seed }: { seed: number }) {
+      env.seed = seed;
+    },
+    physics: { stateSize: 2, setState: (s: Float64Array) => (state = Float64Array.from(s)) },
     render(options: { width: number; height: number; camera?: string | number }) {
       env.renders++;
       const rgb = new Uint8Array(options.width * options.height * 3).fill((state[0]! * 10 + (options.camera === 'other' ? 1 : 0)) % 256);

@@ -19,6 +19,10 @@ import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/write.js';
 import type { CellResult, EntropyRecord } from '../src/results/schema.js';
 import { entropyCorrelation, formatSummary, summarise } from '../src/results/summary.js';
 import { bestEvaluation, episodeMetricScore } from '../src/eval/metrics.js';
+import { ExpertRollout } from '../src/data/demos.js';
+import { renderDemoFrames } from '../src/data/features.js';
+import { Env } from '../src/envs/env.js';
+import { getTask } from '../src/envs/registry.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bench-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -241,5 +245,37 @@ describe('aggregation', () => {
     expect(evaluationEpochs(100, 5)).toHaveLength(20);
     expect(evaluationEpochs(12, 5)).toEqual([5, 10, 12]);
     expect(evaluationEpochs(10, 5)).toEqual([5, 10]);
+  });
+});
+
+describe('training frames', () => {
+  // Evaluation renders the live env; training re-renders demo states. Both must show the same picture, including
+  // per-episode values kept in the model (the button box position of MetaWorld tasks), or a policy learns a scene
+  // it never sees.
+  it('re-renders demo frames exactly as the live episode showed them', async () => {
+    const task = getTask('button-press-topdown');
+    const rollout = await ExpertRollout.create(task);
+    const replay = await Env.make(task);
+    try {
+      const size = 64;
+      const live: Uint8Array[][] = [];
+      const episodes = [11, 22].map((seed) => {
+        const frames: Uint8Array[] = [];
+        live.push(frames);
+        return rollout.episode(seed, { maxSteps: 3, onState: () => frames.push(rollout.env.render({ width: size, height: size, camera: task.defaultCamera }).rgb.slice()) });
+      });
+      const steps: [number, number][] = [];
+      episodes.forEach((e, i) => {
+        for (let t = 0; t < e.length; t++) steps.push([i, t]);
+      });
+      const batch = renderDemoFrames(replay, episodes, steps, size, task.defaultCamera);
+      const frameBytes = size * size * 3;
+      steps.forEach(([i, t], k) => expect(Buffer.compare(Buffer.from(batch.data.subarray(k * frameBytes, (k + 1) * frameBytes)), Buffer.from(live[i]![t]!))).toBe(0));
+      // The two episodes place the button box differently, so the check above could not pass with one layout.
+      expect(Buffer.compare(Buffer.from(live[0]![0]!), Buffer.from(live[1]![0]!))).not.toBe(0);
+    } finally {
+      rollout.close();
+      replay.close();
+    }
   });
 });

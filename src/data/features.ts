@@ -1,5 +1,5 @@
 /**
- * Demo features: demo frames are re-rendered deterministically (Physics.setState, then the task camera at the
+ * Demo features: demo frames are re-rendered deterministically (restoreDemoState, then the task camera at the
  * run's image size), encoded in batches by a frozen encoder, and cached on disk.
  *
  * Cache: <cacheDir>/features/<task>/<key>.bfeat, key = sha256 of (encoder digest, task name + version, demo set key,
@@ -20,10 +20,13 @@ import type { TaskDefinition } from '../envs/task.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { createProgress } from '../util/progress.js';
 import type { DemoEpisode } from './demo_file.js';
+import { restoreDemoState } from './demos.js';
 import { decodeHalf, encodeHalf, roundToHalf } from './float16.js';
 
 const MAGIC = Buffer.from('BFEAT01\n', 'ascii');
-const FORMAT = 1;
+// Format 2: frames are re-rendered through restoreDemoState (format 1 skipped the per-episode reset, so tasks
+// whose episode values live in the model, e.g. MetaWorld fixture positions, rendered every frame with one layout).
+const FORMAT = 2;
 
 /** What is encoded per frame: the pooled vector [D] or the spatial tokens [T, C] flattened. */
 export type FeatureKind = 'pooled' | 'spatial';
@@ -110,9 +113,9 @@ export function renderDemoFrames(
   const frameBytes = imageSize * imageSize * 3;
   const data = new Uint8Array(steps.length * frameBytes);
   steps.forEach(([ep, t], i) => {
-    const episode = episodes[ep]!;
-    const S = episode.stateSize;
-    env.physics.setState(episode.states.subarray(t * S, (t + 1) * S));
+    // Not a bare setState: per-episode values that live in the model (MetaWorld fixture positions) are restored
+    // only by resetting with the episode's seed, which restoreDemoState does when the seed changes.
+    restoreDemoState(env, episodes[ep]!, t);
     const rgb = env.render({ width: imageSize, height: imageSize, camera }).rgb;
     if (rgb.length !== frameBytes) throw new Error(`renderer returned ${rgb.length} bytes, expected ${frameBytes} for ${imageSize}x${imageSize} RGB`);
     data.set(rgb, i * frameBytes);

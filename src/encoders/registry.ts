@@ -1,6 +1,6 @@
 /**
  * Spec string -> Encoder.
- *   pixels                     32x32 area-averaged RGB in [0, 1], flattened (no network)
+ *   pixels                     16x16 area-averaged RGB in [0, 1], flattened (no network)
  *   vit-tiny-random[:SEED]     untrained DeiT-Tiny-shaped ViT (seed from the suffix, else options.seed, else 0)
  *   vit-small-random[:SEED]    untrained DeiT-Small-shaped ViT
  *   onnx:PATH                  any ONNX model; settings from PATH.json / model.json / options.onnx (onnx_file.ts)

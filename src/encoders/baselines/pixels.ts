@@ -1,12 +1,19 @@
 /**
- * `pixels`: the no-network baseline. Each frame is area-averaged to 32 x 32, scaled to [0, 1] and flattened
- * channel-first, pooled [N, 3*32*32]. No spatial tokens.
+ * `pixels`: the no-network baseline. Each frame is area-averaged to 16 x 16, scaled to [0, 1] and flattened
+ * channel-first, pooled [N, 3*16*16]. No spatial tokens.
+ *
+ * Why 16 and not 32: a behaviour-cloning MLP on raw pixels has no translation structure, so it generalises to new
+ * object positions only through the overlap that area-averaging creates between neighbouring pixels. Measured
+ * (quick profile, 10 epochs, policy seed 100): reacher-easy on new targets 22.9 at 16 px (20 episodes; its
+ * shuffled-action control 8.6) vs 10.8 at 32 px (10 episodes), button-press-topdown 90% at both; the policy input is
+ * 4x smaller, so training costs ~3x less. Objects stay visible: the reacher target and the button cover a
+ * pixel or more at 16 px from a 96 px frame.
  */
 import { createHash } from 'node:crypto';
 import type { EncodedBatch, EncodeOptions, Encoder, EncoderInfo, FrameBatch } from '../encoder.js';
 import { checkFrameBatch, framesToTensor } from './image_ops.js';
 
-export const PIXELS_SIZE = 32;
+export const PIXELS_SIZE = 16;
 
 export class PixelsEncoder implements Encoder {
   readonly info: EncoderInfo;
