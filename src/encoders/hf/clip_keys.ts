@@ -10,15 +10,11 @@ import { activationOf, numberField } from './config_json.js';
 import type { MappedBackbone } from './vit_keys.js';
 import { gridOf } from './vit_keys.js';
 import type { WeightRequest } from './weight_mapping.js';
-import { agree, countLayers, shapeOf } from './weight_mapping.js';
+import { agree, countLayers, patchEmbedding, shapeOf } from './weight_mapping.js';
 
 export function mapClipVisionKeys(file: SafetensorsFile, config: JsonObject, prefix: string, context: string): MappedBackbone {
   const k = (rest: string): string => `${prefix}${rest}`;
-  const patchShape = shapeOf(file, k('embeddings.patch_embedding.weight'), context);
-  const [C, inChannels, P, P2] = patchShape as [number, number, number, number];
-  if (inChannels !== 3 || P !== P2) throw new Error(`${context}: patch embedding must be [C, 3, P, P], got [${patchShape}]`);
-  agree(config.hidden_size, C, 'hidden_size', context);
-  agree(config.patch_size, P, 'patch_size', context);
+  const { C, P } = patchEmbedding(file, k('embeddings.patch_embedding.weight'), config, context);
   const positions = shapeOf(file, k('embeddings.position_embedding.weight'), context)[0] ?? 0;
   const posGrid = gridOf(positions, context);
   const layerPrefix = k('encoder.layers.');

@@ -11,16 +11,12 @@ import { activationOf, numberField } from './config_json.js';
 import type { MappedBackbone } from './vit_keys.js';
 import { gridOf } from './vit_keys.js';
 import type { WeightRequest } from './weight_mapping.js';
-import { agree, countLayers, shapeOf } from './weight_mapping.js';
+import { agree, countLayers, patchEmbedding, shapeOf } from './weight_mapping.js';
 
 export function mapDinov2Keys(file: SafetensorsFile, config: JsonObject, prefix: string, context: string): MappedBackbone {
   if (config.use_swiglu_ffn === true) throw new Error(`${context}: DINOv2 with a SwiGLU MLP (use_swiglu_ffn) is not supported`);
   const k = (rest: string): string => `${prefix}${rest}`;
-  const patchShape = shapeOf(file, k('embeddings.patch_embeddings.projection.weight'), context);
-  const [C, inChannels, P, P2] = patchShape as [number, number, number, number];
-  if (inChannels !== 3 || P !== P2) throw new Error(`${context}: patch projection must be [C, 3, P, P], got [${patchShape}]`);
-  agree(config.hidden_size, C, 'hidden_size', context);
-  agree(config.patch_size, P, 'patch_size', context);
+  const { C, P } = patchEmbedding(file, k('embeddings.patch_embeddings.projection.weight'), config, context);
   const positions = shapeOf(file, k('embeddings.position_embeddings'), context)[1] ?? 0;
   const posGrid = gridOf(positions, context);
   const layerPrefix = k('encoder.layer.');

@@ -10,7 +10,7 @@ import type { VitSpec } from '../vit_spec.js';
 import type { JsonObject } from './config_json.js';
 import { activationOf, numberField } from './config_json.js';
 import type { WeightRequest } from './weight_mapping.js';
-import { agree, countLayers, shapeOf } from './weight_mapping.js';
+import { agree, countLayers, patchEmbedding, shapeOf } from './weight_mapping.js';
 
 export type BackboneSpec = Omit<VitSpec, 'family' | 'imageSize' | 'translators'>;
 
@@ -40,12 +40,7 @@ export function mapVitKeys(
   defaultHeadDim = 64,
 ): MappedBackbone {
   const k = (rest: string): string => `${prefix}${rest}`;
-  const [C, inChannels, P, P2] = shapeOf(file, k('embeddings.patch_embeddings.projection.weight'), context) as number[];
-  if (inChannels !== 3 || P !== P2) {
-    throw new Error(`${context}: patch projection must be [C, 3, P, P], got [${shapeOf(file, k('embeddings.patch_embeddings.projection.weight'), context)}]`);
-  }
-  agree(config.hidden_size, C!, 'hidden_size', context);
-  agree(config.patch_size, P!, 'patch_size', context);
+  const { C, P } = patchEmbedding(file, k('embeddings.patch_embeddings.projection.weight'), config, context);
   const posShape = shapeOf(file, k('embeddings.position_embeddings'), context);
   const positions = posShape[1] ?? 0;
   const posGrid = gridOf(positions, context);
@@ -53,8 +48,8 @@ export function mapVitKeys(
   const numLayers = agree(config.num_hidden_layers, countLayers(file.names(), layerPrefix, context), 'num_hidden_layers', context);
   const M = shapeOf(file, `${layerPrefix}0.intermediate.dense.weight`, context)[0]!;
   agree(config.intermediate_size, M, 'intermediate_size', context);
-  const numHeads = numberField(config, 'num_attention_heads', Math.max(1, Math.round(C! / defaultHeadDim)), context);
-  if (C! % numHeads !== 0) throw new Error(`${context}: hidden size ${C} is not divisible by ${numHeads} attention heads`);
+  const numHeads = numberField(config, 'num_attention_heads', Math.max(1, Math.round(C / defaultHeadDim)), context);
+  if (C % numHeads !== 0) throw new Error(`${context}: hidden size ${C} is not divisible by ${numHeads} attention heads`);
   const qkvBias = file.entries.has(`${layerPrefix}0.attention.attention.query.bias`);
   if (config.qkv_bias !== undefined && config.qkv_bias !== qkvBias) {
     throw new Error(`${context}: config qkv_bias = ${String(config.qkv_bias)} but the weights ${qkvBias ? 'have' : 'lack'} query/key/value biases`);
@@ -62,39 +57,39 @@ export function mapVitKeys(
   const hasPooler = file.entries.has(k('pooler.dense.weight'));
 
   const requests: WeightRequest[] = [
-    { canonical: 'embed.cls', key: k('embeddings.cls_token'), storedShape: [1, 1, C!], shape: [C!] },
-    { canonical: 'embed.pos', key: k('embeddings.position_embeddings'), storedShape: [1, positions, C!], shape: [positions, C!] },
-    { canonical: 'embed.patch.weight', key: k('embeddings.patch_embeddings.projection.weight'), storedShape: [C!, 3, P!, P!] },
-    { canonical: 'embed.patch.bias', key: k('embeddings.patch_embeddings.projection.bias'), storedShape: [C!] },
-    { canonical: 'final_norm.weight', key: k('layernorm.weight'), storedShape: [C!] },
-    { canonical: 'final_norm.bias', key: k('layernorm.bias'), storedShape: [C!] },
+    { canonical: 'embed.cls', key: k('embeddings.cls_token'), storedShape: [1, 1, C], shape: [C] },
+    { canonical: 'embed.pos', key: k('embeddings.position_embeddings'), storedShape: [1, positions, C], shape: [positions, C] },
+    { canonical: 'embed.patch.weight', key: k('embeddings.patch_embeddings.projection.weight'), storedShape: [C, 3, P, P] },
+    { canonical: 'embed.patch.bias', key: k('embeddings.patch_embeddings.projection.bias'), storedShape: [C] },
+    { canonical: 'final_norm.weight', key: k('layernorm.weight'), storedShape: [C] },
+    { canonical: 'final_norm.bias', key: k('layernorm.bias'), storedShape: [C] },
   ];
   const linear = (canonical: string, key: string, out: number, inp: number, bias = true): void => {
     requests.push({ canonical: `${canonical}.weight`, key: `${key}.weight`, storedShape: [out, inp] });
     if (bias) requests.push({ canonical: `${canonical}.bias`, key: `${key}.bias`, storedShape: [out] });
   };
   const norm = (canonical: string, key: string): void => {
-    requests.push({ canonical: `${canonical}.weight`, key: `${key}.weight`, storedShape: [C!] });
-    requests.push({ canonical: `${canonical}.bias`, key: `${key}.bias`, storedShape: [C!] });
+    requests.push({ canonical: `${canonical}.weight`, key: `${key}.weight`, storedShape: [C] });
+    requests.push({ canonical: `${canonical}.bias`, key: `${key}.bias`, storedShape: [C] });
   };
   for (let i = 0; i < numLayers; i++) {
     const L = `${layerPrefix}${i}.`;
     const B = `blocks.${i}.`;
     norm(`${B}norm1`, `${L}layernorm_before`);
-    linear(`${B}attn.q`, `${L}attention.attention.query`, C!, C!, qkvBias);
-    linear(`${B}attn.k`, `${L}attention.attention.key`, C!, C!, qkvBias);
-    linear(`${B}attn.v`, `${L}attention.attention.value`, C!, C!, qkvBias);
-    linear(`${B}attn.out`, `${L}attention.output.dense`, C!, C!);
+    linear(`${B}attn.q`, `${L}attention.attention.query`, C, C, qkvBias);
+    linear(`${B}attn.k`, `${L}attention.attention.key`, C, C, qkvBias);
+    linear(`${B}attn.v`, `${L}attention.attention.value`, C, C, qkvBias);
+    linear(`${B}attn.out`, `${L}attention.output.dense`, C, C);
     norm(`${B}norm2`, `${L}layernorm_after`);
-    linear(`${B}mlp.fc1`, `${L}intermediate.dense`, M, C!);
-    linear(`${B}mlp.fc2`, `${L}output.dense`, C!, M);
+    linear(`${B}mlp.fc1`, `${L}intermediate.dense`, M, C);
+    linear(`${B}mlp.fc2`, `${L}output.dense`, C, M);
   }
-  if (hasPooler) linear('pooler', k('pooler.dense'), C!, C!);
+  if (hasPooler) linear('pooler', k('pooler.dense'), C, C);
 
   return {
     spec: {
-      patchSize: P!,
-      hiddenSize: C!,
+      patchSize: P,
+      hiddenSize: C,
       numLayers,
       numHeads,
       mlpSize: M,

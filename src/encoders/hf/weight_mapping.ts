@@ -4,6 +4,7 @@
  */
 import type { Tensor, WeightMap } from '../vit_spec.js';
 import type { SafetensorsFile } from '../safetensors.js';
+import type { JsonObject } from './config_json.js';
 
 export interface WeightRequest {
   /** Canonical name, e.g. "blocks.0.attn.q.weight". */
@@ -83,4 +84,19 @@ export function agree(configValue: unknown, fromWeights: number, what: string, c
     throw new Error(`${context}: config ${what} = ${JSON.stringify(configValue)} but the weights say ${fromWeights}`);
   }
   return fromWeights;
+}
+
+/**
+ * Hidden size C and patch size P from a patch-embedding conv weight [C, 3, P, P], checked against the config's
+ * hidden_size and patch_size where it states them.
+ */
+export function patchEmbedding(file: SafetensorsFile, key: string, config: JsonObject, context: string): { C: number; P: number } {
+  const shape = shapeOf(file, key, context);
+  const [C, inChannels, P, P2] = shape as [number, number, number, number];
+  if (shape.length !== 4 || inChannels !== 3 || P !== P2) {
+    throw new Error(`${context}: patch embedding ${key} must be [C, 3, P, P], got [${shape}]`);
+  }
+  agree(config.hidden_size, C, 'hidden_size', context);
+  agree(config.patch_size, P, 'patch_size', context);
+  return { C, P };
 }
