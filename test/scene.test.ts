@@ -1,8 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { compilePhysics, type Physics } from '../src/envs/mujoco.js';
+import '../src/envs/domains/index.js';
+import { Env } from '../src/envs/env.js';
+import { getTask } from '../src/envs/registry.js';
+import { objectId } from '../src/envs/named.js';
 import {
   SceneBuilder,
   cameraFrame,
+  defaultClass,
   el,
   materialTexture,
   poseCamera,
@@ -45,14 +50,17 @@ function cameraId(physics: Physics, name: string): number {
 }
 
 describe('standard texture set', () => {
-  it('has 120 uniquely named flat, checker and gradient textures that all compile', async () => {
+  it('has 130 uniquely named flat, checker and gradient textures (with the dm_control look) that all compile', async () => {
     const set = standardTextureSet();
-    expect(set).toHaveLength(120);
-    expect(new Set(set.map((t) => t.name)).size).toBe(120);
-    for (const kind of ['flat', 'checker', 'gradient']) expect(set.filter((t) => t.kind === kind)).toHaveLength(40);
+    expect(set).toHaveLength(130);
+    expect(new Set(set.map((t) => t.name)).size).toBe(130);
+    expect(set.filter((t) => t.kind === 'flat')).toHaveLength(45);
+    expect(set.filter((t) => t.kind === 'checker')).toHaveLength(45);
+    expect(set.filter((t) => t.kind === 'gradient')).toHaveLength(40);
+    for (const name of ['grid-navy', 'noise-dirt', 'flat-tan']) expect(set.map((t) => t.name)).toContain(name);
     for (const t of set) for (const c of [...t.rgb1, ...t.rgb2]) expect(c >= 0 && c <= 1).toBe(true);
     const physics = await compile();
-    expect(physics.model.ntex).toBe(120);
+    expect(physics.model.ntex).toBe(130);
     const names = testScene().textureSet;
     const texId = physics.mj.mj_name2id(physics.model, physics.mj.mjtObj.mjOBJ_TEXTURE.value, 'gradient-blue-dark');
     expect(texId).toBe(names.indexOf('gradient-blue-dark'));
@@ -77,8 +85,8 @@ describe('SceneBuilder options', () => {
     const physics = await compile();
     setMaterialTexture(physics, 'object', 'checker-purple-mid');
     expect(materialTexture(physics, 'object')).toBe('checker-purple-mid');
-    expect(() => setMaterialTexture(physics, 'object', 'no-such-texture')).toThrow(/unknown texture 'no-such-texture'/);
-    expect(() => setMaterialTexture(physics, 'chair', 'flat-grey')).toThrow(/unknown material 'chair'/);
+    expect(() => setMaterialTexture(physics, 'object', 'no-such-texture')).toThrow(/no texture named 'no-such-texture'; textures: flat-red-light/);
+    expect(() => setMaterialTexture(physics, 'chair', 'flat-grey')).toThrow(/no material named 'chair'; materials: floor, table, object/);
   });
 
   it('camera option re-poses the main camera around its look-at point and leaves the others', async () => {
@@ -214,5 +222,140 @@ describe('SceneBuilder errors name the bad input', () => {
 
   it('a bad timestep fails at construction', () => {
     expect(() => new SceneBuilder('bad', { timestep: 0 })).toThrow(/timestep must be a positive number of seconds, got 0/);
+  });
+});
+
+/** World position and optical axis (-z of the camera frame) of a camera after mj_forward at the model's qpos0. */
+function cameraAtRest(physics: Physics, name: string): { pos: number[]; axis: number[]; right: number[] } {
+  const { mj, model, data } = physics;
+  mj.mj_resetData(model, data);
+  mj.mj_forward(model, data);
+  const id = cameraId(physics, name);
+  const m = Array.from(data.cam_xmat.slice(9 * id, 9 * id + 9) as Float64Array);
+  return { pos: Array.from(data.cam_xpos.slice(3 * id, 3 * id + 3) as Float64Array), axis: [-m[2]!, -m[5]!, -m[8]!], right: [m[0]!, m[3]!, m[6]!] };
+}
+
+function expectVector(actual: number[], expected: number[], label: string): void {
+  actual.forEach((v, i) => expect(v, `${label}[${i}]`).toBeCloseTo(expected[i]!, 5));
+}
+
+describe('one camera convention, in every family', () => {
+  it('places a world camera at lookAt + distance * (cos el cos az, cos el sin az, sin el), looking at lookAt, right horizontal', () => {
+    const frame = cameraFrame([1, 2, 3], { azimuth: 30, elevation: 40, distance: 2 });
+    const az = Math.PI / 6, el = (40 * Math.PI) / 180;
+    expectVector(frame.pos, [1 + 2 * Math.cos(el) * Math.cos(az), 2 + 2 * Math.cos(el) * Math.sin(az), 3 + 2 * Math.sin(el)], 'pos');
+    expectVector(frame.xaxis, [-Math.sin(az), Math.cos(az), 0], 'right');
+    expect(frame.yaxis[2]).toBeGreaterThan(0);
+  });
+
+  it('DMC reacher-easy: camera 0 (fixed) 0.75 m straight above the shoulder, image right +x and up +y', async () => {
+    const env = await Env.make('reacher-easy');
+    try {
+      const cam = cameraAtRest(env.physics, 'fixed');
+      expectVector(cam.pos, [0, 0, 0.75], 'pos');
+      expectVector(cam.axis, [0, 0, -1], 'axis');
+      expectVector(cam.right, [1, 0, 0], 'right');
+    } finally {
+      env.close();
+    }
+  });
+
+  it('DMC cheetah-run: camera 0 (side) 3 m to the torso\'s -y side, level, looking +y, tracking the centre of mass', async () => {
+    const env = await Env.make('cheetah-run');
+    try {
+      const { mj, model } = env.physics;
+      const cam = cameraAtRest(env.physics, 'side');
+      const torso = Array.from(env.physics.data.xpos.slice(3 * objectId(env.physics, 'body', 'torso'), 3 * objectId(env.physics, 'body', 'torso') + 3) as Float64Array);
+      expectVector(cam.pos, [torso[0]!, torso[1]! - 3, torso[2]!], 'pos');
+      expectVector(cam.axis, [0, 1, 0], 'axis');
+      expectVector(cam.right, [1, 0, 0], 'right');
+      expect(model.cam_mode[objectId(env.physics, 'camera', 'side')]).toBe(mj.mjtCamLight.mjCAMLIGHT_TRACKCOM.value);
+    } finally {
+      env.close();
+    }
+  });
+
+  it('MetaWorld: top_cap2 on its sphere around the table centre (azimuth 90, elevation 65, 1.2 m), aimed at it', async () => {
+    const env = await Env.make(getTask('button-press-topdown'));
+    try {
+      const cam = cameraAtRest(env.physics, 'top_cap2');
+      const el = (65 * Math.PI) / 180;
+      expectVector(cam.pos, [0, 0.6 + 1.2 * Math.cos(el), 1.2 * Math.sin(el)], 'pos');
+      expectVector(cam.axis, [0, -Math.cos(el), -Math.sin(el)], 'axis');
+      expectVector(cam.right, [-1, 0, 0], 'right');
+    } finally {
+      env.close();
+    }
+  });
+});
+
+describe('SceneBuilder: what DMC- and Adroit-style models need', () => {
+  /** A free-floating body with a tracking camera, a targeting camera, a skybox, default classes, a tendon and sensors. */
+  function richScene(): SceneBuilder {
+    const scene = new SceneBuilder('rich', { timestep: 0.005, compiler: { angle: 'radian', autolimits: true }, option: { iterations: 20 }, flags: { contact: 'disable' } });
+    scene.skybox({ kind: 'gradient', rgb1: [0.4, 0.6, 0.8], rgb2: [0, 0, 0], size: 32 });
+    scene.setHeadlight({ ambient: 0.3, diffuse: 0.7, specular: 0.2 });
+    scene.material('self', { rgba: [0.7, 0.5, 0.3, 1] }).material('floor', { texture: 'grid-navy', texrepeat: [1, 1], texuniform: true, reflectance: 0.2 });
+    scene.defaults(el('joint', { damping: 0.5 }), defaultClass('finger', el('geom', { type: 'capsule', size: [0.01], material: 'self' }), el('joint', { type: 'hinge', axis: [0, 1, 0], range: [0, 1.6] })));
+    scene.world(
+      el('geom', { name: 'floor', type: 'plane', size: [2, 2, 0.1], material: 'floor' }),
+      el('body', { name: 'torso', pos: [0, 0, 1] }, [
+        el('freejoint', { name: 'root' }),
+        el('geom', { name: 'torso', type: 'box', size: [0.1, 0.1, 0.1], material: 'self' }),
+        el('body', { name: 'finger', childclass: 'finger', pos: [0.1, 0, 0] }, [el('joint', { name: 'knuckle' }), el('geom', { name: 'phalanx', fromto: [0, 0, 0, 0.05, 0, 0] }), el('site', { name: 'tip', pos: [0.05, 0, 0] })]),
+      ]),
+    );
+    scene.camera({ name: 'track', body: 'torso', mode: 'trackcom', lookAt: [0, 0, 0], azimuth: -90, elevation: 20, distance: 2, fovy: 45 }, { main: true });
+    scene.camera({ name: 'aim', mode: 'targetbody', target: 'torso', lookAt: [0, 0, 1], azimuth: 0, elevation: 30, distance: 3, fovy: 60 });
+    scene.tendon(el('fixed', { name: 'coupling' }, [el('joint', { joint: 'knuckle', coef: 1 })]));
+    scene.actuator(el('position', { name: 'knuckle', joint: 'knuckle', kp: 1 }));
+    scene.sensor(el('framepos', { name: 'tip_pos', objtype: 'site', objname: 'tip' }), el('jointpos', { name: 'knuckle_pos', joint: 'knuckle' }));
+    return scene;
+  }
+
+  it('compiles body cameras, tracking and targeting modes, skybox, classes, tendons, sensors and compiler options', async () => {
+    const physics = await compilePhysics('rich', richScene().build());
+    compiled.push(physics);
+    const { mj, model, data } = physics;
+    expect(model.opt.timestep).toBeCloseTo(0.005, 12);
+    expect(model.opt.iterations).toBe(20);
+    expect(model.opt.disableflags & mj.mjtDisableBit.mjDSBL_CONTACT.value).toBeTruthy();
+    expect(model.ntendon).toBe(1);
+    expect(model.nsensor).toBe(2);
+    expect((model.tex_type as Int32Array)[0]).toBe(mj.mjtTexture.mjTEXTURE_SKYBOX.value);
+    const track = objectId(physics, 'camera', 'track');
+    const aim = objectId(physics, 'camera', 'aim');
+    expect(model.cam_bodyid[track]).toBe(objectId(physics, 'body', 'torso'));
+    expect(model.cam_mode[track]).toBe(mj.mjtCamLight.mjCAMLIGHT_TRACKCOM.value);
+    expect(model.cam_mode[aim]).toBe(mj.mjtCamLight.mjCAMLIGHT_TARGETBODY.value);
+    // The class applies: the knuckle is a hinge about y with range [0, 1.6] and the top-level damping.
+    const knuckle = objectId(physics, 'joint', 'knuckle');
+    expect(model.jnt_type[knuckle]).toBe(mj.mjtJoint.mjJNT_HINGE.value);
+    expect(model.jnt_range[2 * knuckle + 1]).toBeCloseTo(1.6, 9);
+    expect(model.dof_damping[model.jnt_dofadr[knuckle]]).toBeCloseTo(0.5, 9);
+    // The tracking camera keeps its offset from the falling body; the targeting one keeps aiming at it.
+    const rest = cameraAtRest(physics, 'track');
+    expectVector(rest.pos, [0, -2 * Math.cos(Math.PI / 9), 1 + 2 * Math.sin(Math.PI / 9)], 'track pos');
+    for (let i = 0; i < 100; i++) mj.mj_step(model, data);
+    const torsoZ = data.xpos[3 * objectId(physics, 'body', 'torso') + 2];
+    expect(torsoZ).toBeLessThan(0.9);
+    const moved = Array.from(data.cam_xpos.slice(3 * track, 3 * track + 3) as Float64Array);
+    expect(moved[2]! - torsoZ).toBeCloseTo(2 * Math.sin(Math.PI / 9), 2);
+    const aimPos = Array.from(data.cam_xpos.slice(3 * aim, 3 * aim + 3) as Float64Array);
+    const m = data.cam_xmat.slice(9 * aim, 9 * aim + 9) as Float64Array;
+    const toTorso = [0, 1, 2].map((k) => data.xpos[3 * objectId(physics, 'body', 'torso') + k] - aimPos[k]!);
+    const n = Math.hypot(...toTorso);
+    expectVector([-m[2]!, -m[5]!, -m[8]!], toTorso.map((v) => v / n), 'aim axis');
+  });
+
+  it('re-poses a body camera in its body frame and names a missing body or a target without a targeting mode', () => {
+    const xml = richScene().build({ camera: { azimuth: 0, elevation: 0, distance: 1 } });
+    expect(xml).toMatch(/<body name="torso" pos="0 0 1">\n\s*<camera name="track" mode="trackcom" pos="1 0 0"/);
+    const bad = new SceneBuilder('bad', { timestep: 0.01 });
+    bad.camera({ name: 'c', body: 'nowhere', lookAt: [0, 0, 0], azimuth: 0, elevation: 0, distance: 1, fovy: 45 });
+    expect(() => bad.build()).toThrow(/camera 'c' is attached to body 'nowhere', which the scene does not have/);
+    expect(() => bad.camera({ name: 'd', target: 'x', lookAt: [0, 0, 0], azimuth: 0, elevation: 0, distance: 1, fovy: 45 })).toThrow(
+      /target body goes with modes targetbody/,
+    );
   });
 });

@@ -29,7 +29,8 @@ export class ModelCompileError extends Error {
 
 /**
  * A compiled model with one data instance. `dispose()` frees both; the pair must not be used afterwards.
- * `physics.data` always matches `physics.model`.
+ * `physics.data` always matches `physics.model`. `substeps` is how many physics steps make one control step
+ * (the task's `substeps`): `advance` (stepping.ts) reads it, so every caller steps the same system.
  */
 export class Physics {
   private disposed = false;
@@ -39,7 +40,10 @@ export class Physics {
     readonly mj: Mujoco,
     readonly model: MjModel,
     readonly data: MjData,
-  ) {}
+    readonly substeps = 1,
+  ) {
+    if (!Number.isInteger(substeps) || substeps < 1) throw new Error(`physics substeps must be an integer >= 1, got ${substeps}`);
+  }
 
   /** Physics state size for `mjSTATE_FULLPHYSICS` (time, qpos, qvel, act, mocap, ...). */
   get stateSize(): number {
@@ -95,6 +99,7 @@ export class DataViews {
   private xposView: Float64Array | null = null;
   private siteXposView: Float64Array | null = null;
   private geomXposView: Float64Array | null = null;
+  private mocapPosView: Float64Array | null = null;
 
   constructor(readonly data: MjData) {}
 
@@ -133,10 +138,15 @@ export class DataViews {
     const v = this.geomXposView;
     return v !== null && v.length !== 0 ? v : (this.geomXposView = this.data.geom_xpos as Float64Array);
   }
+  /** [nmocap, 3] positions of the mocap bodies. */
+  get mocapPos(): Float64Array {
+    const v = this.mocapPosView;
+    return v !== null && v.length !== 0 ? v : (this.mocapPosView = this.data.mocap_pos as Float64Array);
+  }
 }
 
-/** Compiles MJCF from a string (no file system access) and returns a fresh `Physics`. */
-export async function compilePhysics(taskName: string, mjcf: string): Promise<Physics> {
+/** Compiles MJCF from a string (no file system access) and returns a fresh `Physics` stepped `substeps` at a time. */
+export async function compilePhysics(taskName: string, mjcf: string, { substeps = 1 }: { substeps?: number } = {}): Promise<Physics> {
   const mj = await loadMujoco();
   let model: MjModel;
   try {
@@ -146,7 +156,13 @@ export async function compilePhysics(taskName: string, mjcf: string): Promise<Ph
   }
   if (!model) throw new ModelCompileError(taskName, 'MuJoCo returned no model');
   const data = new mj.MjData(model);
-  return new Physics(mj, model, data);
+  try {
+    return new Physics(mj, model, data, substeps);
+  } catch (err) {
+    data.delete();
+    model.delete();
+    throw err;
+  }
 }
 
 function errorText(err: unknown): string {

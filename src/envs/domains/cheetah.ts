@@ -8,11 +8,13 @@
  */
 import type { Rng } from '../../util/rng.js';
 import type { Physics } from '../mujoco.js';
+import { jointQposAddress, objectId, perPhysics, sensorAddress } from '../named.js';
 import { registerTask } from '../registry.js';
 import { tolerance, type ToleranceOptions } from '../rewards.js';
+import { SceneBuilder, el, type CameraSpec, type Vec3, type XmlElement } from '../scene.js';
 import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../task.js';
 import { PredictiveSamplingExpert, type PredictiveSamplingConfig } from '../experts/predictive_sampling.js';
-import { dmcAssets, dmcVisual, orbitCamera, type OrbitPose } from './dmc_scene.js';
+import { DMC_SKYBOX, rejectObjectScale } from './dmc.js';
 
 const TIMESTEP = 0.01;
 /** Speed (m/s) at and above which the run reward is 1. */
@@ -20,12 +22,12 @@ export const RUN_SPEED = 10;
 /** Physics steps with zero control after the random pose, so the cheetah starts on the ground. */
 const SETTLE_STEPS = 200;
 
-/** Canonical camera 'side': level, 3 m to the cheetah's side, following its centre of mass. */
-const SIDE_CAMERA: OrbitPose = { azimuth: 90, elevation: 0, distance: 3 };
+/** Canonical camera 'side' (dm_control's camera 0): level, 3 m to the cheetah's -y side, following its centre of mass. */
+const SIDE_CAMERA: CameraSpec = { name: 'side', body: 'torso', mode: 'trackcom', lookAt: [0, 0, 0], azimuth: -90, elevation: 0, distance: 3, fovy: 45 };
 
 /**
- * The leg joints in kinematic order with their limits (rad), passive stiffness/damping and motor gear.
- * Root joints come first in qpos: [rootx, rootz, rooty, bthigh, bshin, bfoot, fthigh, fshin, ffoot].
+ * The leg joints in kinematic order with their limits (rad), passive stiffness/damping and motor gear; the
+ * action is one motor command per leg joint, in this order. The planar root is rootx, rootz (slides), rooty.
  */
 const LEG_JOINTS = [
   { name: 'bthigh', range: [-0.52, 1.05], stiffness: 240, damping: 6, gear: 120 },
@@ -35,81 +37,74 @@ const LEG_JOINTS = [
   { name: 'fshin', range: [-1.2, 0.87], stiffness: 120, damping: 3, gear: 60 },
   { name: 'ffoot', range: [-0.5, 0.5], stiffness: 60, damping: 1.5, gear: 30 },
 ] as const;
-const ROOT_DOFS = 3;
 
-function legJoint(index: number): string {
-  const j = LEG_JOINTS[index]!;
-  return `<joint name="${j.name}" range="${j.range[0]} ${j.range[1]}" stiffness="${j.stiffness}" damping="${j.damping}"/>`;
+type LegJoint = (typeof LEG_JOINTS)[number]['name'];
+
+function legJoint(name: LegJoint): XmlElement {
+  const j = LEG_JOINTS.find((l) => l.name === name)!;
+  return el('joint', { name: j.name, range: j.range, stiffness: j.stiffness, damping: j.damping });
+}
+
+/** A leg body with its joint and capsule geom (the capsule's pose in the body frame: pos, axis-angle about y). */
+function legBody(name: LegJoint, pos: Vec3, geomPos: Vec3, angle: number, size: [number, number], children: XmlElement[] = []): XmlElement {
+  return el('body', { name, pos }, [legJoint(name), el('geom', { name, pos: geomPos, axisangle: [0, 1, 0, angle], size }), ...children]);
 }
 
 export function cheetahScene(options: SceneOptions = {}): string {
-  if (options.objectScale !== undefined || options.distractors !== undefined) {
-    throw new Error('cheetah scenes support SceneOptions camera, light and textures only (got objectScale/distractors)');
-  }
-  const camera = orbitCamera(options.camera ?? SIDE_CAMERA);
-  const motors = LEG_JOINTS.map((j) => `<motor name="${j.name}" joint="${j.name}" gear="${j.gear}"/>`).join('\n    ');
-  return `<mujoco model="cheetah">
-  <compiler angle="radian" autolimits="true" settotalmass="14"/>
-  <option timestep="${TIMESTEP}"/>
-  ${dmcVisual(options)}
-  <asset>
-    ${dmcAssets({ floor: { texture: 'grid_blue', repeat: [1, 1], uniform: true, reflectance: 0.1 }, self: { texture: 'body_tan' } }, options)}
-  </asset>
-  <default>
-    <joint type="hinge" axis="0 1 0" armature=".1" damping=".01"/>
-    <geom type="capsule" contype="1" conaffinity="1" condim="3" friction=".4 .1 .1" material="self"/>
-    <motor ctrlrange="-1 1"/>
-  </default>
-  <worldbody>
-    <geom name="floor" type="plane" pos="98 0 0" size="100 1 .5" material="floor"/>
-    <body name="torso" pos="0 0 .7">
-      <camera name="side" mode="trackcom" pos="${camera.pos}" xyaxes="${camera.xyaxes}" fovy="45"/>
-      <joint name="rootx" type="slide" axis="1 0 0" armature="0" damping="0"/>
-      <joint name="rootz" type="slide" axis="0 0 1" armature="0" damping="0"/>
-      <joint name="rooty" type="hinge" axis="0 1 0" armature="0" damping="0"/>
-      <geom name="torso" fromto="-.5 0 0 .5 0 0" size=".046"/>
-      <geom name="head" pos=".6 0 .1" axisangle="0 1 0 .87" size=".046 .15"/>
-      <body name="bthigh" pos="-.5 0 0">
-        ${legJoint(0)}
-        <geom name="bthigh" pos=".1 0 -.13" axisangle="0 1 0 -3.8" size=".046 .145"/>
-        <body name="bshin" pos=".16 0 -.25">
-          ${legJoint(1)}
-          <geom name="bshin" pos="-.14 0 -.07" axisangle="0 1 0 -2.03" size=".046 .15"/>
-          <body name="bfoot" pos="-.28 0 -.14">
-            ${legJoint(2)}
-            <geom name="bfoot" pos=".03 0 -.097" axisangle="0 1 0 -.27" size=".046 .094"/>
-          </body>
-        </body>
-      </body>
-      <body name="fthigh" pos=".5 0 0">
-        ${legJoint(3)}
-        <geom name="fthigh" pos="-.07 0 -.12" axisangle="0 1 0 .52" size=".046 .133"/>
-        <body name="fshin" pos="-.14 0 -.24">
-          ${legJoint(4)}
-          <geom name="fshin" pos=".065 0 -.09" axisangle="0 1 0 -.6" size=".046 .106"/>
-          <body name="ffoot" pos=".13 0 -.18">
-            ${legJoint(5)}
-            <geom name="ffoot" pos=".045 0 -.07" axisangle="0 1 0 -.6" size=".046 .07"/>
-          </body>
-        </body>
-      </body>
-    </body>
-  </worldbody>
-  <sensor>
-    <subtreelinvel name="torso_subtreelinvel" body="torso"/>
-  </sensor>
-  <actuator>
-    ${motors}
-  </actuator>
-</mujoco>`;
+  rejectObjectScale('cheetah', options);
+  const scene = new SceneBuilder('cheetah', { timestep: TIMESTEP, compiler: { angle: 'radian', autolimits: true, settotalmass: 14 } });
+  scene.setHeadlight({ ambient: 0.4, diffuse: 0.4, specular: 0.1 }).skybox(DMC_SKYBOX);
+  scene
+    .material('floor', { texture: 'grid-navy', texrepeat: [1, 1], texuniform: true, reflectance: 0.1 })
+    .material('self', { texture: 'flat-tan' });
+  scene.defaults(
+    el('joint', { type: 'hinge', axis: [0, 1, 0], armature: 0.1, damping: 0.01 }),
+    el('geom', { type: 'capsule', contype: 1, conaffinity: 1, condim: 3, friction: [0.4, 0.1, 0.1], material: 'self' }),
+    el('motor', { ctrlrange: [-1, 1] }),
+  );
+  const r = 0.046;
+  scene.world(
+    el('geom', { name: 'floor', type: 'plane', pos: [98, 0, 0], size: [100, 1, 0.5], material: 'floor' }),
+    el('body', { name: 'torso', pos: [0, 0, 0.7] }, [
+      el('joint', { name: 'rootx', type: 'slide', axis: [1, 0, 0], armature: 0, damping: 0 }),
+      el('joint', { name: 'rootz', type: 'slide', axis: [0, 0, 1], armature: 0, damping: 0 }),
+      el('joint', { name: 'rooty', type: 'hinge', axis: [0, 1, 0], armature: 0, damping: 0 }),
+      el('geom', { name: 'torso', fromto: [-0.5, 0, 0, 0.5, 0, 0], size: [r] }),
+      el('geom', { name: 'head', pos: [0.6, 0, 0.1], axisangle: [0, 1, 0, 0.87], size: [r, 0.15] }),
+      legBody('bthigh', [-0.5, 0, 0], [0.1, 0, -0.13], -3.8, [r, 0.145], [
+        legBody('bshin', [0.16, 0, -0.25], [-0.14, 0, -0.07], -2.03, [r, 0.15], [
+          legBody('bfoot', [-0.28, 0, -0.14], [0.03, 0, -0.097], -0.27, [r, 0.094]),
+        ]),
+      ]),
+      legBody('fthigh', [0.5, 0, 0], [-0.07, 0, -0.12], 0.52, [r, 0.133], [
+        legBody('fshin', [-0.14, 0, -0.24], [0.065, 0, -0.09], -0.6, [r, 0.106], [
+          legBody('ffoot', [0.13, 0, -0.18], [0.045, 0, -0.07], -0.6, [r, 0.07]),
+        ]),
+      ]),
+    ]),
+  );
+  scene.camera(SIDE_CAMERA, { main: true });
+  scene.sensor(el('subtreelinvel', { name: 'torso_subtreelinvel', body: 'torso' }));
+  scene.actuator(...LEG_JOINTS.map((j) => el('motor', { name: j.name, joint: j.name, gear: j.gear })));
+  return scene.build(options);
 }
+
+/** Addresses the cheetah's task code reads, looked up once per physics. */
+const cheetahHandles = perPhysics((physics) => ({
+  /** sensordata index of the centre-of-mass velocity's x component. */
+  comVelocityX: sensorAddress(physics, 'torso_subtreelinvel'),
+  /** qpos address of the torso pitch (rooty). */
+  pitch: jointQposAddress(physics, 'rooty'),
+  legQpos: LEG_JOINTS.map((j) => jointQposAddress(physics, j.name)),
+  motors: LEG_JOINTS.map((j) => objectId(physics, 'actuator', j.name)),
+}));
 
 /**
  * Forward speed: x velocity of the centre of mass, from the subtree-velocity sensor. Sensors are computed by
  * mj_step1, so after Env.step (mj_step2 then mj_step1) this is the speed of the state the step reached.
  */
 export function forwardSpeed(physics: Physics): number {
-  return physics.views.sensordata[0]!;
+  return physics.views.sensordata[cheetahHandles(physics).comVelocityX]!;
 }
 
 /** dm_control's run reward shape: 1 at >= 10 m/s, falling linearly to 0 at 0 m/s (hoisted: reward runs per step). */
@@ -126,9 +121,10 @@ class CheetahRunTask implements Task {
 
   initializeEpisode(physics: Physics, rng: Rng): void {
     const { mj, model, data } = physics;
+    const { legQpos } = cheetahHandles(physics);
     const qpos = physics.views.qpos;
     LEG_JOINTS.forEach((joint, i) => {
-      qpos[ROOT_DOFS + i] = rng.uniform(joint.range[0], joint.range[1]);
+      qpos[legQpos[i]!] = rng.uniform(joint.range[0], joint.range[1]);
     });
     physics.views.ctrl.fill(0);
     for (let i = 0; i < SETTLE_STEPS; i++) mj.mj_step(model, data);
@@ -136,8 +132,9 @@ class CheetahRunTask implements Task {
   }
 
   applyAction(physics: Physics, action: Float64Array): void {
+    const { motors } = cheetahHandles(physics);
     const ctrl = physics.views.ctrl;
-    for (let i = 0; i < ctrl.length; i++) ctrl[i] = action[i]!;
+    for (let i = 0; i < motors.length; i++) ctrl[motors[i]!] = action[i]!;
   }
 
   proprio(): Float32Array {
@@ -162,7 +159,7 @@ class CheetahRunTask implements Task {
  */
 export function cheetahObjective(pitchWeight: number): (physics: Physics, task: Task) => number {
   return (physics, task) => {
-    const pitch = physics.views.qpos[2]!;
+    const pitch = physics.views.qpos[cheetahHandles(physics).pitch]!;
     return task.reward(physics) - pitchWeight * pitch * pitch;
   };
 }

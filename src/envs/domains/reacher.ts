@@ -7,9 +7,11 @@
  */
 import type { Rng } from '../../util/rng.js';
 import type { Physics } from '../mujoco.js';
+import { jointDofAddress, jointQposAddress, objectId, perPhysics } from '../named.js';
 import { registerTask } from '../registry.js';
+import { SceneBuilder, el, type CameraSpec } from '../scene.js';
 import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../task.js';
-import { dmcAssets, dmcVisual, fmt, orbitCamera, type OrbitPose } from './dmc_scene.js';
+import { DMC_SKYBOX, rejectObjectScale } from './dmc.js';
 
 /** Length of each arm link (shoulder-wrist and wrist-fingertip), metres. */
 export const LINK_LENGTH = 0.12;
@@ -17,81 +19,81 @@ export const FINGER_RADIUS = 0.01;
 /** Wrist joint limit, radians (either side). */
 const WRIST_LIMIT = (160 * Math.PI) / 180;
 const TIMESTEP = 0.02;
+/** Height of the arm's plane above the floor, metres. */
+const ARM_HEIGHT = 0.01;
 
-/** Canonical camera 'fixed': straight down from 0.75 m above the shoulder, +y up in the image. */
-const FIXED_CAMERA: OrbitPose = { azimuth: 90, elevation: -90, distance: 0.75 };
-
-/** qpos layout: [shoulder, wrist, target_x, target_y]. */
-const QPOS = { shoulder: 0, wrist: 1, targetX: 2, targetY: 3 } as const;
+/** Canonical camera 'fixed' (dm_control's camera 0): straight down from 0.75 m above the shoulder, +y up. */
+const FIXED_CAMERA: CameraSpec = { name: 'fixed', lookAt: [0, 0, 0], azimuth: -90, elevation: 90, distance: 0.75, fovy: 45 };
 
 export function reacherScene(targetRadius: number, options: SceneOptions = {}): string {
-  if (options.objectScale !== undefined || options.distractors !== undefined) {
-    throw new Error('reacher scenes support SceneOptions camera, light and textures only (got objectScale/distractors)');
-  }
-  const camera = orbitCamera(options.camera ?? FIXED_CAMERA);
-  const height = 0.01;
-  return `<mujoco model="reacher">
-  <compiler angle="radian" autolimits="true"/>
-  <option timestep="${TIMESTEP}"/>
-  ${dmcVisual(options)}
-  <asset>
-    ${dmcAssets(
-      {
-        floor: { texture: 'grid_blue', repeat: [2, 2] },
-        arm: { texture: 'body_tan' },
-        finger: { texture: 'flat_white' },
-        target: { texture: 'checker_red' },
-      },
-      options,
-    )}
-  </asset>
-  <default>
-    <geom contype="0" conaffinity="0"/>
-    <joint type="hinge" axis="0 0 1" damping="0.01"/>
-    <motor gear="0.05" ctrlrange="-1 1"/>
-  </default>
-  <worldbody>
-    <camera name="fixed" pos="${camera.pos}" xyaxes="${camera.xyaxes}" fovy="45"/>
-    <geom name="floor" type="plane" size=".3 .3 .1" material="floor"/>
-    <body name="arm" pos="0 0 ${height}">
-      <joint name="shoulder"/>
-      <geom name="root" type="cylinder" fromto="0 0 -${height} 0 0 ${height}" size=".011" material="arm"/>
-      <geom name="upper_arm" type="capsule" fromto="0 0 0 ${LINK_LENGTH} 0 0" size=".01" material="arm"/>
-      <body name="hand" pos="${LINK_LENGTH} 0 0">
-        <joint name="wrist" range="-${fmt(WRIST_LIMIT)} ${fmt(WRIST_LIMIT)}"/>
-        <geom name="forearm" type="capsule" fromto="0 0 0 ${fmt(LINK_LENGTH - FINGER_RADIUS)} 0 0" size=".01" material="arm"/>
-        <body name="finger" pos="${LINK_LENGTH} 0 0">
-          <geom name="finger" type="sphere" size="${FINGER_RADIUS}" material="finger"/>
-        </body>
-      </body>
-    </body>
-    <body name="target" pos="0 0 ${height}">
-      <joint name="target_x" type="slide" axis="1 0 0" damping="0"/>
-      <joint name="target_y" type="slide" axis="0 1 0" damping="0"/>
-      <geom name="target" type="sphere" size="${fmt(targetRadius)}" material="target"/>
-    </body>
-  </worldbody>
-  <actuator>
-    <motor name="shoulder" joint="shoulder"/>
-    <motor name="wrist" joint="wrist"/>
-  </actuator>
-</mujoco>`;
+  rejectObjectScale('reacher', options);
+  const scene = new SceneBuilder('reacher', { timestep: TIMESTEP, compiler: { angle: 'radian', autolimits: true } });
+  // dm_control's reacher lighting (common/visual.xml and the model's light): headlight ambient 0.4, diffuse 0.8,
+  // specular 0.1, and a light 1 m above the arm with MuJoCo's defaults (a spot light, diffuse 0.7).
+  scene.setHeadlight({ ambient: 0.4, diffuse: 0.8, specular: 0.1 }).skybox(DMC_SKYBOX);
+  scene
+    .material('floor', { texture: 'grid-navy', texrepeat: [2, 2] })
+    .material('arm', { texture: 'flat-tan' })
+    .material('finger', { texture: 'flat-silver' })
+    .material('target', { texture: 'checker-brick' });
+  scene.defaults(
+    el('geom', { contype: 0, conaffinity: 0 }),
+    el('joint', { type: 'hinge', axis: [0, 0, 1], damping: 0.01 }),
+    el('motor', { gear: 0.05, ctrlrange: [-1, 1] }),
+  );
+  scene.camera(FIXED_CAMERA, { main: true });
+  const h = ARM_HEIGHT;
+  scene.world(
+    el('light', { name: 'light', pos: [0, 0, 1] }),
+    el('geom', { name: 'floor', type: 'plane', size: [0.3, 0.3, 0.1], material: 'floor' }),
+    el('body', { name: 'arm', pos: [0, 0, h] }, [
+      el('joint', { name: 'shoulder' }),
+      el('geom', { name: 'root', type: 'cylinder', fromto: [0, 0, -h, 0, 0, h], size: [0.011], material: 'arm' }),
+      el('geom', { name: 'upper_arm', type: 'capsule', fromto: [0, 0, 0, LINK_LENGTH, 0, 0], size: [0.01], material: 'arm' }),
+      el('body', { name: 'hand', pos: [LINK_LENGTH, 0, 0] }, [
+        el('joint', { name: 'wrist', range: [-WRIST_LIMIT, WRIST_LIMIT] }),
+        el('geom', { name: 'forearm', type: 'capsule', fromto: [0, 0, 0, LINK_LENGTH - FINGER_RADIUS, 0, 0], size: [0.01], material: 'arm' }),
+        el('body', { name: 'finger', pos: [LINK_LENGTH, 0, 0] }, [
+          el('geom', { name: 'finger', type: 'sphere', size: [FINGER_RADIUS], material: 'finger' }),
+        ]),
+      ]),
+    ]),
+    el('body', { name: 'target', pos: [0, 0, h] }, [
+      el('joint', { name: 'target_x', type: 'slide', axis: [1, 0, 0], damping: 0 }),
+      el('joint', { name: 'target_y', type: 'slide', axis: [0, 1, 0], damping: 0 }),
+      el('geom', { name: 'target', type: 'sphere', size: [targetRadius], material: 'target' }),
+    ]),
+  );
+  scene.actuator(el('motor', { name: 'shoulder', joint: 'shoulder' }), el('motor', { name: 'wrist', joint: 'wrist' }));
+  return scene.build(options);
 }
 
-/** Fingertip position in the arm's plane, computed from the joint angles (exact for the current state). */
-export function fingertip(qpos: ArrayLike<number>): [number, number] {
-  const a = qpos[QPOS.shoulder]!;
-  const b = a + qpos[QPOS.wrist]!;
-  return [LINK_LENGTH * (Math.cos(a) + Math.cos(b)), LINK_LENGTH * (Math.sin(a) + Math.sin(b))];
+/** qpos and qvel addresses of the reacher's joints and its motor ids, looked up once per physics. */
+const reacherJoints = perPhysics((physics) => ({
+  shoulder: jointQposAddress(physics, 'shoulder'),
+  wrist: jointQposAddress(physics, 'wrist'),
+  targetX: jointQposAddress(physics, 'target_x'),
+  targetY: jointQposAddress(physics, 'target_y'),
+  shoulderVel: jointDofAddress(physics, 'shoulder'),
+  wristVel: jointDofAddress(physics, 'wrist'),
+  shoulderMotor: objectId(physics, 'actuator', 'shoulder'),
+  wristMotor: objectId(physics, 'actuator', 'wrist'),
+}));
+
+/** Fingertip position in the arm's plane from the joint angles [shoulder, wrist] (exact for the current state). */
+export function fingertip([shoulder, wrist]: readonly [number, number]): [number, number] {
+  const b = shoulder + wrist;
+  return [LINK_LENGTH * (Math.cos(shoulder) + Math.cos(b)), LINK_LENGTH * (Math.sin(shoulder) + Math.sin(b))];
 }
 
 /** Fingertip-to-target-centre distance, metres (runs every step: no allocation, no Math.hypot). */
 export function fingerToTarget(physics: Physics): number {
+  const j = reacherJoints(physics);
   const qpos = physics.views.qpos;
-  const a = qpos[QPOS.shoulder]!;
-  const b = a + qpos[QPOS.wrist]!;
-  const dx = qpos[QPOS.targetX]! - LINK_LENGTH * (Math.cos(a) + Math.cos(b));
-  const dy = qpos[QPOS.targetY]! - LINK_LENGTH * (Math.sin(a) + Math.sin(b));
+  const a = qpos[j.shoulder]!;
+  const b = a + qpos[j.wrist]!;
+  const dx = qpos[j.targetX]! - LINK_LENGTH * (Math.cos(a) + Math.cos(b));
+  const dy = qpos[j.targetY]! - LINK_LENGTH * (Math.sin(a) + Math.sin(b));
   return Math.sqrt(dx * dx + dy * dy);
 }
 
@@ -99,25 +101,28 @@ class ReacherTask implements Task {
   readonly actionSpec: ActionSpec = { dim: 2, low: new Float64Array([-1, -1]), high: new Float64Array([1, 1]) };
   readonly proprioDim = 0;
   private readonly emptyProprio = new Float32Array(0);
-  /** [qpos (4), distance] of the last distance computation; NaN never equals, so the first call computes. */
+  /** [shoulder, wrist, target x, target y, distance] of the last distance computation; NaN never equals. */
   private readonly memo = new Float64Array(5).fill(Number.NaN);
 
   constructor(readonly targetRadius: number) {}
 
   initializeEpisode(physics: Physics, rng: Rng): void {
+    const j = reacherJoints(physics);
     const qpos = physics.views.qpos;
-    qpos[QPOS.shoulder] = rng.uniform(-Math.PI, Math.PI);
-    qpos[QPOS.wrist] = rng.uniform(-WRIST_LIMIT, WRIST_LIMIT);
+    qpos[j.shoulder] = rng.uniform(-Math.PI, Math.PI);
+    qpos[j.wrist] = rng.uniform(-WRIST_LIMIT, WRIST_LIMIT);
     const angle = rng.uniform(0, 2 * Math.PI);
     const radius = rng.uniform(0.05, 0.2);
-    qpos[QPOS.targetX] = radius * Math.cos(angle);
-    qpos[QPOS.targetY] = radius * Math.sin(angle);
+    qpos[j.targetX] = radius * Math.cos(angle);
+    qpos[j.targetY] = radius * Math.sin(angle);
   }
 
+  /** Action: [shoulder, wrist] motor commands. */
   applyAction(physics: Physics, action: Float64Array): void {
+    const j = reacherJoints(physics);
     const ctrl = physics.views.ctrl;
-    ctrl[0] = action[0]!;
-    ctrl[1] = action[1]!;
+    ctrl[j.shoulderMotor] = action[0]!;
+    ctrl[j.wristMotor] = action[1]!;
   }
 
   proprio(): Float32Array {
@@ -130,13 +135,18 @@ class ReacherTask implements Task {
 
   /** Fingertip-target distance, reused while qpos is unchanged (env.step asks for reward and success in turn). */
   private distance(physics: Physics): number {
+    const j = reacherJoints(physics);
     const q = physics.views.qpos;
     const memo = this.memo;
-    if (q[0] !== memo[0] || q[1] !== memo[1] || q[2] !== memo[2] || q[3] !== memo[3]) {
-      memo[0] = q[0]!;
-      memo[1] = q[1]!;
-      memo[2] = q[2]!;
-      memo[3] = q[3]!;
+    const shoulder = q[j.shoulder]!;
+    const wrist = q[j.wrist]!;
+    const x = q[j.targetX]!;
+    const y = q[j.targetY]!;
+    if (shoulder !== memo[0] || wrist !== memo[1] || x !== memo[2] || y !== memo[3]) {
+      memo[0] = shoulder;
+      memo[1] = wrist;
+      memo[2] = x;
+      memo[3] = y;
       memo[4] = fingerToTarget(physics);
     }
     return memo[4]!;
@@ -149,7 +159,7 @@ class ReacherTask implements Task {
 
 /**
  * Inverse kinematics to the target (the elbow solution nearer the current wrist angle, within the wrist limits)
- * and PD on the joint errors. Gains were tuned for dt 0.02 with actions saturating at +-1.
+ * and PD on the joint errors. Gains were tuned for dt 0.02 with actions saturating at +-1 (the env clips them).
  */
 class ReacherIkPdExpert implements Expert {
   readonly name = 'ik-pd';
@@ -163,13 +173,13 @@ class ReacherIkPdExpert implements Expert {
   reset(): void {}
 
   act(physics: Physics): Float64Array {
-    const qpos = physics.views.qpos;
-    const qvel = physics.views.qvel;
-    const [q1, q2] = inverseKinematics(qpos[QPOS.targetX]!, qpos[QPOS.targetY]!, qpos[QPOS.wrist]!);
-    const e1 = wrapAngle(q1 - qpos[QPOS.shoulder]!);
-    const e2 = q2 - qpos[QPOS.wrist]!;
-    this.action[0] = clip(this.kp * e1 - this.kd * qvel[QPOS.shoulder]!);
-    this.action[1] = clip(this.kp * e2 - this.kd * qvel[QPOS.wrist]!);
+    const j = reacherJoints(physics);
+    const { qpos, qvel } = physics.views;
+    const [q1, q2] = inverseKinematics(qpos[j.targetX]!, qpos[j.targetY]!, qpos[j.wrist]!);
+    const e1 = wrapAngle(q1 - qpos[j.shoulder]!);
+    const e2 = q2 - qpos[j.wrist]!;
+    this.action[0] = this.kp * e1 - this.kd * qvel[j.shoulderVel]!;
+    this.action[1] = this.kp * e2 - this.kd * qvel[j.wristVel]!;
     return this.action;
   }
 }
@@ -189,17 +199,13 @@ function wrapAngle(a: number): number {
   return a - 2 * Math.PI * Math.round(a / (2 * Math.PI));
 }
 
-function clip(a: number): number {
-  return a < -1 ? -1 : a > 1 ? 1 : a;
-}
-
 function reacherDefinition(name: string, targetRadius: number): TaskDefinition {
   return {
     name,
     domain: 'reacher',
     family: 'dmc',
     suites: ['cortexbench'],
-    version: 1,
+    version: 2,
     horizon: 1000,
     timestep: TIMESTEP,
     substeps: 1,

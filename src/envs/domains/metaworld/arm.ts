@@ -9,6 +9,7 @@
  * Proprio (4): tool-centre-point xyz (between the fingertips) and the gripper opening in [0, 1] (1 = fully open).
  */
 import type { Physics } from '../../mujoco.js';
+import { jointDofAddress, jointQposAddress, mocapIndex, objectId, perPhysics } from '../../named.js';
 import { el, type Vec3, type XmlElement } from '../../scene.js';
 import type { ActionSpec } from '../../task.js';
 
@@ -74,8 +75,12 @@ export function armElements(): { world: XmlElement[]; equality: XmlElement[]; ac
   };
 }
 
-/** Ids and addresses of the arm in one compiled model. */
+const HAND_JOINTS = ['hand_x', 'hand_y', 'hand_z'];
+const FINGER_JOINTS = ['finger_left', 'finger_right'];
+
+/** Ids and addresses of the arm in one compiled physics (get them through `armHandles`). */
 export class ArmHandles {
+  /** Index of the hand target in mocap_pos. */
   readonly mocapId: number;
   /** qpos/qvel addresses of hand_x, hand_y, hand_z. */
   readonly handQpos: number[];
@@ -86,30 +91,21 @@ export class ArmHandles {
   readonly tcpSite: number;
 
   constructor(readonly physics: Physics) {
-    const { mj, model } = physics;
-    const id = (type: 'mjOBJ_BODY' | 'mjOBJ_JOINT' | 'mjOBJ_ACTUATOR' | 'mjOBJ_SITE', name: string): number => {
-      const i = mj.mj_name2id(model, mj.mjtObj[type].value, name);
-      if (i < 0) throw new Error(`arm: the compiled model has no ${type.slice(6).toLowerCase()} named '${name}'`);
-      return i;
-    };
-    this.mocapId = (model.body_mocapid as Int32Array)[id('mjOBJ_BODY', 'hand_target')]!;
-    const joints = ['hand_x', 'hand_y', 'hand_z'].map((n) => id('mjOBJ_JOINT', n));
-    const fingers = ['finger_left', 'finger_right'].map((n) => id('mjOBJ_JOINT', n));
-    this.handQpos = joints.map((j) => (model.jnt_qposadr as Int32Array)[j]!);
-    this.handQvel = joints.map((j) => (model.jnt_dofadr as Int32Array)[j]!);
-    this.fingerQpos = fingers.map((j) => (model.jnt_qposadr as Int32Array)[j]!);
-    this.fingerQvel = fingers.map((j) => (model.jnt_dofadr as Int32Array)[j]!);
-    this.gripActuators = ['grip_left', 'grip_right'].map((n) => id('mjOBJ_ACTUATOR', n));
-    this.tcpSite = id('mjOBJ_SITE', 'tcp');
+    this.mocapId = mocapIndex(physics, 'hand_target');
+    this.handQpos = HAND_JOINTS.map((j) => jointQposAddress(physics, j));
+    this.handQvel = HAND_JOINTS.map((j) => jointDofAddress(physics, j));
+    this.fingerQpos = FINGER_JOINTS.map((j) => jointQposAddress(physics, j));
+    this.fingerQvel = FINGER_JOINTS.map((j) => jointDofAddress(physics, j));
+    this.gripActuators = ['grip_left', 'grip_right'].map((n) => objectId(physics, 'actuator', n));
+    this.tcpSite = objectId(physics, 'site', 'tcp');
   }
 
   /** Places hand and target at `handPos` (hand origin, world) at rest with the gripper open. */
   reset(handPos: Vec3): void {
-    const { data } = this.physics;
-    const qpos = data.qpos as Float64Array;
-    const qvel = data.qvel as Float64Array;
+    const { views, data } = this.physics;
+    const { qpos, qvel, ctrl } = views;
     const pos = clipToWorkspace(handPos);
-    (data.mocap_pos as Float64Array).set(pos, 3 * this.mocapId);
+    views.mocapPos.set(pos, 3 * this.mocapId);
     (data.mocap_quat as Float64Array).set([1, 0, 0, 0], 4 * this.mocapId);
     for (let i = 0; i < 3; i++) {
       qpos[this.handQpos[i]!] = pos[i]!;
@@ -118,7 +114,7 @@ export class ArmHandles {
     for (let i = 0; i < 2; i++) {
       qpos[this.fingerQpos[i]!] = FINGER_TRAVEL;
       qvel[this.fingerQvel[i]!] = 0;
-      (data.ctrl as Float64Array)[this.gripActuators[i]!] = FINGER_TRAVEL;
+      ctrl[this.gripActuators[i]!] = FINGER_TRAVEL;
     }
   }
 
@@ -129,9 +125,7 @@ export class ArmHandles {
    * only ever refuses to move the target further away, so the target still moves at most 1 cm per axis and step.
    */
   apply(action: Float64Array): void {
-    const { data } = this.physics;
-    const mocap = data.mocap_pos as Float64Array;
-    const qpos = data.qpos as Float64Array;
+    const { mocapPos: mocap, qpos, ctrl } = this.physics.views;
     const base = 3 * this.mocapId;
     for (let i = 0; i < 3; i++) {
       const current = mocap[base + i]!;
@@ -140,27 +134,26 @@ export class ArmHandles {
       const high = Math.min(WORKSPACE.high[i]!, Math.max(current, hand + MOCAP_LEASH));
       mocap[base + i] = Math.min(high, Math.max(low, current + action[i]! * MOCAP_STEP));
     }
-    // grip +1 closes (target 0), -1 opens fully.
-    const grip = Math.min(1, Math.max(-1, action[3]!));
-    const target = (FINGER_TRAVEL * (1 - grip)) / 2;
-    for (const a of this.gripActuators) (data.ctrl as Float64Array)[a] = target;
+    // grip +1 closes (target 0), -1 opens fully (the action is already clipped to [-1, 1]).
+    const target = (FINGER_TRAVEL * (1 - action[3]!)) / 2;
+    for (const a of this.gripActuators) ctrl[a] = target;
   }
 
   mocapPos(): Vec3 {
-    const mocap = this.physics.data.mocap_pos as Float64Array;
+    const mocap = this.physics.views.mocapPos;
     const b = 3 * this.mocapId;
     return [mocap[b]!, mocap[b + 1]!, mocap[b + 2]!];
   }
 
   tcpPos(): Vec3 {
-    const xpos = this.physics.data.site_xpos as Float64Array;
+    const xpos = this.physics.views.siteXpos;
     const b = 3 * this.tcpSite;
     return [xpos[b]!, xpos[b + 1]!, xpos[b + 2]!];
   }
 
   /** Gripper opening in [0, 1]: mean finger travel over its maximum. */
   gripperOpening(): number {
-    const qpos = this.physics.data.qpos as Float64Array;
+    const qpos = this.physics.views.qpos;
     const mean = (qpos[this.fingerQpos[0]!]! + qpos[this.fingerQpos[1]!]!) / 2;
     return Math.min(1, Math.max(0, mean / FINGER_TRAVEL));
   }
@@ -175,12 +168,5 @@ export function clipToWorkspace(p: Vec3): Vec3 {
   return p.map((v, i) => Math.min(WORKSPACE.high[i]!, Math.max(WORKSPACE.low[i]!, v))) as Vec3;
 }
 
-/** Looks up the arm once per compiled model (a task object may serve one physics at a time). */
-export class ArmBinding {
-  private handles: ArmHandles | null = null;
-
-  get(physics: Physics): ArmHandles {
-    if (this.handles === null || this.handles.physics !== physics) this.handles = new ArmHandles(physics);
-    return this.handles;
-  }
-}
+/** The arm's handles in `physics`, looked up once per physics. */
+export const armHandles = perPhysics((physics) => new ArmHandles(physics));

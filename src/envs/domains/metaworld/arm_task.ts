@@ -5,25 +5,24 @@
 import type { Physics } from '../../mujoco.js';
 import type { Rng } from '../../../util/rng.js';
 import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
-import { ArmBinding, ARM_PROPRIO_DIM, armActionSpec } from './arm.js';
+import { ARM_PROPRIO_DIM, armActionSpec, armHandles } from './arm.js';
 import { DEFAULT_CAMERA, METAWORLD_HORIZON, METAWORLD_SUBSTEPS, METAWORLD_TIMESTEP } from './tabletop.js';
 
 export abstract class ArmTask implements Task {
   readonly actionSpec: ActionSpec = armActionSpec();
   readonly proprioDim = ARM_PROPRIO_DIM;
   readonly actionMovesMocap = true;
-  protected readonly arm = new ArmBinding();
 
   abstract initializeEpisode(physics: Physics, rng: Rng): void;
   abstract reward(physics: Physics): number;
   abstract success(physics: Physics): boolean;
 
   applyAction(physics: Physics, action: Float64Array): void {
-    this.arm.get(physics).apply(action);
+    armHandles(physics).apply(action);
   }
 
   proprio(physics: Physics): Float32Array {
-    return this.arm.get(physics).proprio();
+    return armHandles(physics).proprio();
   }
 }
 

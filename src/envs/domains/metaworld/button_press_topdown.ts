@@ -9,12 +9,13 @@ import { registerTask } from '../../registry.js';
 import { tolerance } from '../../rewards.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
+import { jointQposAddress, objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
-import { ArmBinding } from './arm.js';
+import { armHandles } from './arm.js';
 import { ArmTask, metaworldTask } from './arm_task.js';
 import { horizontalDistance, reachAction } from './expert_control.js';
-import { distance, jointQposAddress, placeStaticBody, requireId, sitePos } from './lookup.js';
+import { distance, placeStaticBody, sitePos } from './lookup.js';
 import { tabletopScene } from './tabletop.js';
 
 /** How far the button slides into its box, metres. */
@@ -60,30 +61,26 @@ class ButtonHandles {
   readonly buttonTop: number;
   constructor(readonly physics: Physics) {
     this.buttonQpos = jointQposAddress(physics, 'button');
-    this.buttonTop = requireId(physics, 'mjOBJ_SITE', 'button_top');
+    this.buttonTop = objectId(physics, 'site', 'button_top');
   }
   /** Travel left to fully pressed, metres (BUTTON_TRAVEL at rest, 0 fully pressed). */
   remainingTravel(): number {
-    return Math.max(0, (this.physics.data.qpos as Float64Array)[this.buttonQpos]! + BUTTON_TRAVEL);
+    return Math.max(0, this.physics.views.qpos[this.buttonQpos]! + BUTTON_TRAVEL);
   }
   top(): Vec3 {
     return sitePos(this.physics, this.buttonTop);
   }
 }
 
-function buttonHandles(cache: { handles: ButtonHandles | null }, physics: Physics): ButtonHandles {
-  if (cache.handles === null || cache.handles.physics !== physics) cache.handles = new ButtonHandles(physics);
-  return cache.handles;
-}
+/** Looked up once per physics. */
+const buttonHandles = perPhysics((physics) => new ButtonHandles(physics));
 
 class ButtonPressTopdownTask extends ArmTask {
-  private readonly cache: { handles: ButtonHandles | null } = { handles: null };
-
   initializeEpisode(physics: Physics, rng: Rng): void {
     const x = rng.uniform(-0.1, 0.1);
     const y = rng.uniform(0.8, 0.9);
     placeStaticBody(physics, 'button_box', [x, y, BOX_TOP_Z]);
-    this.arm.get(physics).reset(HAND_START);
+    armHandles(physics).reset(HAND_START);
   }
 
   /**
@@ -94,32 +91,30 @@ class ButtonPressTopdownTask extends ArmTask {
    * Pressing only pays while the hand is on the button, so knocking it is not rewarded as much as holding it.
    */
   reward(physics: Physics): number {
-    const button = buttonHandles(this.cache, physics);
-    const reach = tolerance(distance(this.arm.get(physics).tcpPos(), button.top()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
+    const button = buttonHandles(physics);
+    const reach = tolerance(distance(armHandles(physics).tcpPos(), button.top()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
     const press = tolerance(button.remainingTravel(), { bounds: [0, PRESS_SUCCESS_TOLERANCE], margin: BUTTON_TRAVEL, sigmoid: 'long_tail' });
     return 2 * reach + 8 * reach * press;
   }
 
   success(physics: Physics): boolean {
-    return buttonHandles(this.cache, physics).remainingTravel() <= PRESS_SUCCESS_TOLERANCE;
+    return buttonHandles(physics).remainingTravel() <= PRESS_SUCCESS_TOLERANCE;
   }
 }
 
 /** Closed gripper; above the button (aligned within 8 mm); then push down and keep pushing. */
 class ButtonPressTopdownExpert implements Expert {
   readonly name = 'scripted';
-  private readonly arm = new ArmBinding();
-  private readonly cache: { handles: ButtonHandles | null } = { handles: null };
   private phase: 'above' | 'press' = 'above';
   private restTop: Vec3 = [0, 0, 0];
 
   reset(physics: Physics, _rng: Rng): void {
     this.phase = 'above';
-    this.restTop = buttonHandles(this.cache, physics).top();
+    this.restTop = buttonHandles(physics).top();
   }
 
   act(physics: Physics, _task: Task, _step: number): Float64Array {
-    const arm = this.arm.get(physics);
+    const arm = armHandles(physics);
     const tcp = arm.tcpPos();
     const top = this.restTop;
     if (this.phase === 'above') {

@@ -10,12 +10,13 @@ import { registerTask } from '../../registry.js';
 import { tolerance } from '../../rewards.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
+import { jointQposAddress, objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
-import { ArmBinding } from './arm.js';
+import { armHandles } from './arm.js';
 import { ArmTask, metaworldTask } from './arm_task.js';
 import { horizontalDistance, reachAction } from './expert_control.js';
-import { distance, jointQposAddress, placeStaticBody, requireId, sitePos } from './lookup.js';
+import { distance, placeStaticBody, sitePos } from './lookup.js';
 import { tabletopScene } from './tabletop.js';
 
 /** How far the drawer can be pulled out, metres. */
@@ -94,11 +95,11 @@ class DrawerHandles {
   readonly grip: number;
   constructor(readonly physics: Physics) {
     this.drawerQpos = jointQposAddress(physics, 'drawer');
-    this.handle = requireId(physics, 'mjOBJ_SITE', 'handle');
-    this.grip = requireId(physics, 'mjOBJ_SITE', 'handle_grip');
+    this.handle = objectId(physics, 'site', 'handle');
+    this.grip = objectId(physics, 'site', 'handle_grip');
   }
   opening(): number {
-    return (this.physics.data.qpos as Float64Array)[this.drawerQpos]!;
+    return this.physics.views.qpos[this.drawerQpos]!;
   }
   handlePos(): Vec3 {
     return sitePos(this.physics, this.handle);
@@ -113,17 +114,13 @@ class DrawerHandles {
   }
 }
 
-function drawerHandles(cache: { handles: DrawerHandles | null }, physics: Physics): DrawerHandles {
-  if (cache.handles === null || cache.handles.physics !== physics) cache.handles = new DrawerHandles(physics);
-  return cache.handles;
-}
+/** Looked up once per physics. */
+const drawerHandles = perPhysics((physics) => new DrawerHandles(physics));
 
 class DrawerOpenTask extends ArmTask {
-  private readonly cache: { handles: DrawerHandles | null } = { handles: null };
-
   initializeEpisode(physics: Physics, rng: Rng): void {
     placeStaticBody(physics, 'drawer_cabinet', [rng.uniform(-0.1, 0.1), CABINET_Y, 0]);
-    this.arm.get(physics).reset(HAND_START);
+    armHandles(physics).reset(HAND_START);
   }
 
   /**
@@ -133,14 +130,14 @@ class DrawerOpenTask extends ArmTask {
    *   reward = 2 * reach + 8 * reach * open
    */
   reward(physics: Physics): number {
-    const drawer = drawerHandles(this.cache, physics);
-    const reach = tolerance(distance(this.arm.get(physics).tcpPos(), drawer.gripPos()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
+    const drawer = drawerHandles(physics);
+    const reach = tolerance(distance(armHandles(physics).tcpPos(), drawer.gripPos()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
     const open = tolerance(distance(drawer.handlePos(), drawer.openedHandlePos()), { bounds: [0, OPEN_SUCCESS_TOLERANCE], margin: DRAWER_TRAVEL, sigmoid: 'long_tail' });
     return 2 * reach + 8 * reach * open;
   }
 
   success(physics: Physics): boolean {
-    const drawer = drawerHandles(this.cache, physics);
+    const drawer = drawerHandles(physics);
     return distance(drawer.handlePos(), drawer.openedHandlePos()) <= OPEN_SUCCESS_TOLERANCE;
   }
 }
@@ -148,8 +145,6 @@ class DrawerOpenTask extends ArmTask {
 /** Closed gripper; above the handle gap; descend into it; pull back past full travel and hold there. */
 class DrawerOpenExpert implements Expert {
   readonly name = 'scripted';
-  private readonly arm = new ArmBinding();
-  private readonly cache: { handles: DrawerHandles | null } = { handles: null };
   private phase: 'above' | 'descend' | 'pull' = 'above';
 
   reset(_physics: Physics, _rng: Rng): void {
@@ -157,8 +152,8 @@ class DrawerOpenExpert implements Expert {
   }
 
   act(physics: Physics, _task: Task, _step: number): Float64Array {
-    const arm = this.arm.get(physics);
-    const drawer = drawerHandles(this.cache, physics);
+    const arm = armHandles(physics);
+    const drawer = drawerHandles(physics);
     const tcp = arm.tcpPos();
     const grip = drawer.gripPos();
     if (this.phase === 'above') {
