@@ -8,6 +8,8 @@ import { RolloutData } from '../src/envs/experts/rollout_data.js';
 import { KnotSpline } from '../src/envs/experts/spline.js';
 import { getTask, listTasks, UnknownTaskError } from '../src/envs/registry.js';
 import { Rng } from '../src/util/rng.js';
+import '../src/envs/domains/index.js';
+import { pointMassTask } from './fixtures/point_mass_task.js';
 
 const DMC_TASKS = [
   { name: 'cheetah-run', actionDim: 6, stateDim: 18, camera: 'side', timestep: 0.01 },
@@ -76,14 +78,15 @@ describe.each(DMC_TASKS)('$name', (spec) => {
 
   it('applies scene options and names what it rejects', async () => {
     const def = getTask(spec.name);
-    const xml = def.buildScene({ light: 0.7, textures: { floor: 'grid_grey' }, camera: { azimuth: 120, elevation: -30, distance: 2 } });
+    const xml = def.buildScene({ light: 0.7, textures: { floor: 'grid-grey' }, camera: { azimuth: 120, elevation: 30, distance: 2 } });
     expect(xml).toContain('ambient="0.7 0.7 0.7"');
-    expect(xml).toMatch(/<material name="floor" texture="grid_grey"/);
-    const varied = await Env.make(def, { scene: { light: 0.7, textures: { floor: 'grid_grey' } } });
+    expect(xml).toMatch(/<material name="floor" texture="grid-grey"/);
+    const varied = await Env.make(def, { scene: { light: 0.7, textures: { floor: 'checker-blue-dark' } } });
     varied.close();
     expect(() => def.buildScene({ textures: { floor: 'no_such_texture' } })).toThrow(/unknown texture 'no_such_texture'/);
-    expect(() => def.buildScene({ textures: { table: 'grid_grey' } })).toThrow(/unknown material 'table'/);
-    expect(() => def.buildScene({ light: 2 })).toThrow(/SceneOptions.light/);
+    expect(() => def.buildScene({ textures: { table: 'grid-grey' } })).toThrow(/unknown material 'table'/);
+    expect(() => def.buildScene({ light: 2 })).toThrow(/scene option light must be a number in \[0, 1\]/);
+    expect(() => def.buildScene({ objectScale: 1.5 })).toThrow(/objectScale: \w+ scenes have no manipulated object/);
   });
 });
 
@@ -182,27 +185,6 @@ describe('planner machinery', () => {
     expect([...spline.values]).toEqual([1, 3, 3]);
   });
 
-  it('cubic knot splines pass through the knots and advance keeps knot times', () => {
-    const cubic = new KnotSpline(4, 1, 30, 'cubic');
-    cubic.values.set([0, 1, -1, 0.5]);
-    const out = new Float64Array(1);
-    for (const [t, v] of [[0, 0], [10, 1], [20, -1], [30, 0.5]] as const) {
-      cubic.evaluate(t, out);
-      expect(out[0]).toBeCloseTo(v, 12);
-    }
-    const linear = new KnotSpline(3, 1, 10);
-    linear.values.set([0, 1, 3]);
-    linear.advance(2);
-    linear.evaluate(0, out);
-    expect(out[0]).toBeCloseTo(0.4, 12);
-    expect([...linear.values]).toEqual([0, 1, 3]);
-    linear.advance(3);
-    expect([...linear.values]).toEqual([1, 3, 3]);
-    linear.evaluate(2.5, out);
-    expect(out[0]).toBeCloseTo(2, 12);
-    expect(() => new KnotSpline(3, 1, 10, 'quadratic' as 'cubic')).toThrow(/interpolation must be/);
-  });
-
   it('planner rollouts see the same post-step state as the episode', async () => {
     const env = await Env.make('cheetah-run');
     const seen: number[] = [];
@@ -231,14 +213,50 @@ describe('planner machinery', () => {
       expect(seen).toHaveLength(15);
       expect(Math.max(...speeds.map(Math.abs))).toBeGreaterThan(0.05);
       for (let t = 0; t < 15; t++) expect(seen[t]).toBeCloseTo(speeds[t]!, 12);
-      expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 4, noiseStd: [] })).toThrow(/noiseStd/);
-      expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 4, noiseStd: 1, replanEvery: 0 })).toThrow(/replanEvery/);
+      expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 4, noiseStd: -1 })).toThrow(/noiseStd/);
       expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 2, noiseStd: 1, periodicCandidates: [20, 24] })).toThrow(
         /periodicCandidates must be fewer than samples/,
       );
     } finally {
       expert.dispose();
       env.close();
+    }
+  });
+
+  it('planner rollouts step bit-identically to Env.step (10 substeps; a mocap task with 5)', async () => {
+    for (const definition of [pointMassTask({ substeps: 10 }), getTask('button-press-topdown')]) {
+      const env = await Env.make(definition);
+      expect(env.physics.substeps).toBe(definition.substeps);
+      const planned: Float64Array[] = [];
+      // One unperturbed sample of the all-zero first plan: its rollout is what the episode does under zero actions.
+      const expert = new PredictiveSamplingExpert({
+        horizonSteps: 12,
+        knots: 2,
+        samples: 1,
+        noiseStd: 0,
+        objective: (physics) => {
+          planned.push(physics.getState());
+          return 0;
+        },
+      });
+      try {
+        env.reset({ seed: 5 });
+        const push = new Array(env.actionSpec.dim).fill(0.7);
+        for (let t = 0; t < 6; t++) env.step(push);
+        expert.reset(env.physics, new Rng(5));
+        const action = expert.act(env.physics, env.task);
+        expect([...action]).toEqual(new Array(env.actionSpec.dim).fill(0));
+        const stepped = Array.from({ length: 12 }, () => {
+          env.step(action);
+          return env.physics.getState();
+        });
+        expect(planned).toHaveLength(12);
+        expect(Math.abs(stepped[11]![1]! - stepped[0]![1]!), definition.name).toBeGreaterThan(1e-4);
+        for (let t = 0; t < 12; t++) expect(Buffer.from(planned[t]!.buffer).equals(Buffer.from(stepped[t]!.buffer)), `${definition.name} step ${t}`).toBe(true);
+      } finally {
+        expert.dispose();
+        env.close();
+      }
     }
   });
 

@@ -90,6 +90,13 @@ describe('Env input checks', () => {
     );
   });
 
+  it('checks the pixel size against the renderer\'s range when the env is made', async () => {
+    await expect(Env.make('reacher-easy', { pixels: { width: 32, height: 64 } })).rejects.toThrow(
+      /pixels for task 'reacher-easy': width must be an integer in \[64, 512\], got 32/,
+    );
+    await expect(Env.make('reacher-easy', { pixels: { width: 64, height: 1024 } })).rejects.toThrow(/height must be an integer in \[64, 512\], got 1024/);
+  });
+
   it('rejects an unknown task, listing the tasks', async () => {
     await expect(Env.make('reacher-hard-mode')).rejects.toThrow(/unknown task 'reacher-hard-mode'; known tasks: .*reacher-easy/);
   });

@@ -6,12 +6,15 @@
  */
 import { Rng } from '../util/rng.js';
 import { compilePhysics, type Physics } from './mujoco.js';
+import { findObjectId, objectNames } from './named.js';
 import { getTask } from './registry.js';
 import { Renderer } from './render/renderer.js';
-import type { RenderOptions, RenderResult } from './render/types.js';
-import type { ActionSpec, SceneOptions, Task, TaskDefinition } from './task.js';
+import { checkRenderSize, type RenderOptions, type RenderResult } from './render/types.js';
+import { advance } from './stepping.js';
+import { clipAction, type ActionSpec, type SceneOptions, type Task, type TaskDefinition } from './task.js';
 
 export interface PixelOptions {
+  /** Pixels, in the renderer's range (MIN_RENDER_SIZE-MAX_RENDER_SIZE, checked when the env is made). */
   width: number;
   height: number;
   /** Camera name; the task's default camera when omitted. */
@@ -71,7 +74,6 @@ export class Env {
     this.actionSpec = task.actionSpec;
     this.clipped = new Float64Array(task.actionSpec.dim);
     const pixels = options.pixels;
-    if (pixels) validatePixelSize(definition.name, pixels);
     this.observationSpec = {
       proprioDim: task.proprioDim,
       stateDim: physics.model.nq + physics.model.nv,
@@ -83,7 +85,8 @@ export class Env {
   /** Builds the task's scene, compiles it and returns a ready environment (call `reset` before `step`). */
   static async make(task: string | TaskDefinition, options: EnvOptions = {}): Promise<Env> {
     const definition = typeof task === 'string' ? getTask(task) : task;
-    const physics = await compilePhysics(definition.name, definition.buildScene(options.scene));
+    if (options.pixels) checkRenderSize(`pixels for task '${definition.name}': `, options.pixels);
+    const physics = await compilePhysics(definition.name, definition.buildScene(options.scene), { substeps: definition.substeps });
     try {
       return new Env(definition, definition.createTask(), physics, options);
     } catch (err) {
@@ -120,19 +123,10 @@ export class Env {
 
   step(action: ArrayLike<number>): StepResult {
     if (this.needsReset) throw new Error(`step: call reset() before stepping task '${this.definition.name}'`);
-    this.clipAction(action);
-    const { mj, model, data } = this.physics;
+    clipAction(this.actionSpec, action, this.clipped, `step: task '${this.definition.name}'`);
     this.task.applyAction(this.physics, this.clipped);
-    // dm_control's order: mj_step2 integrates from the positions/velocities that mj_step1 (or mj_forward at reset)
-    // already computed, then mj_step1 brings body poses, cameras and sensors up to date with the new state. It costs
-    // the same as mj_step, but observations, rewards and rendered frames describe the state after the step, exactly
-    // as a demo frame re-rendered from that state does. Moving a mocap body invalidates the kinematics, so those
-    // tasks recompute them once first.
-    if (this.task.actionMovesMocap) mj.mj_step1(model, data);
-    for (let i = 0; i < this.definition.substeps; i++) {
-      mj.mj_step2(model, data);
-      mj.mj_step1(model, data);
-    }
+    // mj_step2 then mj_step1 per substep (stepping.ts): what follows sees the state after the step.
+    advance(this.physics, this.task);
     this.stepCount++;
     const reward = this.task.reward(this.physics);
     const success = this.task.success(this.physics);
@@ -142,7 +136,7 @@ export class Env {
     return { obs: this.observe(), reward, terminated, truncated, info: { step: this.stepCount, success } };
   }
 
-  /** Renders the current state with the software renderer (any camera, size 64-512). */
+  /** Renders the current state with the software renderer (any camera, MIN_RENDER_SIZE-MAX_RENDER_SIZE pixels). */
   render(options: Partial<RenderOptions> & { width: number; height: number }): RenderResult {
     const camera = options.camera ?? this.definition.defaultCamera;
     if (typeof camera === 'string') this.checkCamera(camera);
@@ -165,33 +159,10 @@ export class Env {
     return obs;
   }
 
-  private clipAction(action: ArrayLike<number>): void {
-    const { dim, low, high } = this.actionSpec;
-    if (action.length !== dim) {
-      throw new Error(`step: task '${this.definition.name}' expects an action of length ${dim}, got ${action.length}`);
-    }
-    for (let i = 0; i < dim; i++) {
-      const a = action[i]!;
-      if (!Number.isFinite(a)) throw new Error(`step: action[${i}] is ${a}; actions must be finite numbers`);
-      this.clipped[i] = a < low[i]! ? low[i]! : a > high[i]! ? high[i]! : a;
-    }
-  }
-
   private checkCamera(camera: string): void {
-    const { mj, model } = this.physics;
-    if (mj.mj_name2id(model, mj.mjtObj.mjOBJ_CAMERA.value, camera) < 0) {
-      const names: string[] = [];
-      for (let i = 0; i < model.ncam; i++) names.push(mj.mj_id2name(model, mj.mjtObj.mjOBJ_CAMERA.value, i));
+    if (findObjectId(this.physics, 'camera', camera) < 0) {
+      const names = objectNames(this.physics, 'camera');
       throw new Error(`unknown camera '${camera}' for task '${this.definition.name}'; cameras: ${names.join(', ') || '(none)'}`);
-    }
-  }
-}
-
-function validatePixelSize(task: string, pixels: PixelOptions): void {
-  for (const key of ['width', 'height'] as const) {
-    const v = pixels[key];
-    if (!Number.isInteger(v) || v < 16 || v > 1024) {
-      throw new Error(`pixels.${key} for task '${task}' must be an integer in [16, 1024], got ${v}`);
     }
   }
 }

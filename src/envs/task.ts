@@ -14,6 +14,30 @@ export interface ActionSpec {
   high: Float64Array;
 }
 
+/** Clips `values[offset, offset + dim)` to the action bounds in place: the one action clip. */
+export function clipToActionBounds(spec: ActionSpec, values: Float64Array, offset = 0): void {
+  const { dim, low, high } = spec;
+  for (let i = 0; i < dim; i++) {
+    const a = values[offset + i]!;
+    values[offset + i] = a < low[i]! ? low[i]! : a > high[i]! ? high[i]! : a;
+  }
+}
+
+/**
+ * Checks an action (length, finite values) and writes it, clipped to the bounds, into `out`. `what` names the
+ * caller and task in errors, e.g. "step: task 'reacher-easy'".
+ */
+export function clipAction(spec: ActionSpec, action: ArrayLike<number>, out: Float64Array, what: string): Float64Array {
+  if (action.length !== spec.dim) throw new Error(`${what} expects an action of length ${spec.dim}, got ${action.length}`);
+  for (let i = 0; i < spec.dim; i++) {
+    const a = action[i]!;
+    if (!Number.isFinite(a)) throw new Error(`${what}: action[${i}] is ${a}; actions must be finite numbers`);
+    out[i] = a;
+  }
+  clipToActionBounds(spec, out);
+  return out;
+}
+
 /**
  * Visual variation applied to a task's scene (Factor-World-style factors). Every field is optional; the defaults
  * give the task's canonical scene. Scene builders read these instead of callers rewriting MJCF.
@@ -39,7 +63,7 @@ export interface Task {
   initializeEpisode(physics: Physics, rng: Rng): void;
   /** True when `applyAction` moves mocap bodies (the env then recomputes kinematics before integrating). */
   readonly actionMovesMocap?: boolean;
-  /** Applies an already-clipped action (writes ctrl, mocap targets, ...). */
+  /** Applies an action already clipped to `actionSpec` (writes ctrl, mocap targets, ...). */
   applyAction(physics: Physics, action: Float64Array): void;
   proprio(physics: Physics): Float32Array;
   reward(physics: Physics): number;
@@ -66,13 +90,13 @@ export interface TaskDefinition {
   readonly family: TaskFamily;
   /** Suite tags, e.g. ["cortexbench"]. */
   readonly suites: readonly string[];
-  /** Bump whenever the scene, reset distribution, reward or expert change: it keys demo and feature caches. */
+  /** Bump whenever the scene, reset distribution, reward, success test or expert change: it keys demo and feature caches. */
   readonly version: number;
   /** Policy steps per episode. */
   readonly horizon: number;
   /** Physics timestep in seconds (written into the MJCF option). */
   readonly timestep: number;
-  /** Physics steps per policy step. */
+  /** Physics steps per policy step (the env's physics carries it, so `advance` steps every caller alike). */
   readonly substeps: number;
   /** Camera used for observations unless another is asked for. */
   readonly defaultCamera: string;

@@ -2,17 +2,17 @@
  * Sampling-based model-predictive control on the simulator itself: predictive sampling (Howell et al., MJPC)
  * with an optional MPPI-style update. Every control step the nominal knot spline is shifted forward one step;
  * the nominal and `samples - 1` Gaussian perturbations of it are rolled out for `horizonSteps` steps from the
- * current state on a scratch MjData; the next nominal is the best rollout (or the return-weighted average of
- * all of them) and its first action is applied. Cost = -objective, the objective being the task reward unless
- * the config shapes it. Options: mixed noise scales, replanning every k steps, gait-memory candidates that replay
- * the executed actions at given periods, cubic knots, and a warm start that keeps knot times. Deterministic given
- * the reset `rng`.
+ * current state on a scratch MjData, stepped by `advance` exactly as the episode is; the next nominal is the best
+ * rollout (or the return-weighted average of all of them) and its first action is applied. Cost = -objective,
+ * the objective being the task reward unless the config shapes it. Gait-memory candidates can replay the executed
+ * actions at given periods. Deterministic given the reset `rng`.
  */
 import type { Rng } from '../../util/rng.js';
 import type { Physics } from '../mujoco.js';
-import type { Expert, Task } from '../task.js';
+import { advance } from '../stepping.js';
+import { clipToActionBounds, type Expert, type Task } from '../task.js';
 import { RolloutData } from './rollout_data.js';
-import { KnotSpline, type SplineInterpolation } from './spline.js';
+import { KnotSpline } from './spline.js';
 
 export interface PredictiveSamplingConfig {
   /**
@@ -26,31 +26,14 @@ export interface PredictiveSamplingConfig {
   knots: number;
   /** Rollouts per control step, the unperturbed nominal included. */
   samples: number;
-  /**
-   * Standard deviation of the knot perturbations, in action units. A list mixes scales: perturbed sample s
-   * (s >= 1) uses noiseStd[(s - 1) % length], so wide samples explore while narrow ones refine the nominal.
-   */
-  noiseStd: number | readonly number[];
-  /**
-   * Control steps between replans (default 1). In between, the nominal plan is followed open loop; replanning
-   * every k steps buys k times the samples per plan at the same cost.
-   */
-  replanEvery?: number;
+  /** Standard deviation of the knot perturbations, in action units. */
+  noiseStd: number;
   /**
    * Gait periods (control steps). For each period P the planner also rolls out, in place of a perturbed
    * sample, the plan that repeats the actions it executed P steps earlier: a memory of a periodic gait that
    * reaches beyond the horizon.
    */
   periodicCandidates?: readonly number[];
-  /**
-   * How the previous plan is moved one step forward (default 'resample'): 'resample' re-samples the knots at
-   * times shifted by one step (each step blurs the plan a little); 'advance' keeps knots at fixed times.
-   */
-  warmStart?: 'resample' | 'advance';
-  /** Spline interpolation between knots (default linear). */
-  interpolation?: SplineInterpolation;
-  /** Physics steps per policy step (the task definition's substeps). */
-  substeps?: number;
   /**
    * How the next nominal is chosen: the best rollout (predictive sampling), or an MPPI-style average of all
    * rollouts weighted by exp((return - best) / (temperature * std of returns)).
@@ -76,12 +59,9 @@ export class PredictiveSamplingExpert implements Expert {
   private scratch = new Float64Array(0);
   private action = new Float64Array(0);
   private rolloutAction = new Float64Array(0);
-  private readonly noiseScales: Float64Array;
   /** [steps, dim] actions returned so far this episode (grows by doubling). */
   private executed = new Float64Array(0);
   private executedSteps = 0;
-  /** Control steps since the last replan. */
-  private sinceReplan = 0;
 
   constructor(readonly config: PredictiveSamplingConfig) {
     const { horizonSteps, knots, samples, noiseStd } = config;
@@ -89,13 +69,7 @@ export class PredictiveSamplingExpert implements Expert {
     if (!Number.isInteger(horizonSteps) || horizonSteps < 1) throw new Error(`horizonSteps must be an integer >= 1, got ${horizonSteps}`);
     if (!Number.isInteger(knots) || knots < 2) throw new Error(`knots must be an integer >= 2, got ${knots}`);
     if (!Number.isInteger(samples) || samples < 1) throw new Error(`samples must be an integer >= 1, got ${samples}`);
-    const replanEvery = config.replanEvery ?? 1;
-    if (!Number.isInteger(replanEvery) || replanEvery < 1) throw new Error(`replanEvery must be an integer >= 1, got ${replanEvery}`);
-    const scales = typeof noiseStd === 'number' ? [noiseStd] : noiseStd;
-    if (scales.length === 0 || !scales.every((x) => x >= 0)) {
-      throw new Error(`noiseStd must be a number >= 0 or a non-empty list of them, got ${JSON.stringify(noiseStd)}`);
-    }
-    this.noiseScales = Float64Array.from(scales);
+    if (!(noiseStd >= 0)) throw new Error(`noiseStd must be a number >= 0, got ${JSON.stringify(noiseStd)}`);
     const periods = config.periodicCandidates ?? [];
     if (periods.length >= samples || !periods.every((p) => Number.isInteger(p) && p >= 1)) {
       throw new Error(
@@ -112,7 +86,6 @@ export class PredictiveSamplingExpert implements Expert {
     this.rng = rng;
     this.nominal = null;
     this.executedSteps = 0;
-    this.sinceReplan = 0;
   }
 
   /** Frees the planner's scratch simulation data. */
@@ -122,23 +95,14 @@ export class PredictiveSamplingExpert implements Expert {
   }
 
   act(physics: Physics, task: Task): Float64Array {
-    const replanEvery = this.config.replanEvery ?? 1;
-    if (this.nominal && this.sinceReplan + 1 < replanEvery && this.nominal.dim === task.actionSpec.dim) {
-      this.sinceReplan++;
-      this.advanceNominal();
-      this.nominal.evaluate(0, this.action);
-      this.record(this.action);
-      return this.action;
-    }
-    this.sinceReplan = 0;
     const rollout = this.rollout;
     const rng = this.rng;
     if (!rollout || !rng || rollout.source !== physics) throw new Error('predictive sampling: call reset(physics, rng) before act()');
-    const { dim, low, high } = task.actionSpec;
-    const { horizonSteps, samples } = this.config;
-    const scales = this.noiseScales;
+    const spec = task.actionSpec;
+    const { dim } = spec;
+    const { horizonSteps, samples, noiseStd } = this.config;
     if (!this.nominal || this.nominal.dim !== dim) this.allocate(dim);
-    else this.advanceNominal();
+    else this.nominal.shift(1, this.scratch);
     const nominal = this.nominal!;
     const candidate = this.candidate!;
     const best = this.best!;
@@ -152,14 +116,9 @@ export class PredictiveSamplingExpert implements Expert {
       if (periodIndex >= 0 && this.periodicPlan(periods[periodIndex]!, candidate)) {
         // the gait-memory candidate replaces this perturbed sample
       } else if (s > 0) {
-        const noiseStd = scales[(s - 1) % scales.length]!;
         const v = candidate.values;
-        for (let i = 0; i < v.length; i++) {
-          const lo = low[i % dim]!;
-          const hi = high[i % dim]!;
-          const x = v[i]! + noiseStd * rng.normal();
-          v[i] = x < lo ? lo : x > hi ? hi : x;
-        }
+        for (let i = 0; i < v.length; i++) v[i] = v[i]! + noiseStd * rng.normal();
+        for (let k = 0; k < candidate.knots; k++) clipToActionBounds(spec, v, k * dim);
       }
       const ret = this.simulate(candidate, task, rollout, horizonSteps);
       returns[s] = ret;
@@ -175,11 +134,6 @@ export class PredictiveSamplingExpert implements Expert {
     nominal.evaluate(0, this.action);
     this.record(this.action);
     return this.action;
-  }
-
-  private advanceNominal(): void {
-    if (this.config.warmStart === 'advance') this.nominal!.advance(1);
-    else this.nominal!.shift(1, this.scratch);
   }
 
   private record(action: Float64Array): void {
@@ -202,7 +156,7 @@ export class PredictiveSamplingExpert implements Expert {
     if (now < period) return false;
     const { knots, dim, span, values } = plan;
     for (let k = 0; k < knots; k++) {
-      const t = Math.max(0, Math.round((k * span) / (knots - 1) - plan.offset));
+      const t = Math.max(0, Math.round((k * span) / (knots - 1)));
       const step = now - period + (t % period);
       values.set(this.executed.subarray(step * dim, (step + 1) * dim), k * dim);
     }
@@ -210,27 +164,20 @@ export class PredictiveSamplingExpert implements Expert {
   }
 
   /**
-   * Summed objective of following `plan` for `horizonSteps` policy steps from the source's current state.
-   * Steps in Env.step's order (mj_step2 then mj_step1), so sensors and the objective see the state after each
-   * step, as the episode's rewards do; the copied state gets its mj_step1 first.
+   * Summed objective of following `plan` for `horizonSteps` policy steps from the source's current state, stepped
+   * by `advance` as Env.step does, so the objective sees the state after each step as the episode's rewards do.
+   * The copied state (integration state only) gets its mj_step1 first, as the source had.
    */
   private simulate(plan: KnotSpline, task: Task, rollout: RolloutData, horizonSteps: number): number {
     rollout.restoreFromSource();
     const sim = rollout.physics;
-    const { mj, model, data } = sim;
-    const substeps = this.config.substeps ?? 1;
     const objective = this.config.objective;
-    const movesMocap = task.actionMovesMocap ?? false;
-    mj.mj_step1(model, data);
+    sim.mj.mj_step1(sim.model, sim.data);
     let total = 0;
     for (let t = 0; t < horizonSteps; t++) {
       plan.evaluate(t, this.rolloutAction);
       task.applyAction(sim, this.rolloutAction);
-      if (movesMocap) mj.mj_step1(model, data);
-      for (let i = 0; i < substeps; i++) {
-        mj.mj_step2(model, data);
-        mj.mj_step1(model, data);
-      }
+      advance(sim, task);
       total += objective ? objective(sim, task) : task.reward(sim);
     }
     return total;
@@ -259,9 +206,9 @@ export class PredictiveSamplingExpert implements Expert {
   }
 
   private allocate(dim: number): void {
-    const { horizonSteps, knots, interpolation } = this.config;
+    const { horizonSteps, knots } = this.config;
     const span = Math.max(horizonSteps - 1, 1);
-    const spline = () => new KnotSpline(knots, dim, span, interpolation);
+    const spline = () => new KnotSpline(knots, dim, span);
     this.nominal = spline();
     this.candidate = spline();
     this.best = spline();

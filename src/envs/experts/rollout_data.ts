@@ -5,14 +5,17 @@
 import { Physics } from '../mujoco.js';
 
 export class RolloutData {
-  /** A `Physics` view over the scratch data, so task code (`reward`, `applyAction`) works on rollouts unchanged. */
+  /**
+   * A `Physics` over the scratch data with the source's substeps, so task code (`reward`, `applyAction`) and
+   * `advance` work on rollouts unchanged.
+   */
   readonly physics: Physics;
   private readonly signature: number;
   private disposed = false;
 
   constructor(readonly source: Physics) {
     const data = new source.mj.MjData(source.model);
-    this.physics = new Physics(source.mj, source.model, data);
+    this.physics = new Physics(source.mj, source.model, data, source.substeps);
     this.signature = source.mj.mjtState.mjSTATE_INTEGRATION.value;
   }
 

@@ -1,6 +1,6 @@
 /**
- * Image encoders for rendered frames: PNG (lossless, pngjs) and animated GIF (gifenc, one palette per frame),
- * plus false-colour views of depth and segmentation. Callers write the bytes (atomically) where they want them.
+ * Image encoders for rendered frames: PNG (lossless, pngjs) and animated GIF (gifenc, one palette per frame).
+ * Callers write the bytes (atomically) where they want them.
  */
 import * as gifencModule from 'gifenc';
 import { PNG } from 'pngjs';
@@ -64,40 +64,4 @@ export function encodeGif(frames: readonly Uint8Array[], width: number, height: 
   });
   encoder.finish();
   return encoder.bytes();
-}
-
-/** Greyscale view of a z-depth map: near = white, far = black, background (Infinity) = black. */
-export function depthToRgb(depth: Float32Array, width: number, height: number): Uint8Array {
-  if (depth.length !== width * height) throw new Error(`depthToRgb: expected ${width * height} depths, got ${depth.length}`);
-  let lo = Infinity, hi = -Infinity;
-  for (const d of depth) {
-    if (!Number.isFinite(d)) continue;
-    if (d < lo) lo = d;
-    if (d > hi) hi = d;
-  }
-  const rgb = new Uint8Array(width * height * 3);
-  const span = hi > lo ? hi - lo : 1;
-  for (let i = 0; i < depth.length; i++) {
-    const d = depth[i]!;
-    const v = Number.isFinite(d) ? Math.round(255 * (1 - 0.8 * ((d - lo) / span))) : 0;
-    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = v;
-  }
-  return rgb;
-}
-
-/** Distinct colours per geom id (a fixed hash), black for -1. */
-export function segmentationToRgb(segmentation: Int32Array, width: number, height: number): Uint8Array {
-  if (segmentation.length !== width * height) {
-    throw new Error(`segmentationToRgb: expected ${width * height} ids, got ${segmentation.length}`);
-  }
-  const rgb = new Uint8Array(width * height * 3);
-  for (let i = 0; i < segmentation.length; i++) {
-    const id = segmentation[i]!;
-    if (id < 0) continue;
-    const h = Math.imul(id + 1, 0x9e3779b1) >>> 0;
-    rgb[3 * i] = 64 + ((h >>> 24) & 191);
-    rgb[3 * i + 1] = 64 + ((h >>> 16) & 191);
-    rgb[3 * i + 2] = 64 + ((h >>> 8) & 191);
-  }
-  return rgb;
 }

@@ -22,10 +22,9 @@ import { SkyboxView } from './skybox.js';
 import type { GeomMesh } from './tessellate.js';
 import { cubeFaceCoords, decodeTexture, projectOntoCubeFace, TEXTURE_2D, TEXTURE_SKYBOX, type Texture, type TextureImage } from './texture.js';
 import { shadeVertices, type Surface } from './vertex_shading.js';
-import type { RenderOptions, RenderResult } from './types.js';
+import { checkRenderSize, type RenderOptions, type RenderResult } from './types.js';
 
-export const MIN_RENDER_SIZE = 64;
-export const MAX_RENDER_SIZE = 512;
+export { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from './types.js';
 
 /** mat_texid holds mjNTEXROLE texture ids per material; RGB and RGBA roles carry the colour image. */
 const TEXTURE_ROLES = 10;
@@ -121,11 +120,7 @@ export class Renderer {
 
   render(options: RenderOptions): RenderResult {
     const { width, height } = options;
-    for (const [key, value] of [['width', width], ['height', height]] as const) {
-      if (!Number.isInteger(value) || value < MIN_RENDER_SIZE || value > MAX_RENDER_SIZE) {
-        throw new Error(`render: ${key} must be an integer in [${MIN_RENDER_SIZE}, ${MAX_RENDER_SIZE}], got ${value}`);
-      }
-    }
+    checkRenderSize('render: ', options);
     const cameraId = resolveCameraId(this.physics, options.camera);
     this.draw(width, height, cameraId);
     const ras = this.view.rasterizer;
