@@ -181,10 +181,11 @@ describe('demo store', () => {
 });
 
 describe('summarizeEpisodes', () => {
-  it('scores DMC by return / 10 and MetaWorld by success at the last step', () => {
+  it('scores DMC by return / 10, MetaWorld by success at the last step and Adroit by goal steps', () => {
+    // The first episode ends solved after 3 successful steps; the second reaches the goal on 5 steps, not at the end.
     const episodes = [
-      { episodeReturn: 900, success: true },
-      { episodeReturn: 500, success: false },
+      { episodeReturn: 900, success: true, successes: Uint8Array.of(0, 0, 1, 1, 1) },
+      { episodeReturn: 500, success: false, successes: Uint8Array.of(1, 1, 1, 1, 1, 0) },
     ];
     expect(summarizeEpisodes(pointMassTask(), episodes)).toEqual({
       task: 'test-point-mass',
@@ -195,6 +196,8 @@ describe('summarizeEpisodes', () => {
       mean_score: 70,
     });
     expect(summarizeEpisodes(pointMassTask({ family: 'metaworld' }), episodes).mean_score).toBe(50);
+    const adroit = summarizeEpisodes(pointMassTask({ family: 'adroit', goalSteps: 4 }), episodes);
+    expect([adroit.success_rate, adroit.mean_score]).toEqual([0.5, 50]);
     expect(() => summarizeEpisodes(task, [])).toThrow(/no episodes/);
   });
 });

@@ -18,7 +18,7 @@ import { runBenchmark, type RunOptions } from '../src/run/runner.js';
 import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/write.js';
 import type { CellResult, EntropyRecord } from '../src/results/schema.js';
 import { entropyCorrelation, formatSummary, summarise } from '../src/results/summary.js';
-import { bestEvaluation, episodeMetricScore } from '../src/eval/metrics.js';
+import { bestEvaluation } from '../src/eval/metrics.js';
 import { ExpertRollout } from '../src/data/demos.js';
 import { renderDemoFrames } from '../src/data/features.js';
 import { Env } from '../src/envs/env.js';
@@ -65,6 +65,7 @@ const tiny: Profile = {
   families: {
     dmc: { demos: 2, evalEpisodes: 2, horizon: 20 },
     metaworld: { demos: 2, evalEpisodes: 2, horizon: 20 },
+    adroit: { demos: 2, evalEpisodes: 2, horizon: 20 },
   },
   epochs: 2,
   evalEvery: 1,
@@ -233,11 +234,7 @@ describe('aggregation', () => {
     expect(formatSummary(summary, corr)).toMatch(/Pearson 0\.999, Spearman 1\.000/);
   });
 
-  it('scales DMC returns to 1000 steps for shorter horizons and scores MetaWorld by the last step', () => {
-    expect(episodeMetricScore('dmc', 500, false, 1000)).toBe(50);
-    expect(episodeMetricScore('dmc', 25, false, 50)).toBe(50);
-    expect(episodeMetricScore('metaworld', 3, true, 100)).toBe(100);
-    expect(episodeMetricScore('metaworld', 3, false, 100)).toBe(0);
+  it('takes the best evaluation, the earliest on ties', () => {
     expect(bestEvaluation([{ epoch: 5, score: 3 }, { epoch: 10, score: 7 }, { epoch: 15, score: 7 }]).epoch).toBe(10);
   });
 

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { Env } from '../envs/env.js';
 import type { Physics } from '../envs/mujoco.js';
 import { getTask } from '../envs/registry.js';
-import { episodeScore, type Expert, type SceneOptions, type TaskDefinition, type TaskFamily } from '../envs/task.js';
+import { FAMILIES, episodeScore, episodeSucceeded, type TaskFamily } from '../envs/families.js';
+import { clipAction, type Expert, type SceneOptions, type TaskDefinition } from '../envs/task.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { Rng } from '../util/rng.js';
@@ -26,9 +27,9 @@ export const DEMO_FORMAT_VERSION = 1;
 
 const MAX_SEED = 0xffffffff;
 
-/** Demos per task in the CortexBench protocol: 100 for DMC, 25 for MetaWorld. */
+/** Demos per task in the CortexBench protocol (the family table: DMC 100, MetaWorld 25, Adroit 100). */
 export function defaultDemoEpisodes(family: TaskFamily): number {
-  return family === 'metaworld' ? 25 : 100;
+  return FAMILIES[family].paperDemos;
 }
 
 /** A bijective 32-bit integer hash (lowbias32): distinct inputs give distinct outputs. */
@@ -167,7 +168,7 @@ export class ExpertRollout {
     const actions = new Float32Array(limit * A);
     const rewards = new Float64Array(limit);
     const successes = new Uint8Array(limit);
-    const { low, high } = env.actionSpec;
+    const clipped = new Float64Array(A);
 
     let { obs } = env.reset({ seed });
     expert.reset(physics, expertRng(seed));
@@ -178,10 +179,8 @@ export class ExpertRollout {
       physics.getState(states.subarray(t * S, (t + 1) * S));
       proprio.set(obs.proprio, t * P);
       const action = expert.act(physics, env.task, t);
-      for (let i = 0; i < A; i++) {
-        const a = action[i]!;
-        actions[t * A + i] = a < low[i]! ? low[i]! : a > high[i]! ? high[i]! : a;
-      }
+      // Stored as the env applies it.
+      actions.set(clipAction(env.actionSpec, action, clipped, `expert of task '${env.definition.name}'`), t * A);
       const result = env.step(action);
       rewards[t] = result.reward;
       successes[t] = result.info.success ? 1 : 0;
@@ -320,28 +319,33 @@ export async function loadOrGenerateDemos(task: TaskDefinition | string, options
   };
 }
 
-/** Expert quality over a set of episodes, in the suite's metric. */
+/** Expert quality over a set of episodes, in the family's metric. */
 export interface ExpertSummary {
   task: string;
   episodes: number;
   mean_return: number;
   min_return: number;
-  /** Fraction of episodes counted as solved at their last step, in [0, 1]. */
+  /** Fraction of episodes solved by the family's success rule (at the last step; Adroit: goal steps), in [0, 1]. */
   success_rate: number;
-  /** Mean episodeScore: DMC return / 10, MetaWorld success at the last step in %. */
+  /** Mean episodeScore in the family's metric (DMC: return / 10; MetaWorld, Adroit: success %). */
   mean_score: number;
 }
 
-export function summarizeEpisodes(task: TaskDefinition, episodes: readonly Pick<DemoEpisode, 'episodeReturn' | 'success'>[]): ExpertSummary {
+export function summarizeEpisodes(task: TaskDefinition, episodes: readonly Pick<DemoEpisode, 'episodeReturn' | 'success' | 'successes'>[]): ExpertSummary {
   if (episodes.length === 0) throw new Error(`summarizeEpisodes: no episodes for task '${task.name}'`);
   const n = episodes.length;
   const returns = episodes.map((e) => e.episodeReturn);
+  const tallies = episodes.map((e) => ({
+    episodeReturn: e.episodeReturn,
+    successAtLastStep: e.success,
+    successSteps: e.successes.reduce((sum, s) => sum + s, 0),
+  }));
   return {
     task: task.name,
     episodes: n,
     mean_return: returns.reduce((a, b) => a + b, 0) / n,
     min_return: Math.min(...returns),
-    success_rate: episodes.filter((e) => e.success).length / n,
-    mean_score: episodes.reduce((sum, e) => sum + episodeScore(task.family, e.episodeReturn, e.success), 0) / n,
+    success_rate: tallies.filter((t) => episodeSucceeded(task, t)).length / n,
+    mean_score: tallies.reduce((sum, t) => sum + episodeScore(task, t), 0) / n,
   };
 }

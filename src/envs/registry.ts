@@ -1,11 +1,28 @@
 /** The task registry: domains register their tasks here, tagged into suites (dm_control-style). */
+import { FAMILIES, isTaskFamily } from './families.js';
 import type { TaskDefinition } from './task.js';
 
 const tasks = new Map<string, TaskDefinition>();
 
 export function registerTask(definition: TaskDefinition): void {
   if (tasks.has(definition.name)) throw new Error(`task '${definition.name}' is registered twice`);
+  checkDefinition(definition);
   tasks.set(definition.name, definition);
+}
+
+/** The protocol facts every other part reads from a definition, checked once at registration. */
+function checkDefinition(d: TaskDefinition): void {
+  const what = `task '${d.name}'`;
+  if (!isTaskFamily(d.family)) throw new Error(`${what}: unknown family '${d.family}'; expected one of ${Object.keys(FAMILIES).join(', ')}`);
+  for (const key of ['horizon', 'substeps', 'version'] as const) {
+    if (!Number.isInteger(d[key]) || d[key] < 1) throw new Error(`${what}: ${key} must be an integer >= 1, got ${d[key]}`);
+  }
+  if (!(d.timestep > 0)) throw new Error(`${what}: timestep must be a positive number of seconds, got ${d.timestep}`);
+  const needsGoalSteps = FAMILIES[d.family].metric === 'goal-steps';
+  if (needsGoalSteps && !(Number.isInteger(d.goalSteps) && d.goalSteps! >= 0 && d.goalSteps! < d.horizon)) {
+    throw new Error(`${what}: ${FAMILIES[d.family].title} tasks need goalSteps, an integer in [0, horizon ${d.horizon}), got ${d.goalSteps}`);
+  }
+  if (!needsGoalSteps && d.goalSteps !== undefined) throw new Error(`${what}: goalSteps belongs to goal-step metrics only (family ${d.family})`);
 }
 
 export class UnknownTaskError extends Error {

@@ -3,10 +3,10 @@
  * per-environment `Task` logic (reset, action, observation, reward) and its privileged `Expert`.
  */
 import type { Rng } from '../util/rng.js';
+import type { TaskFamily } from './families.js';
 import type { Physics } from './mujoco.js';
 
-/** Task families with their own metric (Adroit joins when its tasks exist). */
-export type TaskFamily = 'dmc' | 'metaworld';
+export type { TaskFamily } from './families.js';
 
 export interface ActionSpec {
   dim: number;
@@ -98,14 +98,11 @@ export interface TaskDefinition {
   readonly timestep: number;
   /** Physics steps per policy step (the env's physics carries it, so `advance` steps every caller alike). */
   readonly substeps: number;
+  /** Adroit: an episode succeeds when the goal is reached on more than this many steps (pen 20, relocate 25). */
+  readonly goalSteps?: number;
   /** Camera used for observations unless another is asked for. */
   readonly defaultCamera: string;
   buildScene(options?: SceneOptions): string;
   createTask(): Task;
   createExpert(): Expert;
-}
-
-/** Score of one episode in the suite's metric: DMC return / 10; MetaWorld success at the last step, in %. */
-export function episodeScore(family: TaskFamily, episodeReturn: number, successAtLastStep: boolean): number {
-  return family === 'dmc' ? episodeReturn / 10 : successAtLastStep ? 100 : 0;
 }

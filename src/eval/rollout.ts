@@ -5,12 +5,11 @@
  */
 import type { Encoder, FrameBatch } from '../encoders/encoder.js';
 import type { Env } from '../envs/env.js';
-import type { TaskFamily } from '../envs/task.js';
+import { episodeScore } from '../envs/families.js';
 import { roundToHalf } from '../data/float16.js';
 import { selectFeatures, type FeatureKind } from '../data/features.js';
 import type { BcPolicy } from '../policies/policy.js';
 import { FlareHistory } from '../policies/flare.js';
-import { episodeMetricScore } from './metrics.js';
 
 export interface RolloutOptions {
   /** One env per episode run in parallel (all of the same task); episodes run in waves of envs.length. */
@@ -18,7 +17,6 @@ export interface RolloutOptions {
   encoder: Encoder;
   policy: BcPolicy;
   kind: FeatureKind;
-  family: TaskFamily;
   /** Reset seed of every evaluation episode. */
   seeds: readonly number[];
   /** Policy steps per episode (<= the task's horizon). */
@@ -32,8 +30,10 @@ export interface EpisodeOutcome {
   seed: number;
   episodeReturn: number;
   successAtLastStep: boolean;
+  /** Steps on which the task's success test held (Adroit scores count them). */
+  successSteps: number;
   steps: number;
-  /** The suite metric of this episode (metrics.ts). */
+  /** The family metric of this episode (envs/families.ts). */
   score: number;
 }
 
@@ -55,6 +55,7 @@ async function runWave(options: RolloutOptions, envs: readonly Env[], seeds: rea
   const proprioDim = policy.spec.proprioDim;
   const returns = new Float64Array(n);
   const success = new Array<boolean>(n).fill(false);
+  const successSteps = new Int32Array(n);
   const steps = new Int32Array(n);
   const done = new Array<boolean>(n).fill(false);
   const proprio: Float32Array[] = [];
@@ -89,16 +90,14 @@ async function runWave(options: RolloutOptions, envs: readonly Env[], seeds: rea
       const result = envs[i]!.step(actions.subarray(k * A, (k + 1) * A));
       returns[i] += result.reward;
       success[i] = result.info.success;
+      if (result.info.success) successSteps[i]++;
       proprio[i] = result.obs.proprio;
       steps[i] = t + 1;
       if (result.terminated || result.truncated) done[i] = true;
     });
   }
-  return seeds.map((seed, i) => ({
-    seed,
-    episodeReturn: returns[i]!,
-    successAtLastStep: success[i]!,
-    steps: steps[i]!,
-    score: episodeMetricScore(options.family, returns[i]!, success[i]!, horizon),
-  }));
+  return seeds.map((seed, i) => {
+    const tally = { episodeReturn: returns[i]!, successAtLastStep: success[i]!, successSteps: successSteps[i]! };
+    return { seed, ...tally, steps: steps[i]!, score: episodeScore(envs[i]!.definition, tally, horizon) };
+  });
 }

@@ -1,9 +1,10 @@
 /**
- * Aggregation (cortexbench.md): task score = mean over seeds of the best score; suite score = mean over its
- * tasks; benchmark mean = mean over suites. Plus the entropy correlation across encoders and a printable table.
+ * Aggregation (cortexbench.md): task score = mean over seeds of the best score; family ("suite" in the paper)
+ * score = mean over its tasks; benchmark mean = mean over the families present. Plus the entropy correlation
+ * across encoders and a printable table.
  */
 import { mean, pearson, spearman } from '../eval/statistics.js';
-import type { TaskFamily } from '../envs/task.js';
+import { FAMILIES, TASK_FAMILIES, type TaskFamily } from '../envs/families.js';
 import type { CellResult, Correlation, EncoderSummary, EntropyRecord } from './schema.js';
 
 export function summarise(cells: readonly CellResult[], entropy: readonly EntropyRecord[]): EncoderSummary[] {
@@ -15,7 +16,8 @@ export function summarise(cells: readonly CellResult[], entropy: readonly Entrop
     for (const c of mine) taskFamily.set(c.task, c.suite);
     for (const task of [...taskFamily.keys()]) tasks[task] = mean(mine.filter((c) => c.task === task).map((c) => c.bestScore));
     const suites: Partial<Record<TaskFamily, number>> = {};
-    for (const family of [...new Set(taskFamily.values())].sort()) {
+    const present = new Set(taskFamily.values());
+    for (const family of TASK_FAMILIES.filter((f) => present.has(f))) {
       suites[family] = mean([...taskFamily].filter(([, f]) => f === family).map(([t]) => tasks[t]!));
     }
     const e = entropy.find((r) => r.encoder === encoder);
@@ -39,11 +41,15 @@ export function entropyCorrelation(summary: readonly EncoderSummary[]): Correlat
   return { encoders: pairs.length, pearson: pearson(h, score), spearman: spearman(h, score) };
 }
 
-/** A plain-text table: one row per encoder, one column per task, suite and the benchmark mean, entropy beside. */
+/**
+ * A plain-text table: one row per encoder, one column per task, family and the benchmark mean, entropy beside;
+ * families in the paper's order, then a line saying how the mean is formed.
+ */
 export function formatSummary(summary: readonly EncoderSummary[], correlation: Correlation | null): string {
   if (summary.length === 0) return '(no finished cells)';
   const tasks = [...new Set(summary.flatMap((s) => Object.keys(s.tasks)))];
-  const families = [...new Set(summary.flatMap((s) => Object.keys(s.suites)))] as TaskFamily[];
+  const present = new Set(summary.flatMap((s) => Object.keys(s.suites)));
+  const families = TASK_FAMILIES.filter((f) => present.has(f));
   const header = ['encoder', ...tasks, ...families.map((f) => `[${f}]`), 'MEAN', 'H (nats)', 'H/ln(bins)'];
   const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
   const rows = summary.map((s) => [
@@ -57,6 +63,7 @@ export function formatSummary(summary: readonly EncoderSummary[], correlation: C
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cols: string[]): string => cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  out.push(`MEAN = mean over the families present (${families.map((f) => FAMILIES[f].title).join(', ')}) of the mean over each family's tasks`);
   out.push(
     correlation
       ? `entropy vs benchmark mean over ${correlation.encoders} encoders: Pearson ${fmt(correlation.pearson, 3)}, Spearman ${fmt(correlation.spearman, 3)}`

@@ -4,7 +4,8 @@
  */
 import { getTask } from '../envs/registry.js';
 import { featureWidth, type FeatureKind } from '../data/features.js';
-import { bestEvaluation, metricName } from '../eval/metrics.js';
+import { metricName } from '../envs/families.js';
+import { bestEvaluation } from '../eval/metrics.js';
 import { evaluateEpisodes } from '../eval/rollout.js';
 import type { PolicySpec } from '../policies/policy.js';
 import { RESULTS_SCHEMA_VERSION, type CellResult, type Evaluation, type Versions } from '../results/schema.js';
@@ -71,7 +72,6 @@ export async function runCell(ctx: CellContext, cell: CellSpec): Promise<CellRes
         encoder,
         policy,
         kind,
-        family: task.family,
         seeds: evalSeeds,
         horizon,
         imageSize: profile.imageSize,
@@ -102,7 +102,7 @@ export async function runCell(ctx: CellContext, cell: CellSpec): Promise<CellRes
     profile: profile.name,
     head,
     shuffleActions: config.shuffleActions,
-    metric: metricName(task.family, horizon),
+    metric: metricName(task, horizon),
     horizon,
     demos: demos.set.episodes.length,
     evalEpisodes: evalSeeds.length,

@@ -23,7 +23,7 @@ export const demosCommand: CommandModule<object, DemosArgs> = {
       .option('task', { type: 'string', demandOption: true, requiresArg: true, describe: 'task name, e.g. reacher-easy', coerce: stringOption('task') })
       .option('episodes', {
         requiresArg: true,
-        describe: 'number of episodes (default: 100 for DMC tasks, 25 for MetaWorld)',
+        describe: 'number of episodes (default: the paper\'s, 100 for DMC and Adroit tasks, 25 for MetaWorld)',
         coerce: integerOption('episodes', 1, 100_000),
       })
       .option('seed', { default: 0, requiresArg: true, describe: 'base seed; episode i resets with demoEpisodeSeed(seed, i)', coerce: seedOption() })

@@ -1,6 +1,7 @@
 /** `bench experts`: roll a task's expert out and report its quality in the suite's metric (nothing is stored). */
 import type { CommandModule } from 'yargs';
 import { ExpertRollout, demoEpisodeSeeds, summarizeEpisodes, type DemoEpisode } from '../../data/demos.js';
+import { FAMILIES } from '../../envs/families.js';
 import { createProgress } from '../../util/progress.js';
 import { integerOption, seedOption, stringOption } from '../option_checks.js';
 import { lookupTask } from '../task_lookup.js';
@@ -50,8 +51,8 @@ export const expertsCommand: CommandModule<object, ExpertsArgs> = {
       ['episodes', `${summary.episodes} (base seed ${args.seed})`],
       ['mean return', summary.mean_return.toFixed(2)],
       ['min return', summary.min_return.toFixed(2)],
-      ['success rate', `${(100 * summary.success_rate).toFixed(1)}% (at the last step)`],
-      ['mean score', `${summary.mean_score.toFixed(2)} (${task.family === 'dmc' ? 'return / 10' : 'success %'})`],
+      ['success rate', `${(100 * summary.success_rate).toFixed(1)}% (${FAMILIES[task.family].metric === 'goal-steps' ? `goal reached on > ${task.goalSteps} steps` : 'at the last step'})`],
+      ['mean score', `${summary.mean_score.toFixed(2)} (${FAMILIES[task.family].metricName})`],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n');
