@@ -47,6 +47,51 @@ async function benchError(...args: string[]): Promise<string> {
   return message;
 }
 
+describe('bench tasks', () => {
+  it('--json lists every task of a benchmark with its protocol facts', async () => {
+    const facts = JSON.parse(await bench('tasks', '--suite', 'cortexbench', '--json')) as Record<string, unknown>[];
+    const byName = new Map(facts.map((f) => [f.task, f]));
+    expect(byName.has(TASK)).toBe(false);
+    expect(byName.get('reacher-easy')).toMatchObject({
+      family: 'dmc',
+      benchmarks: ['cortexbench'],
+      horizon: 1000,
+      control_timestep: 0.02,
+      camera: 'fixed',
+      action_dim: 2,
+      proprio_dim: 0,
+      metric: 'return/10',
+      goal_steps: null,
+      paper_demos: 100,
+      paper_eval_episodes: 10,
+      theia_eval_episodes: 25,
+      expert: 'ik-pd',
+    });
+    expect(byName.get('button-press-topdown')).toMatchObject({
+      family: 'metaworld',
+      horizon: 500,
+      timestep: 0.0025,
+      substeps: 5,
+      control_timestep: 0.0125,
+      camera: 'top_cap2',
+      action_dim: 4,
+      proprio_dim: 4,
+      paper_demos: 25,
+      paper_eval_episodes: 25,
+      expert: 'scripted',
+    });
+    for (const f of facts) expect(Number.isInteger(f.version) && (f.version as number) >= 1, String(f.task)).toBe(true);
+  });
+
+  it('prints a table of every registered task, and names an unknown benchmark', async () => {
+    const lines = (await bench('tasks')).trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^task\s+family\s+horizon\s+control\s+camera\s+action\s+proprio\s+metric/);
+    expect(lines.find((l) => l.startsWith(TASK))).toMatch(/dmc\s+30\s+0\.04 s \(0\.02 x 2\)\s+fixed\s+1\s+1\s+return\/10/);
+    expect(lines.some((l) => l.startsWith('drawer-open '))).toBe(true);
+    expect(await benchError('tasks', '--suite', 'nope')).toMatch(/unknown benchmark 'nope'; known: .*cortexbench/);
+  });
+});
+
 describe('bench experts', () => {
   it('--json prints exactly task, episodes, mean_return, success_rate, mean_score', async () => {
     const out = await bench('experts', '--task', TASK, '--episodes', '3', '--json', '--quiet');

@@ -8,11 +8,13 @@ import { expertsCommand } from './commands/experts.js';
 import { exportCommand } from './commands/export.js';
 import { renderCommand } from './commands/render.js';
 import { runCommand } from './commands/run.js';
+import { tasksCommand } from './commands/tasks.js';
 
 // yargs' CommandModule is generic over each command's own arguments; the list only needs the common shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const commands: CommandModule<any, any>[] = [
   runCommand,
+  tasksCommand,
   demosCommand,
   expertsCommand,
   renderCommand,
