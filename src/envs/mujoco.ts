@@ -98,7 +98,6 @@ export class DataViews {
   private sensordataView: Float64Array | null = null;
   private xposView: Float64Array | null = null;
   private siteXposView: Float64Array | null = null;
-  private geomXposView: Float64Array | null = null;
   private mocapPosView: Float64Array | null = null;
 
   constructor(readonly data: MjData) {}
@@ -132,11 +131,6 @@ export class DataViews {
   get siteXpos(): Float64Array {
     const v = this.siteXposView;
     return v !== null && v.length !== 0 ? v : (this.siteXposView = this.data.site_xpos as Float64Array);
-  }
-  /** [ngeom, 3] world positions of the geoms. */
-  get geomXpos(): Float64Array {
-    const v = this.geomXposView;
-    return v !== null && v.length !== 0 ? v : (this.geomXposView = this.data.geom_xpos as Float64Array);
   }
   /** [nmocap, 3] positions of the mocap bodies. */
   get mocapPos(): Float64Array {

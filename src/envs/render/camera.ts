@@ -3,6 +3,7 @@
  * mj_forward and mj_step, so reading them covers every camera mode. Camera frame: x right, y up, looking along -z.
  */
 import type { Physics } from '../mujoco.js';
+import { findObjectId, objectNames } from '../named.js';
 
 export interface CameraPose {
   /** Camera position in world coordinates. */
@@ -13,17 +14,10 @@ export interface CameraPose {
   fovyDeg: number;
 }
 
-export function cameraNames(physics: Physics): string[] {
-  const { mj, model } = physics;
-  const names: string[] = [];
-  for (let i = 0; i < model.ncam; i++) names.push(mj.mj_id2name(model, mj.mjtObj.mjOBJ_CAMERA.value, i) || `#${i}`);
-  return names;
-}
-
 /** Camera id for a name or id; -1 is MuJoCo's free camera. Unknown cameras raise an error listing the model's cameras. */
 export function resolveCameraId(physics: Physics, camera: string | number): number {
-  const { mj, model } = physics;
-  const known = () => cameraNames(physics).map((n, i) => `${i}:${n}`).join(', ') || '(none)';
+  const { model } = physics;
+  const known = () => objectNames(physics, 'camera').map((n, i) => `${i}:${n}`).join(', ') || '(none)';
   if (typeof camera === 'number') {
     if (!Number.isInteger(camera) || camera < -1 || camera >= model.ncam) {
       throw new Error(`render: camera id ${camera} is out of range; expected -1 (free camera) or one of ${known()}`);
@@ -31,7 +25,7 @@ export function resolveCameraId(physics: Physics, camera: string | number): numb
     return camera;
   }
   if (typeof camera !== 'string') throw new Error(`render: camera must be a name or an id, got ${String(camera)}`);
-  const id = mj.mj_name2id(model, mj.mjtObj.mjOBJ_CAMERA.value, camera);
+  const id = findObjectId(physics, 'camera', camera);
   if (id < 0) throw new Error(`render: unknown camera '${camera}'; cameras: ${known()}`);
   return id;
 }
