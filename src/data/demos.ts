@@ -169,6 +169,7 @@ export class ExpertRollout {
     const rewards = new Float64Array(limit);
     const successes = new Uint8Array(limit);
     const clipped = new Float64Array(A);
+    const context = `expert of task '${env.definition.name}'`;
 
     let { obs } = env.reset({ seed });
     expert.reset(physics, expertRng(seed));
@@ -180,7 +181,7 @@ export class ExpertRollout {
       proprio.set(obs.proprio, t * P);
       const action = expert.act(physics, env.task, t);
       // Stored as the env applies it.
-      actions.set(clipAction(env.actionSpec, action, clipped, `expert of task '${env.definition.name}'`), t * A);
+      actions.set(clipAction(env.actionSpec, action, clipped, context), t * A);
       const result = env.step(action);
       rewards[t] = result.reward;
       successes[t] = result.info.success ? 1 : 0;

@@ -59,6 +59,8 @@ export class Env {
   readonly actionSpec: ActionSpec;
   readonly observationSpec: ObservationSpec;
   private readonly clipped: Float64Array;
+  /** Prefix of step errors, made once (step runs in hot loops). */
+  private readonly stepContext: string;
   private renderer: Renderer | null = null;
   private stepCount = 0;
   private needsReset = true;
@@ -73,6 +75,7 @@ export class Env {
   ) {
     this.actionSpec = task.actionSpec;
     this.clipped = new Float64Array(task.actionSpec.dim);
+    this.stepContext = `step: task '${definition.name}'`;
     const pixels = options.pixels;
     this.observationSpec = {
       proprioDim: task.proprioDim,
@@ -123,7 +126,7 @@ export class Env {
 
   step(action: ArrayLike<number>): StepResult {
     if (this.needsReset) throw new Error(`step: call reset() before stepping task '${this.definition.name}'`);
-    clipAction(this.actionSpec, action, this.clipped, `step: task '${this.definition.name}'`);
+    clipAction(this.actionSpec, action, this.clipped, this.stepContext);
     this.task.applyAction(this.physics, this.clipped);
     // mj_step2 then mj_step1 per substep (stepping.ts): what follows sees the state after the step.
     advance(this.physics, this.task);
