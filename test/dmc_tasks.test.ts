@@ -97,6 +97,30 @@ describe('registry', () => {
   });
 });
 
+describe('reacher-easy scene', () => {
+  it("is lit as dm_control's reacher: headlight ambient .4, diffuse .8, specular .1 and a light 1 m above the arm", async () => {
+    const env = await Env.make('reacher-easy');
+    try {
+      const { mj, model } = env.physics;
+      const vis = model.vis;
+      const head = vis.headlight;
+      expect([...(head.ambient as Float32Array)].map((v) => +v.toFixed(6))).toEqual([0.4, 0.4, 0.4]);
+      expect([...(head.diffuse as Float32Array)].map((v) => +v.toFixed(6))).toEqual([0.8, 0.8, 0.8]);
+      expect([...(head.specular as Float32Array)].map((v) => +v.toFixed(6))).toEqual([0.1, 0.1, 0.1]);
+      head.delete();
+      vis.delete();
+      expect(model.nlight).toBe(1);
+      expect([...(model.light_pos as Float64Array)]).toEqual([0, 0, 1]);
+      // MuJoCo's light defaults, as dm_control's model leaves them: a spot light pointing down, diffuse 0.7.
+      expect(model.light_type[0]).toBe(mj.mjtLightType.mjLIGHT_SPOT.value);
+      expect([...(model.light_dir as Float64Array)]).toEqual([0, 0, -1]);
+      expect(model.light_diffuse[0]).toBeCloseTo(0.7, 6);
+    } finally {
+      env.close();
+    }
+  });
+});
+
 describe('reacher-easy expert', () => {
   it('inverse kinematics puts the fingertip on reachable targets', () => {
     const rng = new Rng(5);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compilePhysics, type Physics } from '../src/envs/mujoco.js';
 import '../src/envs/domains/index.js';
 import { Env } from '../src/envs/env.js';
-import { getTask } from '../src/envs/registry.js';
+import { getTask, listTasks } from '../src/envs/registry.js';
 import { objectId } from '../src/envs/named.js';
 import {
   SceneBuilder,
@@ -272,6 +272,19 @@ describe('one camera convention, in every family', () => {
       expect(model.cam_mode[objectId(env.physics, 'camera', 'side')]).toBe(mj.mjtCamLight.mjCAMLIGHT_TRACKCOM.value);
     } finally {
       env.close();
+    }
+  });
+
+  it('every registered task\'s default camera keeps image right horizontal (the convention never rolls)', async () => {
+    for (const task of listTasks()) {
+      const env = await Env.make(task);
+      try {
+        const cam = cameraAtRest(env.physics, task.defaultCamera);
+        expect(Math.abs(cam.right[2]!), task.name).toBeLessThan(1e-9);
+        expect(Math.hypot(...cam.right), task.name).toBeCloseTo(1, 9);
+      } finally {
+        env.close();
+      }
     }
   });
 
