@@ -40,14 +40,14 @@ const LEG_JOINTS = [
 
 type LegJoint = (typeof LEG_JOINTS)[number]['name'];
 
-function legJoint(name: LegJoint): XmlElement {
-  const j = LEG_JOINTS.find((l) => l.name === name)!;
-  return el('joint', { name: j.name, range: j.range, stiffness: j.stiffness, damping: j.damping });
-}
-
 /** A leg body with its joint and capsule geom (the capsule's pose in the body frame: pos, axis-angle about y). */
 function legBody(name: LegJoint, pos: Vec3, geomPos: Vec3, angle: number, size: [number, number], children: XmlElement[] = []): XmlElement {
-  return el('body', { name, pos }, [legJoint(name), el('geom', { name, pos: geomPos, axisangle: [0, 1, 0, angle], size }), ...children]);
+  const j = LEG_JOINTS.find((l) => l.name === name)!;
+  return el('body', { name, pos }, [
+    el('joint', { name, range: j.range, stiffness: j.stiffness, damping: j.damping }),
+    el('geom', { name, pos: geomPos, axisangle: [0, 1, 0, angle], size }),
+    ...children,
+  ]);
 }
 
 export function cheetahScene(options: SceneOptions = {}): string {

@@ -69,7 +69,7 @@ export function reacherScene(targetRadius: number, options: SceneOptions = {}): 
 }
 
 /** qpos and qvel addresses of the reacher's joints and its motor ids, looked up once per physics. */
-const reacherJoints = perPhysics((physics) => ({
+const reacherHandles = perPhysics((physics) => ({
   shoulder: jointQposAddress(physics, 'shoulder'),
   wrist: jointQposAddress(physics, 'wrist'),
   targetX: jointQposAddress(physics, 'target_x'),
@@ -88,7 +88,7 @@ export function fingertip([shoulder, wrist]: readonly [number, number]): [number
 
 /** Fingertip-to-target-centre distance, metres (runs every step: no allocation, no Math.hypot). */
 export function fingerToTarget(physics: Physics): number {
-  const j = reacherJoints(physics);
+  const j = reacherHandles(physics);
   const qpos = physics.views.qpos;
   const a = qpos[j.shoulder]!;
   const b = a + qpos[j.wrist]!;
@@ -107,7 +107,7 @@ class ReacherTask implements Task {
   constructor(readonly targetRadius: number) {}
 
   initializeEpisode(physics: Physics, rng: Rng): void {
-    const j = reacherJoints(physics);
+    const j = reacherHandles(physics);
     const qpos = physics.views.qpos;
     qpos[j.shoulder] = rng.uniform(-Math.PI, Math.PI);
     qpos[j.wrist] = rng.uniform(-WRIST_LIMIT, WRIST_LIMIT);
@@ -119,7 +119,7 @@ class ReacherTask implements Task {
 
   /** Action: [shoulder, wrist] motor commands. */
   applyAction(physics: Physics, action: Float64Array): void {
-    const j = reacherJoints(physics);
+    const j = reacherHandles(physics);
     const ctrl = physics.views.ctrl;
     ctrl[j.shoulderMotor] = action[0]!;
     ctrl[j.wristMotor] = action[1]!;
@@ -135,7 +135,7 @@ class ReacherTask implements Task {
 
   /** Fingertip-target distance, reused while qpos is unchanged (env.step asks for reward and success in turn). */
   private distance(physics: Physics): number {
-    const j = reacherJoints(physics);
+    const j = reacherHandles(physics);
     const q = physics.views.qpos;
     const memo = this.memo;
     const shoulder = q[j.shoulder]!;
@@ -173,7 +173,7 @@ class ReacherIkPdExpert implements Expert {
   reset(): void {}
 
   act(physics: Physics): Float64Array {
-    const j = reacherJoints(physics);
+    const j = reacherHandles(physics);
     const { qpos, qvel } = physics.views;
     const [q1, q2] = inverseKinematics(qpos[j.targetX]!, qpos[j.targetY]!, qpos[j.wrist]!);
     const e1 = wrapAngle(q1 - qpos[j.shoulder]!);
