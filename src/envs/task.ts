@@ -43,7 +43,7 @@ export function clipAction(spec: ActionSpec, action: ArrayLike<number>, out: Flo
  * give the task's canonical scene. Scene builders read these instead of callers rewriting MJCF.
  */
 export interface SceneOptions {
-  /** Re-pose the task's main camera on a sphere around its look-at point (degrees, metres). */
+  /** Re-pose the task's main camera around its look-at point (degrees, metres; the convention of scene/camera.ts). */
   camera?: { azimuth: number; elevation: number; distance: number };
   /** Headlight ambient = diffuse = value (grey). */
   light?: number;
