@@ -205,7 +205,7 @@ describe('summarizeEpisodes', () => {
 describe('recorded states of every registered task', () => {
   it('re-create the body poses of the rollout in a fresh environment (what re-rendering frames relies on)', async () => {
     await import('../src/envs/index.js');
-    const tasks = listTasks().filter((t) => !t.suites.includes('test'));
+    const tasks = listTasks().filter((t) => !t.benchmarks.includes('test'));
     expect(tasks.length).toBeGreaterThan(0);
     const geomPoses = (env: Env): Float64Array => Float64Array.from(env.physics.data.geom_xpos as Float64Array);
     for (const definition of tasks) {

@@ -28,10 +28,10 @@ describe.each(DMC_TASKS)('$name', (spec) => {
   });
   afterAll(() => env.close());
 
-  it('is registered in the cortexbench suite as a DMC task', () => {
+  it('is registered in the cortexbench benchmark as a DMC task', () => {
     const def = getTask(spec.name);
     expect(def.family).toBe('dmc');
-    expect(def.suites).toContain('cortexbench');
+    expect(def.benchmarks).toContain('cortexbench');
     expect(def.horizon).toBe(1000);
     expect(def.substeps).toBe(1);
     expect(listTasks('cortexbench').map((t) => t.name)).toContain(spec.name);

@@ -15,7 +15,7 @@ describe('task family table', () => {
     expect(FAMILIES.adroit).toMatchObject({ metric: 'goal-steps', paperDemos: 100, paperEvalEpisodes: 25, theiaEvalEpisodes: 25, horizon: null });
     for (const task of listTasks()) {
       const horizon = FAMILIES[task.family].horizon;
-      if (horizon !== null && task.suites.includes('cortexbench')) expect(task.horizon, task.name).toBe(horizon);
+      if (horizon !== null && task.benchmarks.includes('cortexbench')) expect(task.horizon, task.name).toBe(horizon);
     }
   });
 

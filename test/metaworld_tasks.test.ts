@@ -51,7 +51,7 @@ function runExpert(env: Env, seed: number): { ret: number; lastSuccess: boolean;
 }
 
 describe.each(TASKS)('%s', (name) => {
-  it('is registered in the cortexbench suite with MetaWorld timing, and compiles', async () => {
+  it('is registered in the cortexbench benchmark with MetaWorld timing, and compiles', async () => {
     const def = getTask(name);
     expect(def.family).toBe('metaworld');
     expect(def.domain).toBe('metaworld');

@@ -3,7 +3,7 @@
  * fakes (area-averaged colour grids) so that the test does not spend minutes in ViT inference; the real encoder
  * registry is used where its errors are checked.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { parseSeeds, parseShard, planCells } from '../src/run/plan.js';
 import { evaluationEpochs, getProfile, type Profile } from '../src/run/profiles.js';
 import { runBenchmark, type RunOptions } from '../src/run/runner.js';
 import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/write.js';
-import type { CellResult, EntropyRecord } from '../src/results/schema.js';
+import type { CellResult, EntropyRecord, RunResults } from '../src/results/schema.js';
 import { entropyCorrelation, formatSummary, summarise } from '../src/results/summary.js';
 import { bestEvaluation } from '../src/eval/metrics.js';
 import { ExpertRollout } from '../src/data/demos.js';
@@ -173,16 +173,49 @@ describe('bench run', () => {
     await expect(main(['export', '--in', join(root, 'nowhere')])).rejects.toThrow(/no results.json in/);
   });
 
+  it('reads schema-1 results (the task family under `suite`): a rerun skips their cells, export writes schema 2', async () => {
+    const dir = join(root, 'v1');
+    cpSync(join(root, 'a'), dir, { recursive: true });
+    const toV1 = ({ family, ...cell }: CellResult): Record<string, unknown> => ({ ...cell, schema: 1, suite: family });
+    for (const name of readdirSync(join(dir, 'cells'))) {
+      const path = join(dir, 'cells', name);
+      writeFileSync(path, JSON.stringify(toV1(JSON.parse(readFileSync(path, 'utf8')) as CellResult)));
+    }
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;
+    const v1 = {
+      ...results,
+      schema: 1,
+      cells: results.cells.map(toV1),
+      summary: results.summary.map(({ families, ...s }) => ({ ...s, suites: families })),
+    };
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(v1));
+    const exported = join(root, 'v1-export.json');
+    await main(['export', '--in', dir, '--format', 'json', '--out', exported]);
+    const upgraded = JSON.parse(readFileSync(exported, 'utf8')) as RunResults;
+    expect(upgraded.schema).toBe(2);
+    expect(upgraded.cells.map((c) => c.family)).toEqual(['dmc', 'dmc', 'metaworld', 'metaworld']);
+    expect(upgraded.summary[0]!.families).toEqual(results.summary[0]!.families);
+    await main(['export', '--in', dir, '--format', 'csv', '--out', join(root, 'v1-export.csv')]);
+    expect(readFileSync(join(root, 'v1-export.csv'), 'utf8')).toBe(readFileSync(join(root, 'a', 'results.csv'), 'utf8'));
+
+    const report = await runBenchmark(options('v1'));
+    expect([report.ran, report.skipped]).toEqual([0, 4]);
+    expect(readCsv('v1')).toEqual(firstCsv);
+    expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).schema).toBe(2);
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...v1, schema: 7 }));
+    await expect(main(['export', '--in', dir])).rejects.toThrow(/results of schema 7; this version reads schemas 1 and 2/);
+  });
+
   it('refuses to mix configurations in one output directory', async () => {
     await expect(runBenchmark(options('a', { shuffleActions: true }))).rejects.toThrow(/holds results of another configuration.*different --out/);
   });
 });
 
 describe('bad input', () => {
-  it('names unknown encoders, tasks, suites and profiles', async () => {
+  it('names unknown encoders, tasks, benchmarks and profiles', async () => {
     await expect(runBenchmark(options('bad1', { encoders: ['grid-2', 'no-such-encoder'] }))).rejects.toThrow(/unknown encoder spec 'no-such-encoder'/);
     await expect(runBenchmark(options('bad2', { tasks: ['reacher-hard-typo'] }))).rejects.toThrow(/unknown task 'reacher-hard-typo'; known tasks: .*reacher-easy/);
-    await expect(runBenchmark(options('bad3', { benchmark: 'nosuite' }))).rejects.toThrow(/unknown suite 'nosuite'/);
+    await expect(runBenchmark(options('bad3', { benchmark: 'nosuite' }))).rejects.toThrow(/unknown benchmark 'nosuite'/);
     expect(() => getProfile('fast')).toThrow(/unknown profile 'fast'; expected one of: smoke, quick, paper/);
     await expect(main(['run', '--profile', 'fast'])).rejects.toThrow(/unknown profile 'fast'/);
   });
@@ -208,11 +241,11 @@ describe('bad input', () => {
 });
 
 describe('aggregation', () => {
-  const cell = (task: string, suite: 'dmc' | 'metaworld', encoder: string, seed: number, bestScore: number): CellResult =>
-    ({ task, suite, encoder, seed, bestScore }) as CellResult;
+  const cell = (task: string, family: 'dmc' | 'metaworld', encoder: string, seed: number, bestScore: number): CellResult =>
+    ({ task, family, encoder, seed, bestScore }) as CellResult;
   const entropy = (encoder: string, h: number): EntropyRecord => ({ encoder, result: { entropy: h, entropyNormalised: h / Math.log(100) } }) as EntropyRecord;
 
-  it('averages seeds per task, tasks per suite and suites per benchmark, and correlates entropy', () => {
+  it('averages seeds per task, tasks per family and families per benchmark, and correlates entropy', () => {
     const cells = [
       cell('reacher-easy', 'dmc', 'a', 100, 10),
       cell('reacher-easy', 'dmc', 'a', 200, 30),
@@ -224,7 +257,7 @@ describe('aggregation', () => {
       cell('button-press-topdown', 'metaworld', 'c', 100, 100),
     ];
     const summary = summarise(cells, [entropy('a', 2), entropy('b', 1), entropy('c', 3)]);
-    expect(summary[0]).toMatchObject({ encoder: 'a', tasks: { 'reacher-easy': 20, 'cheetah-run': 40 }, suites: { dmc: 30, metaworld: 60 }, benchmarkMean: 45, entropy: 2 });
+    expect(summary[0]).toMatchObject({ encoder: 'a', tasks: { 'reacher-easy': 20, 'cheetah-run': 40 }, families: { dmc: 30, metaworld: 60 }, benchmarkMean: 45, entropy: 2 });
     expect(summary.map((s) => s.benchmarkMean)).toEqual([45, 10, 75]);
     const corr = entropyCorrelation(summary)!;
     expect(corr.encoders).toBe(3);

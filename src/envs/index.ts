@@ -3,7 +3,7 @@ import './domains/index.js';
 
 export { Env } from './env.js';
 export type { EnvOptions, Observation, StepResult, StepInfo, ObservationSpec, PixelOptions } from './env.js';
-export { getTask, listTasks, listSuites, UnknownTaskError } from './registry.js';
+export { getTask, listTasks, listBenchmarks, UnknownTaskError } from './registry.js';
 export { FAMILIES, TASK_FAMILIES, episodeScore, episodeSucceeded, metricName } from './families.js';
 export type { EpisodeTally, FamilyFacts, MetricKind, TaskFamily } from './families.js';
 export { clipAction } from './task.js';

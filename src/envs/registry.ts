@@ -1,4 +1,4 @@
-/** The task registry: domains register their tasks here, tagged into suites (dm_control-style). */
+/** The task registry: domains register their tasks here, tagged with the benchmarks they belong to (dm_control-style). */
 import { FAMILIES, isTaskFamily } from './families.js';
 import type { TaskDefinition } from './task.js';
 
@@ -38,10 +38,11 @@ export function getTask(name: string): TaskDefinition {
   return task;
 }
 
-export function listTasks(suite?: string): TaskDefinition[] {
-  return [...tasks.values()].filter((t) => suite === undefined || t.suites.includes(suite));
+/** Every registered task, or the tasks of one benchmark. */
+export function listTasks(benchmark?: string): TaskDefinition[] {
+  return [...tasks.values()].filter((t) => benchmark === undefined || t.benchmarks.includes(benchmark));
 }
 
-export function listSuites(): string[] {
-  return [...new Set([...tasks.values()].flatMap((t) => t.suites))].sort();
+export function listBenchmarks(): string[] {
+  return [...new Set([...tasks.values()].flatMap((t) => t.benchmarks))].sort();
 }

@@ -87,9 +87,10 @@ export interface TaskDefinition {
   /** Registry name, e.g. "reacher-easy". */
   readonly name: string;
   readonly domain: string;
+  /** The task family: the paper's aggregation unit ("suite" in CortexBench's terms) with its own metric. */
   readonly family: TaskFamily;
-  /** Suite tags, e.g. ["cortexbench"]. */
-  readonly suites: readonly string[];
+  /** Benchmarks (named collections of tasks a run plans) the task belongs to, e.g. ["cortexbench"]. */
+  readonly benchmarks: readonly string[];
   /** Bump whenever the scene, reset distribution, reward, success test or expert change: it keys demo and feature caches. */
   readonly version: number;
   /** Policy steps per episode. */

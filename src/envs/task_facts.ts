@@ -36,7 +36,7 @@ export function taskFacts(definition: TaskDefinition): TaskFacts {
   return {
     task: definition.name,
     family: definition.family,
-    benchmarks: [...definition.suites],
+    benchmarks: [...definition.benchmarks],
     version: definition.version,
     horizon: definition.horizon,
     timestep: definition.timestep,

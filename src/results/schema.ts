@@ -4,7 +4,11 @@ import type { PolicyHead } from '../policies/policy.js';
 import type { NormEntropy } from '../eval/entropy.js';
 import type { Profile } from '../run/profiles.js';
 
-export const RESULTS_SCHEMA_VERSION = 1;
+/**
+ * Version 2 names the task family `family` (version 1 called it `suite`, which also meant the benchmark); readers
+ * accept both (see `upgradeCellResult`).
+ */
+export const RESULTS_SCHEMA_VERSION = 2;
 
 export interface Evaluation {
   /** Epochs trained when this evaluation ran (1-based). */
@@ -38,9 +42,10 @@ export interface CellResult {
   schema: number;
   /** Digest of everything that determines this cell's numbers besides task/encoder/seed (see run/config.ts). */
   configDigest: string;
+  /** The benchmark the run planned (e.g. cortexbench). */
   benchmark: string;
-  /** Sub-suite in CortexBench terms (the task family: dmc, metaworld). */
-  suite: TaskFamily;
+  /** The task family (dmc, metaworld): the paper's aggregation unit, which CortexBench calls a suite. */
+  family: TaskFamily;
   task: string;
   taskVersion: number;
   encoder: string;
@@ -87,9 +92,9 @@ export interface EncoderSummary {
   encoder: string;
   /** Mean over seeds of the best score, per task. */
   tasks: Record<string, number>;
-  /** Mean over the suite's tasks. */
-  suites: Partial<Record<TaskFamily, number>>;
-  /** Mean over suites. */
+  /** Mean over each family's tasks. */
+  families: Partial<Record<TaskFamily, number>>;
+  /** Mean over families. */
   benchmarkMean: number;
   entropy: number | null;
   entropyNormalised: number | null;
@@ -113,4 +118,31 @@ export interface RunResults {
   summary: EncoderSummary[];
   /** Entropy vs benchmark mean across encoders; null with fewer than 3 encoders. */
   entropyCorrelation: Correlation | null;
+}
+
+/** A schema-1 cell: the same fields, with the task family under `suite`. */
+type CellResultV1 = Omit<CellResult, 'family'> & { suite: TaskFamily };
+
+/** A cell result of any schema this version reads, as the current schema. */
+export function upgradeCellResult(raw: CellResult | CellResultV1, source: string): CellResult {
+  if (raw.schema === RESULTS_SCHEMA_VERSION) return raw as CellResult;
+  if (raw.schema === 1 && 'suite' in raw) {
+    const { suite, ...rest } = raw;
+    return { ...rest, schema: RESULTS_SCHEMA_VERSION, family: suite };
+  }
+  throw new Error(`${source}: cell result of schema ${String(raw.schema)}; this version reads schemas 1 and ${RESULTS_SCHEMA_VERSION}`);
+}
+
+/** A results.json of any schema this version reads, as the current schema. */
+export function upgradeRunResults(raw: RunResults, source: string): RunResults {
+  if (!Array.isArray(raw.cells)) throw new Error(`${source} is not a bench results file (no cells)`);
+  if (raw.schema === RESULTS_SCHEMA_VERSION) return raw;
+  if (raw.schema !== 1) throw new Error(`${source}: results of schema ${String(raw.schema)}; this version reads schemas 1 and ${RESULTS_SCHEMA_VERSION}`);
+  type SummaryV1 = Omit<EncoderSummary, 'families'> & { suites: EncoderSummary['families'] };
+  return {
+    ...raw,
+    schema: RESULTS_SCHEMA_VERSION,
+    cells: raw.cells.map((c) => upgradeCellResult(c, source)),
+    summary: (raw.summary as unknown as SummaryV1[]).map(({ suites, ...rest }) => ({ ...rest, families: suites })),
+  };
 }

@@ -13,19 +13,19 @@ export function summarise(cells: readonly CellResult[], entropy: readonly Entrop
     const mine = cells.filter((c) => c.encoder === encoder);
     const tasks: Record<string, number> = {};
     const taskFamily = new Map<string, TaskFamily>();
-    for (const c of mine) taskFamily.set(c.task, c.suite);
+    for (const c of mine) taskFamily.set(c.task, c.family);
     for (const task of [...taskFamily.keys()]) tasks[task] = mean(mine.filter((c) => c.task === task).map((c) => c.bestScore));
-    const suites: Partial<Record<TaskFamily, number>> = {};
+    const families: Partial<Record<TaskFamily, number>> = {};
     const present = new Set(taskFamily.values());
     for (const family of TASK_FAMILIES.filter((f) => present.has(f))) {
-      suites[family] = mean([...taskFamily].filter(([, f]) => f === family).map(([t]) => tasks[t]!));
+      families[family] = mean([...taskFamily].filter(([, f]) => f === family).map(([t]) => tasks[t]!));
     }
     const e = entropy.find((r) => r.encoder === encoder);
     return {
       encoder,
       tasks,
-      suites,
-      benchmarkMean: mean(Object.values(suites)),
+      families,
+      benchmarkMean: mean(Object.values(families)),
       entropy: e ? e.result.entropy : null,
       entropyNormalised: e ? e.result.entropyNormalised : null,
     };
@@ -48,14 +48,14 @@ export function entropyCorrelation(summary: readonly EncoderSummary[]): Correlat
 export function formatSummary(summary: readonly EncoderSummary[], correlation: Correlation | null): string {
   if (summary.length === 0) return '(no finished cells)';
   const tasks = [...new Set(summary.flatMap((s) => Object.keys(s.tasks)))];
-  const present = new Set(summary.flatMap((s) => Object.keys(s.suites)));
+  const present = new Set(summary.flatMap((s) => Object.keys(s.families)));
   const families = TASK_FAMILIES.filter((f) => present.has(f));
   const header = ['encoder', ...tasks, ...families.map((f) => `[${f}]`), 'MEAN', 'H (nats)', 'H/ln(bins)'];
   const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
   const rows = summary.map((s) => [
     s.encoder,
     ...tasks.map((t) => fmt(s.tasks[t])),
-    ...families.map((f) => fmt(s.suites[f])),
+    ...families.map((f) => fmt(s.families[f])),
     fmt(s.benchmarkMean),
     fmt(s.entropy, 3),
     fmt(s.entropyNormalised, 3),

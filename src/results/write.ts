@@ -3,12 +3,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../util/atomic.js';
-import type { CellResult, EntropyRecord, RunResults } from './schema.js';
+import { upgradeRunResults, type CellResult, type EntropyRecord, type RunResults } from './schema.js';
 
 /** CSV columns, in order. Columns ending in `_s` are timings and differ between otherwise identical runs. */
 export const CSV_COLUMNS = [
   'benchmark',
-  'suite',
+  'family',
   'task',
   'task_version',
   'encoder',
@@ -53,7 +53,7 @@ const round = (v: number, digits: number): string => (Number.isFinite(v) ? v.toF
 export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Record<(typeof CSV_COLUMNS)[number], string | number> {
   return {
     benchmark: cell.benchmark,
-    suite: cell.suite,
+    family: cell.family,
     task: cell.task,
     task_version: cell.taskVersion,
     encoder: cell.encoder,
@@ -105,9 +105,7 @@ export function writeResults(dir: string, results: RunResults): void {
 export function readResults(dir: string): RunResults {
   const path = join(dir, 'results.json');
   if (!existsSync(path)) throw new Error(`--in: no results.json in '${dir}' (expected the --out directory of a bench run)`);
-  const parsed = JSON.parse(readFileSync(path, 'utf8')) as RunResults;
-  if (parsed.schema !== 1 || !Array.isArray(parsed.cells)) throw new Error(`--in: '${path}' is not a bench results file (schema ${String(parsed.schema)})`);
-  return parsed;
+  return upgradeRunResults(JSON.parse(readFileSync(path, 'utf8')) as RunResults, `--in: '${path}'`);
 }
 
 /** Reads every JSON file in `dir` (absent dir: none), sorted by name so the order is stable. */

@@ -93,7 +93,7 @@ export async function runCell(ctx: CellContext, cell: CellSpec): Promise<CellRes
     schema: RESULTS_SCHEMA_VERSION,
     configDigest: ctx.configDigest,
     benchmark: config.benchmark,
-    suite: task.family,
+    family: task.family,
     task: task.name,
     taskVersion: task.version,
     encoder: cell.encoder,

@@ -5,12 +5,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getTask, listSuites, listTasks } from '../envs/registry.js';
+import { getTask, listBenchmarks, listTasks } from '../envs/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
 import { featureNormEntropy, ENTROPY_PROBE_SEED } from '../eval/entropy.js';
 import type { FrameBatch } from '../encoders/encoder.js';
 import type { PolicyHead } from '../policies/policy.js';
-import { RESULTS_SCHEMA_VERSION, type CellResult, type EntropyRecord, type RunResults } from '../results/schema.js';
+import { RESULTS_SCHEMA_VERSION, upgradeCellResult, type CellResult, type EntropyRecord, type RunResults } from '../results/schema.js';
 import { entropyCorrelation, formatSummary, summarise } from '../results/summary.js';
 import { readJsonDir, writeResults } from '../results/write.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -25,7 +25,7 @@ import { RunResources } from './resources.js';
 import { collectVersions } from './versions.js';
 
 export interface RunOptions {
-  /** Suite tag of the registry, e.g. "cortexbench". */
+  /** The benchmark to plan, a tag of the task registry, e.g. "cortexbench". */
   benchmark: string;
   /** Task names; all tasks of the benchmark when omitted. */
   tasks?: string[];
@@ -57,13 +57,13 @@ export interface RunReport {
 }
 
 export function resolveTasks(benchmark: string, names: readonly string[] | undefined): TaskDefinition[] {
-  const inSuite = listTasks(benchmark);
-  if (inSuite.length === 0) throw new Error(`unknown suite '${benchmark}'; known suites: ${listSuites().join(', ') || '(none)'}`);
-  if (!names) return inSuite;
+  const inBenchmark = listTasks(benchmark);
+  if (inBenchmark.length === 0) throw new Error(`unknown benchmark '${benchmark}'; known benchmarks: ${listBenchmarks().join(', ') || '(none)'}`);
+  if (!names) return inBenchmark;
   return names.map((name) => {
     const task = getTask(name);
-    if (!task.suites.includes(benchmark)) {
-      throw new Error(`task '${name}' is not part of suite '${benchmark}'; its tasks: ${inSuite.map((t) => t.name).join(', ')}`);
+    if (!task.benchmarks.includes(benchmark)) {
+      throw new Error(`task '${name}' is not part of benchmark '${benchmark}'; its tasks: ${inBenchmark.map((t) => t.name).join(', ')}`);
     }
     return task;
   });
@@ -135,7 +135,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     for (const [i, cell] of cells.entries()) {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
       const path = join(cellsDir, `${cellFileName(cell)}.json`);
-      const existing = readJsonIfExists<CellResult>(path);
+      const raw = readJsonIfExists<CellResult>(path);
+      const existing = raw && upgradeCellResult(raw, path);
       const encoder = await resources.encoder(cell.encoder);
       if (existing && existing.encoderDigest === encoder.info.digest && existing.taskVersion === getTask(cell.task).version) {
         skipped++;
@@ -184,7 +185,7 @@ function checkSameConfig(cellsDir: string, digest: string, out: string): void {
 /** Joins DIR/cells and DIR/entropy into results.json/csv, cells ordered by task, encoder, seed. */
 function rebuildResults(out: string, config: RunConfig, backend: string, order: { tasks: string[]; encoders: string[] }): RunResults {
   const rank = (list: string[], v: string): number => (list.includes(v) ? list.indexOf(v) : list.length);
-  const cells = readJsonDir<CellResult>(join(out, 'cells')).sort(
+  const cells = readJsonDir<CellResult>(join(out, 'cells')).map((c) => upgradeCellResult(c, join(out, 'cells'))).sort(
     (a, b) =>
       rank(order.tasks, a.task) - rank(order.tasks, b.task) ||
       a.task.localeCompare(b.task) ||

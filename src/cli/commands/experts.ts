@@ -1,4 +1,4 @@
-/** `bench experts`: roll a task's expert out and report its quality in the suite's metric (nothing is stored). */
+/** `bench experts`: roll a task's expert out and report its quality in its family's metric (nothing is stored). */
 import type { CommandModule } from 'yargs';
 import { ExpertRollout, demoEpisodeSeeds, summarizeEpisodes, type DemoEpisode } from '../../data/demos.js';
 import { FAMILIES } from '../../envs/families.js';

@@ -1,4 +1,4 @@
-/** `bench run`: train and evaluate BC policies on frozen-encoder features over a suite's cells; resumes. */
+/** `bench run`: train and evaluate BC policies on frozen-encoder features over a benchmark's cells; resumes. */
 import type { CommandModule } from 'yargs';
 import { parseList, parseSeeds, parseShard } from '../../run/plan.js';
 import { getProfile, PROFILE_NAMES } from '../../run/profiles.js';
@@ -29,8 +29,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: 'Run a benchmark: demos -> features -> BC training -> evaluation -> results.json/csv (resumes)',
   builder: (yargs) =>
     yargs
-      .option('suite', { type: 'string', default: 'cortexbench', requiresArg: true, describe: 'suite of the task registry', coerce: stringOption('suite') })
-      .option('tasks', { type: 'string', requiresArg: true, describe: 'comma-separated task names (default: every task of the suite)', coerce: stringOption('tasks') })
+      .option('suite', {
+        alias: 'benchmark',
+        type: 'string',
+        default: 'cortexbench',
+        requiresArg: true,
+        describe: 'the benchmark to run: a named collection of tasks in the task registry',
+        coerce: stringOption('suite'),
+      })
+      .option('tasks', { type: 'string', requiresArg: true, describe: 'comma-separated task names (default: every task of the benchmark)', coerce: stringOption('tasks') })
       .option('encoders', {
         type: 'string',
         requiresArg: true,
@@ -42,7 +49,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('out', {
         type: 'string',
         requiresArg: true,
-        describe: 'output directory: cells/, entropy/, results.json, results.csv (default: runs/SUITE-PROFILE[-shuffled])',
+        describe: 'output directory: cells/, entropy/, results.json, results.csv (default: runs/BENCHMARK-PROFILE[-shuffled])',
         coerce: stringOption('out'),
       })
       .option('head', { type: 'string', default: 'auto', requiresArg: true, describe: 'policy head: mlp | conv | auto (conv for theia: encoders in the paper profile)', coerce: stringOption('head') })

@@ -34,12 +34,12 @@ export const tasksCommand: CommandModule<object, TasksArgs> = {
   describe: 'List the tasks with their protocol facts (family, horizon, control rate, camera, dims, metric, paper demos and episodes, expert, version)',
   builder: (yargs) =>
     yargs
-      .option('suite', { type: 'string', requiresArg: true, describe: 'only the tasks of this benchmark, e.g. cortexbench', coerce: stringOption('suite') })
+      .option('suite', { alias: 'benchmark', type: 'string', requiresArg: true, describe: 'only the tasks of this benchmark, e.g. cortexbench', coerce: stringOption('suite') })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON array of task records' }),
   handler: async (args) => {
-    const { listSuites, listTasks } = await import('../../envs/index.js');
+    const { listBenchmarks, listTasks } = await import('../../envs/index.js');
     const tasks = listTasks(args.suite);
-    if (tasks.length === 0) throw new Error(`--suite: unknown benchmark '${args.suite}'; known: ${listSuites().join(', ')}`);
+    if (tasks.length === 0) throw new Error(`--suite: unknown benchmark '${args.suite}'; known: ${listBenchmarks().join(', ')}`);
     const facts = tasks.map(taskFacts);
     process.stdout.write(args.json ? `${JSON.stringify(facts, null, 2)}\n` : `${formatTaskTable(facts)}\n`);
   },

@@ -194,7 +194,7 @@ const cheetahRun: TaskDefinition = {
   name: 'cheetah-run',
   domain: 'cheetah',
   family: 'dmc',
-  suites: ['cortexbench'],
+  benchmarks: ['cortexbench'],
   version: 1,
   horizon: 1000,
   timestep: TIMESTEP,

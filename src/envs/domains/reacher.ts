@@ -204,7 +204,7 @@ function reacherDefinition(name: string, targetRadius: number): TaskDefinition {
     name,
     domain: 'reacher',
     family: 'dmc',
-    suites: ['cortexbench'],
+    benchmarks: ['cortexbench'],
     version: 2,
     horizon: 1000,
     timestep: TIMESTEP,

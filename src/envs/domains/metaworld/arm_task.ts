@@ -1,6 +1,6 @@
 /**
  * What every MetaWorld-style task shares: the 4-D arm action (mocap deltas + gripper), the 4-D proprio, the
- * timing and camera of the tabletop scene, and the suite tags. A task adds its reset, reward and success test.
+ * timing and camera of the tabletop scene, and the benchmark tags. A task adds its reset, reward and success test.
  */
 import type { Physics } from '../../mujoco.js';
 import type { Rng } from '../../../util/rng.js';
@@ -26,7 +26,7 @@ export abstract class ArmTask implements Task {
   }
 }
 
-/** A MetaWorld-style task definition with the shared timing, camera and suite tags. */
+/** A MetaWorld-style task definition with the shared timing, camera and benchmark tags. */
 export function metaworldTask(parts: {
   name: string;
   version: number;
@@ -37,7 +37,7 @@ export function metaworldTask(parts: {
   return {
     domain: 'metaworld',
     family: 'metaworld',
-    suites: ['cortexbench'],
+    benchmarks: ['cortexbench'],
     horizon: METAWORLD_HORIZON,
     timestep: METAWORLD_TIMESTEP,
     substeps: METAWORLD_SUBSTEPS,
