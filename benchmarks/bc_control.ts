@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import '../src/envs/index.js';
 import { defaultRunDependencies } from '../src/run/default_deps.js';
 import { parseList } from '../src/run/plan.js';
-import { getProfile } from '../src/run/profiles.js';
+import { getProfile } from '../src/protocol/profiles.js';
 import { runBenchmark } from '../src/run/runner.js';
 
 const { values } = parseArgs({

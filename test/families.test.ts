@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import '../src/envs/domains/index.js';
 import { FAMILIES, TASK_FAMILIES, episodeScore, episodeSucceeded, metricName } from '../src/envs/families.js';
 import { listTasks, registerTask } from '../src/envs/registry.js';
-import { getProfile, PROFILE_NAMES, taskSettings } from '../src/run/profiles.js';
+import { getProfile, PROFILE_NAMES, taskSettings } from '../src/protocol/profiles.js';
 import { pointMassTask } from './fixtures/point_mass_task.js';
 
 const tally = (episodeReturn: number, successAtLastStep: boolean, successSteps: number) => ({ episodeReturn, successAtLastStep, successSteps });

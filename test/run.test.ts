@@ -13,7 +13,7 @@ import '../src/envs/index.js';
 import { defaultRunDependencies } from '../src/run/default_deps.js';
 import type { RunDependencies } from '../src/run/deps.js';
 import { parseSeeds, parseShard, planCells } from '../src/run/plan.js';
-import { evaluationEpochs, getProfile, type Profile } from '../src/run/profiles.js';
+import { evaluationEpochs, getProfile, type Profile } from '../src/protocol/profiles.js';
 import { runBenchmark, type RunOptions } from '../src/run/runner.js';
 import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/write.js';
 import type { CellResult, EntropyRecord, RunResults } from '../src/results/schema.js';

@@ -2,7 +2,7 @@
 import type { TaskFamily } from '../envs/task.js';
 import type { PolicyHead } from '../policies/policy.js';
 import type { NormEntropy } from '../eval/entropy.js';
-import type { Profile } from '../run/profiles.js';
+import type { Profile } from '../protocol/profiles.js';
 
 /**
  * Version 2 names the task family `family` (version 1 called it `suite`, which also meant the benchmark); readers

@@ -9,11 +9,12 @@ import { bestEvaluation } from '../eval/metrics.js';
 import { evaluateEpisodes } from '../eval/rollout.js';
 import type { PolicySpec } from '../policies/policy.js';
 import { RESULTS_SCHEMA_VERSION, type CellResult, type Evaluation, type Versions } from '../results/schema.js';
-import { epochSeed, evaluationSeeds, resolveHead, type RunConfig } from './config.js';
+import { epochSeed, evaluationSeeds } from '../protocol/seeds.js';
+import { resolveHead, type RunConfig } from './config.js';
 import { buildDataset, shuffleActions } from './dataset.js';
 import type { RunDependencies } from './deps.js';
 import type { CellSpec } from './plan.js';
-import { evaluationEpochs, taskSettings } from './profiles.js';
+import { evaluationEpochs, taskSettings } from '../protocol/profiles.js';
 import { profileHorizon, type RunResources } from './resources.js';
 
 export interface CellContext {

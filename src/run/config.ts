@@ -1,29 +1,8 @@
-/**
- * Fixed seeds of the protocol and the digest of a run's configuration.
- *
- * Seeds: demos use base seed DEMO_BASE_SEED (episode seeds are 32-bit hashes, see data/demos.ts). Evaluation
- * episode k of every cell uses reset seed EVAL_SEED_BASE + k, skipping any value that is a demo episode seed of
- * the task, so evaluation never replays a training episode; all encoders and policy seeds meet the same episodes.
- * Policy seed s initialises the network from s and shuffles epoch e with seed epochSeed(s, e).
- */
+/** A run's configuration (everything besides task, encoder and seed that determines a cell) and its digest. */
 import { createHash } from 'node:crypto';
 import type { PolicyHead } from '../policies/policy.js';
-import type { Profile } from './profiles.js';
-
-export const DEMO_BASE_SEED = 0;
-export const EVAL_SEED_BASE = 1000;
-
-export function epochSeed(policySeed: number, epoch: number): number {
-  return (Math.imul(policySeed, 100_003) + epoch) >>> 0;
-}
-
-/** The first `count` evaluation seeds from EVAL_SEED_BASE that are not in `demoSeeds`. */
-export function evaluationSeeds(count: number, demoSeeds: readonly number[]): number[] {
-  const taken = new Set(demoSeeds);
-  const seeds: number[] = [];
-  for (let s = EVAL_SEED_BASE; seeds.length < count; s++) if (!taken.has(s)) seeds.push(s);
-  return seeds;
-}
+import type { Profile } from '../protocol/profiles.js';
+import { DEMO_BASE_SEED, EVAL_SEED_BASE } from '../protocol/seeds.js';
 
 /** Everything besides task, encoder and seed that determines a cell's numbers. */
 export interface RunConfig {

@@ -9,7 +9,7 @@ import type { TaskDefinition } from '../envs/task.js';
 import { ENTROPY_PROBE_FRAMES, ENTROPY_PROBE_SEED } from '../eval/entropy.js';
 import { Rng } from '../util/rng.js';
 import { profileHorizon, type RunResources } from './resources.js';
-import type { Profile } from './profiles.js';
+import type { Profile } from '../protocol/profiles.js';
 
 /** Picks `n` of `total` indices without replacement (partial Fisher-Yates), returned in ascending order. */
 export function sampleIndices(total: number, n: number, seed: number): number[] {

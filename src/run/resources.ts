@@ -11,8 +11,8 @@ import { getTask } from '../envs/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
 import { createProgress } from '../util/progress.js';
 import type { RunDependencies } from './deps.js';
-import { DEMO_BASE_SEED } from './config.js';
-import { taskSettings, type Profile } from './profiles.js';
+import { DEMO_BASE_SEED } from '../protocol/seeds.js';
+import { taskSettings, type Profile } from '../protocol/profiles.js';
 
 export class RunResources {
   private readonly encoders = new Map<string, Encoder>();

@@ -20,7 +20,7 @@ import { configDigest, resolveHead, type RunConfig } from './config.js';
 import type { RunDependencies } from './deps.js';
 import { cellFileName, encoderSlug, planCells, type CellSpec, type Shard } from './plan.js';
 import { renderProbeFrames } from './probe.js';
-import { describeProfile, type Profile } from './profiles.js';
+import { describeProfile, type Profile } from '../protocol/profiles.js';
 import { RunResources } from './resources.js';
 import { collectVersions } from './versions.js';
 

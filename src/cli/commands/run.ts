@@ -1,7 +1,7 @@
 /** `bench run`: train and evaluate BC policies on frozen-encoder features over a benchmark's cells; resumes. */
 import type { CommandModule } from 'yargs';
 import { parseList, parseSeeds, parseShard } from '../../run/plan.js';
-import { getProfile, PROFILE_NAMES } from '../../run/profiles.js';
+import { getProfile, PROFILE_NAMES } from '../../protocol/profiles.js';
 import { runBenchmark } from '../../run/runner.js';
 import { defaultRunDependencies } from '../../run/default_deps.js';
 import { integerOption, stringOption } from '../option_checks.js';
