@@ -15,7 +15,7 @@ import type { RunDependencies } from '../src/run/deps.js';
 import { parseSeeds, parseShard, planCells } from '../src/run/plan.js';
 import { evaluationEpochs, getProfile, type Profile } from '../src/protocol/profiles.js';
 import { runBenchmark, type RunOptions } from '../src/run/runner.js';
-import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/write.js';
+import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/csv.js';
 import type { CellResult, EntropyRecord, RunResults } from '../src/results/schema.js';
 import { entropyCorrelation, formatSummary, summarise } from '../src/results/summary.js';
 import { bestEvaluation } from '../src/eval/metrics.js';

@@ -1,12 +1,8 @@
 /** Turning a run's options into its list of cells (task x encoder x seed) and parsing the CLI's list options. */
-import { createHash } from 'node:crypto';
+import type { CellKey } from '../results/run_dir.js';
 
-export interface CellSpec {
-  task: string;
-  /** Encoder spec string, e.g. "vit-tiny-random" or "onnx:model.onnx". */
-  encoder: string;
-  seed: number;
-}
+/** A planned cell: task name, encoder spec string (e.g. "vit-tiny-random", "onnx:model.onnx") and policy seed. */
+export type CellSpec = CellKey;
 
 export interface Shard {
   /** 0-based shard index. */
@@ -60,16 +56,4 @@ export function parseList(option: string, text: string): string[] {
   const parts = text.split(',').map((s) => s.trim());
   if (parts.some((p) => p === '')) throw new Error(`${option}: empty entry in '${text}' (expected a comma-separated list)`);
   return parts;
-}
-
-/** A file-name-safe name for an encoder spec: readable prefix + a hash so different specs never collide. */
-export function encoderSlug(encoder: string): string {
-  const readable = encoder.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(-40);
-  const hash = createHash('sha256').update(encoder).digest('hex').slice(0, 8);
-  return `${readable}-${hash}`;
-}
-
-/** File name (without extension) of a cell's result file. */
-export function cellFileName(cell: CellSpec): string {
-  return `${cell.task}__${encoderSlug(cell.encoder)}__s${cell.seed}`;
 }

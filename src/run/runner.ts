@@ -1,24 +1,21 @@
 /**
  * `bench run`: plans the cells of a benchmark, runs the ones without a finished result, and after every cell
- * rebuilds DIR/results.json and DIR/results.csv from the per-cell files in DIR/cells/ (so a killed run resumes
- * exactly where it stopped and a rerun of a finished run does no work). Entropy records live in DIR/entropy/.
+ * rebuilds the run's results from its per-cell files (results/run_dir.ts), so a killed run resumes exactly where
+ * it stopped and a rerun of a finished run does no work.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { getTask, listBenchmarks, listTasks } from '../envs/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
 import { featureNormEntropy, ENTROPY_PROBE_SEED } from '../eval/entropy.js';
 import type { FrameBatch } from '../encoders/encoder.js';
 import type { PolicyHead } from '../policies/policy.js';
-import { RESULTS_SCHEMA_VERSION, upgradeCellResult, type CellResult, type EntropyRecord, type RunResults } from '../results/schema.js';
+import { RunDir } from '../results/run_dir.js';
+import { RESULTS_SCHEMA_VERSION, type CellResult, type EntropyRecord, type RunResults } from '../results/schema.js';
 import { entropyCorrelation, formatSummary, summarise } from '../results/summary.js';
-import { readJsonDir, writeResults } from '../results/write.js';
-import { writeFileAtomic } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { runCell } from './cell.js';
 import { configDigest, resolveHead, type RunConfig } from './config.js';
 import type { RunDependencies } from './deps.js';
-import { cellFileName, encoderSlug, planCells, type CellSpec, type Shard } from './plan.js';
+import { planCells, type CellSpec, type Shard } from './plan.js';
 import { renderProbeFrames } from './probe.js';
 import { describeProfile, type Profile } from '../protocol/profiles.js';
 import { RunResources } from './resources.js';
@@ -85,9 +82,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
   };
   const digest = configDigest(config);
   const cells = planCells(tasks.map((t) => t.name), options.encoders, seeds, options.shard);
-  const cellsDir = join(options.out, 'cells');
-  const entropyDir = join(options.out, 'entropy');
-  checkSameConfig(cellsDir, digest, options.out);
+  const dir = new RunDir(options.out);
+  checkSameConfig(dir, digest);
 
   const backend = await options.deps.policyBackend();
   log(describeProfile({ ...options.profile, seeds }));
@@ -111,9 +107,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     }
     let probe: FrameBatch | null = null;
     for (const spec of options.encoders) {
-      const path = join(entropyDir, `${encoderSlug(spec)}.json`);
       const encoder = await resources.encoder(spec);
-      const existing = readJsonIfExists<EntropyRecord>(path);
+      const existing = dir.readEntropy(spec);
       if (existing && existing.configDigest === digest && existing.encoderDigest === encoder.info.digest) continue;
       probe ??= await renderProbeFrames(resources, tasks, options.profile);
       const result = await featureNormEntropy(encoder, probe);
@@ -127,16 +122,14 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
         imageSize: options.profile.imageSize,
         result,
       };
-      writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
+      dir.writeEntropy(record);
       log(`entropy ${spec}: H = ${result.entropy.toFixed(4)} nats (${result.entropyNormalised.toFixed(4)} of ln ${result.bins}), ${result.norms} ${result.source} norms`);
     }
-    rebuildResults(options.out, config, backend, order);
+    rebuildResults(dir, config, backend, order);
 
     for (const [i, cell] of cells.entries()) {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-      const path = join(cellsDir, `${cellFileName(cell)}.json`);
-      const raw = readJsonIfExists<CellResult>(path);
-      const existing = raw && upgradeCellResult(raw, path);
+      const existing = dir.readCell(cell);
       const encoder = await resources.encoder(cell.encoder);
       if (existing && existing.encoderDigest === encoder.info.digest && existing.taskVersion === getTask(cell.task).version) {
         skipped++;
@@ -145,19 +138,19 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
       if (existing) log(`cell ${describeCell(cell)}: encoder weights or task version changed since it ran; running it again`);
       log(`cell ${i + 1}/${cells.length}: ${describeCell(cell)}`);
       const result = await runCell({ config, configDigest: digest, deps: options.deps, resources, versions, log, ...(options.signal ? { signal: options.signal } : {}) }, cell);
-      writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
+      dir.writeCell(result);
       ran++;
       log(
         `cell ${i + 1}/${cells.length}: ${describeCell(cell)}: best ${result.bestScore.toFixed(1)} (epoch ${result.bestEpoch}), final ${result.finalScore.toFixed(1)}, ${result.timings.totalSeconds.toFixed(1)} s`,
       );
-      rebuildResults(options.out, config, backend, order);
+      rebuildResults(dir, config, backend, order);
       options.onCellDone?.(result);
     }
   } finally {
     await resources.dispose();
   }
-  const results = rebuildResults(options.out, config, backend, order);
-  if (skipped > 0) log(`skipped ${skipped} finished cells (results in ${join(options.out, 'cells')})`);
+  const results = rebuildResults(dir, config, backend, order);
+  if (skipped > 0) log(`skipped ${skipped} finished cells (results in ${dir.cellsDir})`);
   log('');
   log(formatSummary(results.summary, results.entropyCorrelation));
   return { results, ran, skipped, seconds: (performance.now() - started) / 1000 };
@@ -167,25 +160,21 @@ function describeCell(cell: CellSpec): string {
   return `${cell.task} x ${cell.encoder} x seed ${cell.seed}`;
 }
 
-function readJsonIfExists<T>(path: string): T | null {
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null;
-}
-
 /** Refuses to mix the cells of two configurations (profile, head, control) in one output directory. */
-function checkSameConfig(cellsDir: string, digest: string, out: string): void {
-  const other = readJsonDir<CellResult>(cellsDir).find((c) => c.configDigest !== digest);
+function checkSameConfig(dir: RunDir, digest: string): void {
+  const other = dir.readCells().find((c) => c.configDigest !== digest);
   if (other) {
     throw new Error(
-      `--out ${out} holds results of another configuration (profile '${other.profile}', head ${other.head}, ` +
+      `--out ${dir.path} holds results of another configuration (profile '${other.profile}', head ${other.head}, ` +
         `shuffled actions ${other.shuffleActions}); use a different --out directory`,
     );
   }
 }
 
-/** Joins DIR/cells and DIR/entropy into results.json/csv, cells ordered by task, encoder, seed. */
-function rebuildResults(out: string, config: RunConfig, backend: string, order: { tasks: string[]; encoders: string[] }): RunResults {
+/** Joins the run's cells and entropy records into its results, cells ordered by task, encoder, seed. */
+function rebuildResults(dir: RunDir, config: RunConfig, backend: string, order: { tasks: string[]; encoders: string[] }): RunResults {
   const rank = (list: string[], v: string): number => (list.includes(v) ? list.indexOf(v) : list.length);
-  const cells = readJsonDir<CellResult>(join(out, 'cells')).map((c) => upgradeCellResult(c, join(out, 'cells'))).sort(
+  const cells = dir.readCells().sort(
     (a, b) =>
       rank(order.tasks, a.task) - rank(order.tasks, b.task) ||
       a.task.localeCompare(b.task) ||
@@ -193,7 +182,7 @@ function rebuildResults(out: string, config: RunConfig, backend: string, order: 
       a.encoder.localeCompare(b.encoder) ||
       a.seed - b.seed,
   );
-  const entropy = readJsonDir<EntropyRecord>(join(out, 'entropy')).filter((e) => e.configDigest === configDigest(config));
+  const entropy = dir.readEntropyRecords().filter((e) => e.configDigest === configDigest(config));
   const summary = summarise(cells, entropy);
   const results: RunResults = {
     schema: RESULTS_SCHEMA_VERSION,
@@ -207,6 +196,6 @@ function rebuildResults(out: string, config: RunConfig, backend: string, order: 
     summary,
     entropyCorrelation: entropyCorrelation(summary),
   };
-  writeResults(out, results);
+  dir.writeResults(results);
   return results;
 }

@@ -1,6 +1,7 @@
 /** `bench export`: writes a finished (or partial) run's results in another format. */
 import type { CommandModule } from 'yargs';
-import { readResults, resultsToCsv } from '../../results/write.js';
+import { resultsToCsv } from '../../results/csv.js';
+import { RunDir } from '../../results/run_dir.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { stringOption } from '../option_checks.js';
 
@@ -22,7 +23,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('out', { type: 'string', requiresArg: true, describe: 'output file (default: stdout)', coerce: stringOption('out') }),
   handler: (args) => {
     if (!(FORMATS as readonly string[]).includes(args.format)) throw new Error(`--format: expected ${FORMATS.join(' or ')}, got '${args.format}'`);
-    const results = readResults(args.in);
+    const results = new RunDir(args.in).readResults();
     const text = args.format === 'csv' ? resultsToCsv(results) : `${JSON.stringify(results, null, 2)}\n`;
     if (args.out) writeFileAtomic(args.out, text);
     else process.stdout.write(text);

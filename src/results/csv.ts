@@ -1,9 +1,6 @@
-/** Writing results: per-cell JSON files, the joined results.json and results.csv (all atomic). */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+/** results.csv: one row per cell, the columns a spreadsheet needs (results.json keeps everything). */
 import { stringify } from 'csv-stringify/sync';
-import { writeFileAtomic } from '../util/atomic.js';
-import { upgradeRunResults, type CellResult, type EntropyRecord, type RunResults } from './schema.js';
+import type { CellResult, EntropyRecord, RunResults } from './schema.js';
 
 /** CSV columns, in order. Columns ending in `_s` are timings and differ between otherwise identical runs. */
 export const CSV_COLUMNS = [
@@ -95,24 +92,4 @@ export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Re
 export function resultsToCsv(results: Pick<RunResults, 'cells' | 'entropy'>): string {
   const rows = results.cells.map((c) => csvRow(c, results.entropy.find((e) => e.encoder === c.encoder)));
   return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
-}
-
-export function writeResults(dir: string, results: RunResults): void {
-  writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileAtomic(join(dir, 'results.csv'), resultsToCsv(results));
-}
-
-export function readResults(dir: string): RunResults {
-  const path = join(dir, 'results.json');
-  if (!existsSync(path)) throw new Error(`--in: no results.json in '${dir}' (expected the --out directory of a bench run)`);
-  return upgradeRunResults(JSON.parse(readFileSync(path, 'utf8')) as RunResults, `--in: '${path}'`);
-}
-
-/** Reads every JSON file in `dir` (absent dir: none), sorted by name so the order is stable. */
-export function readJsonDir<T>(dir: string): T[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T);
 }
