@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import '../src/envs/domains/index.js';
 import { FAMILIES, TASK_FAMILIES, episodeScore, episodeSucceeded, metricName } from '../src/envs/families.js';
 import { listTasks, registerTask } from '../src/envs/registry.js';
-import { getProfile, PROFILE_NAMES, taskSettings } from '../src/protocol/profiles.js';
+import { getProfile, PROFILE_NAMES, taskProtocol } from '../src/protocol/profiles.js';
 import { pointMassTask } from './fixtures/point_mass_task.js';
 
 const tally = (episodeReturn: number, successAtLastStep: boolean, successSteps: number) => ({ episodeReturn, successAtLastStep, successSteps });
@@ -56,7 +56,8 @@ describe('task family table', () => {
     for (const name of PROFILE_NAMES) for (const family of TASK_FAMILIES) expect(getProfile(name).families[family], `${name}/${family}`).toBeDefined();
     const paper = getProfile('paper');
     for (const family of TASK_FAMILIES) {
-      expect(taskSettings(paper, { name: 'x', family })).toEqual({ demos: FAMILIES[family].paperDemos, evalEpisodes: FAMILIES[family].paperEvalEpisodes, horizon: null });
+      // horizon null in the profile: the task's own.
+      expect(taskProtocol(paper, { name: 'x', family, horizon: 7, defaultCamera: 'c' })).toMatchObject({ demos: FAMILIES[family].paperDemos, evalEpisodes: FAMILIES[family].paperEvalEpisodes, horizon: 7 });
     }
   });
 });

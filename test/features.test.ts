@@ -88,7 +88,7 @@ const task = { name: 'fake-task', version: 3, defaultCamera: 'main' } as unknown
 const demos = { key: 'demo-set-1', episodes: [fakeEpisode(0, 5), fakeEpisode(10, 7)] };
 
 function request(overrides: Partial<FeatureRequest> = {}): FeatureRequest {
-  return { task, demos, encoder: fakeEncoder(), env: fakeEnv(), kind: 'pooled', imageSize: 8, cacheDir: tempDir(), batchSize: 3, quiet: true, ...overrides };
+  return { task, demos, encoder: fakeEncoder(), env: fakeEnv(), kind: 'pooled', render: { imageSize: 8, camera: 'main' }, cacheDir: tempDir(), batchSize: 3, quiet: true, ...overrides };
 }
 
 describe('demo features', () => {
@@ -128,8 +128,8 @@ describe('demo features', () => {
       { task: { ...task, version: 4 } as TaskDefinition },
       { demos: { ...demos, key: 'demo-set-2' } },
       { maxSteps: 4 },
-      { imageSize: 16 },
-      { camera: 'other' },
+      { render: { imageSize: 16, camera: 'main' } },
+      { render: { imageSize: 8, camera: 'other' } },
       { kind: 'spatial' },
     ];
     const keys = variants.map((v) => featureCacheKey({ ...base, ...v }));

@@ -54,9 +54,12 @@ function gridEncoder(grid: number): Encoder & { frames: number } {
 
 const fakes = { 'grid-2': gridEncoder(2), 'grid-4': gridEncoder(4) };
 const realDeps = defaultRunDependencies();
+const isFake = (text: string): text is keyof typeof fakes => text in fakes;
 const deps: RunDependencies = {
   ...realDeps,
-  createEncoder: async (spec, options) => (spec in fakes ? fakes[spec as keyof typeof fakes] : realDeps.createEncoder(spec, options)),
+  // The fakes are pooled-feature encoders like `pixels`; only their spec text tells them apart.
+  parseEncoderSpec: (text) => (isFake(text) ? { ...realDeps.parseEncoderSpec('pixels'), text } : realDeps.parseEncoderSpec(text)),
+  createEncoder: async (spec, options) => (isFake(spec.text) ? fakes[spec.text] : realDeps.createEncoder(spec, options)),
 };
 const encodedFrames = (): number => fakes['grid-2'].frames + fakes['grid-4'].frames;
 
@@ -298,7 +301,7 @@ describe('training frames', () => {
       episodes.forEach((e, i) => {
         for (let t = 0; t < e.length; t++) steps.push([i, t]);
       });
-      const batch = renderDemoFrames(replay, episodes, steps, size, task.defaultCamera);
+      const batch = renderDemoFrames(replay, episodes, steps, { imageSize: size, camera: task.defaultCamera });
       const frameBytes = size * size * 3;
       steps.forEach(([i, t], k) => expect(Buffer.compare(Buffer.from(batch.data.subarray(k * frameBytes, (k + 1) * frameBytes)), Buffer.from(live[i]![t]!))).toBe(0));
       // The two episodes place the button box differently, so the check above could not pass with one layout.

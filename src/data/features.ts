@@ -1,6 +1,6 @@
 /**
- * Demo features: demo frames are re-rendered deterministically (restoreDemoState, then the task camera at the
- * run's image size), encoded in batches by a frozen encoder, and cached on disk.
+ * Demo features: demo frames are re-rendered deterministically (restoreDemoState, then the run's render settings
+ * for the task), encoded in batches by a frozen encoder, and cached on disk.
  *
  * Cache: <cacheDir>/features/<task>/<key>.bfeat, key = sha256 of (encoder digest, task name + version, demo set key,
  * steps per episode, image size, camera, kind). Values are stored as float16 (half the disk of float32; relative
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { EncodedBatch, Encoder, FrameBatch } from '../encoders/encoder.js';
 import type { Env } from '../envs/env.js';
 import type { TaskDefinition } from '../envs/task.js';
+import type { RenderSettings } from '../protocol/render_settings.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { createProgress } from '../util/progress.js';
 import type { DemoEpisode } from './demo_file.js';
@@ -45,10 +46,8 @@ export interface FeatureRequest {
   /** An env of `task` used for replay rendering (its physics state is overwritten). */
   env: Env;
   kind: FeatureKind;
-  /** Side of the square rendered frame. */
-  imageSize: number;
-  /** Camera name; the task's default camera when omitted. */
-  camera?: string;
+  /** How the frames are rendered (the same settings as the evaluation frames). */
+  render: RenderSettings;
   /** Use only the first `maxSteps` steps of each episode (shortened horizons); all steps when omitted. */
   maxSteps?: number;
   cacheDir: string;
@@ -87,7 +86,7 @@ export function usedLengths(episodes: readonly DemoEpisode[], maxSteps?: number)
   return episodes.map((e) => (maxSteps === undefined ? e.length : Math.min(e.length, maxSteps)));
 }
 
-export function featureCacheKey(request: Pick<FeatureRequest, 'task' | 'demos' | 'encoder' | 'kind' | 'imageSize' | 'camera' | 'maxSteps'>): string {
+export function featureCacheKey(request: Pick<FeatureRequest, 'task' | 'demos' | 'encoder' | 'kind' | 'render' | 'maxSteps'>): string {
   const identity = {
     format: FORMAT,
     encoder: request.encoder.info.digest,
@@ -95,8 +94,8 @@ export function featureCacheKey(request: Pick<FeatureRequest, 'task' | 'demos' |
     taskVersion: request.task.version,
     demos: request.demos.key,
     steps: usedLengths(request.demos.episodes, request.maxSteps),
-    imageSize: request.imageSize,
-    camera: request.camera ?? request.task.defaultCamera,
+    imageSize: request.render.imageSize,
+    camera: request.render.camera,
     kind: request.kind,
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
@@ -107,8 +106,7 @@ export function renderDemoFrames(
   env: Env,
   episodes: readonly DemoEpisode[],
   steps: readonly (readonly [number, number])[],
-  imageSize: number,
-  camera: string,
+  { imageSize, camera }: RenderSettings,
 ): FrameBatch {
   const frameBytes = imageSize * imageSize * 3;
   const data = new Uint8Array(steps.length * frameBytes);
@@ -144,8 +142,7 @@ export function selectFeatures(encoded: EncodedBatch, encoder: Encoder, kind: Fe
 
 /** Loads the features of a demo set from the cache, or renders, encodes and caches them. */
 export async function loadOrComputeFeatures(request: FeatureRequest): Promise<DemoFeatures> {
-  const { task, demos, encoder, kind, imageSize } = request;
-  const camera = request.camera ?? task.defaultCamera;
+  const { task, demos, encoder, kind, render } = request;
   const width = featureWidth(encoder, kind);
   const lengths = usedLengths(demos.episodes, request.maxSteps);
   const offsets = lengths.map((_, i) => lengths.slice(0, i).reduce((a, b) => a + b, 0));
@@ -168,7 +165,7 @@ export async function loadOrComputeFeatures(request: FeatureRequest): Promise<De
   try {
     for (let start = 0; start < frames; start += batchSize) {
       const steps = all.slice(start, start + batchSize);
-      const batch = renderDemoFrames(request.env, demos.episodes, steps, imageSize, camera);
+      const batch = renderDemoFrames(request.env, demos.episodes, steps, render);
       const encoded = await encoder.encode(batch, { spatial: kind === 'spatial' });
       values.set(selectFeatures(encoded, encoder, kind, steps.length), start * width);
       progress.update(start + steps.length);

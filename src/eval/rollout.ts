@@ -10,6 +10,7 @@ import { roundToHalf } from '../data/float16.js';
 import { selectFeatures, type FeatureKind } from '../data/features.js';
 import type { BcPolicy } from '../policies/policy.js';
 import { FlareHistory } from '../policies/flare.js';
+import type { RenderSettings } from '../protocol/render_settings.js';
 
 export interface RolloutOptions {
   /** One env per episode run in parallel (all of the same task); episodes run in waves of envs.length. */
@@ -21,8 +22,8 @@ export interface RolloutOptions {
   seeds: readonly number[];
   /** Policy steps per episode (<= the task's horizon). */
   horizon: number;
-  imageSize: number;
-  camera: string;
+  /** How frames are rendered (the same settings as the training frames). */
+  render: RenderSettings;
   signal?: AbortSignal;
 }
 
@@ -49,7 +50,8 @@ export async function evaluateEpisodes(options: RolloutOptions): Promise<Episode
 }
 
 async function runWave(options: RolloutOptions, envs: readonly Env[], seeds: readonly number[]): Promise<EpisodeOutcome[]> {
-  const { encoder, policy, kind, imageSize, camera, horizon } = options;
+  const { encoder, policy, kind, horizon } = options;
+  const { imageSize, camera } = options.render;
   const n = envs.length;
   const frameBytes = imageSize * imageSize * 3;
   const proprioDim = policy.spec.proprioDim;

@@ -4,6 +4,8 @@
  * horizons down so that a run fits a laptop. Every result row records the profile and its numbers.
  */
 import { FAMILIES, TASK_FAMILIES, type TaskFamily } from '../envs/families.js';
+import type { TaskDefinition } from '../envs/task.js';
+import type { RenderSettings } from './render_settings.js';
 
 export type ProfileName = 'smoke' | 'quick' | 'paper';
 export const PROFILE_NAMES: readonly ProfileName[] = ['smoke', 'quick', 'paper'];
@@ -34,7 +36,10 @@ export interface Profile {
   batchSize: number;
   /** Policy seeds of a run unless --seeds is given. */
   seeds: number[];
-  /** Use the conv head for `theia:` encoders (Theia's protocol) unless --head is given. */
+  /**
+   * Use the conv head for encoders whose protocol feeds spatial tokens (Theia's; the registry says which) unless
+   * --head is given. (The name predates that generality; it is kept because it is part of every config digest.)
+   */
   convHeadForTheia: boolean;
 }
 
@@ -119,9 +124,26 @@ export function getProfile(name: string): Profile {
   return structuredClone(PROFILES[name as ProfileName]);
 }
 
-/** The settings a task runs with: its family's, with the profile's per-task exceptions applied. */
-export function taskSettings(profile: Profile, task: { name: string; family: TaskFamily }): FamilySettings {
-  return { ...profile.families[task.family], ...profile.tasks[task.name] };
+/** What a task runs with under a profile. */
+export interface TaskProtocol {
+  /** Demo episodes. */
+  demos: number;
+  /** Evaluation episodes per evaluation point. */
+  evalEpisodes: number;
+  /** Policy steps per demo (training frames) and evaluation episode: the profile's horizon, at most the task's. */
+  horizon: number;
+  render: RenderSettings;
+}
+
+/** The task's family settings with the profile's per-task exceptions applied, the horizon resolved. */
+export function taskProtocol(profile: Profile, task: Pick<TaskDefinition, 'name' | 'family' | 'horizon' | 'defaultCamera'>): TaskProtocol {
+  const settings = { ...profile.families[task.family], ...profile.tasks[task.name] };
+  return {
+    demos: settings.demos,
+    evalEpisodes: settings.evalEpisodes,
+    horizon: settings.horizon === null ? task.horizon : Math.min(settings.horizon, task.horizon),
+    render: { imageSize: profile.imageSize, camera: task.defaultCamera },
+  };
 }
 
 /** Epochs (1-based) after which the policy is evaluated: every `evalEvery` and the last. */

@@ -2,20 +2,19 @@
  * One benchmark cell (task x encoder x seed), top to bottom: demos -> features -> FLARE dataset -> policy
  * training, with evaluation rollouts every `evalEvery` epochs and after the last epoch.
  */
-import { getTask } from '../envs/registry.js';
-import { featureWidth, type FeatureKind } from '../data/features.js';
+import { featureWidth } from '../data/features.js';
 import { metricName } from '../envs/families.js';
 import { bestEvaluation } from '../eval/metrics.js';
 import { evaluateEpisodes } from '../eval/rollout.js';
 import type { PolicySpec } from '../policies/policy.js';
-import { RESULTS_SCHEMA_VERSION, type CellResult, type Evaluation, type Versions } from '../results/schema.js';
+import { evaluationEpochs } from '../protocol/profiles.js';
 import { epochSeed, evaluationSeeds } from '../protocol/seeds.js';
-import { resolveHead, type RunConfig } from './config.js';
+import { RESULTS_SCHEMA_VERSION, type CellResult, type Evaluation, type Versions } from '../results/schema.js';
+import type { RunConfig } from './config.js';
 import { buildDataset, shuffleActions } from './dataset.js';
 import type { RunDependencies } from './deps.js';
-import type { CellSpec } from './plan.js';
-import { evaluationEpochs, taskSettings } from '../protocol/profiles.js';
-import { profileHorizon, type RunResources } from './resources.js';
+import type { ResolvedCell } from './resolved.js';
+import type { RunResources } from './resources.js';
 
 export interface CellContext {
   config: RunConfig;
@@ -27,24 +26,22 @@ export interface CellContext {
   log: (line: string) => void;
 }
 
-export async function runCell(ctx: CellContext, cell: CellSpec): Promise<CellResult> {
+export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<CellResult> {
   const started = performance.now();
   const { config, resources } = ctx;
   const { profile } = config;
-  const task = getTask(cell.task);
-  const family = taskSettings(profile, task);
-  const horizon = profileHorizon(profile, task.name);
-  const head = resolveHead(config, cell.encoder);
-  const kind: FeatureKind = head === 'conv' ? 'spatial' : 'pooled';
-  const encoder = await resources.encoder(cell.encoder);
+  const { definition: task, protocol } = cell.task;
+  const { spec: encoderSpec, encoder, head, kind } = cell.encoder;
+  const { horizon, render } = protocol;
   const width = featureWidth(encoder, kind);
 
-  const demos = await resources.demos(task, true);
-  const { features, seconds: featuresSeconds } = await resources.features(task, cell.encoder, kind, horizon);
-  let dataset = buildDataset(demos.set.episodes, features);
+  const demos = await resources.demos(cell.task);
+  const demosSeconds = resources.claimDemoSeconds(task);
+  const { features, seconds: featuresSeconds } = await resources.features(cell);
+  let dataset = buildDataset(demos.episodes, features);
   if (config.shuffleActions) dataset = shuffleActions(dataset, cell.seed);
 
-  const episode0 = demos.set.episodes[0]!;
+  const episode0 = demos.episodes[0]!;
   const spec: PolicySpec = {
     head,
     featureDim: 3 * width,
@@ -52,8 +49,8 @@ export async function runCell(ctx: CellContext, cell: CellSpec): Promise<CellRes
     actionDim: episode0.actionDim,
     ...(head === 'conv' ? { tokens: { grid: encoder.info.spatial!.grid, channels: encoder.info.spatial!.channels } } : {}),
   };
-  const evalSeeds = evaluationSeeds(family.evalEpisodes, demos.set.episodes.map((e) => e.seed));
-  const envs = await resources.evalEnvsFor(task, family.evalEpisodes);
+  const evalSeeds = evaluationSeeds(protocol.evalEpisodes, demos.episodes.map((e) => e.seed));
+  const envs = await resources.evalEnvsFor(task, protocol.evalEpisodes);
   const evalAt = new Set(evaluationEpochs(profile.epochs, profile.evalEvery));
 
   const policy = await ctx.deps.createPolicy(spec, cell.seed, { batchSize: profile.batchSize });
@@ -75,15 +72,14 @@ export async function runCell(ctx: CellContext, cell: CellSpec): Promise<CellRes
         kind,
         seeds: evalSeeds,
         horizon,
-        imageSize: profile.imageSize,
-        camera: task.defaultCamera,
+        render,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       evalSeconds += (performance.now() - t1) / 1000;
       const episodeScores = outcomes.map((o) => o.score);
       const score = episodeScores.reduce((a, b) => a + b, 0) / episodeScores.length;
       evaluations.push({ epoch, score, episodeScores, trainLoss });
-      ctx.log(`  ${cell.task} ${cell.encoder} seed ${cell.seed}: epoch ${epoch} loss ${trainLoss.toFixed(4)} score ${score.toFixed(1)}`);
+      ctx.log(`  ${task.name} ${encoderSpec.text} seed ${cell.seed}: epoch ${epoch} loss ${trainLoss.toFixed(4)} score ${score.toFixed(1)}`);
     }
   } finally {
     policy.dispose();
@@ -97,7 +93,7 @@ export async function runCell(ctx: CellContext, cell: CellSpec): Promise<CellRes
     family: task.family,
     task: task.name,
     taskVersion: task.version,
-    encoder: cell.encoder,
+    encoder: encoderSpec.text,
     encoderDigest: encoder.info.digest,
     seed: cell.seed,
     profile: profile.name,
@@ -105,21 +101,21 @@ export async function runCell(ctx: CellContext, cell: CellSpec): Promise<CellRes
     shuffleActions: config.shuffleActions,
     metric: metricName(task, horizon),
     horizon,
-    demos: demos.set.episodes.length,
+    demos: demos.episodes.length,
     evalEpisodes: evalSeeds.length,
     evalSeedBase: evalSeeds[0]!,
     epochs: profile.epochs,
     evalEvery: profile.evalEvery,
-    imageSize: profile.imageSize,
+    imageSize: render.imageSize,
     batchSize: profile.batchSize,
-    camera: task.defaultCamera,
+    camera: render.camera,
     evaluations,
     bestScore: best.score,
     bestEpoch: best.epoch,
     finalScore: evaluations[evaluations.length - 1]!.score,
     versions: ctx.versions,
     timings: {
-      demosSeconds: demos.seconds,
+      demosSeconds,
       featuresSeconds,
       trainSeconds,
       evalSeconds,

@@ -8,7 +8,7 @@ import { DEMO_BASE_SEED, EVAL_SEED_BASE } from '../protocol/seeds.js';
 export interface RunConfig {
   benchmark: string;
   profile: Profile;
-  /** 'auto' = mlp, or conv for theia: encoders when the profile says so. */
+  /** 'auto' = mlp, or conv for encoders that prefer spatial tokens (Theia) when the profile says so. */
   head: PolicyHead | 'auto';
   shuffleActions: boolean;
 }
@@ -16,10 +16,4 @@ export interface RunConfig {
 export function configDigest(config: RunConfig): string {
   const identity = { schema: 1, demoBaseSeed: DEMO_BASE_SEED, evalSeedBase: EVAL_SEED_BASE, ...config, profile: { ...config.profile, seeds: undefined } };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
-}
-
-/** The head a cell uses. */
-export function resolveHead(config: RunConfig, encoder: string): PolicyHead {
-  if (config.head !== 'auto') return config.head;
-  return config.profile.convHeadForTheia && encoder.startsWith('theia:') ? 'conv' : 'mlp';
 }

@@ -1,10 +1,11 @@
 /** The real pieces of a run: the encoder registry, the tfjs policies and their backend selection. */
-import { createEncoder } from '../encoders/registry.js';
+import { createEncoder, parseEncoderSpec } from '../encoders/registry.js';
 import { createPolicy, selectTfBackend } from '../policies/index.js';
 import type { RunDependencies } from './deps.js';
 
 export function defaultRunDependencies(): RunDependencies {
   return {
+    parseEncoderSpec: (spec) => parseEncoderSpec(spec),
     createEncoder: (spec, options) => createEncoder(spec, options),
     createPolicy: (spec, seed, options) => createPolicy(spec, seed, options),
     policyBackend: async () => (await selectTfBackend()).description,

@@ -1,9 +1,12 @@
 /** The pieces a run is built from, injectable so that tests can swap a slow or missing piece for a small fake. */
 import type { Encoder, EncoderOptions } from '../encoders/encoder.js';
+import type { EncoderSpec } from '../encoders/registry.js';
 import type { BcPolicy, PolicySpec } from '../policies/policy.js';
 
 export interface RunDependencies {
-  createEncoder(spec: string, options: EncoderOptions): Promise<Encoder>;
+  /** The encoder registry's reading of a spec string; unknown specs throw. Called once per spec, before any work. */
+  parseEncoderSpec(spec: string): EncoderSpec;
+  createEncoder(spec: EncoderSpec, options: EncoderOptions): Promise<Encoder>;
   /** A policy whose initial weights depend only on `spec` and `seed`, trained in mini-batches of `batchSize`. */
   createPolicy(spec: PolicySpec, seed: number, options: { batchSize: number }): Promise<BcPolicy>;
   /** Initialises the policy backend once and names it (e.g. "wasm (simd, 1 thread)"). */

@@ -2,61 +2,52 @@
  * Things a run builds once and shares between cells: encoders, demo sets, replay and evaluation environments,
  * and the features of the most recent (task, encoder) pair (cells are ordered so that pairs run back to back).
  */
-import type { DemoSet } from '../data/demos.js';
-import { loadOrGenerateDemos } from '../data/demos.js';
-import { loadOrComputeFeatures, type DemoFeatures, type FeatureKind } from '../data/features.js';
+import { loadOrGenerateDemos, type DemoSet } from '../data/demos.js';
+import { loadOrComputeFeatures, type DemoFeatures } from '../data/features.js';
 import type { Encoder } from '../encoders/encoder.js';
+import type { EncoderSpec } from '../encoders/registry.js';
 import { Env } from '../envs/env.js';
-import { getTask } from '../envs/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
+import { DEMO_BASE_SEED } from '../protocol/seeds.js';
 import { createProgress } from '../util/progress.js';
 import type { RunDependencies } from './deps.js';
-import { DEMO_BASE_SEED } from '../protocol/seeds.js';
-import { taskSettings, type Profile } from '../protocol/profiles.js';
+import type { ResolvedCell, RunTask } from './resolved.js';
 
 export class RunResources {
   private readonly encoders = new Map<string, Encoder>();
-  private readonly demoSets = new Map<string, { set: DemoSet; seconds: number; reported: boolean }>();
+  private readonly demoSets = new Map<string, DemoSet>();
+  /** Seconds spent loading or generating each task's demos that no cell has reported yet. */
+  private readonly unclaimedDemoSeconds = new Map<string, number>();
   private readonly replayEnvs = new Map<string, Env>();
   private readonly evalEnvs = new Map<string, Env[]>();
-  private lastFeatures: { id: string; features: DemoFeatures; seconds: number } | null = null;
+  private lastFeatures: { id: string; features: DemoFeatures } | null = null;
 
   constructor(
     private readonly deps: RunDependencies,
-    private readonly profile: Profile,
     private readonly cacheDir: string,
     private readonly threads: number | undefined,
     private readonly quiet: boolean,
   ) {}
 
-  async encoder(spec: string): Promise<Encoder> {
-    let encoder = this.encoders.get(spec);
+  async encoder(spec: EncoderSpec): Promise<Encoder> {
+    let encoder = this.encoders.get(spec.text);
     if (!encoder) {
       encoder = await this.deps.createEncoder(spec, this.threads === undefined ? {} : { threads: this.threads });
-      this.encoders.set(spec, encoder);
+      this.encoders.set(spec.text, encoder);
     }
     return encoder;
   }
 
-  /**
-   * The task's demo set at the profile's size, and the seconds spent loading or generating it; those seconds are
-   * reported once per process, to the first caller that asks with `report` (the task's first cell).
-   */
-  async demos(task: TaskDefinition, report = false): Promise<{ set: DemoSet; seconds: number }> {
-    const known = this.demoSets.get(task.name) ?? (await this.loadDemos(task));
-    const seconds = report && !known.reported ? known.seconds : 0;
-    if (report) known.reported = true;
-    return { set: known.set, seconds };
-  }
-
-  private async loadDemos(task: TaskDefinition): Promise<{ set: DemoSet; seconds: number; reported: boolean }> {
+  /** The task's demo set at the profile's size, loaded or generated on first use. */
+  async demos({ definition, protocol }: RunTask): Promise<DemoSet> {
+    const known = this.demoSets.get(definition.name);
+    if (known) return known;
     const started = performance.now();
-    const total = taskSettings(this.profile, task).demos;
-    const progress = createProgress({ label: `demos ${task.name}`, total, quiet: this.quiet });
+    const progress = createProgress({ label: `demos ${definition.name}`, total: protocol.demos, quiet: this.quiet });
     let set: DemoSet;
     try {
-      set = await loadOrGenerateDemos(task, {
-        episodes: total,
+      set = await loadOrGenerateDemos(definition, {
+        episodes: protocol.demos,
         seed: DEMO_BASE_SEED,
         cacheDir: this.cacheDir,
         onProgress: (p) => progress.update(p.done, p.loaded ? `${p.loaded} cached` : ''),
@@ -64,9 +55,19 @@ export class RunResources {
     } finally {
       progress.stop();
     }
-    const entry = { set, seconds: (performance.now() - started) / 1000, reported: false };
-    this.demoSets.set(task.name, entry);
-    return entry;
+    this.demoSets.set(definition.name, set);
+    this.unclaimedDemoSeconds.set(definition.name, (performance.now() - started) / 1000);
+    return set;
+  }
+
+  /**
+   * The seconds spent on the task's demos in this process that no cell has claimed yet, then 0: the first cell of a
+   * task reports the cost of its demos (even when the entropy probe loaded them first), later cells report none.
+   */
+  claimDemoSeconds(task: TaskDefinition): number {
+    const seconds = this.unclaimedDemoSeconds.get(task.name) ?? 0;
+    this.unclaimedDemoSeconds.set(task.name, 0);
+    return seconds;
   }
 
   async replayEnv(task: TaskDefinition): Promise<Env> {
@@ -86,26 +87,27 @@ export class RunResources {
     return envs.slice(0, count);
   }
 
-  /** Demo features of (task, encoder, kind), from memory, the disk cache or computed; with the seconds spent. */
-  async features(task: TaskDefinition, encoderSpec: string, kind: FeatureKind, horizon: number): Promise<{ features: DemoFeatures; seconds: number }> {
-    const id = `${task.name}\n${encoderSpec}\n${kind}\n${horizon}`;
+  /** Demo features of the cell's (task, encoder, kind), from memory, the disk cache or computed; with the seconds spent. */
+  async features(cell: ResolvedCell): Promise<{ features: DemoFeatures; seconds: number }> {
+    const { definition, protocol } = cell.task;
+    const { spec, encoder, kind } = cell.encoder;
+    const id = `${definition.name}\n${spec.text}\n${kind}`;
     if (this.lastFeatures?.id === id) return { features: this.lastFeatures.features, seconds: 0 };
     this.lastFeatures = null; // let the previous pair's arrays go before computing the next
     const started = performance.now();
     const features = await loadOrComputeFeatures({
-      task,
-      demos: (await this.demos(task)).set,
-      encoder: await this.encoder(encoderSpec),
-      env: await this.replayEnv(task),
+      task: definition,
+      demos: await this.demos(cell.task),
+      encoder,
+      env: await this.replayEnv(definition),
       kind,
-      imageSize: this.profile.imageSize,
-      maxSteps: horizon,
+      render: protocol.render,
+      maxSteps: protocol.horizon,
       cacheDir: this.cacheDir,
       quiet: this.quiet,
     });
-    const seconds = (performance.now() - started) / 1000;
-    this.lastFeatures = { id, features, seconds };
-    return { features, seconds };
+    this.lastFeatures = { id, features };
+    return { features, seconds: (performance.now() - started) / 1000 };
   }
 
   async dispose(): Promise<void> {
@@ -116,13 +118,7 @@ export class RunResources {
     this.evalEnvs.clear();
     this.encoders.clear();
     this.demoSets.clear();
+    this.unclaimedDemoSeconds.clear();
     this.lastFeatures = null;
   }
-}
-
-/** The policy-step horizon a profile uses for a task. */
-export function profileHorizon(profile: Profile, taskName: string): number {
-  const task = getTask(taskName);
-  const h = taskSettings(profile, task).horizon;
-  return h === null ? task.horizon : Math.min(h, task.horizon);
 }

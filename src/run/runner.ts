@@ -13,11 +13,12 @@ import { RESULTS_SCHEMA_VERSION, type CellResult, type EntropyRecord, type RunRe
 import { entropyCorrelation, formatSummary, summarise } from '../results/summary.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { runCell } from './cell.js';
-import { configDigest, resolveHead, type RunConfig } from './config.js';
+import { configDigest, type RunConfig } from './config.js';
 import type { RunDependencies } from './deps.js';
 import { planCells, type CellSpec, type Shard } from './plan.js';
 import { renderProbeFrames } from './probe.js';
 import { describeProfile, type Profile } from '../protocol/profiles.js';
+import { runEncoder, runTask, type ResolvedCell, type RunEncoder } from './resolved.js';
 import { RunResources } from './resources.js';
 import { collectVersions } from './versions.js';
 
@@ -81,6 +82,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     shuffleActions: options.shuffleActions ?? false,
   };
   const digest = configDigest(config);
+  const encoderSpecs = options.encoders.map((spec) => options.deps.parseEncoderSpec(spec));
   const cells = planCells(tasks.map((t) => t.name), options.encoders, seeds, options.shard);
   const dir = new RunDir(options.out);
   checkSameConfig(dir, digest);
@@ -92,52 +94,49 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
       `${options.shard ? `, shard ${options.shard.index + 1}/${options.shard.count}` : ''})` +
       `${config.shuffleActions ? ', SHUFFLED-ACTION CONTROL' : ''}; tfjs backend ${backend}; out ${options.out}`,
   );
-  const resources = new RunResources(options.deps, options.profile, resolveCacheDir(options.cacheDir), options.threads, options.quiet ?? false);
+  const resources = new RunResources(options.deps, resolveCacheDir(options.cacheDir), options.threads, options.quiet ?? false);
   const versions = collectVersions(backend);
   const order = { tasks: tasks.map((t) => t.name), encoders: options.encoders };
   let ran = 0;
   let skipped = 0;
   try {
     // Every encoder is built (and every conv head checked) before any work, so bad specs fail fast.
-    for (const spec of options.encoders) {
-      const encoder = await resources.encoder(spec);
-      if (resolveHead(config, spec) === 'conv' && !encoder.info.spatial) {
-        throw new Error(`--head conv needs spatial tokens, but encoder '${spec}' has pooled output only; use --head mlp`);
-      }
-    }
+    const encoders = new Map<string, RunEncoder>();
+    for (const spec of encoderSpecs) encoders.set(spec.text, runEncoder(config, spec, await resources.encoder(spec)));
+    const runTasks = new Map(tasks.map((t) => [t.name, runTask(options.profile, t)]));
+
     let probe: FrameBatch | null = null;
-    for (const spec of options.encoders) {
-      const encoder = await resources.encoder(spec);
-      const existing = dir.readEntropy(spec);
+    for (const { spec, encoder } of encoders.values()) {
+      const existing = dir.readEntropy(spec.text);
       if (existing && existing.configDigest === digest && existing.encoderDigest === encoder.info.digest) continue;
-      probe ??= await renderProbeFrames(resources, tasks, options.profile);
+      probe ??= await renderProbeFrames(resources, [...runTasks.values()]);
       const result = await featureNormEntropy(encoder, probe);
       const record: EntropyRecord = {
-        encoder: spec,
+        encoder: spec.text,
         encoderDigest: encoder.info.digest,
         configDigest: digest,
         probeTasks: tasks.map((t) => t.name),
         probeFrames: probe.n,
         probeSeed: ENTROPY_PROBE_SEED,
-        imageSize: options.profile.imageSize,
+        imageSize: probe.height,
         result,
       };
       dir.writeEntropy(record);
-      log(`entropy ${spec}: H = ${result.entropy.toFixed(4)} nats (${result.entropyNormalised.toFixed(4)} of ln ${result.bins}), ${result.norms} ${result.source} norms`);
+      log(`entropy ${spec.text}: H = ${result.entropy.toFixed(4)} nats (${result.entropyNormalised.toFixed(4)} of ln ${result.bins}), ${result.norms} ${result.source} norms`);
     }
     rebuildResults(dir, config, backend, order);
 
     for (const [i, cell] of cells.entries()) {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+      const resolved: ResolvedCell = { task: runTasks.get(cell.task)!, encoder: encoders.get(cell.encoder)!, seed: cell.seed };
       const existing = dir.readCell(cell);
-      const encoder = await resources.encoder(cell.encoder);
-      if (existing && existing.encoderDigest === encoder.info.digest && existing.taskVersion === getTask(cell.task).version) {
+      if (existing && existing.encoderDigest === resolved.encoder.encoder.info.digest && existing.taskVersion === resolved.task.definition.version) {
         skipped++;
         continue;
       }
       if (existing) log(`cell ${describeCell(cell)}: encoder weights or task version changed since it ran; running it again`);
       log(`cell ${i + 1}/${cells.length}: ${describeCell(cell)}`);
-      const result = await runCell({ config, configDigest: digest, deps: options.deps, resources, versions, log, ...(options.signal ? { signal: options.signal } : {}) }, cell);
+      const result = await runCell({ config, configDigest: digest, deps: options.deps, resources, versions, log, ...(options.signal ? { signal: options.signal } : {}) }, resolved);
       dir.writeCell(result);
       ran++;
       log(

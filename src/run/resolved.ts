@@ -1,0 +1,51 @@
+/**
+ * The tasks and encoders of a run, resolved once before any cell runs (task definitions from the registry, parsed
+ * encoder specs, built encoders, heads) and passed to every piece that needs them, instead of names.
+ */
+import type { FeatureKind } from '../data/features.js';
+import type { Encoder } from '../encoders/encoder.js';
+import type { EncoderSpec } from '../encoders/registry.js';
+import type { TaskDefinition } from '../envs/task.js';
+import type { PolicyHead } from '../policies/policy.js';
+import { taskProtocol, type Profile, type TaskProtocol } from '../protocol/profiles.js';
+import type { RunConfig } from './config.js';
+
+/** A task of the run and what the profile gives it. */
+export interface RunTask {
+  definition: TaskDefinition;
+  protocol: TaskProtocol;
+}
+
+/** An encoder of the run: its parsed spec, the built encoder, the policy head and the features that head trains on. */
+export interface RunEncoder {
+  spec: EncoderSpec;
+  encoder: Encoder;
+  head: PolicyHead;
+  kind: FeatureKind;
+}
+
+/** One cell (task x encoder x policy seed) with its task and encoder resolved. */
+export interface ResolvedCell {
+  task: RunTask;
+  encoder: RunEncoder;
+  seed: number;
+}
+
+export function runTask(profile: Profile, definition: TaskDefinition): RunTask {
+  return { definition, protocol: taskProtocol(profile, definition) };
+}
+
+/** The head a cell uses: the configured one, or with 'auto' what the encoder's protocol feeds (profile permitting). */
+export function resolveHead(config: RunConfig, spec: EncoderSpec): PolicyHead {
+  if (config.head !== 'auto') return config.head;
+  return config.profile.convHeadForTheia && spec.preferredFeatures === 'spatial' ? 'conv' : 'mlp';
+}
+
+/** Errors when the head needs spatial tokens the encoder does not have. */
+export function runEncoder(config: RunConfig, spec: EncoderSpec, encoder: Encoder): RunEncoder {
+  const head = resolveHead(config, spec);
+  if (head === 'conv' && !encoder.info.spatial) {
+    throw new Error(`--head conv needs spatial tokens, but encoder '${spec.text}' has pooled output only; use --head mlp`);
+  }
+  return { spec, encoder, head, kind: head === 'conv' ? 'spatial' : 'pooled' };
+}
