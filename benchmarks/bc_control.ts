@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../src/envs/index.js';
 import { defaultRunDependencies } from '../src/run/default_deps.js';
-import { parseList } from '../src/run/plan.js';
+import { listOption } from '../src/cli/option_checks.js';
 import { getProfile } from '../src/protocol/profiles.js';
 import { runBenchmark } from '../src/run/runner.js';
 
@@ -26,8 +26,8 @@ const { values } = parseArgs({
 
 const base = {
   benchmark: 'cortexbench',
-  tasks: parseList('--tasks', values.tasks),
-  encoders: parseList('--encoders', values.encoders),
+  tasks: listOption('tasks')(values.tasks),
+  encoders: listOption('encoders')(values.encoders),
   profile: getProfile(values.profile),
   deps: defaultRunDependencies(),
 };

@@ -12,7 +12,8 @@ import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder
 import '../src/envs/index.js';
 import { defaultRunDependencies } from '../src/run/default_deps.js';
 import type { RunDependencies } from '../src/run/deps.js';
-import { parseSeeds, parseShard, planCells } from '../src/run/plan.js';
+import { listOption, seedListOption, shardOption } from '../src/cli/option_checks.js';
+import { planCells } from '../src/run/plan.js';
 import { evaluationEpochs, getProfile, type Profile } from '../src/protocol/profiles.js';
 import { runBenchmark, type RunOptions } from '../src/run/runner.js';
 import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/csv.js';
@@ -224,12 +225,17 @@ describe('bad input', () => {
   });
 
   it('rejects bad --seeds, --shard and --head', async () => {
-    expect(parseSeeds('100, 200,300')).toEqual([100, 200, 300]);
-    expect(() => parseSeeds('100,x')).toThrow(/--seeds: 'x' is not a non-negative integer/);
-    expect(() => parseSeeds('1,,2')).toThrow(/--seeds: expected a comma-separated list/);
-    expect(() => parseSeeds('-3')).toThrow(/--seeds/);
+    const seeds = seedListOption('seeds');
+    expect(seeds('100, 200,300')).toEqual([100, 200, 300]);
+    expect(() => seeds('100,x')).toThrow(/--seeds: 'x' is not a non-negative integer/);
+    expect(() => seeds('1,,2')).toThrow(/--seeds: expected a comma-separated list/);
+    expect(() => seeds('-3')).toThrow(/--seeds/);
     await expect(main(['run', '--seeds', '1.5', '--profile', 'smoke'])).rejects.toThrow(/--seeds: '1.5'/);
-    expect(() => parseShard('0/2')).toThrow(/--shard: expected i\/n/);
+    expect(shardOption('shard')('2/4')).toEqual({ index: 1, count: 4 });
+    expect(() => shardOption('shard')('0/2')).toThrow(/--shard: expected i\/n/);
+    await expect(main(['run', '--shard', '3/2', '--profile', 'smoke'])).rejects.toThrow(/--shard: expected i\/n with 1 <= i <= n/);
+    expect(listOption('tasks')(' a, b')).toEqual(['a', 'b']);
+    await expect(main(['run', '--tasks', 'reacher-easy,,drawer-open', '--profile', 'smoke'])).rejects.toThrow(/--tasks: empty entry in/);
     await expect(main(['run', '--head', 'transformer'])).rejects.toThrow(/--head: expected mlp, conv or auto/);
     await expect(runBenchmark(options('bad4', { encoders: ['pixels'], head: 'conv' }))).rejects.toThrow(/--head conv needs spatial tokens.*'pixels'/);
   });

@@ -2,6 +2,7 @@
  * Checks for command-line values, used as yargs `coerce` functions so that a bad value stops the command before
  * any work starts, with one line that names the flag, what it expected and what it got.
  */
+import type { Shard } from '../run/plan.js';
 
 function single(flag: string, value: unknown): unknown {
   if (Array.isArray(value)) throw new Error(`--${flag} was given ${value.length} times; give it once`);
@@ -36,20 +37,42 @@ export function stringOption(flag: string): (value: unknown) => string {
   };
 }
 
-/** A comma-separated list of names from `allowed`, e.g. "--outputs cls,pooled". */
-export function listOption<T extends string>(flag: string, allowed: readonly T[]): (value: unknown) => T[] {
+/** A comma-separated list, e.g. "--tasks a,b": entries trimmed, an empty entry is an error. */
+export function listOption(flag: string): (value: unknown) => string[] {
   return (value) => {
-    const items = stringOption(flag)(value)
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    for (const item of items) {
-      if (!(allowed as readonly string[]).includes(item)) {
-        throw new Error(`--${flag}: unknown value '${item}'; expected a comma-separated list of ${allowed.join(', ')}`);
-      }
+    const text = stringOption(flag)(value);
+    const parts = text.split(',').map((s) => s.trim());
+    if (parts.some((p) => p === '')) throw new Error(`--${flag}: empty entry in '${text}' (expected a comma-separated list)`);
+    return parts;
+  };
+}
+
+/** "100,200,300" -> [100, 200, 300]: a list of policy seeds (non-negative integers). */
+export function seedListOption(flag = 'seeds'): (value: unknown) => number[] {
+  return (value) => {
+    const text = stringOption(flag)(value);
+    const parts = text.split(',').map((s) => s.trim());
+    if (parts.some((p) => p === '')) {
+      throw new Error(`--${flag}: expected a comma-separated list of non-negative integers (e.g. 100,200,300), got '${text}'`);
     }
-    if (items.length === 0) throw new Error(`--${flag} must list at least one of ${allowed.join(', ')}`);
-    return [...new Set(items)] as T[];
+    return parts.map((p) => {
+      if (!/^\d+$/.test(p) || !Number.isSafeInteger(Number(p))) {
+        throw new Error(`--${flag}: '${p}' is not a non-negative integer (expected e.g. 100,200,300; got '${text}')`);
+      }
+      return Number(p);
+    });
+  };
+}
+
+/** "2/4" -> { index: 1, count: 4 }: shard i of n, counted from 1 on the command line and from 0 in code. */
+export function shardOption(flag = 'shard'): (value: unknown) => Shard {
+  return (value) => {
+    const text = stringOption(flag)(value);
+    const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+    const i = m ? Number(m[1]) : NaN;
+    const n = m ? Number(m[2]) : NaN;
+    if (!m || n < 1 || i < 1 || i > n) throw new Error(`--${flag}: expected i/n with 1 <= i <= n (e.g. 2/4), got '${text}'`);
+    return { index: i - 1, count: n };
   };
 }
 

@@ -1,4 +1,4 @@
-/** Turning a run's options into its list of cells (task x encoder x seed) and parsing the CLI's list options. */
+/** Turning a run's options into its list of cells (task x encoder x seed). */
 import type { CellKey } from '../results/run_dir.js';
 
 /** A planned cell: task name, encoder spec string (e.g. "vit-tiny-random", "onnx:model.onnx") and policy seed. */
@@ -26,34 +26,4 @@ export function planCells(tasks: readonly string[], encoders: readonly string[],
   const cells: CellSpec[] = [];
   for (const task of tasks) for (const encoder of encoders) for (const seed of seeds) cells.push({ task, encoder, seed });
   return shard ? cells.filter((_, i) => i % shard.count === shard.index) : cells;
-}
-
-/** "100,200,300" -> [100, 200, 300]; seeds are non-negative integers. */
-export function parseSeeds(text: string): number[] {
-  const parts = text.split(',').map((s) => s.trim());
-  if (parts.length === 0 || parts.some((p) => p === '')) {
-    throw new Error(`--seeds: expected a comma-separated list of non-negative integers (e.g. 100,200,300), got '${text}'`);
-  }
-  return parts.map((p) => {
-    if (!/^\d+$/.test(p) || !Number.isSafeInteger(Number(p))) {
-      throw new Error(`--seeds: '${p}' is not a non-negative integer (expected e.g. 100,200,300; got '${text}')`);
-    }
-    return Number(p);
-  });
-}
-
-/** "1/4" -> { index: 0, count: 4 } (the CLI counts shards from 1). */
-export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const i = m ? Number(m[1]) : NaN;
-  const n = m ? Number(m[2]) : NaN;
-  if (!m || n < 1 || i < 1 || i > n) throw new Error(`--shard: expected i/n with 1 <= i <= n (e.g. 2/4), got '${text}'`);
-  return { index: i - 1, count: n };
-}
-
-/** A comma-separated list option, trimmed, empty entries rejected. */
-export function parseList(option: string, text: string): string[] {
-  const parts = text.split(',').map((s) => s.trim());
-  if (parts.some((p) => p === '')) throw new Error(`${option}: empty entry in '${text}' (expected a comma-separated list)`);
-  return parts;
 }

@@ -2,16 +2,16 @@
 import type { CommandModule } from 'yargs';
 import { defaultDemoEpisodes, loadOrGenerateDemos, summarizeEpisodes } from '../../data/demos.js';
 import { createProgress } from '../../util/progress.js';
-import { integerOption, seedOption, stringOption } from '../option_checks.js';
+import type { Shard } from '../../run/plan.js';
+import { integerOption, seedOption, shardOption, stringOption } from '../option_checks.js';
 import { lookupTask } from '../task_lookup.js';
-import { parseShard } from '../../run/plan.js';
 
 interface DemosArgs {
   task: string;
   episodes?: number;
   seed: number;
   'cache-dir'?: string;
-  shard?: string;
+  shard?: Shard;
   quiet: boolean;
 }
 
@@ -32,16 +32,16 @@ export const demosCommand: CommandModule<object, DemosArgs> = {
         type: 'string',
         requiresArg: true,
         describe: 'generate only shard i of n of the episodes (e.g. 2/4), to fill one cache from several processes',
-        coerce: stringOption('shard'),
+        coerce: shardOption('shard'),
       })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar' }),
   handler: async (args) => {
     const task = await lookupTask(args.task);
     const total = args.episodes ?? defaultDemoEpisodes(task.family);
-    const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+    const { shard } = args;
     // Episodes of this shard: indices i < total with i % count === index.
     const episodes = shard ? Math.ceil((total - shard.index) / shard.count) : total;
-    if (episodes < 1) throw new Error(`--shard ${args.shard} holds no episodes of ${total}`);
+    if (episodes < 1) throw new Error(`--shard ${shard!.index + 1}/${shard!.count} holds no episodes of ${total}`);
     const progress = createProgress({ label: `demos ${task.name}`, total: episodes, quiet: args.quiet });
     let set;
     try {
@@ -60,7 +60,7 @@ export const demosCommand: CommandModule<object, DemosArgs> = {
     process.stdout.write(
       [
         `demos ${task.name} v${task.version}, expert '${set.expert}', base seed ${args.seed}: ` +
-          `${episodes} episodes${shard ? ` (shard ${args.shard} of ${total})` : ''}, ${steps} steps ` +
+          `${episodes} episodes${shard ? ` (shard ${shard.index + 1}/${shard.count} of ${total})` : ''}, ${steps} steps ` +
           `(${set.loaded} read from cache, ${episodes - set.loaded} generated)`,
         `  mean return ${summary.mean_return.toFixed(1)} (min ${summary.min_return.toFixed(1)}), success at last step ` +
           `${(100 * summary.success_rate).toFixed(0)}%, mean score ${summary.mean_score.toFixed(1)}`,

@@ -1,24 +1,24 @@
 /** `bench run`: train and evaluate BC policies on frozen-encoder features over a benchmark's cells; resumes. */
 import type { CommandModule } from 'yargs';
-import { parseList, parseSeeds, parseShard } from '../../run/plan.js';
 import { getProfile, PROFILE_NAMES } from '../../protocol/profiles.js';
 import { runBenchmark } from '../../run/runner.js';
 import { defaultRunDependencies } from '../../run/default_deps.js';
-import { integerOption, stringOption } from '../option_checks.js';
+import type { Shard } from '../../run/plan.js';
+import { integerOption, listOption, seedListOption, shardOption, stringOption } from '../option_checks.js';
 
 /** Encoders of `bench run` when --encoders is not given: both built in, no download or file needed. */
 export const DEFAULT_RUN_ENCODERS = ['pixels', 'vit-tiny-random'];
 
 interface RunArgs {
   suite: string;
-  tasks?: string;
-  encoders?: string;
+  tasks?: string[];
+  encoders?: string[];
   profile: string;
-  seeds?: string;
+  seeds?: number[];
   out?: string;
   head: string;
   threads?: number;
-  shard?: string;
+  shard?: Shard;
   'shuffle-actions': boolean;
   'cache-dir'?: string;
   quiet: boolean;
@@ -37,15 +37,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
         describe: 'the benchmark to run: a named collection of tasks in the task registry',
         coerce: stringOption('suite'),
       })
-      .option('tasks', { type: 'string', requiresArg: true, describe: 'comma-separated task names (default: every task of the benchmark)', coerce: stringOption('tasks') })
+      .option('tasks', { type: 'string', requiresArg: true, describe: 'comma-separated task names (default: every task of the benchmark)', coerce: listOption('tasks') })
       .option('encoders', {
         type: 'string',
         requiresArg: true,
         describe: `comma-separated encoder specs: pixels, vit-tiny-random, vit-small-random, onnx:FILE, theia:DIR, hf:DIR (default: ${DEFAULT_RUN_ENCODERS.join(',')})`,
-        coerce: stringOption('encoders'),
+        coerce: listOption('encoders'),
       })
       .option('profile', { type: 'string', default: 'quick', requiresArg: true, describe: `${PROFILE_NAMES.join(' | ')} (paper = the full protocol)`, coerce: stringOption('profile') })
-      .option('seeds', { type: 'string', requiresArg: true, describe: 'comma-separated policy seeds (default: the profile\'s)', coerce: stringOption('seeds') })
+      .option('seeds', { type: 'string', requiresArg: true, describe: 'comma-separated policy seeds (default: the profile\'s)', coerce: seedListOption('seeds') })
       .option('out', {
         type: 'string',
         requiresArg: true,
@@ -54,7 +54,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       })
       .option('head', { type: 'string', default: 'auto', requiresArg: true, describe: 'policy head: mlp | conv | auto (conv for theia: encoders in the paper profile)', coerce: stringOption('head') })
       .option('threads', { type: 'number', requiresArg: true, describe: 'encoder inference threads', coerce: integerOption('threads', 1, 1024) })
-      .option('shard', { type: 'string', requiresArg: true, describe: 'run only shard i of n of the cell list, e.g. 2/4', coerce: stringOption('shard') })
+      .option('shard', { type: 'string', requiresArg: true, describe: 'run only shard i of n of the cell list, e.g. 2/4', coerce: shardOption('shard') })
       .option('shuffle-actions', { type: 'boolean', default: false, describe: 'control: train on actions shuffled across samples (should not learn)' })
       .option('cache-dir', { type: 'string', requiresArg: true, describe: 'cache root for demos and features (default: $BENCH_CACHE_DIR or .cache/bench)', coerce: stringOption('cache-dir') })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars' }),
@@ -64,15 +64,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
     await import('../../envs/index.js');
     await runBenchmark({
       benchmark: args.suite,
-      ...(args.tasks !== undefined ? { tasks: parseList('--tasks', args.tasks) } : {}),
-      encoders: args.encoders !== undefined ? parseList('--encoders', args.encoders) : DEFAULT_RUN_ENCODERS,
+      ...(args.tasks !== undefined ? { tasks: args.tasks } : {}),
+      encoders: args.encoders ?? DEFAULT_RUN_ENCODERS,
       profile,
-      ...(args.seeds !== undefined ? { seeds: parseSeeds(args.seeds) } : {}),
+      ...(args.seeds !== undefined ? { seeds: args.seeds } : {}),
       out: args.out ?? `runs/${args.suite}-${profile.name}${args['shuffle-actions'] ? '-shuffled' : ''}`,
       head: args.head as 'mlp' | 'conv' | 'auto',
       shuffleActions: args['shuffle-actions'],
       ...(args.threads !== undefined ? { threads: args.threads } : {}),
-      ...(args.shard !== undefined ? { shard: parseShard(args.shard) } : {}),
+      ...(args.shard !== undefined ? { shard: args.shard } : {}),
       ...(args['cache-dir'] !== undefined ? { cacheDir: args['cache-dir'] } : {}),
       quiet: args.quiet,
       deps: defaultRunDependencies(),
