@@ -10,7 +10,8 @@ import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FrameBatch } from '../src/encoders/encoder.js';
 import { CheckpointSession, loadCheckpoint, loadCheckpointEncoder } from '../src/encoders/hf/index.js';
-import { describeEncoder, runEncode } from '../src/encoders/hf/encode_command.js';
+import { runEncode } from '../src/cli/commands/encode.js';
+import { describeEncoder } from '../src/cli/commands/encoders.js';
 import { SafetensorsFile, writeSafetensors, type WritableTensor } from '../src/encoders/safetensors.js';
 import { THEIA_TEACHERS, writeRandomTheiaCheckpoint } from './helpers/theia_checkpoint.js';
 

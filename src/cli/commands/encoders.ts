@@ -2,6 +2,71 @@
 import type { CommandModule } from 'yargs';
 import { stringOption } from '../option_checks.js';
 
+export interface EncoderDescription {
+  id: string;
+  family?: string;
+  architecture?: string;
+  /** What the harness feeds the policy from this encoder. */
+  policyInput: string;
+  inputSize: number;
+  preprocessing?: unknown;
+  normalisation: { mean: number[]; std: number[] } | null;
+  parameterCount: number;
+  digest: string;
+  /** Output name -> per-frame shape, for `bench encode --outputs`. */
+  outputs: Record<string, number[]>;
+}
+
+// The encoder stack starts ONNX Runtime, which other commands should not pay for: it is imported on demand.
+/** What `bench encoders <spec>` prints. */
+export async function describeEncoder(text: string): Promise<EncoderDescription> {
+  const { createEncoder, parseEncoderSpec } = await import('../../encoders/registry.js');
+  const spec = parseEncoderSpec(text);
+  if (spec.kind === 'theia' || spec.kind === 'hf') {
+    const { CheckpointSession } = await import('../../encoders/hf/index.js');
+    const session = await CheckpointSession.create(spec.kind, spec.dir, { threads: 1 });
+    try {
+      const { spec: vit, recipe, architecture } = session.checkpoint;
+      const shapes = session.outputShapes();
+      const spatial = shapes.get('spatial')!;
+      return {
+        id: spec.text,
+        family: vit.family,
+        architecture,
+        policyInput:
+          spec.preferredFeatures === 'spatial'
+            ? `spatial tokens [${spatial}] (last layer after the final LayerNorm, CLS dropped)`
+            : `pooled [${vit.hiddenSize}] (${vit.pooled === 'dense_tanh' ? 'tanh(dense(CLS)) pooler' : vit.finalNorm === 'cls' ? 'post-LayerNorm CLS' : 'CLS after the final LayerNorm'}); spatial tokens [${spatial}] also available`,
+        inputSize: vit.imageSize,
+        preprocessing: recipe,
+        normalisation: recipe.normalisation ? { mean: [...recipe.normalisation.mean], std: [...recipe.normalisation.std] } : null,
+        parameterCount: session.parameterCount,
+        digest: session.digest,
+        outputs: Object.fromEntries(shapes),
+      };
+    } finally {
+      await session.dispose();
+    }
+  }
+  const encoder = await createEncoder(spec, { threads: 1 });
+  try {
+    const { info } = encoder;
+    const outputs: Record<string, number[]> = { pooled: [info.pooledDim] };
+    if (info.spatial) outputs.spatial = [info.spatial.tokens, info.spatial.channels];
+    return {
+      id: info.id,
+      policyInput: info.spatial ? `pooled [${info.pooledDim}] or spatial tokens [${info.spatial.tokens}, ${info.spatial.channels}]` : `pooled [${info.pooledDim}]`,
+      inputSize: info.inputSize,
+      normalisation: info.normalisation ? { mean: [...info.normalisation.mean], std: [...info.normalisation.std] } : null,
+      parameterCount: info.parameterCount,
+      digest: info.digest,
+      outputs,
+    };
+  } finally {
+    await encoder.dispose();
+  }
+}
+
 interface EncodersArgs {
   spec?: string;
   json: boolean;
@@ -15,13 +80,11 @@ export const encodersCommand: CommandModule<object, EncodersArgs> = {
       .positional('spec', { type: 'string', describe: 'encoder spec to describe, e.g. vit-tiny-random or theia:DIR', coerce: stringOption('spec') })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   handler: async (args) => {
-    // Loaded on demand: the encoder stack starts ONNX Runtime, which other commands should not pay for.
     if (args.spec === undefined) {
       const { KNOWN_ENCODER_SPECS } = await import('../../encoders/registry.js');
       process.stdout.write(args.json ? `${JSON.stringify(KNOWN_ENCODER_SPECS)}\n` : `${KNOWN_ENCODER_SPECS.join('\n')}\n`);
       return;
     }
-    const { describeEncoder } = await import('../../encoders/hf/encode_command.js');
     const description = await describeEncoder(args.spec);
     if (args.json) {
       process.stdout.write(`${JSON.stringify(description)}\n`);

@@ -4,31 +4,22 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
-import type { FrameBatch } from '../encoder.js';
-import { SafetensorsFile } from '../safetensors.js';
+import type { FrameBatch } from '../encoders/encoder.js';
+import { SafetensorsFile } from '../encoders/safetensors.js';
+import { decodePng } from '../envs/render/image_io.js';
 
-export const FRAMES_TENSOR = 'frames';
+const FRAMES_TENSOR = 'frames';
 
-function decodePng(path: string): { rgb: Uint8Array; height: number; width: number } {
-  let png: PNG;
+function readPng(path: string): { rgb: Uint8Array; height: number; width: number } {
   try {
-    png = PNG.sync.read(readFileSync(path));
+    return decodePng(readFileSync(path));
   } catch (error) {
     throw new Error(`frames: ${path} is not a readable PNG (${(error as Error).message})`);
   }
-  const { width, height, data } = png;
-  const rgb = new Uint8Array(width * height * 3);
-  for (let p = 0; p < width * height; p++) {
-    rgb[p * 3] = data[p * 4]!;
-    rgb[p * 3 + 1] = data[p * 4 + 1]!;
-    rgb[p * 3 + 2] = data[p * 4 + 2]!;
-  }
-  return { rgb, height, width };
 }
 
 function pngBatch(paths: string[]): FrameBatch {
-  const images = paths.map(decodePng);
+  const images = paths.map(readPng);
   const { height, width } = images[0]!;
   images.forEach((image, i) => {
     if (image.height !== height || image.width !== width) {
