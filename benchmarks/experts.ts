@@ -10,7 +10,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { integerOption, seedOption } from '../src/cli/option_checks.js';
-import { ExpertRollout, demoEpisodeSeeds, summarizeEpisodes, type DemoEpisode, type ExpertSummary } from '../src/data/demos.js';
+import { demoEpisodeSeeds, summarizeEpisodes, type ExpertSummary } from '../src/data/demos.js';
+import { ExpertRollout, type DemoEpisode } from '../src/envs/expert_rollout.js';
 import { getTask, listTasks } from '../src/envs/index.js';
 import type { TaskDefinition } from '../src/envs/task.js';
 import { writeFileAtomic } from '../src/util/atomic.js';

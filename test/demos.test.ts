@@ -4,17 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Env } from '../src/envs/env.js';
 import { encodeDemoEpisode, readDemoEpisode, DemoFileError } from '../src/data/demo_file.js';
-import {
-  ExpertRollout,
-  demoEpisodePath,
-  demoEpisodeSeed,
-  demoEpisodeSeeds,
-  demoSetKey,
-  loadOrGenerateDemos,
-  restoreDemoState,
-  summarizeEpisodes,
-  type DemoEpisode,
-} from '../src/data/demos.js';
+import { demoEpisodePath, demoEpisodeSeed, demoEpisodeSeeds, demoSetKey, loadOrGenerateDemos, summarizeEpisodes } from '../src/data/demos.js';
+import { ExpertRollout, restoreDemoState, type DemoEpisode } from '../src/envs/expert_rollout.js';
 import { listTasks } from '../src/envs/registry.js';
 import { pointMassTask } from './fixtures/point_mass_task.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DemoEpisode } from '../src/data/demo_file.js';
+import type { DemoEpisode } from '../src/envs/expert_rollout.js';
 import { featureCacheKey, loadOrComputeFeatures, type FeatureRequest } from '../src/data/features.js';
 import { decodeHalf, encodeHalf, fromHalfBits, toHalfBits } from '../src/data/float16.js';
 import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder.js';

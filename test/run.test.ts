@@ -20,7 +20,7 @@ import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/csv.js';
 import type { CellResult, EntropyRecord, RunResults } from '../src/results/schema.js';
 import { entropyCorrelation, formatSummary, summarise } from '../src/results/summary.js';
 import { bestEvaluation } from '../src/eval/metrics.js';
-import { ExpertRollout } from '../src/data/demos.js';
+import { ExpertRollout } from '../src/envs/expert_rollout.js';
 import { renderDemoFrames } from '../src/data/features.js';
 import { Env } from '../src/envs/env.js';
 import { getTask } from '../src/envs/registry.js';

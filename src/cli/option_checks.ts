@@ -3,6 +3,7 @@
  * any work starts, with one line that names the flag, what it expected and what it got.
  */
 import type { Shard } from '../run/plan.js';
+import { MAX_SEED } from '../util/rng.js';
 
 function single(flag: string, value: unknown): unknown {
   if (Array.isArray(value)) throw new Error(`--${flag} was given ${value.length} times; give it once`);
@@ -77,4 +78,4 @@ export function shardOption(flag = 'shard'): (value: unknown) => Shard {
 }
 
 /** Seeds everywhere are 32-bit unsigned integers (see src/util/rng.ts). */
-export const seedOption = (flag = 'seed'): ((value: unknown) => number) => integerOption(flag, 0, 0xffffffff);
+export const seedOption = (flag = 'seed'): ((value: unknown) => number) => integerOption(flag, 0, MAX_SEED);

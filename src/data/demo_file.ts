@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
+import type { DemoEpisode } from '../envs/expert_rollout.js';
 
 const MAGIC = Buffer.from('BDEMO01\n', 'ascii');
 const PREFIX_BYTES = MAGIC.length + 4;
@@ -22,31 +23,6 @@ export interface DemoIdentity {
   expert: string;
   /** Digest of the scene options, or null for the task's canonical scene. */
   scene: string | null;
-}
-
-/** One expert episode. T = length, S = stateSize, A = actionDim, P = proprioDim. */
-export interface DemoEpisode {
-  /** The `Env.reset` seed of the episode. */
-  seed: number;
-  /** Policy steps T (below the horizon only when the task terminated early). */
-  length: number;
-  stateSize: number;
-  actionDim: number;
-  proprioDim: number;
-  /** [T, S] full physics state (Physics.getState) before each action; restoreDemoState re-creates the frame. */
-  states: Float64Array;
-  /** [T, P] proprioception observed in the same state. */
-  proprio: Float32Array;
-  /** [T, A] expert action clipped to the action spec, i.e. what the environment applied (up to float32 rounding). */
-  actions: Float32Array;
-  /** [T] reward received for each action. */
-  rewards: Float64Array;
-  /** [T] 1 where the task counted as solved after the action, else 0. */
-  successes: Uint8Array;
-  /** Sum of `rewards`. */
-  episodeReturn: number;
-  /** Success after the last step (the MetaWorld metric). */
-  success: boolean;
 }
 
 type Dtype = 'float64' | 'float32' | 'uint8';

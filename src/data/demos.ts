@@ -5,27 +5,23 @@
  * `demoEpisodeSeed(base, i)`, so a set of 25 episodes is the first 25 of the set of 100 with the same base seed.
  * Each episode is one file under `<cacheDir>/demos/<task>/v<task version>-f<format>/<expert>/<scene>/seed-<seed>.bdemo`
  * (format: demo_file.ts), written atomically, so an interrupted run resumes with the episodes already on disk.
- * No pixels are stored: `restoreDemoState` puts an environment back in any recorded state to re-render its frame.
+ * No pixels are stored: `restoreDemoState` (envs/expert_rollout.ts) puts an environment back in any recorded state
+ * to re-render its frame.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Env } from '../envs/env.js';
-import type { Physics } from '../envs/mujoco.js';
+import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
 import { getTask } from '../envs/registry.js';
 import { FAMILIES, episodeScore, episodeSucceeded, type TaskFamily } from '../envs/families.js';
-import { clipAction, type Expert, type SceneOptions, type TaskDefinition } from '../envs/task.js';
+import type { SceneOptions, TaskDefinition } from '../envs/task.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
-import { Rng } from '../util/rng.js';
-import { DemoFileError, encodeDemoEpisode, readDemoEpisode, type DemoEpisode, type DemoIdentity } from './demo_file.js';
-
-export type { DemoEpisode, DemoIdentity } from './demo_file.js';
+import { checkSeed } from '../util/rng.js';
+import { DemoFileError, encodeDemoEpisode, readDemoEpisode, type DemoIdentity } from './demo_file.js';
 
 /** Bump when the content of a recorded episode changes for the same inputs (it is part of every key). */
 export const DEMO_FORMAT_VERSION = 1;
-
-const MAX_SEED = 0xffffffff;
 
 /** Demos per task in the CortexBench protocol (the family table: DMC 100, MetaWorld 25, Adroit 100). */
 export function defaultDemoEpisodes(family: TaskFamily): number {
@@ -44,7 +40,8 @@ function mix32(x: number): number {
 /**
  * The reset seed of demo episode `index` of base seed `baseSeed`: mix32((mix32(base ^ 0x44454d4f) + index) mod 2^32).
  * Hashed rather than `base + index` so that demo episodes do not replay the small seeds evaluation uses; distinct
- * indices of one base seed always give distinct seeds because mix32 is a bijection.
+ * indices of one base seed always give distinct seeds because mix32 is a bijection. 0x44454d4f is "DEMO" in ASCII,
+ * a fixed salt that keeps demo seeds apart from other streams hashed from the same base seed.
  */
 export function demoEpisodeSeed(baseSeed: number, index: number): number {
   checkSeed('base seed', baseSeed);
@@ -56,17 +53,6 @@ export function demoEpisodeSeed(baseSeed: number, index: number): number {
 export function demoEpisodeSeeds(baseSeed: number, episodes: number): number[] {
   checkEpisodeCount(episodes);
   return Array.from({ length: episodes }, (_, i) => demoEpisodeSeed(baseSeed, i));
-}
-
-/** The expert's random stream for an episode: independent of the task's reset stream `new Rng(seed)`. */
-export function expertRng(episodeSeed: number): Rng {
-  return new Rng(episodeSeed).fork(0x455850);
-}
-
-function checkSeed(name: string, seed: number): void {
-  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
-    throw new Error(`${name} must be an integer in [0, ${MAX_SEED}], got ${seed}`);
-  }
 }
 
 function checkEpisodeCount(episodes: number): void {
@@ -129,103 +115,6 @@ export function demoSetDir(cacheDir: string, identity: DemoIdentity): string {
 /** Where one episode lives in the cache. */
 export function demoEpisodePath(cacheDir: string, identity: DemoIdentity, seed: number): string {
   return join(demoSetDir(cacheDir, identity), `seed-${seed}.bdemo`);
-}
-
-/** Rolls a task's expert in one environment, episode after episode. Call `close()` when done. */
-export class ExpertRollout {
-  private constructor(
-    readonly env: Env,
-    readonly expert: Expert,
-  ) {}
-
-  static async create(task: TaskDefinition | string, scene?: SceneOptions): Promise<ExpertRollout> {
-    const definition = resolveTask(task);
-    const env = await Env.make(definition, scene ? { scene } : {});
-    try {
-      return new ExpertRollout(env, definition.createExpert());
-    } catch (err) {
-      env.close();
-      throw err;
-    }
-  }
-
-  /**
-   * Plays one episode from `seed` to termination or the horizon (or `maxSteps`, when smaller). `onState(t)` sees
-   * the live physics after the reset (t = 0) and after every step t, e.g. to render a rollout.
-   */
-  episode(seed: number, options: { maxSteps?: number; onState?: (t: number, physics: Physics) => void } = {}): DemoEpisode {
-    checkSeed('episode seed', seed);
-    const { env, expert } = this;
-    const physics = env.physics;
-    const { maxSteps, onState } = options;
-    const limit = Math.min(env.horizon, maxSteps ?? env.horizon);
-    if (!Number.isInteger(limit) || limit < 1) throw new Error(`maxSteps must be a positive integer, got ${maxSteps}`);
-    const S = physics.stateSize;
-    const A = env.actionSpec.dim;
-    const P = env.observationSpec.proprioDim;
-    const states = new Float64Array(limit * S);
-    const proprio = new Float32Array(limit * P);
-    const actions = new Float32Array(limit * A);
-    const rewards = new Float64Array(limit);
-    const successes = new Uint8Array(limit);
-    const clipped = new Float64Array(A);
-    const context = `expert of task '${env.definition.name}'`;
-
-    let { obs } = env.reset({ seed });
-    expert.reset(physics, expertRng(seed));
-    onState?.(0, physics);
-    let length = 0;
-    let episodeReturn = 0;
-    for (let t = 0; t < limit; t++) {
-      physics.getState(states.subarray(t * S, (t + 1) * S));
-      proprio.set(obs.proprio, t * P);
-      const action = expert.act(physics, env.task, t);
-      // Stored as the env applies it.
-      actions.set(clipAction(env.actionSpec, action, clipped, context), t * A);
-      const result = env.step(action);
-      rewards[t] = result.reward;
-      successes[t] = result.info.success ? 1 : 0;
-      episodeReturn += result.reward;
-      length = t + 1;
-      obs = result.obs;
-      onState?.(length, physics);
-      if (result.terminated || result.truncated) break;
-    }
-    return {
-      seed,
-      length,
-      stateSize: S,
-      actionDim: A,
-      proprioDim: P,
-      states: states.slice(0, length * S),
-      proprio: proprio.slice(0, length * P),
-      actions: actions.slice(0, length * A),
-      rewards: rewards.slice(0, length),
-      successes: successes.slice(0, length),
-      episodeReturn,
-      success: successes[length - 1] === 1,
-    };
-  }
-
-  close(): void {
-    this.env.close();
-  }
-}
-
-/**
- * Puts `env` in the state before action `t` of `episode`, so that `env.render` shows that frame. The env is first
- * reset with the episode's seed when its current episode has another seed: some tasks draw per-episode values that
- * live in the model rather than the physics state (e.g. MetaWorld fixture positions), which only reset restores.
- */
-export function restoreDemoState(env: Env, episode: DemoEpisode, t: number): void {
-  if (!Number.isInteger(t) || t < 0 || t >= episode.length) {
-    throw new Error(`restoreDemoState: step must be an integer in [0, ${episode.length - 1}], got ${t}`);
-  }
-  if (env.physics.stateSize !== episode.stateSize) {
-    throw new Error(`restoreDemoState: the episode's states have ${episode.stateSize} values, task '${env.definition.name}' has ${env.physics.stateSize}`);
-  }
-  if (env.seed !== episode.seed) env.reset({ seed: episode.seed });
-  env.physics.setState(episode.states.subarray(t * episode.stateSize, (t + 1) * episode.stateSize));
 }
 
 export interface DemoProgress {

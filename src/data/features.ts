@@ -16,12 +16,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EncodedBatch, Encoder, FrameBatch } from '../encoders/encoder.js';
 import type { Env } from '../envs/env.js';
+import { restoreDemoState, type DemoEpisode } from '../envs/expert_rollout.js';
 import type { TaskDefinition } from '../envs/task.js';
 import type { RenderSettings } from '../protocol/render_settings.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { createProgress } from '../util/progress.js';
-import type { DemoEpisode } from './demo_file.js';
-import { restoreDemoState } from './demos.js';
 import { decodeHalf, encodeHalf, roundToHalf } from './float16.js';
 
 const MAGIC = Buffer.from('BFEAT01\n', 'ascii');

@@ -2,8 +2,8 @@
  * The behaviour-cloning training set of one cell: FLARE-fused demo features (+ proprio) and demo actions, and the
  * shuffled-action control that breaks the pairing between observations and actions.
  */
-import type { DemoEpisode } from '../data/demo_file.js';
 import type { DemoFeatures } from '../data/features.js';
+import type { DemoEpisode } from '../envs/expert_rollout.js';
 import { flareFuseEpisode } from '../policies/flare.js';
 import type { BcDataset } from '../policies/policy.js';
 import { Rng } from '../util/rng.js';
@@ -45,6 +45,8 @@ export function shuffleActions(data: BcDataset, seed: number): BcDataset {
   const A = data.actions.length / Math.max(data.count, 1);
   const order = new Int32Array(data.count);
   for (let i = 0; i < data.count; i++) order[i] = i;
+  // 0x5348 is "SH" (shuffle) in ASCII: forks the control's permutation off the policy seed, so it is independent
+  // of the policy's initialisation and minibatch order drawn from the same seed.
   new Rng(seed).fork(0x5348).shuffle(order);
   const actions = new Float32Array(data.actions.length);
   for (let i = 0; i < data.count; i++) actions.set(data.actions.subarray(order[i]! * A, (order[i]! + 1) * A), i * A);

@@ -2,6 +2,14 @@
  * Seeded pseudo-random numbers. Every random draw in the harness comes from an `Rng` built from an explicit seed,
  * so the same command gives the same numbers. The generator is xoshiro128** seeded through splitmix32.
  */
+/** Seeds are 32-bit unsigned integers. */
+export const MAX_SEED = 0xffffffff;
+
+/** Errors unless `seed` is an integer in [0, MAX_SEED], naming what the seed is for. */
+export function checkSeed(name: string, seed: number): void {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new Error(`${name} must be an integer in [0, ${MAX_SEED}], got ${seed}`);
+}
+
 export class Rng {
   private s0: number;
   private s1: number;

@@ -1,6 +1,7 @@
 /** `bench experts`: roll a task's expert out and report its quality in its family's metric (nothing is stored). */
 import type { CommandModule } from 'yargs';
-import { ExpertRollout, demoEpisodeSeeds, summarizeEpisodes, type DemoEpisode } from '../../data/demos.js';
+import { demoEpisodeSeeds, summarizeEpisodes } from '../../data/demos.js';
+import { ExpertRollout, type DemoEpisode } from '../../envs/expert_rollout.js';
 import { FAMILIES } from '../../envs/families.js';
 import { createProgress } from '../../util/progress.js';
 import { integerOption, seedOption, stringOption } from '../option_checks.js';

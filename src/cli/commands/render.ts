@@ -1,7 +1,7 @@
 /** `bench render`: a PNG of one frame, or a GIF of an expert rollout, from the software renderer. */
 import { extname } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { ExpertRollout } from '../../data/demos.js';
+import { ExpertRollout } from '../../envs/expert_rollout.js';
 import { encodeGif, encodePng } from '../../envs/render/image_io.js';
 import { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from '../../envs/render/renderer.js';
 import { writeFileAtomic } from '../../util/atomic.js';
