@@ -1,20 +1,10 @@
-/** Small descriptive statistics used by metrics, summaries and the entropy correlation. */
+/** Small descriptive statistics used by the summaries and the entropy correlation. */
 
 export function mean(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   let sum = 0;
   for (const v of values) sum += v;
   return sum / values.length;
-}
-
-/** Sample standard deviation (n - 1); 0 for a single value, NaN for none. */
-export function sampleStd(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  if (values.length === 1) return 0;
-  const m = mean(values);
-  let ss = 0;
-  for (const v of values) ss += (v - m) * (v - m);
-  return Math.sqrt(ss / (values.length - 1));
 }
 
 /** Pearson's r; NaN when either series is constant (the correlation is undefined). */
