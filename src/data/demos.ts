@@ -12,7 +12,6 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
-import { getTask } from '../envs/registry.js';
 import { FAMILIES, episodeScore, episodeSucceeded, type TaskFamily } from '../envs/families.js';
 import type { SceneOptions, TaskDefinition } from '../envs/task.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -79,8 +78,6 @@ export function sceneDigest(scene: SceneOptions | undefined): string | null {
   return sha256(canonicalJson(scene)).slice(0, 16);
 }
 
-const resolveTask = (task: TaskDefinition | string): TaskDefinition => (typeof task === 'string' ? getTask(task) : task);
-
 function demoIdentity(task: TaskDefinition, expertName: string, scene: SceneOptions | undefined): DemoIdentity {
   return { task: task.name, taskVersion: task.version, expert: expertName, scene: sceneDigest(scene) };
 }
@@ -97,9 +94,8 @@ export interface DemoSetSpec {
  * A sha256 digest (hex) identifying a demo set: task name and version, expert name, scene, episode seeds and the
  * demo format. Feature caches key on it. `expertName` defaults to the task's expert.
  */
-export function demoSetKey(task: TaskDefinition | string, spec: DemoSetSpec, expertName?: string): string {
-  const definition = resolveTask(task);
-  const identity = demoIdentity(definition, expertName ?? definition.createExpert().name, spec.scene);
+export function demoSetKey(task: TaskDefinition, spec: DemoSetSpec, expertName?: string): string {
+  const identity = demoIdentity(task, expertName ?? task.createExpert().name, spec.scene);
   return sha256(canonicalJson({ format: DEMO_FORMAT_VERSION, ...identity, seeds: demoEpisodeSeeds(spec.seed, spec.episodes) }));
 }
 
@@ -157,8 +153,7 @@ export interface DemoSet {
  * Returns the demo set, reading episodes already in the cache and generating (and storing) the missing ones.
  * A cached file that is unreadable or belongs to another set is regenerated and replaced.
  */
-export async function loadOrGenerateDemos(task: TaskDefinition | string, options: LoadDemosOptions): Promise<DemoSet> {
-  const definition = resolveTask(task);
+export async function loadOrGenerateDemos(definition: TaskDefinition, options: LoadDemosOptions): Promise<DemoSet> {
   const { shard } = options;
   if (shard && !(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
     throw new Error(`shard must have integers 0 <= index < count, got ${JSON.stringify(shard)}`);

@@ -5,7 +5,6 @@
 import { checkSeed, Rng } from '../util/rng.js';
 import { Env } from './env.js';
 import type { Physics } from './mujoco.js';
-import { getTask } from './registry.js';
 import { clipAction, type Expert, type SceneOptions, type TaskDefinition } from './task.js';
 
 /** One expert episode. T = length, S = stateSize, A = actionDim, P = proprioDim. */
@@ -46,8 +45,7 @@ export class ExpertRollout {
     readonly expert: Expert,
   ) {}
 
-  static async create(task: TaskDefinition | string, scene?: SceneOptions): Promise<ExpertRollout> {
-    const definition = typeof task === 'string' ? getTask(task) : task;
+  static async create(definition: TaskDefinition, scene?: SceneOptions): Promise<ExpertRollout> {
     const env = await Env.make(definition, scene ? { scene } : {});
     try {
       return new ExpertRollout(env, definition.createExpert());
