@@ -38,6 +38,11 @@ export function stringOption(flag: string): (value: unknown) => string {
   };
 }
 
+/** A flag every call must give, with a non-empty string value. */
+export function requiredStringOption(flag: string, describe: string) {
+  return { type: 'string', demandOption: true, requiresArg: true, describe, coerce: stringOption(flag) } as const;
+}
+
 /** A comma-separated list, e.g. "--tasks a,b": entries trimmed, an empty entry is an error. */
 export function listOption(flag: string): (value: unknown) => string[] {
   return (value) => {

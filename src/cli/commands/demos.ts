@@ -4,7 +4,7 @@ import { defaultDemoEpisodes, loadOrGenerateDemos, summarizeEpisodes } from '../
 import { createProgress } from '../../util/progress.js';
 import type { Shard } from '../../run/plan.js';
 import { integerOption, seedOption, shardOption, stringOption } from '../option_checks.js';
-import { lookupTask } from '../task_lookup.js';
+import { lookupTask, TASK_OPTION } from '../task_lookup.js';
 
 interface DemosArgs {
   task: string;
@@ -20,7 +20,7 @@ export const demosCommand: CommandModule<object, DemosArgs> = {
   describe: 'Generate expert demonstrations (states and actions, no pixels) into the demo cache; resumes',
   builder: (yargs) =>
     yargs
-      .option('task', { type: 'string', demandOption: true, requiresArg: true, describe: 'task name, e.g. reacher-easy', coerce: stringOption('task') })
+      .option('task', TASK_OPTION)
       .option('episodes', {
         requiresArg: true,
         describe: 'number of episodes (default: the paper\'s, 100 for DMC and Adroit tasks, 25 for MetaWorld)',

@@ -10,7 +10,7 @@ import type { OutputTensor } from '../../encoders/hf/checkpoint_session.js';
 import type { OrtDevice, OrtSessionOptions } from '../../encoders/ort.js';
 import type { EncoderSpec } from '../../encoders/registry.js';
 import { readFrames } from '../frames_input.js';
-import { integerOption, listOption, stringOption } from '../option_checks.js';
+import { integerOption, listOption, requiredStringOption, stringOption } from '../option_checks.js';
 
 export interface RunEncodeOptions {
   /** Encoder spec, e.g. "theia:DIR", "hf:DIR", "vit-tiny-random". */
@@ -104,15 +104,9 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
   describe: 'Encode frames with a frozen encoder and write the requested outputs to a .safetensors file',
   builder: (yargs) =>
     yargs
-      .option('encoder', { type: 'string', demandOption: true, requiresArg: true, describe: 'encoder spec (see `bench encoders`)', coerce: stringOption('encoder') })
-      .option('frames', {
-        type: 'string',
-        demandOption: true,
-        requiresArg: true,
-        describe: 'a .png, a directory of .png files, or a .safetensors file with uint8 `frames` [N, H, W, 3]',
-        coerce: stringOption('frames'),
-      })
-      .option('out', { type: 'string', demandOption: true, requiresArg: true, describe: 'output .safetensors file', coerce: stringOption('out') })
+      .option('encoder', requiredStringOption('encoder', 'encoder spec (see `bench encoders`)'))
+      .option('frames', requiredStringOption('frames', 'a .png, a directory of .png files, or a .safetensors file with uint8 `frames` [N, H, W, 3]'))
+      .option('out', requiredStringOption('out', 'output .safetensors file'))
       .option('outputs', {
         type: 'string',
         default: 'pooled',

@@ -4,8 +4,8 @@ import { demoEpisodeSeeds, summarizeEpisodes } from '../../data/demos.js';
 import { ExpertRollout, type DemoEpisode } from '../../envs/expert_rollout.js';
 import { FAMILIES } from '../../envs/families.js';
 import { createProgress } from '../../util/progress.js';
-import { integerOption, seedOption, stringOption } from '../option_checks.js';
-import { lookupTask } from '../task_lookup.js';
+import { integerOption, seedOption } from '../option_checks.js';
+import { lookupTask, TASK_OPTION } from '../task_lookup.js';
 
 interface ExpertsArgs {
   task: string;
@@ -20,7 +20,7 @@ export const expertsCommand: CommandModule<object, ExpertsArgs> = {
   describe: "Roll a task's expert out over seeded episodes and report mean return, success rate and score",
   builder: (yargs) =>
     yargs
-      .option('task', { type: 'string', demandOption: true, requiresArg: true, describe: 'task name, e.g. reacher-easy', coerce: stringOption('task') })
+      .option('task', TASK_OPTION)
       .option('episodes', { default: 10, requiresArg: true, describe: 'number of episodes', coerce: integerOption('episodes', 1, 100_000) })
       .option('seed', { default: 0, requiresArg: true, describe: 'base seed (the same episode seeds as `bench demos`)', coerce: seedOption() })
       .option('json', { type: 'boolean', default: false, describe: 'print {task, episodes, mean_return, success_rate, mean_score} as JSON' })

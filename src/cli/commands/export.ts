@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { resultsToCsv } from '../../results/csv.js';
 import { RunDir } from '../../results/run_dir.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { stringOption } from '../option_checks.js';
+import { requiredStringOption, stringOption } from '../option_checks.js';
 
 const FORMATS = ['csv', 'json'] as const;
 
@@ -18,7 +18,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   describe: 'Export the results of a run directory (csv: one row per task x encoder x seed; json: everything)',
   builder: (yargs) =>
     yargs
-      .option('in', { type: 'string', demandOption: true, requiresArg: true, describe: 'the --out directory of a bench run', coerce: stringOption('in') })
+      .option('in', requiredStringOption('in', 'the --out directory of a bench run'))
       .option('format', { type: 'string', default: 'csv', requiresArg: true, describe: FORMATS.join(' | '), coerce: stringOption('format') })
       .option('out', { type: 'string', requiresArg: true, describe: 'output file (default: stdout)', coerce: stringOption('out') }),
   handler: (args) => {

@@ -5,8 +5,8 @@ import { ExpertRollout } from '../../envs/expert_rollout.js';
 import { encodeGif, encodePng } from '../../envs/render/image_io.js';
 import { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from '../../envs/render/renderer.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { integerOption, seedOption, stringOption } from '../option_checks.js';
-import { lookupTask } from '../task_lookup.js';
+import { integerOption, requiredStringOption, seedOption, stringOption } from '../option_checks.js';
+import { lookupTask, TASK_OPTION } from '../task_lookup.js';
 
 interface RenderArgs {
   task: string;
@@ -27,7 +27,7 @@ export const renderCommand: CommandModule<object, RenderArgs> = {
   describe: 'Render a task: a PNG of the frame after reset (or after --steps expert steps), or a GIF of an expert rollout',
   builder: (yargs) =>
     yargs
-      .option('task', { type: 'string', demandOption: true, requiresArg: true, describe: 'task name, e.g. reacher-easy', coerce: stringOption('task') })
+      .option('task', TASK_OPTION)
       .option('seed', { default: 0, requiresArg: true, describe: 'episode reset seed', coerce: seedOption() })
       .option('camera', { type: 'string', requiresArg: true, describe: "camera name (default: the task's observation camera)", coerce: stringOption('camera') })
       .option('size', { default: 224, requiresArg: true, describe: 'image width and height in pixels', coerce: integerOption('size', MIN_RENDER_SIZE, MAX_RENDER_SIZE) })
@@ -36,7 +36,7 @@ export const renderCommand: CommandModule<object, RenderArgs> = {
         describe: 'expert steps to play (PNG: frame after them, default 0; GIF: rollout length, default the horizon)',
         coerce: integerOption('steps', 0),
       })
-      .option('out', { type: 'string', demandOption: true, requiresArg: true, describe: 'output file, .png or .gif', coerce: stringOption('out') }),
+      .option('out', requiredStringOption('out', 'output file, .png or .gif')),
   handler: async (args) => {
     const format = extname(args.out).toLowerCase();
     if (format !== '.png' && format !== '.gif') throw new Error(`--out must end in .png or .gif, got '${args.out}'`);
