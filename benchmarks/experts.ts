@@ -1,6 +1,6 @@
 /**
  * Expert quality for every registered task: N seeded episodes at the full horizon each, reporting mean and minimum
- * return, success at the last step and the mean score in the suite's metric, next to the reference the experts are
+ * return, success at the last step and the mean score in the family's metric, next to the reference the experts are
  * accepted against (CortexBench's released demo returns for DMC, scripted-policy success for MetaWorld).
  *
  *   npx tsx benchmarks/experts.ts [--episodes 20] [--seed 0] [--task reacher-easy ...] [--json out.json]

@@ -122,27 +122,35 @@ export interface RunResults {
 
 /** A schema-1 cell: the same fields, with the task family under `suite`. */
 type CellResultV1 = Omit<CellResult, 'family'> & { suite: TaskFamily };
+/** A schema-1 results.json: schema-1 cells, and the family means under `suites`. */
+type RunResultsV1 = Omit<RunResults, 'cells' | 'summary'> & {
+  cells: CellResultV1[];
+  summary: (Omit<EncoderSummary, 'families'> & { suites: EncoderSummary['families'] })[];
+};
+
+const readable = (source: string, what: string, schema: unknown): Error =>
+  new Error(`${source}: ${what} of schema ${String(schema)}; this version reads schemas 1 and ${RESULTS_SCHEMA_VERSION}`);
 
 /** A cell result of any schema this version reads, as the current schema. */
 export function upgradeCellResult(raw: CellResult | CellResultV1, source: string): CellResult {
-  if (raw.schema === RESULTS_SCHEMA_VERSION) return raw as CellResult;
+  if (raw.schema === RESULTS_SCHEMA_VERSION && 'family' in raw) return raw;
   if (raw.schema === 1 && 'suite' in raw) {
     const { suite, ...rest } = raw;
     return { ...rest, schema: RESULTS_SCHEMA_VERSION, family: suite };
   }
-  throw new Error(`${source}: cell result of schema ${String(raw.schema)}; this version reads schemas 1 and ${RESULTS_SCHEMA_VERSION}`);
+  throw readable(source, 'cell result', raw.schema);
 }
 
 /** A results.json of any schema this version reads, as the current schema. */
-export function upgradeRunResults(raw: RunResults, source: string): RunResults {
+export function upgradeRunResults(raw: RunResults | RunResultsV1, source: string): RunResults {
   if (!Array.isArray(raw.cells)) throw new Error(`${source} is not a bench results file (no cells)`);
-  if (raw.schema === RESULTS_SCHEMA_VERSION) return raw;
-  if (raw.schema !== 1) throw new Error(`${source}: results of schema ${String(raw.schema)}; this version reads schemas 1 and ${RESULTS_SCHEMA_VERSION}`);
-  type SummaryV1 = Omit<EncoderSummary, 'families'> & { suites: EncoderSummary['families'] };
+  if (raw.schema === RESULTS_SCHEMA_VERSION) return raw as RunResults;
+  if (raw.schema !== 1) throw readable(source, 'results', raw.schema);
+  const v1 = raw as RunResultsV1;
   return {
-    ...raw,
+    ...v1,
     schema: RESULTS_SCHEMA_VERSION,
-    cells: raw.cells.map((c) => upgradeCellResult(c, source)),
-    summary: (raw.summary as unknown as SummaryV1[]).map(({ suites, ...rest }) => ({ ...rest, families: suites })),
+    cells: v1.cells.map((c) => upgradeCellResult(c, source)),
+    summary: v1.summary.map(({ suites, ...rest }) => ({ ...rest, families: suites })),
   };
 }
