@@ -9,6 +9,7 @@ import type { FrameBatch } from '../../encoders/encoder.js';
 import type { OutputTensor } from '../../encoders/hf/checkpoint_session.js';
 import type { OrtDevice, OrtSessionOptions } from '../../encoders/ort.js';
 import type { EncoderSpec } from '../../encoders/registry.js';
+import { writeSafetensors } from '../../encoders/safetensors.js';
 import { readFrames } from '../frames_input.js';
 import { integerOption, listOption, requiredStringOption, stringOption } from '../option_checks.js';
 
@@ -72,7 +73,6 @@ export async function runEncode(options: RunEncodeOptions): Promise<string> {
   } else {
     results = await encodeWithRegistry(spec, frames, outputs, ortOptions);
   }
-  const { writeSafetensors } = await import('../../encoders/safetensors.js');
   writeSafetensors(
     options.out,
     outputs.map((name) => ({ name, dtype: 'F32', ...results.get(name)! })),
