@@ -220,6 +220,7 @@ describe('bad input', () => {
     await expect(runBenchmark(options('bad1', { encoders: ['grid-2', 'no-such-encoder'] }))).rejects.toThrow(/unknown encoder spec 'no-such-encoder'/);
     await expect(runBenchmark(options('bad2', { tasks: ['reacher-hard-typo'] }))).rejects.toThrow(/unknown task 'reacher-hard-typo'; known tasks: .*reacher-easy/);
     await expect(runBenchmark(options('bad3', { benchmark: 'nosuite' }))).rejects.toThrow(/unknown benchmark 'nosuite'/);
+    await expect(main(['run', '--benchmark', 'nosuite', '--profile', 'smoke'])).rejects.toThrow(/unknown benchmark 'nosuite'; known benchmarks: cortexbench/);
     expect(() => getProfile('fast')).toThrow(/unknown profile 'fast'; expected one of: smoke, quick, paper/);
     await expect(main(['run', '--profile', 'fast'])).rejects.toThrow(/unknown profile 'fast'/);
   });
