@@ -5,7 +5,7 @@ import { SafetensorsFile } from '../src/encoders/safetensors.js';
 import { pilResize, resampleCoefficients } from '../src/encoders/preprocess/pil_resize.js';
 import { centerCrop, preprocessFrames, preprocessImageUint8 } from '../src/encoders/preprocess/pixel_values.js';
 import type { ImageProcessorType } from '../src/encoders/preprocess/processor_config.js';
-import { DEIT_HUB_PREPROCESSOR_CONFIG, parsePreprocessorConfig, resizedSize } from '../src/encoders/preprocess/processor_config.js';
+import { DEIT_HUB_PREPROCESSOR_CONFIG, parsePreprocessorConfig, recipeSquareSide, resizedSize, roundHalfEven } from '../src/encoders/preprocess/processor_config.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -134,17 +134,45 @@ describe('image-processor configs', () => {
     expect(resizedSize({ mode: 'shortest_edge', size: 256 }, 480, 640)).toEqual({ height: 256, width: 341 });
     expect(resizedSize({ mode: 'shortest_edge', size: 224 }, 300, 100)).toEqual({ height: 672, width: 224 });
     const image = Uint8Array.from({ length: 2 * 2 * 3 }, (_, i) => i + 1);
-    const padded = centerCrop(image, 2, 2, 4, 4);
+    const padded = centerCrop(image, 2, 2, { height: 4, width: 4 });
     // Pad 1 on each side: the 2x2 image sits at rows/cols 1..2.
     expect([...padded.subarray((1 * 4 + 1) * 3, (1 * 4 + 1) * 3 + 3)]).toEqual([1, 2, 3]);
     expect([...padded.subarray(0, 3)]).toEqual([0, 0, 0]);
-    const cropped = centerCrop(Uint8Array.from({ length: 5 * 1 * 3 }, (_, i) => i), 5, 1, 3, 1);
+    const cropped = centerCrop(Uint8Array.from({ length: 5 * 1 * 3 }, (_, i) => i), 5, 1, { height: 3, width: 1 });
     expect([...cropped]).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
+  it('reads SAM and DPT processors: longest edge + pad, and aspect-keeping sizes rounded to a multiple', () => {
+    const sam = recipeOf('sam-vision-micro', 'SamImageProcessor');
+    expect(sam).toMatchObject({ processor: 'SamImageProcessor', resize: { mode: 'longest_edge', size: 256 }, resample: 'bilinear', pad: { height: 256, width: 256 }, centerCrop: null });
+    expect(resizedSize({ mode: 'longest_edge', size: 1024 }, 480, 640)).toEqual({ height: 768, width: 1024 });
+    expect(resizedSize({ mode: 'longest_edge', size: 256 }, 100, 33)).toEqual({ height: 256, width: 84 }); // int(84.48 + 0.5)
+    const wide = preprocessFrames({ data: new Uint8Array(2 * 40 * 80 * 3).fill(200), n: 2, height: 40, width: 80 }, sam);
+    expect([wide.height, wide.width]).toEqual([256, 256]);
+    // The 128 x 256 image sits at the top; the rest is zero padding (after normalisation).
+    expect(wide.data[127 * 256 + 10]).not.toBe(0);
+    expect(wide.data[128 * 256 + 10]).toBe(0);
+    const dpt = recipeOf('depth-anything-micro', 'DPTImageProcessor');
+    expect(dpt).toMatchObject({ processor: 'DPTImageProcessor', resize: { mode: 'fit_multiple', height: 518, width: 518, keepAspectRatio: true, multiple: 14 }, resample: 'bicubic' });
+    expect(recipeSquareSide(dpt)).toBe(518);
+    // 480x640: the height scale (1.079) is closer to 1 than the width scale (0.809), so both use it.
+    expect(resizedSize(dpt.resize!, 480, 640)).toEqual({ height: 518, width: 686 });
+    expect(resizedSize({ ...dpt.resize!, keepAspectRatio: false } as typeof dpt.resize & object, 480, 640)).toEqual({ height: 518, width: 518 });
+  });
+
+  it("rounds centre-crop offsets as torchvision does where asked (Python's round half to even)", () => {
+    expect([2.5, 3.5, -2.5, 17.5, 16].map(roundHalfEven)).toEqual([2, 4, -2, 18, 16]);
+    const column = Uint8Array.from({ length: 259 * 3 }, (_, i) => Math.floor(i / 3) % 256);
+    const floor = centerCrop(column, 259, 1, { height: 224, width: 1 });
+    const round = centerCrop(column, 259, 1, { height: 224, width: 1, offsetRounding: 'round' });
+    expect([floor[0], round[0]]).toEqual([17, 18]);
+  });
+
   it('rejects unsupported processors and resample filters, naming the file', () => {
-    expect(() => parsePreprocessorConfig({ image_processor_type: 'SamImageProcessor' }, 'p.json', 'ViTImageProcessor'))
-      .toThrow(/p.json: image processor "SamImageProcessor" is not supported/);
+    expect(() => parsePreprocessorConfig({ image_processor_type: 'LlavaImageProcessor' }, 'p.json', 'ViTImageProcessor'))
+      .toThrow(/p.json: image processor "LlavaImageProcessor" is not supported/);
+    expect(() => parsePreprocessorConfig({ image_processor_type: 'DPTImageProcessor', do_pad: true }, 'p.json', 'ViTImageProcessor'))
+      .toThrow(/p.json: DPTImageProcessor do_pad .* is not supported/);
     expect(() => parsePreprocessorConfig({ resample: 0 }, 'p.json', 'ViTImageProcessor')).toThrow(/resample 0 \(nearest\) is not supported/);
     expect(() => parsePreprocessorConfig({ image_std: [1, 0, 1] }, 'p.json', 'ViTImageProcessor')).toThrow(/image_std must not contain 0/);
   });

@@ -11,7 +11,10 @@ export function recipePreprocessor(recipe: PreprocessRecipe, inputSize: number):
     run(frames) {
       const pixels = preprocessFrames(frames, recipe);
       if (pixels.height !== inputSize || pixels.width !== inputSize) {
-        throw new Error(`preprocessing gave ${pixels.height}x${pixels.width} images, expected ${inputSize}x${inputSize}`);
+        throw new Error(
+          `preprocessing (${recipe.processor}) turns ${frames.width}x${frames.height} frames into ${pixels.width}x${pixels.height} images, but the graph is built for ${inputSize}x${inputSize}; ` +
+            'this preprocessing keeps the aspect ratio, so the frames must be square',
+        );
       }
       return pixels.data;
     },

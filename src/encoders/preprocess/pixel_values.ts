@@ -1,12 +1,12 @@
 /**
- * Turns uint8 RGB frames into the `pixel_values` an HF image processor produces, bit for bit:
- * PIL resize (uint8) -> centre crop (uint8, zero padding when the image is smaller) -> float32(k * rescale) with
- * the product in float64 -> (v - mean) / std in float32 -> CHW.
+ * Turns uint8 RGB frames into the `pixel_values` an HF image processor (or a torchvision pipeline) produces, bit for
+ * bit: PIL resize (uint8) -> centre crop (uint8, zero padding when the image is smaller) -> float32(k * rescale) with
+ * the product in float64 -> (v - mean) / std in float32 -> CHW -> zero padding at the bottom and right (SAM).
  */
 import type { FrameBatch } from '../encoder.js';
 import { pilResize } from './pil_resize.js';
-import type { PreprocessRecipe } from './processor_config.js';
-import { recipeOutputSize, resizedSize } from './processor_config.js';
+import type { CenterCrop, PreprocessRecipe } from './processor_config.js';
+import { recipeOutputSize, resizedSize, roundHalfEven } from './processor_config.js';
 
 export interface PixelValues {
   /** [N, 3, height, width] float32, row-major. */
@@ -16,14 +16,19 @@ export interface PixelValues {
   width: number;
 }
 
-/** transformers' center_crop on an HWC uint8 image (pads with zeros where the crop exceeds the image). */
-export function centerCrop(rgb: Uint8Array, height: number, width: number, cropH: number, cropW: number): Uint8Array {
+/**
+ * transformers' center_crop on an HWC uint8 image (pads with zeros where the crop exceeds the image); with
+ * `offsetRounding: 'round'` the offsets are torchvision's int(round((size - crop) / 2)).
+ */
+export function centerCrop(rgb: Uint8Array, height: number, width: number, crop: CenterCrop): Uint8Array {
+  const { height: cropH, width: cropW } = crop;
   if (height === cropH && width === cropW) return rgb;
   const padTop = Math.ceil(Math.max(0, cropH - height) / 2);
   const padLeft = Math.ceil(Math.max(0, cropW - width) / 2);
-  // Offsets of the crop in the (possibly padded) image, as Python floor division computes them.
-  const top = Math.floor((height - cropH) / 2) + padTop;
-  const left = Math.floor((width - cropW) / 2) + padLeft;
+  // Offsets of the crop in the (possibly padded) image, as Python floor division (or round) computes them.
+  const offset = (d: number): number => (crop.offsetRounding === 'round' ? roundHalfEven(d / 2) : Math.floor(d / 2));
+  const top = offset(height - cropH) + padTop;
+  const left = offset(width - cropW) + padLeft;
   const out = new Uint8Array(cropH * cropW * 3);
   for (let y = 0; y < cropH; y++) {
     const sy = top + y - padTop;
@@ -73,7 +78,7 @@ export function preprocessImageUint8(rgb: Uint8Array, height: number, width: num
     w = size.width;
   }
   if (recipe.centerCrop) {
-    image = centerCrop(image, h, w, recipe.centerCrop.height, recipe.centerCrop.width);
+    image = centerCrop(image, h, w, recipe.centerCrop);
     h = recipe.centerCrop.height;
     w = recipe.centerCrop.width;
   }
@@ -87,16 +92,22 @@ export function preprocessFrames(frames: FrameBatch, recipe: PreprocessRecipe): 
   }
   const out = recipeOutputSize(recipe, height, width);
   const plane = out.height * out.width;
-  const data = new Float32Array(n * 3 * plane);
+  const data = new Float32Array(n * 3 * plane); // zeros: the padding, where the recipe pads
   const tables = byteToPixelValueTables(recipe);
   const frameBytes = height * width * 3;
   for (let i = 0; i < n; i++) {
     const image = preprocessImageUint8(frames.data.subarray(i * frameBytes, (i + 1) * frameBytes), height, width, recipe);
+    if (image.height > out.height || image.width > out.width) {
+      throw new Error(`preprocessing: a ${width}x${height} frame resizes to ${image.width}x${image.height}, larger than the ${out.width}x${out.height} pad size`);
+    }
     const base = i * 3 * plane;
     for (let ch = 0; ch < 3; ch++) {
       const table = tables[ch]!;
-      const o = base + ch * plane;
-      for (let p = 0; p < plane; p++) data[o + p] = table[image.data[p * 3 + ch]!]!;
+      for (let y = 0; y < image.height; y++) {
+        const o = base + ch * plane + y * out.width;
+        const row = y * image.width * 3;
+        for (let x = 0; x < image.width; x++) data[o + x] = table[image.data[row + x * 3 + ch]!]!;
+      }
     }
   }
   return { data, n, height: out.height, width: out.width };

@@ -1,34 +1,63 @@
 /**
  * Reads an HF `preprocessor_config.json` into an explicit preprocessing recipe, applying the defaults of the
  * image-processor class that transformers would build (ViTImageProcessor, DeiTImageProcessor, BitImageProcessor,
- * CLIPImageProcessor). Only the settings are read; nothing from the checkpoint is executed.
+ * CLIPImageProcessor, SamImageProcessor, DPTImageProcessor). Only the settings are read; nothing from the checkpoint
+ * is executed. Non-HF pipelines (R3M's, VC-1's torchvision transforms) are written as recipes directly.
  */
 import type { PilFilter } from './pil_resize.js';
 import { PIL_RESAMPLE_CODES } from './pil_resize.js';
 
-export type ImageProcessorType = 'ViTImageProcessor' | 'DeiTImageProcessor' | 'BitImageProcessor' | 'CLIPImageProcessor';
+export type ImageProcessorType =
+  | 'ViTImageProcessor'
+  | 'DeiTImageProcessor'
+  | 'BitImageProcessor'
+  | 'CLIPImageProcessor'
+  | 'SamImageProcessor'
+  | 'DPTImageProcessor';
 export const SUPPORTED_PROCESSORS: readonly ImageProcessorType[] = [
-  'ViTImageProcessor', 'DeiTImageProcessor', 'BitImageProcessor', 'CLIPImageProcessor',
+  'ViTImageProcessor', 'DeiTImageProcessor', 'BitImageProcessor', 'CLIPImageProcessor', 'SamImageProcessor', 'DPTImageProcessor',
 ];
+
+/** Which pipeline a recipe reproduces: an HF image processor, or a named torchvision pipeline (r3m, vc1). */
+export type PreprocessPipeline = ImageProcessorType | 'r3m' | 'vc_models.vit_transforms';
 
 export type ResizeRule =
   /** Resize to exactly height x width (aspect not kept). */
   | { mode: 'exact'; height: number; width: number }
-  /** Resize so the shorter side is `size`, the longer int(size * long / short) (transformers' rule). */
-  | { mode: 'shortest_edge'; size: number };
+  /** Resize so the shorter side is `size`, the longer int(size * long / short) (transformers' and torchvision's rule). */
+  | { mode: 'shortest_edge'; size: number }
+  /** Resize so the longer side is `size`: each side int(side * size / long + 0.5) (SAM). */
+  | { mode: 'longest_edge'; size: number }
+  /**
+   * DPT: towards height x width, each side rounded to a multiple of `multiple` (Python round); with
+   * `keepAspectRatio` both sides use the scale closer to 1 ("scale as little as possible").
+   */
+  | { mode: 'fit_multiple'; height: number; width: number; keepAspectRatio: boolean; multiple: number };
+
+export interface CenterCrop {
+  height: number;
+  width: number;
+  /**
+   * How the offset (size - crop) / 2 is rounded: absent = floor (transformers), 'round' = Python's round half to
+   * even (torchvision's CenterCrop). They differ only for odd differences.
+   */
+  offsetRounding?: 'round';
+}
 
 export interface PreprocessRecipe {
-  processor: ImageProcessorType;
+  processor: PreprocessPipeline;
   resize: ResizeRule | null;
   resample: PilFilter;
-  centerCrop: { height: number; width: number } | null;
+  centerCrop: CenterCrop | null;
   /** Multiplier applied in float64 before the cast to float32 (transformers' rescale), or null. */
   rescaleFactor: number | null;
   normalisation: { mean: [number, number, number]; std: [number, number, number] } | null;
+  /** Zero padding at the bottom and right up to height x width, after normalisation (SAM's pad_size). */
+  pad?: { height: number; width: number };
 }
 
-const IMAGENET_DEFAULT = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
-const IMAGENET_STANDARD = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as const;
+export const IMAGENET_DEFAULT = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+export const IMAGENET_STANDARD = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as const;
 const OPENAI_CLIP = {
   mean: [0.48145466, 0.4578275, 0.40821073],
   std: [0.26862954, 0.26130258, 0.27577711],
@@ -49,7 +78,12 @@ const DEFAULTS: Readonly<Record<ImageProcessorType, ProcessorDefaults>> = {
   DeiTImageProcessor: { size: 256, intSizeIsSquare: true, resample: 3, doCenterCrop: true, cropSize: 224, stats: IMAGENET_DEFAULT },
   BitImageProcessor: { size: { shortest_edge: 224 }, intSizeIsSquare: false, resample: 3, doCenterCrop: true, cropSize: 224, stats: OPENAI_CLIP },
   CLIPImageProcessor: { size: { shortest_edge: 224 }, intSizeIsSquare: false, resample: 3, doCenterCrop: true, cropSize: 224, stats: OPENAI_CLIP },
+  SamImageProcessor: { size: { longest_edge: 1024 }, intSizeIsSquare: false, resample: 2, doCenterCrop: false, cropSize: 0, stats: IMAGENET_DEFAULT },
+  DPTImageProcessor: { size: { height: 384, width: 384 }, intSizeIsSquare: true, resample: 3, doCenterCrop: false, cropSize: 0, stats: IMAGENET_STANDARD },
 };
+
+/** Processors without a centre-crop step. */
+const NO_CROP: ReadonlySet<ImageProcessorType> = new Set(['ViTImageProcessor', 'SamImageProcessor', 'DPTImageProcessor']);
 
 /** The facebook/deit-*-patch16-224 hub preprocessor_config.json that Theia's backbone loads (no processor type key). */
 export const DEIT_HUB_PREPROCESSOR_CONFIG = {
@@ -78,11 +112,12 @@ function parseSize(value: unknown, intIsSquare: boolean, source: string): Resize
       return { mode: 'exact', height: positiveInt(v.height, 'size.height', source), width: positiveInt(v.width, 'size.width', source) };
     }
     if ('shortest_edge' in v) {
-      if ('longest_edge' in v && v.longest_edge != null) throw new Error(`${source}: size.longest_edge is not supported`);
+      if ('longest_edge' in v && v.longest_edge != null) throw new Error(`${source}: size with both shortest_edge and longest_edge is not supported`);
       return { mode: 'shortest_edge', size: positiveInt(v.shortest_edge, 'size.shortest_edge', source) };
     }
+    if ('longest_edge' in v) return { mode: 'longest_edge', size: positiveInt(v.longest_edge, 'size.longest_edge', source) };
   }
-  throw new Error(`${source}: size must be an integer, {height, width} or {shortest_edge}, got ${JSON.stringify(value)}`);
+  throw new Error(`${source}: size must be an integer, {height, width}, {shortest_edge} or {longest_edge}, got ${JSON.stringify(value)}`);
 }
 
 function parseCrop(value: unknown, source: string): { height: number; width: number } {
@@ -136,7 +171,7 @@ export function parsePreprocessorConfig(config: unknown, source: string, fallbac
     if (typeof v !== 'boolean') throw new Error(`${source}: ${key} must be true or false, got ${JSON.stringify(v)}`);
     return v;
   };
-  const hasCrop = processor !== 'ViTImageProcessor';
+  const hasCrop = !NO_CROP.has(processor);
   const doResize = flag('do_resize', true);
   const doCrop = hasCrop && flag('do_center_crop', d.doCenterCrop);
   const doRescale = flag('do_rescale', true);
@@ -147,34 +182,97 @@ export function parsePreprocessorConfig(config: unknown, source: string, fallbac
   }
   const std = parseTriple(c.image_std ?? d.stats.std, 'image_std', source);
   if (std.some((s) => s === 0)) throw new Error(`${source}: image_std must not contain 0`);
-  return {
+  let resize = doResize ? parseSize(c.size ?? d.size, d.intSizeIsSquare, source) : null;
+  if (processor === 'SamImageProcessor' && resize && resize.mode !== 'longest_edge') {
+    throw new Error(`${source}: SamImageProcessor size must be {longest_edge}, got ${JSON.stringify(c.size)}`);
+  }
+  if (processor === 'DPTImageProcessor' && resize) {
+    if (resize.mode !== 'exact') throw new Error(`${source}: DPTImageProcessor size must be {height, width}, got ${JSON.stringify(c.size)}`);
+    const multiple = c.ensure_multiple_of ?? 1;
+    resize = {
+      mode: 'fit_multiple',
+      height: resize.height,
+      width: resize.width,
+      keepAspectRatio: flag('keep_aspect_ratio', false),
+      multiple: positiveInt(multiple, 'ensure_multiple_of', source),
+    };
+  }
+  const recipe: PreprocessRecipe = {
     processor,
-    resize: doResize ? parseSize(c.size ?? d.size, d.intSizeIsSquare, source) : null,
+    resize,
     resample: doResize ? parseResample(c.resample ?? d.resample, source) : 'bilinear',
     centerCrop: doCrop ? parseCrop(c.crop_size ?? d.cropSize, source) : null,
     rescaleFactor: doRescale ? rescaleFactor : null,
     normalisation: doNormalise ? { mean: parseTriple(c.image_mean ?? d.stats.mean, 'image_mean', source), std } : null,
   };
+  if (processor === 'SamImageProcessor' && flag('do_pad', true)) {
+    const pad = (c.pad_size ?? { height: 1024, width: 1024 }) as Record<string, unknown>;
+    recipe.pad = { height: positiveInt(pad.height, 'pad_size.height', source), width: positiveInt(pad.width, 'pad_size.width', source) };
+  }
+  if (processor === 'DPTImageProcessor' && flag('do_pad', false)) {
+    throw new Error(`${source}: DPTImageProcessor do_pad (padding to a multiple of size_divisor) is not supported`);
+  }
+  return recipe;
 }
 
 /** Output (height, width) of the recipe for an input of the given size. */
 export function recipeOutputSize(recipe: PreprocessRecipe, height: number, width: number): { height: number; width: number } {
-  if (recipe.centerCrop) return { ...recipe.centerCrop };
+  if (recipe.pad) return { ...recipe.pad };
+  if (recipe.centerCrop) return { height: recipe.centerCrop.height, width: recipe.centerCrop.width };
   if (recipe.resize) return resizedSize(recipe.resize, height, width);
   return { height, width };
 }
 
-/** transformers' get_resize_output_image_size: returns (height, width). */
-export function resizedSize(rule: ResizeRule, height: number, width: number): { height: number; width: number } {
-  if (rule.mode === 'exact') return { height: rule.height, width: rule.width };
-  const short = Math.min(height, width);
-  const long = Math.max(height, width);
-  const newLong = Math.trunc((rule.size * long) / short);
-  return width <= height ? { height: newLong, width: rule.size } : { height: rule.size, width: newLong };
+/** Python's round(): halves go to the even neighbour. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** The square side the network sees, when the recipe fixes it independent of the input; null otherwise. */
+/** DPT's constrain_to_multiple_of (no bounds): round(value / multiple) * multiple, at least one multiple. */
+function toMultiple(value: number, multiple: number): number {
+  const x = roundHalfEven(value / multiple) * multiple;
+  return x > 0 ? x : Math.ceil(value / multiple) * multiple;
+}
+
+/** The resized (height, width), as transformers' (and torchvision's) size rules compute it. */
+export function resizedSize(rule: ResizeRule, height: number, width: number): { height: number; width: number } {
+  switch (rule.mode) {
+    case 'exact':
+      return { height: rule.height, width: rule.width };
+    case 'shortest_edge': {
+      const short = Math.min(height, width);
+      const long = Math.max(height, width);
+      const newLong = Math.trunc((rule.size * long) / short);
+      return width <= height ? { height: newLong, width: rule.size } : { height: rule.size, width: newLong };
+    }
+    case 'longest_edge': {
+      const scale = rule.size / Math.max(height, width);
+      return { height: Math.trunc(height * scale + 0.5), width: Math.trunc(width * scale + 0.5) };
+    }
+    case 'fit_multiple': {
+      let scaleH = rule.height / height;
+      let scaleW = rule.width / width;
+      if (rule.keepAspectRatio) {
+        if (Math.abs(1 - scaleW) < Math.abs(1 - scaleH)) scaleH = scaleW;
+        else scaleW = scaleH;
+      }
+      return { height: toMultiple(scaleH * height, rule.multiple), width: toMultiple(scaleW * width, rule.multiple) };
+    }
+  }
+}
+
+/**
+ * The square side the network sees. Fixed by a pad, a centre crop or an exact resize; aspect-keeping resizes to a
+ * square target (DPT's fit, SAM's longest edge without pad) give a square only for square frames, so their side for
+ * square frames is returned and other frames fail at preprocessing time (see recipePreprocessor). null when the
+ * recipe gives no square input.
+ */
 export function recipeSquareSide(recipe: PreprocessRecipe): number | null {
-  const fixed = recipe.centerCrop ?? (recipe.resize?.mode === 'exact' ? recipe.resize : null);
+  const rule = recipe.resize;
+  let fixed: { height: number; width: number } | null = recipe.pad ?? recipe.centerCrop ?? null;
+  if (!fixed && rule?.mode === 'exact') fixed = rule;
+  if (!fixed && rule?.mode === 'longest_edge') fixed = { height: rule.size, width: rule.size };
+  if (!fixed && rule?.mode === 'fit_multiple' && rule.height === rule.width) fixed = resizedSize(rule, rule.height, rule.width);
   return fixed && fixed.height === fixed.width ? fixed.height : null;
 }
