@@ -14,10 +14,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CheckpointSession } from '../src/encoders/hf/checkpoint_session.js';
-import { buildVitGraph, PIXEL_INPUT } from '../src/encoders/onnx/vit_graph.js';
+import { CheckpointSession } from '../src/encoders/checkpoint_session.js';
+import { loadCheckpoint } from '../src/encoders/hf/checkpoint.js';
+import { PIXEL_INPUT } from '../src/encoders/onnx/graph_builder.js';
 import { createOrtSession, defaultThreadCount, ort } from '../src/encoders/ort.js';
-import { preprocessFrames } from '../src/encoders/preprocess/pixel_values.js';
 import { Rng } from '../src/util/rng.js';
 import { DEIT_SIZES, THEIA_TEACHERS, writeRandomTheiaCheckpoint } from '../test/helpers/theia_checkpoint.js';
 
@@ -46,12 +46,11 @@ for (const size of sizes) {
   const dir = mkdtempSync(join(tmpdir(), `theia-${size}-`));
   try {
     const parameters = writeRandomTheiaCheckpoint(dir, { size, teachers: THEIA_TEACHERS, seed: 1 });
-    const harness = await CheckpointSession.create('theia', dir, { threads, batchSize: BATCH });
+    const model = loadCheckpoint('theia', dir);
+    const harness = await CheckpointSession.create(model, { threads, batchSize: BATCH });
     // The graph the harness runs for these outputs: backbone only unless translator outputs are requested.
-    const graphSpec = outputsMode === 'all' ? harness.spec : { ...harness.spec, translators: [] };
-    const direct = await createOrtSession(buildVitGraph(graphSpec, harness.checkpoint.weights), { threads });
-    const pixels = preprocessFrames(frames, harness.checkpoint.recipe);
-    const input = new ort.Tensor('float32', pixels.data, [BATCH, 3, SIDE, SIDE]);
+    const direct = await createOrtSession(model.buildGraph(outputsMode === 'all'), { threads });
+    const input = new ort.Tensor('float32', model.preprocess.run(frames), [BATCH, 3, SIDE, SIDE]);
     const runHarness = async (): Promise<void> => {
       await harness.run(frames, outputs);
     };

@@ -209,8 +209,14 @@ describe('bench render', () => {
 });
 
 describe('bench encoders / encode', () => {
-  it('lists the encoder spec forms and describes one', async () => {
-    expect((await bench('encoders')).split('\n')).toContain('pixels');
+  it('lists every encoder family with what it feeds the policy, and describes one', async () => {
+    const listed = JSON.parse(await bench('encoders', '--json')) as { spec: string; family: string; feeds: string }[];
+    const families = new Set(listed.map((f) => f.family));
+    for (const family of ['pixels', 'random ViT', 'ONNX model', 'TensorFlow.js model', 'vit', 'deit', 'dinov2', 'clip', 'sam', 'depth_anything', 'theia', 'r3m', 'vc1']) {
+      expect(families, family).toContain(family);
+    }
+    expect(listed.every((f) => f.feeds.length > 0)).toBe(true);
+    expect(await bench('encoders')).toMatch(/^r3m:FILE_OR_DIR +r3m +pooled \[512\]/m);
     const described = JSON.parse(await bench('encoders', 'pixels', '--json')) as { id: string; outputs: Record<string, number[]> };
     expect(described.id).toBe('pixels');
     expect(Object.keys(described.outputs)).toContain('pooled');

@@ -7,7 +7,7 @@ import { RANDOM_VIT_SPECS } from '../src/encoders/baselines/random_vit.js';
 import { randomVitWeights } from '../src/encoders/baselines/random_vit_weights.js';
 import type { Encoder, FrameBatch } from '../src/encoders/encoder.js';
 import { GraphBuilder, ints, int } from '../src/encoders/onnx/graph_builder.js';
-import { VitOnnxEncoder } from '../src/encoders/onnx/vit_encoder.js';
+import { createVitEncoder } from '../src/encoders/onnx/vit_encoder.js';
 import { buildVitGraph } from '../src/encoders/onnx/vit_graph.js';
 import { createOrtSession } from '../src/encoders/ort.js';
 import { createEncoder, KNOWN_ENCODER_SPECS } from '../src/encoders/registry.js';
@@ -100,7 +100,7 @@ describe('random ViT weights and digests', () => {
 
   it('same spec and seed give the same digest and features; another seed differs', async () => {
     const make = (seed: number): Promise<Encoder> =>
-      VitOnnxEncoder.create(`small:${seed}`, smallSpec, randomVitWeights(smallSpec, seed), resizeNormalise(32, 'triangle', { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }), { threads: 1 });
+      createVitEncoder({ id: `small:${seed}`, architecture: 'small', spec: smallSpec, weights: randomVitWeights(smallSpec, seed), preprocess: resizeNormalise(32, 'triangle', { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }), recipe: null }, { threads: 1 });
     const [a, b, c] = await Promise.all([make(3), make(3), make(4)]);
     const frames = randomFrames(2, 32, 32, 9);
     const [fa, fb, fc] = await Promise.all([a, b, c].map((e) => e.encode(frames, { spatial: true })));
@@ -131,7 +131,7 @@ describe('onnx:PATH', () => {
     writeFileSync(path, buildVitGraph(smallSpec, weights));
     writeFileSync(`${path}.json`, JSON.stringify({ mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], pooled: 'pooled', spatial: 'spatial' }));
     const fileEnc = await createEncoder(`onnx:${path}`, { threads: 1 });
-    const memEnc = await VitOnnxEncoder.create('small', smallSpec, weights, resizeNormalise(32, 'triangle', { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }), { threads: 1 });
+    const memEnc = await createVitEncoder({ id: 'small', architecture: 'small', spec: smallSpec, weights, preprocess: resizeNormalise(32, 'triangle', { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }), recipe: null }, { threads: 1 });
     expect(fileEnc.info).toMatchObject({ inputSize: 32, pooledDim: 24, spatial: { tokens: 16, channels: 24, grid: 4 } });
     // The file's initialisers hold the CLS token folded into its position embedding: C values fewer.
     expect(fileEnc.info.parameterCount).toBe(memEnc.info.parameterCount - smallSpec.hiddenSize);
@@ -195,7 +195,7 @@ describe('onnx:PATH', () => {
 
 describe('registry and runtime errors', () => {
   it('lists the known specs for an unknown one', async () => {
-    await expect(createEncoder('resnet50')).rejects.toThrow(/unknown encoder spec 'resnet50' \(known: pixels, vit-tiny-random\[:SEED\], vit-small-random\[:SEED\], onnx:PATH, theia:DIR, hf:DIR\)/);
+    await expect(createEncoder('resnet50')).rejects.toThrow(/unknown encoder spec 'resnet50' \(known: pixels, vit-tiny-random\[:SEED\], vit-small-random\[:SEED\], onnx:PATH, tfjs:DIR, theia:DIR, hf:DIR, r3m:PATH, vc1:PATH\)/);
     expect(KNOWN_ENCODER_SPECS).toContain('onnx:PATH');
     await expect(createEncoder('vit-tiny-random:abc')).rejects.toThrow(/seed suffix must be a non-negative integer, got 'abc'/);
     await expect(createEncoder('theia:')).rejects.toThrow(/expected theia:DIR/);

@@ -73,6 +73,8 @@ const base: VitSpec = {
   finalNorm: 'all',
   posGrid: 9, // stored 9x9, interpolated to the 14x14 input grid
   posInterpolation: 'bicubic',
+  distillationToken: false,
+  registerTokens: 0,
   pooled: 'dense_tanh',
   translators: [
     { teacherId: 'org/teacher-16', targetShape: [10, 16, 16] },

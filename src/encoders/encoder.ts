@@ -48,10 +48,11 @@ export interface Encoder {
 }
 
 /**
- * Settings of an `onnx:PATH` encoder, from CLI flags or the JSON file beside the model (`PATH.json`, else
- * `model.json` in the model's folder). Every field is optional; flags override the file.
+ * Settings of a model-file encoder: `onnx:PATH` (from CLI flags or the JSON file beside the model, `PATH.json`, else
+ * `model.json` in the model's folder; flags override the file) and `tfjs:DIR` (from DIR/encoder.json). Every field
+ * is optional.
  */
-export interface OnnxModelConfig {
+export interface ModelFileConfig {
   /** Side of the square input (default: the model's static input size). */
   inputSize?: number;
   /** Per-channel normalisation applied after scaling to [0, 1] (default mean 0, std 1). */
@@ -78,5 +79,5 @@ export interface EncoderOptions {
   /** Seed of randomly initialised encoders such as `vit-tiny-random` (default 0). */
   seed?: number;
   /** `onnx:PATH` settings; override the JSON file beside the model. */
-  onnx?: OnnxModelConfig;
+  onnx?: ModelFileConfig;
 }

@@ -1,7 +1,7 @@
 /**
  * `onnx:PATH` encoders: any ONNX model that maps an image batch to a pooled vector (and optionally spatial tokens).
  *
- * Settings (`OnnxModelConfig` in encoder.ts) come from, in increasing priority:
+ * Settings (`ModelFileConfig` in encoder.ts) come from, in increasing priority:
  *   1. a JSON file beside the model: `PATH.json` (e.g. `dino.onnx.json`), else `model.json` in the model's folder;
  *   2. `options.onnx` (CLI flags).
  * Example JSON: {"inputSize": 224, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
@@ -13,9 +13,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import onnxPkg from 'onnx-proto';
 import { resizeNormalise } from './baselines/preprocess.js';
-import type { Encoder, EncoderOptions, OnnxModelConfig } from './encoder.js';
+import type { Encoder, EncoderOptions, ModelFileConfig } from './encoder.js';
 import { DEFAULT_MAX_BATCH, SessionEncoder } from './onnx/session_encoder.js';
-import { encoderDigest } from './onnx/vit_encoder.js';
+import { encoderDigest } from './encoder_model.js';
 import { createOrtSession, ort } from './ort.js';
 
 const CONFIG_KEYS = ['inputSize', 'mean', 'std', 'input', 'layout', 'pooled', 'spatial'] as const;
@@ -29,13 +29,13 @@ export function findOnnxConfigFile(modelPath: string): string | null {
 }
 
 /** Parses and validates a settings object (from JSON or flags); `source` names it in errors. */
-export function parseOnnxModelConfig(value: unknown, source: string): OnnxModelConfig {
+export function parseModelFileConfig(value: unknown, source: string): ModelFileConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${source}: expected a JSON object of onnx encoder settings`);
   const obj = value as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
     if (!(CONFIG_KEYS as readonly string[]).includes(key)) throw new Error(`${source}: unknown key '${key}' (known: ${CONFIG_KEYS.join(', ')})`);
   }
-  const config: OnnxModelConfig = {};
+  const config: ModelFileConfig = {};
   if (obj.inputSize !== undefined) {
     if (!Number.isInteger(obj.inputSize) || (obj.inputSize as number) < 1) throw new Error(`${source}: inputSize must be a positive integer, got ${JSON.stringify(obj.inputSize)}`);
     config.inputSize = obj.inputSize as number;
@@ -66,9 +66,9 @@ export function parseOnnxModelConfig(value: unknown, source: string): OnnxModelC
   return config;
 }
 
-function loadSettings(modelPath: string, flags: OnnxModelConfig | undefined): OnnxModelConfig {
+function loadSettings(modelPath: string, flags: ModelFileConfig | undefined): ModelFileConfig {
   const file = findOnnxConfigFile(modelPath);
-  let fromFile: OnnxModelConfig = {};
+  let fromFile: ModelFileConfig = {};
   if (file) {
     let parsed: unknown;
     try {
@@ -76,13 +76,13 @@ function loadSettings(modelPath: string, flags: OnnxModelConfig | undefined): On
     } catch (err) {
       throw new Error(`onnx encoder settings '${file}' is not valid JSON: ${(err as Error).message}`);
     }
-    fromFile = parseOnnxModelConfig(parsed, `onnx encoder settings '${file}'`);
+    fromFile = parseModelFileConfig(parsed, `onnx encoder settings '${file}'`);
   }
-  const fromFlags = flags ? parseOnnxModelConfig(stripUndefined(flags), 'onnx encoder options') : {};
+  const fromFlags = flags ? parseModelFileConfig(stripUndefined(flags), 'onnx encoder options') : {};
   return { ...fromFile, ...fromFlags };
 }
 
-function stripUndefined(o: OnnxModelConfig): Record<string, unknown> {
+function stripUndefined(o: ModelFileConfig): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
@@ -113,7 +113,7 @@ export async function createOnnxFileEncoder(id: string, path: string, options: E
   }
 }
 
-async function wrapSession(id: string, path: string, bytes: Uint8Array, session: ort.InferenceSession, settings: OnnxModelConfig, options: EncoderOptions): Promise<Encoder> {
+async function wrapSession(id: string, path: string, bytes: Uint8Array, session: ort.InferenceSession, settings: ModelFileConfig, options: EncoderOptions): Promise<Encoder> {
   const who = `encoder '${id}'`;
   // Input: name, layout, and side, checked against the model's declared shape.
   if (settings.input === undefined && session.inputNames.length !== 1) {

@@ -4,17 +4,50 @@
  *   vit-tiny-random[:SEED]     untrained DeiT-Tiny-shaped ViT (seed from the suffix, else options.seed, else 0)
  *   vit-small-random[:SEED]    untrained DeiT-Small-shaped ViT
  *   onnx:PATH                  any ONNX model; settings from PATH.json / model.json / options.onnx (onnx_file.ts)
- *   theia:DIR, hf:DIR          HF checkpoints (config.json + model.safetensors), loaded by ./hf/index.js
+ *   tfjs:DIR                   any TensorFlow.js graph or layers model; settings from DIR/encoder.json (tfjs_model.ts)
+ *   theia:DIR, hf:DIR          HF checkpoints (config.json + model.safetensors), loaded by ./hf/
+ *   r3m:PATH, vc1:PATH         R3M / VC-1 PyTorch checkpoints (or safetensors copies), read without running code
  * Everything else (the run, `bench encode`, `bench encoders`) asks `parseEncoderSpec` instead of reading strings.
  */
 import { PixelsEncoder } from './baselines/pixels.js';
 import { createRandomVit, isRandomVitName, RANDOM_VIT_SPECS, type RandomVitName } from './baselines/random_vit.js';
 import type { Encoder, EncoderOptions } from './encoder.js';
-import type { CheckpointKind } from './hf/checkpoint.js';
+import type { EncoderModel } from './encoder_model.js';
 import { createOnnxFileEncoder } from './onnx_file.js';
 
 /** The spec forms `parseEncoderSpec` accepts, for help texts and errors. */
-export const KNOWN_ENCODER_SPECS: readonly string[] = ['pixels', ...Object.keys(RANDOM_VIT_SPECS).map((n) => `${n}[:SEED]`), 'onnx:PATH', 'theia:DIR', 'hf:DIR'];
+export const KNOWN_ENCODER_SPECS: readonly string[] = [
+  'pixels', ...Object.keys(RANDOM_VIT_SPECS).map((n) => `${n}[:SEED]`), 'onnx:PATH', 'tfjs:DIR', 'theia:DIR', 'hf:DIR', 'r3m:PATH', 'vc1:PATH',
+];
+
+/** One encoder family: how its specs are written, and what it feeds the policy. */
+export interface EncoderFamilyInfo {
+  spec: string;
+  family: string;
+  feeds: string;
+}
+
+/** Every encoder family, for `bench encoders`. */
+export const ENCODER_FAMILIES: readonly EncoderFamilyInfo[] = [
+  { spec: 'pixels', family: 'pixels', feeds: 'pooled [768]: the frame area-averaged to 16x16, in [0, 1]' },
+  ...Object.keys(RANDOM_VIT_SPECS).map((name) => ({
+    spec: `${name}[:SEED]`,
+    family: 'random ViT',
+    feeds: 'pooled: CLS after the final LayerNorm (spatial tokens [196, C] for --head conv)',
+  })),
+  { spec: 'onnx:FILE.onnx', family: 'ONNX model', feeds: "the output named 'pooled' in FILE.onnx.json (and 'spatial', if named)" },
+  { spec: 'tfjs:DIR', family: 'TensorFlow.js model', feeds: "the output named 'pooled' in DIR/encoder.json (and 'spatial', if named)" },
+  { spec: 'hf:DIR (ViTModel)', family: 'vit', feeds: 'pooled: tanh(dense(CLS)) pooler, or the CLS token without a pooler' },
+  { spec: 'hf:DIR (DeiTModel, ...WithTeacher)', family: 'deit', feeds: 'pooled: CLS after the final LayerNorm (distillation token separate, not spatial)' },
+  { spec: 'hf:DIR (Dinov2Model)', family: 'dinov2', feeds: 'pooled: CLS after the final LayerNorm' },
+  { spec: 'hf:DIR (Dinov2WithRegistersModel)', family: 'dinov2', feeds: 'pooled: CLS after the final LayerNorm (registers separate, not spatial)' },
+  { spec: 'hf:DIR (CLIPVisionModel, CLIPModel)', family: 'clip', feeds: 'pooled: post-LayerNorm CLS' },
+  { spec: 'hf:DIR (SamModel)', family: 'sam', feeds: 'pooled: mean of the neck image embeddings (spatial: the embeddings, [4096, 256] at 1024)' },
+  { spec: 'hf:DIR (DepthAnythingForDepthEstimation)', family: 'depth_anything', feeds: 'pooled: backbone CLS after the final LayerNorm (spatial: backbone tokens)' },
+  { spec: 'theia:DIR', family: 'theia', feeds: 'spatial tokens [196, C] (conv head); pooled: CLS' },
+  { spec: 'r3m:FILE_OR_DIR', family: 'r3m', feeds: 'pooled [512] (ResNet-18/34) or [2048] (ResNet-50): the average-pooled last stage' },
+  { spec: 'vc1:FILE_OR_DIR', family: 'vc1', feeds: 'pooled [768] (ViT-B) or [1024] (ViT-L): CLS after the final norm' },
+];
 
 interface ParsedSpec {
   /** The spec string as given; also the encoder's `info.id`. */
@@ -26,20 +59,34 @@ interface ParsedSpec {
   preferredFeatures: 'pooled' | 'spatial';
 }
 
+/** Specs whose checkpoints load into an EncoderModel (`bench encode` serves all of its named outputs). */
+export type CheckpointSpecKind = 'theia' | 'hf' | 'r3m' | 'vc1';
+const CHECKPOINT_KINDS: readonly CheckpointSpecKind[] = ['theia', 'hf', 'r3m', 'vc1'];
+
 /** A parsed encoder spec: which loader builds the encoder, and from what. */
 export type EncoderSpec = ParsedSpec &
   (
     | { kind: 'pixels' }
     /** `seed` null: no suffix, the weights come from `options.seed` (default 0). */
     | { kind: 'random-vit'; model: RandomVitName; seed: number | null }
-    | { kind: 'onnx'; path: string }
-    | { kind: CheckpointKind; dir: string }
+    | { kind: 'onnx' | 'tfjs'; path: string }
+    /** `path`: a folder for theia:/hf:, a file or folder for r3m:/vc1:. */
+    | { kind: CheckpointSpecKind; path: string }
   );
 
 function parseSeed(spec: string, text: string): number {
   if (!/^\d+$/.test(text)) throw new Error(`encoder '${spec}': seed suffix must be a non-negative integer, got '${text}'`);
   return Number(text);
 }
+
+const PATH_FORMS: Readonly<Record<'onnx' | 'tfjs' | CheckpointSpecKind, string>> = {
+  onnx: 'onnx:PATH with the path of an .onnx file',
+  tfjs: 'tfjs:DIR with a TensorFlow.js model folder',
+  theia: 'theia:DIR with a checkpoint folder',
+  hf: 'hf:DIR with a checkpoint folder',
+  r3m: 'r3m:PATH with a checkpoint file or folder',
+  vc1: 'vc1:PATH with a checkpoint file or folder',
+};
 
 /** Reads a spec string; unknown or malformed specs fail with the list of known forms. */
 export function parseEncoderSpec(text: string): EncoderSpec {
@@ -49,15 +96,25 @@ export function parseEncoderSpec(text: string): EncoderSpec {
   const rest = colon < 0 ? '' : text.slice(colon + 1);
   if (head === 'pixels' && colon < 0) return { text, kind: 'pixels', preferredFeatures: 'pooled' };
   if (isRandomVitName(head)) return { text, kind: 'random-vit', model: head, seed: colon < 0 ? null : parseSeed(text, rest), preferredFeatures: 'pooled' };
-  if (head === 'onnx' && colon >= 0) {
-    if (!rest) throw new Error(`encoder '${text}': expected onnx:PATH with the path of an .onnx file`);
-    return { text, kind: 'onnx', path: rest, preferredFeatures: 'pooled' };
-  }
-  if ((head === 'theia' || head === 'hf') && colon >= 0) {
-    if (!rest) throw new Error(`encoder '${text}': expected ${head}:DIR with a checkpoint folder`);
-    return { text, kind: head, dir: rest, preferredFeatures: head === 'theia' ? 'spatial' : 'pooled' };
+  if (colon >= 0 && Object.hasOwn(PATH_FORMS, head)) {
+    const kind = head as keyof typeof PATH_FORMS;
+    if (!rest) throw new Error(`encoder '${text}': expected ${PATH_FORMS[kind]}`);
+    return { text, kind, path: rest, preferredFeatures: kind === 'theia' ? 'spatial' : 'pooled' };
   }
   throw new Error(`unknown encoder spec '${text}' (known: ${KNOWN_ENCODER_SPECS.join(', ')})`);
+}
+
+/** Whether a spec names a checkpoint that loads into an EncoderModel. */
+export function isCheckpointSpec(spec: EncoderSpec): spec is EncoderSpec & { kind: CheckpointSpecKind; path: string } {
+  return (CHECKPOINT_KINDS as readonly string[]).includes(spec.kind);
+}
+
+/** The EncoderModel of a checkpoint spec (theia:, hf:, r3m:, vc1:). */
+export async function loadCheckpointModel(spec: EncoderSpec & { kind: CheckpointSpecKind; path: string }): Promise<EncoderModel> {
+  // Imported on demand: only checkpoint specs need the loaders.
+  if (spec.kind === 'r3m') return (await import('./r3m.js')).loadR3m(spec.text, spec.path);
+  if (spec.kind === 'vc1') return (await import('./vc1.js')).loadVc1(spec.text, spec.path);
+  return (await import('./hf/checkpoint.js')).loadCheckpoint(spec.kind, spec.path);
 }
 
 /** Creates the encoder a spec names (a string is parsed first). */
@@ -70,11 +127,12 @@ export async function createEncoder(spec: EncoderSpec | string, options: Encoder
       return createRandomVit(parsed.text, parsed.model, parsed.seed ?? options.seed ?? 0, options);
     case 'onnx':
       return createOnnxFileEncoder(parsed.text, parsed.path, options);
+    case 'tfjs':
+      return (await import('./tfjs_model.js')).createTfjsEncoder(parsed.text, parsed.path, options);
     case 'theia':
-    case 'hf': {
-      // Imported on demand: only checkpoint specs need safetensors loading and the HF preprocessing.
-      const { loadCheckpointEncoder } = await import('./hf/index.js');
-      return loadCheckpointEncoder(parsed.kind, parsed.dir, options);
-    }
+    case 'hf':
+    case 'r3m':
+    case 'vc1':
+      return (await import('./encoder_model.js')).createModelEncoder(await loadCheckpointModel(parsed), options);
   }
 }

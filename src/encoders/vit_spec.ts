@@ -1,5 +1,6 @@
 /**
- * The contract between checkpoint loaders (HF ViT/DeiT, DINOv2, CLIP vision, Theia) and the ONNX graph builder.
+ * The contract between ViT-family checkpoint loaders (HF ViT/DeiT, DINOv2, CLIP vision, Theia, VC-1) and the ONNX
+ * graph builder.
  *
  * Loaders read a checkpoint, decide its architecture, and hand the builder a `VitSpec` plus weights under the
  * canonical names below. The builder knows nothing about checkpoint key layouts; loaders know nothing about ONNX.
@@ -7,7 +8,11 @@
  * Canonical weight names (torch layouts: Linear weight [out, in], Conv2d weight [out, in, kh, kw],
  * ConvTranspose2d weight [in, out, kh, kw]):
  *   embed.cls                   [C]             CLS token
- *   embed.pos                   [1 + G*G, C]    position embeddings for a G x G grid (G = spec.posGrid), CLS first
+ *   embed.dist                  [C]             distillation token (spec.distillationToken, DeiT-distilled)
+ *   embed.registers             [R, C]          register tokens (R = spec.registerTokens, DINOv2 with registers)
+ *   embed.pos                   [K + G*G, C]    position embeddings for a G x G grid (G = spec.posGrid) after K = 1 rows
+ *                                               for CLS (2 with a distillation token: CLS, distillation); registers
+ *                                               have none
  *   embed.patch.weight          [C, 3, P, P]
  *   embed.patch.bias            [C]             (absent when spec.patchBias is false, e.g. CLIP)
  *   pre_norm.{weight,bias}      [C]             (spec.preNorm, CLIP's pre_layrnorm)
@@ -42,7 +47,7 @@ export interface TranslatorSpec {
 
 export interface VitSpec {
   /** Human-readable family, for errors and `bench encoders`. */
-  family: 'vit' | 'deit' | 'dinov2' | 'clip' | 'theia' | 'random';
+  family: 'vit' | 'deit' | 'dinov2' | 'clip' | 'theia' | 'vc1' | 'random';
   /** Input resolution the graph is built for (square). */
   imageSize: number;
   patchSize: number;
@@ -66,21 +71,37 @@ export interface VitSpec {
   posGrid: number;
   /**
    * How stored position embeddings are resized when posGrid differs from imageSize / patchSize:
-   * 'bicubic' = torch bicubic (A = -0.75, align_corners false) to the target size (transformers >= 4.45 DINOv2).
+   * 'bicubic' = torch bicubic (A = -0.75, align_corners false) to the target size (transformers >= 4.45 DINOv2);
+   * 'bicubic_antialias' = torch bicubic with antialias=True (a PIL-style filter, A = -0.5; DINOv2 with registers).
    */
-  posInterpolation: 'bicubic';
+  posInterpolation: 'bicubic' | 'bicubic_antialias';
+  /** DeiT-distilled's second prefix token (after CLS, with its own position embedding). */
+  distillationToken: boolean;
+  /** Register tokens inserted after CLS once position embeddings are added (DINOv2 with registers); 0 = none. */
+  registerTokens: number;
   /** What `pooled` is: the CLS token after the final norm, or HF ViT's tanh(dense(CLS)) pooler. */
   pooled: 'cls' | 'dense_tanh';
   translators: TranslatorSpec[];
 }
 
 /**
- * Graph outputs (float32), N = batch, T = (imageSize / patchSize)^2:
- *   tokens  [N, 1 + T, C]  all tokens, CLS first (HF `last_hidden_state`)
- *   spatial [N, T, C]      tokens without CLS
+ * Graph outputs (float32), N = batch, T = (imageSize / patchSize)^2, P = prefix tokens (1 + distillation + registers):
+ *   tokens  [N, P + T, C]  all tokens: CLS, [distillation], [registers], patches (HF `last_hidden_state`)
+ *   spatial [N, T, C]      the patch tokens only (CLS, distillation and registers are not spatial)
  *   cls     [N, C]         tokens[:, 0]
+ *   distillation [N, C]    tokens[:, 1] (spec.distillationToken)
+ *   registers [N, R, C]    (spec.registerTokens > 0)
  *   pooled  [N, C]         see VitSpec.pooled (CLIP: post_layernorm(CLS))
  *   translator.{teacherId} [N, H_t * W_t, C_t]
  * Graph input: `pixel_values` [N, 3, imageSize, imageSize] float32, already preprocessed.
  */
-export const VIT_OUTPUTS = ['tokens', 'spatial', 'cls', 'pooled'] as const;
+
+/** Tokens before the patch tokens: CLS, the distillation token, registers. */
+export function prefixTokens(spec: Pick<VitSpec, 'distillationToken' | 'registerTokens'>): number {
+  return 1 + (spec.distillationToken ? 1 : 0) + spec.registerTokens;
+}
+
+/** Position-embedding rows before the patch grid: CLS and the distillation token (registers have none). */
+export function prefixPositions(spec: Pick<VitSpec, 'distillationToken'>): number {
+  return spec.distillationToken ? 2 : 1;
+}

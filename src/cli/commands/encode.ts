@@ -1,12 +1,13 @@
 /**
  * `bench encode`: run a frozen encoder over frames and write the requested outputs as float32 safetensors.
  *
- * Checkpoint specs (theia:DIR, hf:DIR) offer spatial, cls, pooled, tokens, translator.<teacher id> (Theia) and
- * pixel_values (the exact preprocessed input); every other spec offers pooled and spatial.
+ * Checkpoint specs (theia:, hf:, r3m:, vc1:) offer every named output of their model (spatial, cls, pooled, tokens,
+ * distillation, registers, translator.<teacher id>, image_embeddings, predicted_depth, theia_target, ... see
+ * `bench encoders SPEC`) and pixel_values (the exact preprocessed input); every other spec offers pooled and spatial.
  */
 import type { CommandModule } from 'yargs';
 import type { FrameBatch } from '../../encoders/encoder.js';
-import type { OutputTensor } from '../../encoders/hf/checkpoint_session.js';
+import type { OutputTensor } from '../../encoders/checkpoint_session.js';
 import type { OrtDevice, OrtSessionOptions } from '../../encoders/ort.js';
 import type { EncoderSpec } from '../../encoders/registry.js';
 import { writeSafetensors } from '../../encoders/safetensors.js';
@@ -54,15 +55,15 @@ export async function runEncode(options: RunEncodeOptions): Promise<string> {
   const outputs = [...new Set(options.outputs)];
   if (outputs.length === 0) throw new Error('runEncode: outputs must name at least one output, e.g. pooled');
   if (!options.out.toLowerCase().endsWith('.safetensors')) throw new Error(`runEncode: out must end in .safetensors, got '${options.out}'`);
-  const { parseEncoderSpec } = await import('../../encoders/registry.js');
+  const { isCheckpointSpec, loadCheckpointModel, parseEncoderSpec } = await import('../../encoders/registry.js');
   const spec = parseEncoderSpec(options.encoder);
   const frames = readFrames(options.frames);
   const ortOptions: OrtSessionOptions = { threads: options.threads, device: options.device };
   let results: Map<string, OutputTensor>;
   const metadata: Record<string, string> = { encoder: spec.text, frames: String(frames.n) };
-  if (spec.kind === 'theia' || spec.kind === 'hf') {
-    const { CheckpointSession } = await import('../../encoders/hf/index.js');
-    const session = await CheckpointSession.create(spec.kind, spec.dir, ortOptions);
+  if (isCheckpointSpec(spec)) {
+    const { CheckpointSession } = await import('../../encoders/checkpoint_session.js');
+    const session = await CheckpointSession.create(await loadCheckpointModel(spec), ortOptions);
     try {
       results = await session.run(frames, outputs);
       metadata.encoder_digest = session.digest;
@@ -111,7 +112,7 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
         type: 'string',
         default: 'pooled',
         requiresArg: true,
-        describe: 'comma-separated outputs: pooled, spatial; checkpoints (theia:/hf:) also cls, tokens, pixel_values, translator.<teacher>',
+        describe: 'comma-separated outputs: pooled, spatial; checkpoint specs also their named outputs (bench encoders SPEC lists them) and pixel_values',
         coerce: listOption('outputs'),
       })
       .option('threads', { requiresArg: true, describe: 'inference threads (default: all cores)', coerce: integerOption('threads', 1, 1024) })

@@ -1,4 +1,4 @@
-/** `bench encoders`: list the encoder spec forms, or describe one encoder (input, dims, parameters, outputs). */
+/** `bench encoders`: list every encoder family with what it feeds the policy, or describe one encoder (input, dims, parameters, outputs). */
 import type { CommandModule } from 'yargs';
 import { stringOption } from '../option_checks.js';
 
@@ -20,29 +20,25 @@ export interface EncoderDescription {
 // The encoder stack starts ONNX Runtime, which other commands should not pay for: it is imported on demand.
 /** What `bench encoders <spec>` prints. */
 export async function describeEncoder(text: string): Promise<EncoderDescription> {
-  const { createEncoder, parseEncoderSpec } = await import('../../encoders/registry.js');
+  const { createEncoder, isCheckpointSpec, loadCheckpointModel, parseEncoderSpec } = await import('../../encoders/registry.js');
   const spec = parseEncoderSpec(text);
-  if (spec.kind === 'theia' || spec.kind === 'hf') {
-    const { CheckpointSession } = await import('../../encoders/hf/index.js');
-    const session = await CheckpointSession.create(spec.kind, spec.dir, { threads: 1 });
+  if (isCheckpointSpec(spec)) {
+    const model = await loadCheckpointModel(spec);
+    const { CheckpointSession } = await import('../../encoders/checkpoint_session.js');
+    const session = await CheckpointSession.create(model, { threads: 1 });
     try {
-      const { spec: vit, recipe, architecture } = session.checkpoint;
-      const shapes = session.outputShapes();
-      const spatial = shapes.get('spatial')!;
+      const { recipe, preprocess } = model;
       return {
         id: spec.text,
-        family: vit.family,
-        architecture,
-        policyInput:
-          spec.preferredFeatures === 'spatial'
-            ? `spatial tokens [${spatial}] (last layer after the final LayerNorm, CLS dropped)`
-            : `pooled [${vit.hiddenSize}] (${vit.pooled === 'dense_tanh' ? 'tanh(dense(CLS)) pooler' : vit.finalNorm === 'cls' ? 'post-LayerNorm CLS' : 'CLS after the final LayerNorm'}); spatial tokens [${spatial}] also available`,
-        inputSize: vit.imageSize,
-        preprocessing: recipe,
-        normalisation: recipe.normalisation ? { mean: [...recipe.normalisation.mean], std: [...recipe.normalisation.std] } : null,
+        family: model.spec.family,
+        architecture: model.architecture,
+        policyInput: model.policyInput,
+        inputSize: preprocess.inputSize,
+        preprocessing: recipe ?? preprocess.id,
+        normalisation: preprocess.normalisation ? { mean: [...preprocess.normalisation.mean], std: [...preprocess.normalisation.std] } : null,
         parameterCount: session.parameterCount,
         digest: session.digest,
-        outputs: Object.fromEntries(shapes),
+        outputs: Object.fromEntries(session.outputShapes()),
       };
     } finally {
       await session.dispose();
@@ -74,15 +70,22 @@ interface EncodersArgs {
 
 export const encodersCommand: CommandModule<object, EncodersArgs> = {
   command: 'encoders [spec]',
-  describe: 'List the encoder spec forms, or describe one encoder spec',
+  describe: 'List the encoder families and what each feeds the policy, or describe one encoder spec',
   builder: (yargs) =>
     yargs
       .positional('spec', { type: 'string', describe: 'encoder spec to describe, e.g. vit-tiny-random or theia:DIR', coerce: stringOption('spec') })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   handler: async (args) => {
     if (args.spec === undefined) {
-      const { KNOWN_ENCODER_SPECS } = await import('../../encoders/registry.js');
-      process.stdout.write(args.json ? `${JSON.stringify(KNOWN_ENCODER_SPECS)}\n` : `${KNOWN_ENCODER_SPECS.join('\n')}\n`);
+      const { ENCODER_FAMILIES } = await import('../../encoders/registry.js');
+      if (args.json) {
+        process.stdout.write(`${JSON.stringify(ENCODER_FAMILIES)}\n`);
+        return;
+      }
+      const width = Math.max(...ENCODER_FAMILIES.map((f) => f.spec.length));
+      const familyWidth = Math.max(...ENCODER_FAMILIES.map((f) => f.family.length));
+      const lines = ENCODER_FAMILIES.map((f) => `${f.spec.padEnd(width)}  ${f.family.padEnd(familyWidth)}  ${f.feeds}`);
+      process.stdout.write(`${'spec'.padEnd(width)}  ${'family'.padEnd(familyWidth)}  feeds the policy\n${lines.join('\n')}\n`);
       return;
     }
     const description = await describeEncoder(args.spec);

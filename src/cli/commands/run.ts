@@ -41,7 +41,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('encoders', {
         type: 'string',
         requiresArg: true,
-        describe: `comma-separated encoder specs: pixels, vit-tiny-random, vit-small-random, onnx:FILE, theia:DIR, hf:DIR (default: ${DEFAULT_RUN_ENCODERS.join(',')})`,
+        describe: `comma-separated encoder specs: pixels, vit-tiny-random, vit-small-random, onnx:FILE, tfjs:DIR, theia:DIR, hf:DIR, r3m:PATH, vc1:PATH (see bench encoders; default: ${DEFAULT_RUN_ENCODERS.join(',')})`,
         coerce: listOption('encoders'),
       })
       .option('profile', { type: 'string', default: 'quick', requiresArg: true, describe: `${PROFILE_NAMES.join(' | ')} (paper = the full protocol)`, coerce: stringOption('profile') })

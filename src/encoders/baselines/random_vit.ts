@@ -6,7 +6,7 @@
  * Features: pooled = CLS after the final LayerNorm, spatial = the 196 patch tokens.
  */
 import type { Encoder, EncoderOptions } from '../encoder.js';
-import { VitOnnxEncoder } from '../onnx/vit_encoder.js';
+import { createVitEncoder } from '../onnx/vit_encoder.js';
 import type { VitSpec } from '../vit_spec.js';
 import { HALF_NORMALISATION, resizeNormalise } from './preprocess.js';
 import { randomVitWeights } from './random_vit_weights.js';
@@ -28,6 +28,8 @@ const deitShape = (hiddenSize: number, numHeads: number): VitSpec => ({
   finalNorm: 'all',
   posGrid: 14,
   posInterpolation: 'bicubic',
+  distillationToken: false,
+  registerTokens: 0,
   pooled: 'cls',
   translators: [],
 });
@@ -48,5 +50,6 @@ export async function createRandomVit(id: string, name: RandomVitName, seed: num
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`encoder '${id}': seed must be a non-negative integer, got ${seed}`);
   const spec = RANDOM_VIT_SPECS[name];
   const weights = randomVitWeights(spec, seed);
-  return VitOnnxEncoder.create(id, spec, weights, resizeNormalise(spec.imageSize, 'triangle', HALF_NORMALISATION), options);
+  const preprocess = resizeNormalise(spec.imageSize, 'triangle', HALF_NORMALISATION);
+  return createVitEncoder({ id, architecture: `${name} (seed ${seed})`, spec, weights, preprocess, recipe: null }, options);
 }

@@ -4,7 +4,7 @@
  * pre_layrnorm.*, encoder.layers.N.{layer_norm1, self_attn.{q,k,v,out}_proj, layer_norm2, mlp.fc1, mlp.fc2}.*,
  * post_layernorm.* (applied to the pooled CLS only).
  */
-import type { SafetensorsFile } from '../safetensors.js';
+import type { TensorFile } from '../tensor_file.js';
 import type { JsonObject } from './config_json.js';
 import { activationOf, numberField } from './config_json.js';
 import type { MappedBackbone } from './vit_keys.js';
@@ -12,11 +12,11 @@ import { gridOf } from './vit_keys.js';
 import type { WeightRequest } from './weight_mapping.js';
 import { agree, countLayers, patchEmbedding, shapeOf } from './weight_mapping.js';
 
-export function mapClipVisionKeys(file: SafetensorsFile, config: JsonObject, prefix: string, context: string): MappedBackbone {
+export function mapClipVisionKeys(file: TensorFile, config: JsonObject, prefix: string, context: string): MappedBackbone {
   const k = (rest: string): string => `${prefix}${rest}`;
   const { C, P } = patchEmbedding(file, k('embeddings.patch_embedding.weight'), config, context);
   const positions = shapeOf(file, k('embeddings.position_embedding.weight'), context)[0] ?? 0;
-  const posGrid = gridOf(positions, context);
+  const posGrid = gridOf(positions, 1, context);
   const layerPrefix = k('encoder.layers.');
   const numLayers = agree(config.num_hidden_layers, countLayers(file.names(), layerPrefix, context), 'num_hidden_layers', context);
   const M = shapeOf(file, `${layerPrefix}0.mlp.fc1.weight`, context)[0]!;
@@ -67,6 +67,8 @@ export function mapClipVisionKeys(file: SafetensorsFile, config: JsonObject, pre
       finalNorm: 'cls',
       posGrid,
       posInterpolation: 'bicubic',
+      distillationToken: false,
+      registerTokens: 0,
       pooled: 'cls',
     },
     requests,

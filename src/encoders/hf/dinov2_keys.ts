@@ -2,10 +2,12 @@
  * HF `Dinov2Model` key layout: embeddings.{cls_token, mask_token (unused), position_embeddings [1,1+G*G,C],
  * patch_embeddings.projection.*}, encoder.layer.N.{norm1, attention.attention.{query,key,value},
  * attention.output.dense, layer_scale1.lambda1, norm2, mlp.fc1, mlp.fc2, layer_scale2.lambda1}.*, layernorm.*
- * Position embeddings are stored for config.image_size (518 -> 37x37) and resized bicubically to the input grid
- * with transformers >= 4.45 semantics (`size=(g, g)`), which the graph builder implements.
+ * `Dinov2WithRegistersModel` adds embeddings.register_tokens [1,R,C].
+ * Position embeddings are stored for config.image_size (518 -> 37x37) and resized to the input grid as the HF class
+ * does: Dinov2Model bicubically with transformers >= 4.45 semantics (`size=(g, g)`), Dinov2WithRegistersModel with
+ * antialiased bicubic; the graph builder implements both.
  */
-import type { SafetensorsFile } from '../safetensors.js';
+import type { TensorFile } from '../tensor_file.js';
 import type { JsonObject } from './config_json.js';
 import { activationOf, numberField } from './config_json.js';
 import type { MappedBackbone } from './vit_keys.js';
@@ -13,12 +15,17 @@ import { gridOf } from './vit_keys.js';
 import type { WeightRequest } from './weight_mapping.js';
 import { agree, countLayers, patchEmbedding, shapeOf } from './weight_mapping.js';
 
-export function mapDinov2Keys(file: SafetensorsFile, config: JsonObject, prefix: string, context: string): MappedBackbone {
+export function mapDinov2Keys(file: TensorFile, config: JsonObject, prefix: string, context: string, withRegisters = false): MappedBackbone {
   if (config.use_swiglu_ffn === true) throw new Error(`${context}: DINOv2 with a SwiGLU MLP (use_swiglu_ffn) is not supported`);
   const k = (rest: string): string => `${prefix}${rest}`;
   const { C, P } = patchEmbedding(file, k('embeddings.patch_embeddings.projection.weight'), config, context);
   const positions = shapeOf(file, k('embeddings.position_embeddings'), context)[1] ?? 0;
-  const posGrid = gridOf(positions, context);
+  const posGrid = gridOf(positions, 1, context);
+  const registerShape = file.entries.get(k('embeddings.register_tokens'))?.shape;
+  if (withRegisters !== (registerShape !== undefined)) {
+    throw new Error(`${context}: ${withRegisters ? 'Dinov2WithRegisters checkpoints need' : 'Dinov2Model checkpoints have no'} embeddings.register_tokens`);
+  }
+  const registerTokens = registerShape ? agree(config.num_register_tokens, registerShape[1]!, 'num_register_tokens', context) : 0;
   const layerPrefix = k('encoder.layer.');
   const numLayers = agree(config.num_hidden_layers, countLayers(file.names(), layerPrefix, context), 'num_hidden_layers', context);
   const M = shapeOf(file, `${layerPrefix}0.mlp.fc1.weight`, context)[0]!;
@@ -30,6 +37,7 @@ export function mapDinov2Keys(file: SafetensorsFile, config: JsonObject, prefix:
   const requests: WeightRequest[] = [
     { canonical: 'embed.cls', key: k('embeddings.cls_token'), storedShape: [1, 1, C], shape: [C] },
     { canonical: 'embed.pos', key: k('embeddings.position_embeddings'), storedShape: [1, positions, C], shape: [positions, C] },
+    ...(registerTokens > 0 ? [{ canonical: 'embed.registers', key: k('embeddings.register_tokens'), storedShape: [1, registerTokens, C], shape: [registerTokens, C] }] : []),
     { canonical: 'embed.patch.weight', key: k('embeddings.patch_embeddings.projection.weight'), storedShape: [C, 3, P, P] },
     { canonical: 'embed.patch.bias', key: k('embeddings.patch_embeddings.projection.bias'), storedShape: [C] },
     { canonical: 'final_norm.weight', key: k('layernorm.weight'), storedShape: [C] },
@@ -73,7 +81,9 @@ export function mapDinov2Keys(file: SafetensorsFile, config: JsonObject, prefix:
       preNorm: false,
       finalNorm: 'all',
       posGrid,
-      posInterpolation: 'bicubic',
+      posInterpolation: withRegisters ? 'bicubic_antialias' : 'bicubic',
+      distillationToken: false,
+      registerTokens,
       pooled: 'cls',
     },
     requests,

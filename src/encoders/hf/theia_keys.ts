@@ -7,7 +7,6 @@
  *   adapter.8        Linear(Ch -> C_t)                  weight [C_t, Ch]
  * with Ch = int(C * translator_hidden_size_factor). Heads are mapped to `translators.<teacher id>.<rest>`.
  */
-import type { SafetensorsFile } from '../safetensors.js';
 import type { TranslatorSpec } from '../vit_spec.js';
 import type { JsonObject } from './config_json.js';
 import { numberField } from './config_json.js';

@@ -1,11 +1,13 @@
 /**
- * HF `ViTModel` key layout (also DeiT hub checkpoints under `vit.`, and Theia's backbone under `backbone.model.`):
+ * HF `ViTModel` key layout (also DeiT hub checkpoints under `vit.`, Theia's backbone under `backbone.model.`, and HF
+ * `DeiTModel`, whose embeddings add a distillation token: `deit.embeddings.distillation_token` [1,1,C] and
+ * position_embeddings [1,2+G*G,C]):
  *   embeddings.{cls_token [1,1,C], position_embeddings [1,1+G*G,C], patch_embeddings.projection.{weight,bias}},
  *   encoder.layer.N.{layernorm_before, attention.attention.{query,key,value}, attention.output.dense,
  *   layernorm_after, intermediate.dense, output.dense}.*, layernorm.*, optional pooler.dense.*
  * Dimensions come from the weight shapes; config values, when present, must agree.
  */
-import type { SafetensorsFile } from '../safetensors.js';
+import type { TensorFile } from '../tensor_file.js';
 import type { VitSpec } from '../vit_spec.js';
 import type { JsonObject } from './config_json.js';
 import { activationOf, numberField } from './config_json.js';
@@ -19,11 +21,11 @@ export interface MappedBackbone {
   requests: WeightRequest[];
 }
 
-/** Square grid side for a position table of `positions` rows (CLS first). */
-export function gridOf(positions: number, context: string): number {
-  const grid = Math.round(Math.sqrt(positions - 1));
-  if (grid < 1 || grid * grid !== positions - 1) {
-    throw new Error(`${context}: ${positions} position embeddings are not 1 + a square grid`);
+/** Square grid side for a position table of `positions` rows, `prefixRows` of them (CLS, distillation) first. */
+export function gridOf(positions: number, prefixRows: number, context: string): number {
+  const grid = Math.round(Math.sqrt(positions - prefixRows));
+  if (grid < 1 || grid * grid !== positions - prefixRows) {
+    throw new Error(`${context}: ${positions} position embeddings are not ${prefixRows} + a square grid`);
   }
   return grid;
 }
@@ -33,7 +35,7 @@ export function gridOf(positions: number, context: string): number {
  * @param defaultHeadDim  head width assumed when the config does not give num_attention_heads (DeiT/ViT: 64)
  */
 export function mapVitKeys(
-  file: SafetensorsFile,
+  file: TensorFile,
   config: JsonObject,
   prefix: string,
   context: string,
@@ -43,7 +45,8 @@ export function mapVitKeys(
   const { C, P } = patchEmbedding(file, k('embeddings.patch_embeddings.projection.weight'), config, context);
   const posShape = shapeOf(file, k('embeddings.position_embeddings'), context);
   const positions = posShape[1] ?? 0;
-  const posGrid = gridOf(positions, context);
+  const distillationToken = file.entries.has(k('embeddings.distillation_token'));
+  const posGrid = gridOf(positions, distillationToken ? 2 : 1, context);
   const layerPrefix = k('encoder.layer.');
   const numLayers = agree(config.num_hidden_layers, countLayers(file.names(), layerPrefix, context), 'num_hidden_layers', context);
   const M = shapeOf(file, `${layerPrefix}0.intermediate.dense.weight`, context)[0]!;
@@ -58,6 +61,7 @@ export function mapVitKeys(
 
   const requests: WeightRequest[] = [
     { canonical: 'embed.cls', key: k('embeddings.cls_token'), storedShape: [1, 1, C], shape: [C] },
+    ...(distillationToken ? [{ canonical: 'embed.dist', key: k('embeddings.distillation_token'), storedShape: [1, 1, C], shape: [C] }] : []),
     { canonical: 'embed.pos', key: k('embeddings.position_embeddings'), storedShape: [1, positions, C], shape: [positions, C] },
     { canonical: 'embed.patch.weight', key: k('embeddings.patch_embeddings.projection.weight'), storedShape: [C, 3, P, P] },
     { canonical: 'embed.patch.bias', key: k('embeddings.patch_embeddings.projection.bias'), storedShape: [C] },
@@ -102,6 +106,8 @@ export function mapVitKeys(
       finalNorm: 'all',
       posGrid,
       posInterpolation: 'bicubic',
+      distillationToken,
+      registerTokens: 0,
       pooled: hasPooler ? 'dense_tanh' : 'cls',
     },
     requests,

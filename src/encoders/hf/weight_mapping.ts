@@ -3,7 +3,7 @@
  * error lists every missing, unexpected or mis-shaped tensor instead of the first one.
  */
 import type { Tensor, WeightMap } from '../vit_spec.js';
-import type { SafetensorsFile } from '../safetensors.js';
+import type { TensorFile } from '../tensor_file.js';
 import type { JsonObject } from './config_json.js';
 
 export interface WeightRequest {
@@ -30,7 +30,7 @@ const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.len
  * @param ignore  checkpoint keys that are legitimately unused (classifier heads, the text tower, buffers)
  */
 export function readMappedWeights(
-  file: SafetensorsFile,
+  file: TensorFile,
   requests: WeightRequest[],
   ignore: (key: string) => boolean,
   context: string,
@@ -72,7 +72,7 @@ export function countLayers(names: string[], prefix: string, context: string): n
 }
 
 /** Shape of checkpoint tensor `key`, with a clear error when it is absent. */
-export function shapeOf(file: SafetensorsFile, key: string, context: string): number[] {
+export function shapeOf(file: TensorFile, key: string, context: string): number[] {
   const entry = file.entries.get(key);
   if (!entry) throw new Error(`${context} (${file.path}): missing tensor ${key}`);
   return entry.shape;
@@ -90,7 +90,7 @@ export function agree(configValue: unknown, fromWeights: number, what: string, c
  * Hidden size C and patch size P from a patch-embedding conv weight [C, 3, P, P], checked against the config's
  * hidden_size and patch_size where it states them.
  */
-export function patchEmbedding(file: SafetensorsFile, key: string, config: JsonObject, context: string): { C: number; P: number } {
+export function patchEmbedding(file: TensorFile, key: string, config: JsonObject, context: string): { C: number; P: number } {
   const shape = shapeOf(file, key, context);
   const [C, inChannels, P, P2] = shape as [number, number, number, number];
   if (shape.length !== 4 || inChannels !== 3 || P !== P2) {

@@ -4,16 +4,16 @@
  * `translator.<teacherId>` as documented in vit_spec.ts.
  *
  * Build-time folding (numerically equivalent up to float rounding): Linear weights are stored transposed [in, out];
- * q/k/v are one [C, 3C] MatMul; 1/sqrt(head_dim) is folded into the q projection; CLS and position embeddings are
- * added to each other once, and position embeddings are resized to the input grid here rather than in the graph.
+ * q/k/v are one [C, 3C] MatMul; 1/sqrt(head_dim) is folded into the q projection; CLS (and distillation) tokens and
+ * their position embeddings are added to each other once, and position embeddings are resized to the input grid
+ * here rather than in the graph.
  */
-import type { Tensor, VitSpec, WeightMap } from '../vit_spec.js';
-import { GraphBuilder, float, int, ints } from './graph_builder.js';
+import { prefixPositions, prefixTokens, type Tensor, type VitSpec, type WeightMap } from '../vit_spec.js';
+import { GraphBuilder, int, ints, PIXEL_INPUT } from './graph_builder.js';
+import { conv, gelu, layerNorm, linear, quickGelu } from './layers.js';
 import { resizePositionEmbeddings } from './pos_embed.js';
 import { addTranslatorHead } from './translator_graph.js';
 import { transpose2d, WeightReader } from './weights.js';
-
-export const PIXEL_INPUT = 'pixel_values';
 
 /** Token grid side the graph computes for `spec` (imageSize / patchSize), validating the spec on the way. */
 export function tokenGrid(spec: VitSpec): number {
@@ -30,53 +30,71 @@ export function tokenGrid(spec: VitSpec): number {
     throw new Error(`VitSpec: hiddenSize ${spec.hiddenSize} is not divisible by numHeads ${spec.numHeads}`);
   }
   if (!(spec.layerNormEps > 0)) throw new Error(`VitSpec.layerNormEps must be > 0, got ${spec.layerNormEps}`);
+  if (!Number.isInteger(spec.registerTokens) || spec.registerTokens < 0) {
+    throw new Error(`VitSpec.registerTokens must be a non-negative integer, got ${spec.registerTokens}`);
+  }
   return spec.imageSize / spec.patchSize;
 }
 
 /** Serialised ONNX model bytes for `spec` with `weights` as initialisers. */
 export function buildVitGraph(spec: VitSpec, weights: WeightMap): Uint8Array {
-  return new VitGraph(spec, weights).build().toBytes();
+  const g = new GraphBuilder(`${spec.family}_vit`);
+  const vit = new VitTrunk(g, spec, new WeightReader(weights, `buildVitGraph(${spec.family})`));
+  const pixels = g.input(PIXEL_INPUT, ['N', 3, spec.imageSize, spec.imageSize]);
+  vit.addOutputs(vit.run(pixels, []).tokens);
+  return g.toBytes();
 }
 
-class VitGraph {
-  private readonly g: GraphBuilder;
-  private readonly w: WeightReader;
+/** The ViT trunk as nodes of a graph under construction (also the backbone of Depth-Anything's DPT graph). */
+export class VitTrunk {
+  readonly grid: number;
   private readonly C: number;
-  private readonly grid: number;
 
   constructor(
-    private readonly spec: VitSpec,
-    weights: WeightMap,
+    private readonly g: GraphBuilder,
+    readonly spec: VitSpec,
+    private readonly w: WeightReader,
   ) {
     this.grid = tokenGrid(spec);
     this.C = spec.hiddenSize;
-    this.g = new GraphBuilder(`${spec.family}_vit`);
-    this.w = new WeightReader(weights, `buildVitGraph(${spec.family})`);
   }
 
-  build(): GraphBuilder {
-    const { g, spec, C } = this;
-    const T = this.grid * this.grid;
-    const pixels = g.input(PIXEL_INPUT, ['N', 3, spec.imageSize, spec.imageSize]);
+  /**
+   * pixel_values [N, 3, S, S] -> `tokens` [N, P+T, C] (after the final LayerNorm when it applies to all tokens) and,
+   * for each layer index in `taps`, that layer's output passed through the final LayerNorm (DPT's backbone stages).
+   */
+  run(pixels: string, taps: number[]): { tokens: string; taps: string[] } {
+    const { spec } = this;
     let x = this.embeddings(pixels);
     if (spec.preNorm) x = this.layerNorm(x, 'pre_norm');
-    for (let i = 0; i < spec.numLayers; i++) x = this.block(x, i);
+    const tapped = new Map<number, string>();
+    for (let i = 0; i < spec.numLayers; i++) {
+      x = this.block(x, i);
+      if (taps.includes(i)) tapped.set(i, this.layerNorm(x, 'final_norm'));
+    }
+    const tokens = spec.finalNorm === 'all' ? (tapped.get(spec.numLayers - 1) ?? this.layerNorm(x, 'final_norm')) : x;
+    return { tokens, taps: taps.map((i) => tapped.get(i)!) };
+  }
 
-    const normed = spec.finalNorm === 'all' ? this.layerNorm(x, 'final_norm') : x;
-    const cls = g.op('Gather', [normed, g.int64Tensor('idx0', [0], [])], { axis: int(1) }, 'cls_token');
-    const spatial = g.op(
-      'Slice',
-      [normed, g.int64Tensor('slice_start', [1]), g.int64Tensor('slice_end', [1 + T]), g.int64Tensor('slice_axis', [1])],
-      {},
-      'spatial_tokens',
-    );
+  /** Declares the outputs documented in vit_spec.ts from the trunk's `tokens`. */
+  addOutputs(tokens: string): void {
+    const { g, spec, C } = this;
+    const T = this.grid * this.grid;
+    const P = prefixTokens(spec);
+    const token = (index: number, hint: string): string => g.op('Gather', [tokens, g.int64Tensor(`idx${index}`, [index], [])], { axis: int(1) }, hint);
+    const tokenRange = (start: number, end: number, hint: string): string =>
+      g.op('Slice', [tokens, g.int64Tensor(`${hint}_start`, [start]), g.int64Tensor(`${hint}_end`, [end]), g.int64Tensor(`${hint}_axis`, [1])], {}, hint);
+    const cls = token(0, 'cls_token');
+    const spatial = tokenRange(P, P + T, 'spatial_tokens');
     let pooled = spec.finalNorm === 'cls' ? this.layerNorm(cls, 'final_norm') : cls;
     if (spec.pooled === 'dense_tanh') pooled = g.op('Tanh', [this.linear(pooled, 'pooler', C, C)]);
 
-    g.output('tokens', normed, ['N', 1 + T, C]);
+    g.output('tokens', tokens, ['N', P + T, C]);
     g.output('spatial', spatial, ['N', T, C]);
     g.output('cls', cls, ['N', C]);
     g.output('pooled', pooled, ['N', C]);
+    if (spec.distillationToken) g.output('distillation', token(1, 'distillation_token'), ['N', C]);
+    if (spec.registerTokens > 0) g.output('registers', tokenRange(P - spec.registerTokens, P, 'register_tokens'), ['N', spec.registerTokens, C]);
     const seen = new Set<string>();
     for (const tr of spec.translators) {
       if (seen.has(tr.teacherId)) throw new Error(`VitSpec: translator '${tr.teacherId}' is listed twice`);
@@ -85,55 +103,47 @@ class VitGraph {
       const [ct, ht, wt] = tr.targetShape;
       g.output(`translator.${tr.teacherId}`, out, ['N', ht * wt, ct]);
     }
-    return g;
   }
 
-  /** pixel_values [N,3,S,S] -> tokens [N, 1+T, C] with (resized) position embeddings added. */
+  /** pixel_values [N,3,S,S] -> tokens [N, P+T, C]: [CLS, distillation] + positions, then registers, then patches + positions. */
   private embeddings(pixels: string): string {
     const { g, w, spec, C, grid } = this;
     const P = spec.patchSize;
-    const patchW = w.get('embed.patch.weight', [C, 3, P, P]);
-    const convInputs = [pixels, g.floatTensor('patch_w', patchW.data, patchW.shape)];
-    if (spec.patchBias) convInputs.push(g.floatTensor('patch_b', w.get('embed.patch.bias', [C]).data, [C]));
-    const patches = g.op('Conv', convInputs, { kernel_shape: ints([P, P]), strides: ints([P, P]) }, 'patches');
+    const bias = spec.patchBias ? w.get('embed.patch.bias', [C]) : null;
+    const patches = conv(g, 'Conv', pixels, w.get('embed.patch.weight', [C, 3, P, P]), bias, 'patches', { stride: P });
     const flat = g.op('Reshape', [patches, g.int64Tensor('patch_flat_shape', [0, C, grid * grid])]);
     const patchTokens = g.op('Transpose', [flat], { perm: ints([0, 2, 1]) }, 'patch_tokens'); // [N, T, C]
 
-    const storedPos = w.get('embed.pos', [1 + spec.posGrid * spec.posGrid, C]);
-    const pos: Tensor = resizePositionEmbeddings(storedPos, grid);
-    const cls = w.get('embed.cls', [C]);
-    const clsWithPos = new Float32Array(C);
-    for (let c = 0; c < C; c++) clsWithPos[c] = cls.data[c]! + pos.data[c]!;
-    const patchPos = pos.data.slice(C);
+    const K = prefixPositions(spec);
+    const storedPos = w.get('embed.pos', [K + spec.posGrid * spec.posGrid, C]);
+    const pos: Tensor = resizePositionEmbeddings(storedPos, grid, spec.posInterpolation, K);
+    // Prefix rows: CLS (+ distillation) with their positions, then the registers (no position).
+    const prefixed = [w.get('embed.cls', [C]).data];
+    if (spec.distillationToken) prefixed.push(w.get('embed.dist', [C]).data);
+    const R = spec.registerTokens;
+    const prefix = new Float32Array((K + R) * C);
+    prefixed.forEach((token, k) => {
+      for (let c = 0; c < C; c++) prefix[k * C + c] = token[c]! + pos.data[k * C + c]!;
+    });
+    if (R > 0) prefix.set(w.get('embed.registers', [R, C]).data, K * C);
+    const patchPos = pos.data.slice(K * C);
 
     const withPos = g.op('Add', [patchTokens, g.floatTensor('pos_patch', patchPos, [1, grid * grid, C])]);
-    // CLS row repeated over the dynamic batch: Expand to [N, 1, C] with N read from the input's shape.
+    // Prefix rows repeated over the dynamic batch: Expand to [N, K + R, C] with N read from the input's shape.
     const batch = g.op('Shape', [pixels], { start: int(0), end: int(1) }, 'batch');
-    const clsShape = g.op('Concat', [batch, g.int64Tensor('one_c', [1, C])], { axis: int(0) }, 'cls_shape');
-    const clsRows = g.op('Expand', [g.floatTensor('cls_pos', clsWithPos, [1, 1, C]), clsShape], {}, 'cls_rows');
-    return g.op('Concat', [clsRows, withPos], { axis: int(1) }, 'embeddings');
+    const prefixShape = g.op('Concat', [batch, g.int64Tensor('prefix_c', [K + R, C])], { axis: int(0) }, 'prefix_shape');
+    const prefixRows = g.op('Expand', [g.floatTensor('prefix_pos', prefix, [1, K + R, C]), prefixShape], {}, 'prefix_rows');
+    return g.op('Concat', [prefixRows, withPos], { axis: int(1) }, 'embeddings');
   }
 
   private layerNorm(x: string, name: string): string {
-    const { g, w, C } = this;
-    const scale = w.get(`${name}.weight`, [C]);
-    const bias = w.get(`${name}.bias`, [C]);
-    return g.op(
-      'LayerNormalization',
-      [x, g.floatTensor(`${name}_w`, scale.data, [C]), g.floatTensor(`${name}_b`, bias.data, [C])],
-      { axis: int(-1), epsilon: float(this.spec.layerNormEps) },
-      `${name.replace(/\./g, '_')}_out`,
-    );
+    const { C } = this;
+    return layerNorm(this.g, x, this.w.get(`${name}.weight`, [C]), this.w.get(`${name}.bias`, [C]), this.spec.layerNormEps, name);
   }
 
   /** x [.., inF] -> x W^T + b [.., outF] for a torch Linear stored as `${name}.weight` [outF, inF], `${name}.bias`. */
   private linear(x: string, name: string, inF: number, outF: number): string {
-    const { g, w } = this;
-    const hint = name.replace(/\./g, '_');
-    const weight = w.get(`${name}.weight`, [outF, inF]);
-    const bias = w.get(`${name}.bias`, [outF]);
-    const y = g.op('MatMul', [x, g.floatTensor(`${hint}_wT`, transpose2d(weight), [inF, outF])], {}, `${hint}_mm`);
-    return g.op('Add', [y, g.floatTensor(`${hint}_b`, bias.data, [outF])], {}, hint);
+    return linear(this.g, x, this.w.get(`${name}.weight`, [outF, inF]), this.w.get(`${name}.bias`, [outF]), name);
   }
 
   private block(x: string, i: number): string {
@@ -143,7 +153,7 @@ class VitGraph {
     x = g.op('Add', [x, spec.layerScale ? this.scale(attn, `${p}.ls1`) : attn], {}, `${p}_res1`);
 
     const h = this.linear(this.layerNorm(x, `${p}.norm2`), `${p}.mlp.fc1`, C, spec.mlpSize);
-    const act = spec.activation === 'gelu' ? this.gelu(h) : this.quickGelu(h);
+    const act = spec.activation === 'gelu' ? gelu(g, h) : quickGelu(g, h);
     const mlp = this.linear(act, `${p}.mlp.fc2`, spec.mlpSize, C);
     return g.op('Add', [x, spec.layerScale ? this.scale(mlp, `${p}.ls2`) : mlp], {}, `${p}_res2`);
   }
@@ -151,21 +161,6 @@ class VitGraph {
   private scale(x: string, name: string): string {
     const t = this.w.get(name, [this.C]);
     return this.g.op('Mul', [x, this.g.floatTensor(name.replace(/\./g, '_'), t.data, [this.C])]);
-  }
-
-  /** Exact GELU: 0.5 * x * (1 + erf(x / sqrt 2)), in the form ORT's Gelu fusion recognises. */
-  private gelu(x: string): string {
-    const { g } = this;
-    const erf = g.op('Erf', [g.op('Div', [x, g.scalar('sqrt2', Math.SQRT2)])]);
-    const onePlus = g.op('Add', [erf, g.scalar('one', 1)]);
-    return g.op('Mul', [g.op('Mul', [x, onePlus]), g.scalar('half', 0.5)], {}, 'gelu');
-  }
-
-  /** CLIP's quick_gelu: x * sigmoid(1.702 x). */
-  private quickGelu(x: string): string {
-    const { g } = this;
-    const s = g.op('Sigmoid', [g.op('Mul', [x, g.scalar('qg_alpha', 1.702)])]);
-    return g.op('Mul', [x, s], {}, 'quick_gelu');
   }
 
   /** Multi-head self-attention on h [N, L, C]: softmax(q k^T / sqrt(D)) v, heads batched as [N, H, L, D]. */

@@ -1,5 +1,5 @@
 /** The canonical weight names and shapes (vit_spec.ts) that `buildVitGraph` reads for a given spec. */
-import type { TranslatorSpec, VitSpec } from '../vit_spec.js';
+import { prefixPositions, type TranslatorSpec, type VitSpec } from '../vit_spec.js';
 
 /**
  * name -> shape for every weight `spec` needs. `translatorHidden` is the translators' hidden width
@@ -11,7 +11,9 @@ export function vitWeightShapes(spec: VitSpec, translatorHidden = spec.hiddenSiz
   const P = spec.patchSize;
   const shapes = new Map<string, number[]>();
   shapes.set('embed.cls', [C]);
-  shapes.set('embed.pos', [1 + spec.posGrid * spec.posGrid, C]);
+  if (spec.distillationToken) shapes.set('embed.dist', [C]);
+  if (spec.registerTokens > 0) shapes.set('embed.registers', [spec.registerTokens, C]);
+  shapes.set('embed.pos', [prefixPositions(spec) + spec.posGrid * spec.posGrid, C]);
   shapes.set('embed.patch.weight', [C, 3, P, P]);
   if (spec.patchBias) shapes.set('embed.patch.bias', [C]);
   if (spec.preNorm) {
