@@ -15,7 +15,7 @@
  * CortexBench's 256x256 frames that is just the crop.
  */
 import type { EncoderModel } from './encoder_model.js';
-import { recipePreprocessor } from './hf/recipe_preprocessor.js';
+import { recipePreprocessor } from './preprocess/recipe_preprocessor.js';
 import type { WeightRequest } from './hf/weight_mapping.js';
 import { countLayers, readMappedWeights, shapeOf } from './hf/weight_mapping.js';
 import { buildResNetGraph, expansion, hasDownsample, resnetOutputSide, type ResNetSpec } from './onnx/resnet_graph.js';

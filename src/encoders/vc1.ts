@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EncoderModel } from './encoder_model.js';
 import { readJsonObject, type JsonObject } from './hf/config_json.js';
-import { recipePreprocessor } from './hf/recipe_preprocessor.js';
+import { recipePreprocessor } from './preprocess/recipe_preprocessor.js';
 import { gridOf } from './hf/vit_keys.js';
 import type { WeightRequest } from './hf/weight_mapping.js';
 import { countLayers, patchEmbedding, readMappedWeights, shapeOf } from './hf/weight_mapping.js';

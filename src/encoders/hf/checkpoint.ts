@@ -22,7 +22,7 @@ import type { JsonObject } from './config_json.js';
 import { numberField, readJsonObject } from './config_json.js';
 import { loadDepthAnything } from './depth_anything.js';
 import { mapDinov2Keys } from './dinov2_keys.js';
-import { recipePreprocessor } from './recipe_preprocessor.js';
+import { recipePreprocessor } from '../preprocess/recipe_preprocessor.js';
 import { loadSamVision } from './sam.js';
 import { mapTranslatorKeys, parseTeachers, THEIA_BACKBONE_PREFIX } from './theia_keys.js';
 import type { MappedBackbone } from './vit_keys.js';

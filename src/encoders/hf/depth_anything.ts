@@ -20,7 +20,7 @@ import type { HfCheckpoint } from './checkpoint.js';
 import { inputSide } from './checkpoint.js';
 import type { JsonObject } from './config_json.js';
 import { mapDinov2Keys } from './dinov2_keys.js';
-import { recipePreprocessor } from './recipe_preprocessor.js';
+import { recipePreprocessor } from '../preprocess/recipe_preprocessor.js';
 import type { WeightRequest } from './weight_mapping.js';
 import { agree, readMappedWeights, shapeOf } from './weight_mapping.js';
 

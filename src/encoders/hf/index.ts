@@ -12,7 +12,7 @@ import { loadCheckpoint } from './checkpoint.js';
 
 export type { CheckpointKind } from './checkpoint.js';
 export { loadCheckpoint, SUPPORTED_HF_ARCHITECTURES } from './checkpoint.js';
-export { recipePreprocessor } from './recipe_preprocessor.js';
+export { recipePreprocessor } from '../preprocess/recipe_preprocessor.js';
 
 /** Loads `theia:DIR` / `hf:DIR` as an Encoder (only JSON, safetensors and torch zips, never code, are read from DIR). */
 export async function loadCheckpointEncoder(kind: CheckpointKind, dir: string, options: EncoderOptions = {}): Promise<Encoder> {

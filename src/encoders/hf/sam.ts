@@ -18,7 +18,7 @@ import type { HfCheckpoint } from './checkpoint.js';
 import { inputSide } from './checkpoint.js';
 import type { JsonObject } from './config_json.js';
 import { numberField } from './config_json.js';
-import { recipePreprocessor } from './recipe_preprocessor.js';
+import { recipePreprocessor } from '../preprocess/recipe_preprocessor.js';
 import type { WeightRequest } from './weight_mapping.js';
 import { agree, countLayers, patchEmbedding, readMappedWeights, shapeOf } from './weight_mapping.js';
 

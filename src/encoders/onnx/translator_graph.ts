@@ -6,8 +6,9 @@
  * Every LN normalises each sample over channels and space jointly ([C, H, W], affine [C, H, W], eps 1e-5).
  */
 import type { TranslatorSpec } from '../vit_spec.js';
-import { type Attr, type GraphBuilder, int, ints } from './graph_builder.js';
-import { transpose2d, type WeightReader } from './weights.js';
+import { type GraphBuilder, int, ints } from './graph_builder.js';
+import { conv, type ConvOptions, linear } from './layers.js';
+import type { WeightReader } from './weights.js';
 
 /** torch.nn.LayerNorm's default eps, which the translator LNs use. */
 const TRANSLATOR_LN_EPS = 1e-5;
@@ -56,36 +57,26 @@ export function addTranslatorHead(
     const scaled = g.op('Mul', [g.op('Div', [centred, std]), g.floatTensor(`${hint}_${name}_w`, scale.data, scale.shape)]);
     return g.op('Add', [scaled, g.floatTensor(`${hint}_${name}_b`, bias.data, bias.shape)], {}, `${hint}_ln`);
   };
-  const conv = (op: 'Conv' | 'ConvTranspose', x: string, name: string, shape: number[], attrs: Record<string, Attr>): string => {
-    const weight = w.get(key(`${name}.weight`), shape);
+  const convNamed = (op: 'Conv' | 'ConvTranspose', x: string, name: string, shape: number[], options: ConvOptions): string => {
     const outChannels = op === 'Conv' ? shape[0]! : shape[1]!;
-    const bias = w.get(key(`${name}.bias`), [outChannels]);
-    return g.op(
-      op,
-      [x, g.floatTensor(`${hint}_${name}_w`, weight.data, weight.shape), g.floatTensor(`${hint}_${name}_b`, bias.data, bias.shape)],
-      { kernel_shape: ints([3, 3]), ...attrs },
-      `${hint}_${op.toLowerCase()}`,
-    );
+    return conv(g, op, x, w.get(key(`${name}.weight`), shape), w.get(key(`${name}.bias`), [outChannels]), `${hint}_${name}`, options);
   };
 
   // [N, T, C] -> [N, C, g, g] (tokens are the grid in row-major order).
   const nct = g.op('Transpose', [spatial], { perm: ints([0, 2, 1]) }, `${hint}_nct`);
   let x = g.op('Reshape', [nct, g.int64Tensor(`${hint}_grid_shape`, [0, channels, grid, grid])], {}, `${hint}_grid`);
-  x = conv('ConvTranspose', x, 'pad.1', [channels, padChannels, 3, 3], {});
+  x = convNamed('ConvTranspose', x, 'pad.1', [channels, padChannels, 3, 3], {});
   x = layerNorm(x, 'adapter.0', padChannels, PAD_GRID);
   let side: number;
   if (targetH === 16) {
-    x = g.op('Relu', [conv('Conv', x, 'adapter.1', [hiddenChannels, padChannels, 3, 3], { pads: ints([1, 1, 1, 1]) })]);
+    x = g.op('Relu', [convNamed('Conv', x, 'adapter.1', [hiddenChannels, padChannels, 3, 3], { pad: 1 })]);
     x = layerNorm(x, 'adapter.3', hiddenChannels, 16);
-    x = g.op('Relu', [conv('Conv', x, 'adapter.4', [hiddenChannels, hiddenChannels, 3, 3], { pads: ints([1, 1, 1, 1]) })]);
+    x = g.op('Relu', [convNamed('Conv', x, 'adapter.4', [hiddenChannels, hiddenChannels, 3, 3], { pad: 1 })]);
     side = 16;
   } else {
-    x = conv('ConvTranspose', x, 'adapter.1', [padChannels, hiddenChannels, 3, 3], { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) });
+    x = convNamed('ConvTranspose', x, 'adapter.1', [padChannels, hiddenChannels, 3, 3], { stride: 2, pad: 1 });
     x = layerNorm(g.op('Relu', [x]), 'adapter.3', hiddenChannels, 31);
-    x = conv('ConvTranspose', x, 'adapter.4', [hiddenChannels, hiddenChannels, 3, 3], {
-      strides: ints([2, 2]),
-      output_padding: ints([1, 1]),
-    });
+    x = convNamed('ConvTranspose', x, 'adapter.4', [hiddenChannels, hiddenChannels, 3, 3], { stride: 2, outputPadding: 1 });
     x = g.op('Relu', [x]);
     side = 64;
   }
@@ -93,8 +84,5 @@ export function addTranslatorHead(
   // [N, Ch, H, W] -> [N, H*W, Ch] -> Linear per token.
   const flat = g.op('Reshape', [x, g.int64Tensor(`${hint}_flat_shape`, [0, hiddenChannels, side * side])], {}, `${hint}_flat`);
   const tokens = g.op('Transpose', [flat], { perm: ints([0, 2, 1]) }, `${hint}_tokens`);
-  const linW = w.get(key('adapter.8.weight'), [targetChannels, hiddenChannels]);
-  const linB = w.get(key('adapter.8.bias'), [targetChannels]);
-  const y = g.op('MatMul', [tokens, g.floatTensor(`${hint}_linear_wT`, transpose2d(linW), [hiddenChannels, targetChannels])]);
-  return g.op('Add', [y, g.floatTensor(`${hint}_linear_b`, linB.data, [targetChannels])], {}, `${hint}_out`);
+  return linear(g, tokens, w.get(key('adapter.8.weight'), [targetChannels, hiddenChannels]), w.get(key('adapter.8.bias'), [targetChannels]), `${hint}_linear`);
 }

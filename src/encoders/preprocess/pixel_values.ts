@@ -30,6 +30,11 @@ export function centerCrop(rgb: Uint8Array, height: number, width: number, crop:
   const top = offset(height - cropH) + padTop;
   const left = offset(width - cropW) + padLeft;
   const out = new Uint8Array(cropH * cropW * 3);
+  if (padTop === 0 && padLeft === 0) {
+    // The crop lies inside the image: whole rows.
+    for (let y = 0; y < cropH; y++) out.set(rgb.subarray(((top + y) * width + left) * 3, ((top + y) * width + left + cropW) * 3), y * cropW * 3);
+    return out;
+  }
   for (let y = 0; y < cropH; y++) {
     const sy = top + y - padTop;
     if (sy < 0 || sy >= height) continue;
@@ -73,7 +78,8 @@ export function preprocessImageUint8(rgb: Uint8Array, height: number, width: num
   let w = width;
   if (recipe.resize) {
     const size = resizedSize(recipe.resize, h, w);
-    image = pilResize(image, h, w, size.height, size.width, recipe.resample);
+    // Same size: Pillow returns a copy, which the read-only steps below do not need.
+    if (size.height !== h || size.width !== w) image = pilResize(image, h, w, size.height, size.width, recipe.resample);
     h = size.height;
     w = size.width;
   }
@@ -100,13 +106,15 @@ export function preprocessFrames(frames: FrameBatch, recipe: PreprocessRecipe): 
     if (image.height > out.height || image.width > out.width) {
       throw new Error(`preprocessing: a ${width}x${height} frame resizes to ${image.width}x${image.height}, larger than the ${out.width}x${out.height} pad size`);
     }
-    const base = i * 3 * plane;
-    for (let ch = 0; ch < 3; ch++) {
-      const table = tables[ch]!;
-      for (let y = 0; y < image.height; y++) {
-        const o = base + ch * plane + y * out.width;
-        const row = y * image.width * 3;
-        for (let x = 0; x < image.width; x++) data[o + x] = table[image.data[row + x * 3 + ch]!]!;
+    const [red, green, blue] = tables as [Float32Array, Float32Array, Float32Array];
+    const pixels = image.data;
+    for (let y = 0; y < image.height; y++) {
+      const o = i * 3 * plane + y * out.width;
+      let p = y * image.width * 3;
+      for (let x = 0; x < image.width; x++, p += 3) {
+        data[o + x] = red[pixels[p]!]!;
+        data[o + plane + x] = green[pixels[p + 1]!]!;
+        data[o + 2 * plane + x] = blue[pixels[p + 2]!]!;
       }
     }
   }

@@ -1,7 +1,7 @@
 /** An HF image processor's exact pipeline (preprocess/) as the harness's `Preprocessor` (onnx/session_encoder.ts). */
-import type { Preprocessor } from '../onnx/vit_encoder.js';
-import { preprocessFrames } from '../preprocess/pixel_values.js';
-import type { PreprocessRecipe } from '../preprocess/processor_config.js';
+import type { Preprocessor } from '../onnx/session_encoder.js';
+import { preprocessFrames } from './pixel_values.js';
+import type { PreprocessRecipe } from './processor_config.js';
 
 export function recipePreprocessor(recipe: PreprocessRecipe, inputSize: number): Preprocessor {
   return {

@@ -1,0 +1,157 @@
+/**
+ * Throughput of the checkpoint encoder families through the harness against ONNX Runtime running the same graph:
+ * a SAM-base-shaped HF snapshot (`hf:`) and an R3M ResNet-50-shaped checkpoint (`r3m:`), both with seeded random
+ * weights written to a temporary folder and loaded by the real loaders.
+ *
+ *   npx tsx benchmarks/encoder_families.ts [--models sam-base,r3m-resnet50] [--batch 32] [--iters 2]
+ *                                          [--threads N] [--sam-size 448] [--frame 256] [--json out.json]
+ *
+ * Harness path: Encoder.encode on uint8 frames (frame x frame, the CortexBench render size), the model's exact
+ * preprocessing included. Direct path: an ORT session on the same graph bytes, fed a pre-made float32 batch. The
+ * two run interleaved in one process; images/s are medians over the timed iterations (after one warm-up each),
+ * and the CPU time each path uses (all ORT threads included) is reported too, since wall time swings with other
+ * load on a shared machine. Peak RSS is the process's maximum resident set.
+ *
+ * SAM-base runs at --sam-size (default 448: a 28x28 grid, 2x2 windows of 14, global attention over 784 tokens):
+ * at the released 1024 (64x64 grid) one batch of 32 needs ~26 GB for a global layer's attention scores alone and
+ * minutes per batch on two cores. Shape, depth, windows and global layers are SAM-base's.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PIXEL_INPUT } from '../src/encoders/onnx/graph_builder.js';
+import { createOrtSession, defaultThreadCount, ort } from '../src/encoders/ort.js';
+import { createEncoder, isCheckpointSpec, loadCheckpointModel, parseEncoderSpec } from '../src/encoders/registry.js';
+import { writeFileAtomic } from '../src/util/atomic.js';
+import { Rng } from '../src/util/rng.js';
+import { SAM_BASE, writeRandomR3mResNet, writeRandomSamCheckpoint } from '../test/helpers/random_checkpoints.js';
+
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'sam-base,r3m-resnet50' },
+    batch: { type: 'string', default: '32' },
+    iters: { type: 'string', default: '2' },
+    threads: { type: 'string' },
+    'sam-size': { type: 'string', default: '448' },
+    frame: { type: 'string', default: '256' },
+    json: { type: 'string' },
+  },
+});
+const batch = Number(values.batch);
+const iters = Number(values.iters);
+const samSize = Number(values['sam-size']);
+const frameSize = Number(values.frame);
+const threads = values.threads ? Number(values.threads) : defaultThreadCount();
+for (const [name, v] of [['batch', batch], ['iters', iters], ['sam-size', samSize], ['frame', frameSize], ['threads', threads]] as const) {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
+}
+if (samSize % 16 !== 0) throw new Error(`--sam-size must be a multiple of 16, got ${samSize}`);
+
+const MODELS: Record<string, (dir: string) => string> = {
+  'sam-base': (dir) => {
+    writeRandomSamCheckpoint(dir, SAM_BASE(samSize), 1);
+    return `hf:${dir}`;
+  },
+  'r3m-resnet50': (dir) => `r3m:${writeRandomR3mResNet(dir, 1)}`,
+};
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+interface Row {
+  model: string;
+  architecture: string;
+  inputSize: number;
+  batch: number;
+  frameSize: number;
+  threads: number;
+  harnessImagesPerSec: number;
+  directImagesPerSec: number;
+  ratio: number;
+  harnessCpuSecPerImage: number;
+  directCpuSecPerImage: number;
+  cpuRatio: number;
+  peakRssMiB: number;
+}
+
+async function benchModel(name: string): Promise<Row> {
+  const write = MODELS[name];
+  if (!write) throw new Error(`--models: '${name}' is not one of ${Object.keys(MODELS).join(', ')}`);
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  try {
+    const spec = write(dir);
+    const parsed = parseEncoderSpec(spec);
+    if (!isCheckpointSpec(parsed)) throw new Error(`${spec} is not a checkpoint spec`);
+    const model = await loadCheckpointModel(parsed);
+    const encoder = await createEncoder(spec, { threads, maxBatch: batch });
+    const direct = await createOrtSession(model.buildGraph(false), { threads });
+    const S = model.preprocess.inputSize;
+    const rng = new Rng(7);
+    const frames = { data: new Uint8Array(batch * frameSize * frameSize * 3).map(() => rng.int(256)), n: batch, height: frameSize, width: frameSize };
+    const pixels = new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * S * S }, () => rng.uniform(-2, 2)), [batch, 3, S, S]);
+    const harnessCpu: number[] = [];
+    const directCpu: number[] = [];
+    const timed = async (work: () => Promise<unknown>, cpuMs: number[]): Promise<number> => {
+      const c = process.cpuUsage();
+      const t = performance.now();
+      await work();
+      const wall = performance.now() - t;
+      const used = process.cpuUsage(c);
+      cpuMs.push((used.user + used.system) / 1000);
+      return wall;
+    };
+    // The harness feeds the policy the pooled vector (MLP head); the direct run fetches the same output.
+    const runHarness = (): Promise<number> => timed(() => encoder.encode(frames), harnessCpu);
+    const runDirect = (): Promise<number> => timed(() => direct.run({ [PIXEL_INPUT]: pixels }, [model.pooled]), directCpu);
+    await runHarness();
+    await runDirect();
+    harnessCpu.length = 0;
+    directCpu.length = 0;
+    const harnessMs: number[] = [];
+    const directMs: number[] = [];
+    for (let i = 0; i < iters; i++) {
+      // Alternate the order so that drift on a shared machine hits both paths alike.
+      if (i % 2 === 0) {
+        harnessMs.push(await runHarness());
+        directMs.push(await runDirect());
+      } else {
+        directMs.push(await runDirect());
+        harnessMs.push(await runHarness());
+      }
+    }
+    await encoder.dispose();
+    await direct.release();
+    const harnessImagesPerSec = (batch * 1000) / median(harnessMs);
+    const directImagesPerSec = (batch * 1000) / median(directMs);
+    return {
+      model: name,
+      architecture: model.architecture,
+      inputSize: S,
+      batch,
+      frameSize,
+      threads,
+      harnessImagesPerSec,
+      directImagesPerSec,
+      ratio: harnessImagesPerSec / directImagesPerSec,
+      harnessCpuSecPerImage: median(harnessCpu) / 1000 / batch,
+      directCpuSecPerImage: median(directCpu) / 1000 / batch,
+      cpuRatio: median(directCpu) / median(harnessCpu),
+      peakRssMiB: peakRssMiB(),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const rows: Row[] = [];
+for (const name of values.models.split(',')) {
+  const row = await benchModel(name.trim());
+  rows.push(row);
+  console.log(
+    `${row.model} (${row.architecture}, input ${row.inputSize}): batch ${row.batch} of ${row.frameSize}px frames, ${row.threads} threads | ` +
+      `harness ${row.harnessImagesPerSec.toFixed(2)} img/s, direct ORT ${row.directImagesPerSec.toFixed(2)} img/s, ratio ${row.ratio.toFixed(3)} | ` +
+      `CPU s/img harness ${row.harnessCpuSecPerImage.toFixed(3)}, direct ${row.directCpuSecPerImage.toFixed(3)}, ratio ${row.cpuRatio.toFixed(3)} | peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
+  );
+}
+if (values.json) writeFileAtomic(values.json, `${JSON.stringify(rows, null, 2)}\n`);
