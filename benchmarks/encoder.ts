@@ -17,6 +17,7 @@ import { createOrtSession, defaultThreadCount, ort } from '../src/encoders/ort.j
 import { createEncoder } from '../src/encoders/registry.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 import { Rng } from '../src/util/rng.js';
+import { compareHarnessToDirect, type HarnessVsDirect, peakRssMiB } from './lib/harness_vs_direct.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,21 +37,12 @@ for (const [name, v] of [['batch', batch], ['iters', iters], ['size', size], ['t
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const maxRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
-interface Row {
+interface Row extends HarnessVsDirect {
   model: string;
   batch: number;
   frameSize: number;
   threads: number;
-  harnessImagesPerSec: number;
-  directImagesPerSec: number;
-  ratio: number;
-  /** CPU seconds per image, both paths, and direct / harness (>= 0.9 means at most ~11% overhead). */
-  harnessCpuSecPerImage: number;
-  directCpuSecPerImage: number;
-  cpuRatio: number;
   buildSeconds: number;
   peakRssMiB: number;
 }
@@ -67,53 +59,15 @@ async function benchModel(name: string): Promise<Row> {
   const rng = new Rng(1);
   const frames = { data: new Uint8Array(batch * size * size * 3).map(() => rng.int(256)), n: batch, height: size, width: size };
   const pixels = new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 224 * 224 }, () => rng.uniform(-1, 1)), [batch, 3, 224, 224]);
-  const harnessCpu: number[] = [];
-  const directCpu: number[] = [];
-  const timed = async (work: () => Promise<unknown>, cpuMs: number[]): Promise<number> => {
-    const c = process.cpuUsage();
-    const t = performance.now();
-    await work();
-    const wall = performance.now() - t;
-    const used = process.cpuUsage(c);
-    cpuMs.push((used.user + used.system) / 1000);
-    return wall;
-  };
-  const runHarness = (): Promise<number> => timed(() => encoder.encode(frames, { spatial: true }), harnessCpu);
-  const runDirect = (): Promise<number> => timed(() => direct.run({ pixel_values: pixels }, ['pooled', 'spatial']), directCpu);
-  await runHarness(); // warm-up: first runs allocate arenas
-  await runDirect();
-  harnessCpu.length = 0;
-  directCpu.length = 0;
-  const harnessMs: number[] = [];
-  const directMs: number[] = [];
-  for (let i = 0; i < iters; i++) {
-    // Alternate the order so that drift on a shared machine hits both paths alike.
-    if (i % 2 === 0) {
-      harnessMs.push(await runHarness());
-      directMs.push(await runDirect());
-    } else {
-      directMs.push(await runDirect());
-      harnessMs.push(await runHarness());
-    }
-  }
+  const timing = await compareHarnessToDirect(
+    () => encoder.encode(frames, { spatial: true }),
+    () => direct.run({ pixel_values: pixels }, ['pooled', 'spatial']),
+    batch,
+    iters,
+  );
   await encoder.dispose();
   await direct.release();
-  const harnessImagesPerSec = (batch * 1000) / median(harnessMs);
-  const directImagesPerSec = (batch * 1000) / median(directMs);
-  return {
-    model: name,
-    batch,
-    frameSize: size,
-    threads,
-    harnessImagesPerSec,
-    directImagesPerSec,
-    ratio: harnessImagesPerSec / directImagesPerSec,
-    harnessCpuSecPerImage: median(harnessCpu) / 1000 / batch,
-    directCpuSecPerImage: median(directCpu) / 1000 / batch,
-    cpuRatio: median(directCpu) / median(harnessCpu),
-    buildSeconds,
-    peakRssMiB: maxRssMiB(),
-  };
+  return { model: name, batch, frameSize: size, threads, ...timing, buildSeconds, peakRssMiB: peakRssMiB() };
 }
 
 const rows: Row[] = [];

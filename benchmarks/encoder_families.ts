@@ -7,10 +7,9 @@
  *                                          [--threads N] [--sam-size 448] [--frame 256] [--json out.json]
  *
  * Harness path: Encoder.encode on uint8 frames (frame x frame, the CortexBench render size), the model's exact
- * preprocessing included. Direct path: an ORT session on the same graph bytes, fed a pre-made float32 batch. The
- * two run interleaved in one process; images/s are medians over the timed iterations (after one warm-up each),
- * and the CPU time each path uses (all ORT threads included) is reported too, since wall time swings with other
- * load on a shared machine. Peak RSS is the process's maximum resident set.
+ * preprocessing included. Direct path: an ORT session on the same graph bytes, fed a pre-made float32 batch
+ * (lib/harness_vs_direct.ts times them). Peak RSS is the process's maximum resident set, both sessions included:
+ * run one model per invocation for a per-model figure.
  *
  * SAM-base runs at --sam-size (default 448: a 28x28 grid, 2x2 windows of 14, global attention over 784 tokens):
  * at the released 1024 (64x64 grid) one batch of 32 needs ~26 GB for a global layer's attention scores alone and
@@ -25,6 +24,7 @@ import { createOrtSession, defaultThreadCount, ort } from '../src/encoders/ort.j
 import { createEncoder, isCheckpointSpec, loadCheckpointModel, parseEncoderSpec } from '../src/encoders/registry.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 import { Rng } from '../src/util/rng.js';
+import { compareHarnessToDirect, type HarnessVsDirect, peakRssMiB } from './lib/harness_vs_direct.js';
 import { SAM_BASE, writeRandomR3mResNet, writeRandomSamCheckpoint } from '../test/helpers/random_checkpoints.js';
 
 const { values } = parseArgs({
@@ -56,22 +56,14 @@ const MODELS: Record<string, (dir: string) => string> = {
   'r3m-resnet50': (dir) => `r3m:${writeRandomR3mResNet(dir, 1)}`,
 };
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
-interface Row {
+interface Row extends HarnessVsDirect {
   model: string;
   architecture: string;
   inputSize: number;
   batch: number;
   frameSize: number;
   threads: number;
-  harnessImagesPerSec: number;
-  directImagesPerSec: number;
-  ratio: number;
-  harnessCpuSecPerImage: number;
-  directCpuSecPerImage: number;
-  cpuRatio: number;
   peakRssMiB: number;
 }
 
@@ -90,55 +82,11 @@ async function benchModel(name: string): Promise<Row> {
     const rng = new Rng(7);
     const frames = { data: new Uint8Array(batch * frameSize * frameSize * 3).map(() => rng.int(256)), n: batch, height: frameSize, width: frameSize };
     const pixels = new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * S * S }, () => rng.uniform(-2, 2)), [batch, 3, S, S]);
-    const harnessCpu: number[] = [];
-    const directCpu: number[] = [];
-    const timed = async (work: () => Promise<unknown>, cpuMs: number[]): Promise<number> => {
-      const c = process.cpuUsage();
-      const t = performance.now();
-      await work();
-      const wall = performance.now() - t;
-      const used = process.cpuUsage(c);
-      cpuMs.push((used.user + used.system) / 1000);
-      return wall;
-    };
     // The harness feeds the policy the pooled vector (MLP head); the direct run fetches the same output.
-    const runHarness = (): Promise<number> => timed(() => encoder.encode(frames), harnessCpu);
-    const runDirect = (): Promise<number> => timed(() => direct.run({ [PIXEL_INPUT]: pixels }, [model.pooled]), directCpu);
-    await runHarness();
-    await runDirect();
-    harnessCpu.length = 0;
-    directCpu.length = 0;
-    const harnessMs: number[] = [];
-    const directMs: number[] = [];
-    for (let i = 0; i < iters; i++) {
-      // Alternate the order so that drift on a shared machine hits both paths alike.
-      if (i % 2 === 0) {
-        harnessMs.push(await runHarness());
-        directMs.push(await runDirect());
-      } else {
-        directMs.push(await runDirect());
-        harnessMs.push(await runHarness());
-      }
-    }
+    const timing = await compareHarnessToDirect(() => encoder.encode(frames), () => direct.run({ [PIXEL_INPUT]: pixels }, [model.pooled]), batch, iters);
     await encoder.dispose();
     await direct.release();
-    const harnessImagesPerSec = (batch * 1000) / median(harnessMs);
-    const directImagesPerSec = (batch * 1000) / median(directMs);
-    return {
-      model: name,
-      architecture: model.architecture,
-      inputSize: S,
-      batch,
-      frameSize,
-      threads,
-      harnessImagesPerSec,
-      directImagesPerSec,
-      ratio: harnessImagesPerSec / directImagesPerSec,
-      harnessCpuSecPerImage: median(harnessCpu) / 1000 / batch,
-      directCpuSecPerImage: median(directCpu) / 1000 / batch,
-      cpuRatio: median(directCpu) / median(harnessCpu),
-      peakRssMiB: peakRssMiB(),
-    };
+    return { model: name, architecture: model.architecture, inputSize: S, batch, frameSize, threads, ...timing, peakRssMiB: peakRssMiB() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

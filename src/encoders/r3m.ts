@@ -19,18 +19,11 @@ import { recipePreprocessor } from './preprocess/recipe_preprocessor.js';
 import type { WeightRequest } from './hf/weight_mapping.js';
 import { countLayers, readMappedWeights, shapeOf } from './hf/weight_mapping.js';
 import { buildResNetGraph, expansion, hasDownsample, resnetOutputSide, type ResNetSpec } from './onnx/resnet_graph.js';
-import { IMAGENET_DEFAULT, type PreprocessRecipe } from './preprocess/processor_config.js';
+import { type PreprocessRecipe, torchvisionResizeCropRecipe } from './preprocess/processor_config.js';
 import { openTensorFile, type TensorFile } from './tensor_file.js';
 import { locateCheckpoint } from './torch/locate.js';
 
-export const R3M_RECIPE: PreprocessRecipe = {
-  processor: 'r3m',
-  resize: { mode: 'shortest_edge', size: 256 },
-  resample: 'bilinear',
-  centerCrop: { height: 224, width: 224, offsetRounding: 'round' },
-  rescaleFactor: 1 / 255,
-  normalisation: { mean: [...IMAGENET_DEFAULT.mean] as [number, number, number], std: [...IMAGENET_DEFAULT.std] as [number, number, number] },
-};
+export const R3M_RECIPE: PreprocessRecipe = torchvisionResizeCropRecipe('r3m', 'bilinear');
 
 const PREFIXES = ['module.convnet.', 'convnet.', ''];
 

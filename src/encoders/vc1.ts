@@ -24,19 +24,12 @@ import { gridOf } from './hf/vit_keys.js';
 import type { WeightRequest } from './hf/weight_mapping.js';
 import { countLayers, patchEmbedding, readMappedWeights, shapeOf } from './hf/weight_mapping.js';
 import { vitEncoderModel } from './onnx/vit_encoder.js';
-import { IMAGENET_DEFAULT, type PreprocessRecipe } from './preprocess/processor_config.js';
+import { type PreprocessRecipe, torchvisionResizeCropRecipe } from './preprocess/processor_config.js';
 import { openTensorFile } from './tensor_file.js';
 import { locateCheckpoint } from './torch/locate.js';
 import type { VitSpec, WeightMap } from './vit_spec.js';
 
-export const VC1_RECIPE: PreprocessRecipe = {
-  processor: 'vc_models.vit_transforms',
-  resize: { mode: 'shortest_edge', size: 256 },
-  resample: 'bicubic',
-  centerCrop: { height: 224, width: 224, offsetRounding: 'round' },
-  rescaleFactor: 1 / 255,
-  normalisation: { mean: [...IMAGENET_DEFAULT.mean] as [number, number, number], std: [...IMAGENET_DEFAULT.std] as [number, number, number] },
-};
+export const VC1_RECIPE: PreprocessRecipe = torchvisionResizeCropRecipe('vc_models.vit_transforms', 'bicubic');
 
 function headCount(checkpoint: string, C: number, context: string): number {
   const dir = dirname(checkpoint);

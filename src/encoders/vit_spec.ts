@@ -45,9 +45,8 @@ export interface TranslatorSpec {
   targetShape: [number, number, number];
 }
 
-export interface VitSpec {
-  /** Human-readable family, for errors and `bench encoders`. */
-  family: 'vit' | 'deit' | 'dinov2' | 'clip' | 'theia' | 'vc1' | 'random';
+/** The dimensions every patch-embedding transformer (ViT family, SAM's encoder) is built from. */
+export interface TransformerShape {
   /** Input resolution the graph is built for (square). */
   imageSize: number;
   patchSize: number;
@@ -56,6 +55,11 @@ export interface VitSpec {
   numHeads: number;
   mlpSize: number;
   layerNormEps: number;
+}
+
+export interface VitSpec extends TransformerShape {
+  /** Human-readable family, for errors and `bench encoders`. */
+  family: 'vit' | 'deit' | 'dinov2' | 'clip' | 'theia' | 'vc1' | 'random';
   activation: 'gelu' | 'quick_gelu';
   qkvBias: boolean;
   patchBias: boolean;

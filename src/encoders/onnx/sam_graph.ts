@@ -22,21 +22,14 @@
  *   pooled           [N, Cn]        their mean over the grid
  *   hidden_states    [N, G, G, C]   the last block's output, before the neck
  */
-import type { WeightMap } from '../vit_spec.js';
+import type { TransformerShape, WeightMap } from '../vit_spec.js';
 import { GraphBuilder, int, ints, PIXEL_INPUT } from './graph_builder.js';
 import { conv, gelu, layerNorm, linear } from './layers.js';
 import { WeightReader } from './weights.js';
 
-export interface SamSpec {
+/** imageSize is the side of the (padded) input image. */
+export interface SamSpec extends TransformerShape {
   family: 'sam';
-  /** Side of the (padded) input image. */
-  imageSize: number;
-  patchSize: number;
-  hiddenSize: number;
-  numLayers: number;
-  numHeads: number;
-  mlpSize: number;
-  layerNormEps: number;
   /** Window side of the windowed layers. */
   windowSize: number;
   /** Layers with global attention over the whole grid; the others attend within windows. */

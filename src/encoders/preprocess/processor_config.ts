@@ -57,6 +57,21 @@ export interface PreprocessRecipe {
 }
 
 export const IMAGENET_DEFAULT = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+
+/**
+ * A torchvision pipeline on a PIL image: Resize(256) of the shorter side with `resample`, CenterCrop(224) (its
+ * rounding), ToTensor (k / 255) and Normalize with ImageNet mean/std (R3M's and VC-1's CortexBench transforms).
+ */
+export function torchvisionResizeCropRecipe(pipeline: PreprocessPipeline, resample: PilFilter): PreprocessRecipe {
+  return {
+    processor: pipeline,
+    resize: { mode: 'shortest_edge', size: 256 },
+    resample,
+    centerCrop: { height: 224, width: 224, offsetRounding: 'round' },
+    rescaleFactor: 1 / 255,
+    normalisation: { mean: [...IMAGENET_DEFAULT.mean], std: [...IMAGENET_DEFAULT.std] },
+  };
+}
 export const IMAGENET_STANDARD = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as const;
 const OPENAI_CLIP = {
   mean: [0.48145466, 0.4578275, 0.40821073],

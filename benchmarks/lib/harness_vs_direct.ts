@@ -1,0 +1,51 @@
+/**
+ * The measurement shared by the encoder throughput scripts: the harness path and a direct ONNX Runtime run of the
+ * same graph, interleaved in one process (one warm-up each, then alternating order so that drift on a shared machine
+ * hits both alike). Reports medians of wall time and of the CPU time each path uses (process.cpuUsage, every ORT
+ * thread included), which is the steadier measure of harness overhead when other load makes wall time swing.
+ */
+export interface HarnessVsDirect {
+  harnessImagesPerSec: number;
+  directImagesPerSec: number;
+  /** harness / direct images per second (>= 1: the harness is as fast). */
+  ratio: number;
+  harnessCpuSecPerImage: number;
+  directCpuSecPerImage: number;
+  /** direct / harness CPU seconds per image. */
+  cpuRatio: number;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Times `harness` and `direct` (each processing `images` frames) `iters` times each. */
+export async function compareHarnessToDirect(harness: () => Promise<unknown>, direct: () => Promise<unknown>, images: number, iters: number): Promise<HarnessVsDirect> {
+  const wall = { harness: [] as number[], direct: [] as number[] };
+  const cpu = { harness: [] as number[], direct: [] as number[] };
+  const timed = async (which: 'harness' | 'direct'): Promise<void> => {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    await (which === 'harness' ? harness() : direct());
+    wall[which].push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpu[which].push((used.user + used.system) / 1000);
+  };
+  await harness(); // warm-up: first runs allocate arenas
+  await direct();
+  for (let i = 0; i < iters; i++) {
+    const order: ('harness' | 'direct')[] = i % 2 === 0 ? ['harness', 'direct'] : ['direct', 'harness'];
+    for (const which of order) await timed(which);
+  }
+  const harnessImagesPerSec = (images * 1000) / median(wall.harness);
+  const directImagesPerSec = (images * 1000) / median(wall.direct);
+  return {
+    harnessImagesPerSec,
+    directImagesPerSec,
+    ratio: harnessImagesPerSec / directImagesPerSec,
+    harnessCpuSecPerImage: median(cpu.harness) / 1000 / images,
+    directCpuSecPerImage: median(cpu.direct) / 1000 / images,
+    cpuRatio: median(cpu.direct) / median(cpu.harness),
+  };
+}
+
+/** The process's peak resident set so far, in MiB. */
+export const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
