@@ -76,7 +76,7 @@ for (const name of values.models.split(',')) {
   rows.push(row);
   console.log(
     `${row.model}: batch ${row.batch} @${row.frameSize}px, ${row.threads} threads | harness ${row.harnessImagesPerSec.toFixed(1)} img/s, ` +
-      `direct ORT ${row.directImagesPerSec.toFixed(1)} img/s, ratio ${row.ratio.toFixed(3)} | CPU s/img harness ` +
+      `direct ORT ${row.directImagesPerSec.toFixed(1)} img/s, ratio ${row.ratio.toFixed(3)} (best-of ${row.bestRatio.toFixed(3)}) | CPU s/img harness ` +
       `${row.harnessCpuSecPerImage.toFixed(3)}, direct ${row.directCpuSecPerImage.toFixed(3)}, ratio ${row.cpuRatio.toFixed(3)} | build ${row.buildSeconds.toFixed(1)} s | peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
   );
 }

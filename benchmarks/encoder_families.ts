@@ -98,7 +98,7 @@ for (const name of values.models.split(',')) {
   rows.push(row);
   console.log(
     `${row.model} (${row.architecture}, input ${row.inputSize}): batch ${row.batch} of ${row.frameSize}px frames, ${row.threads} threads | ` +
-      `harness ${row.harnessImagesPerSec.toFixed(2)} img/s, direct ORT ${row.directImagesPerSec.toFixed(2)} img/s, ratio ${row.ratio.toFixed(3)} | ` +
+      `harness ${row.harnessImagesPerSec.toFixed(2)} img/s, direct ORT ${row.directImagesPerSec.toFixed(2)} img/s, ratio ${row.ratio.toFixed(3)} (best-of ${row.bestRatio.toFixed(3)}) | ` +
       `CPU s/img harness ${row.harnessCpuSecPerImage.toFixed(3)}, direct ${row.directCpuSecPerImage.toFixed(3)}, ratio ${row.cpuRatio.toFixed(3)} | peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
   );
 }

@@ -137,7 +137,7 @@ function loadVitFamily(family: VitFamily, prefixes: string[], checkpoint: HfChec
       ? mapVitKeys(file, config, prefix, context)
       : family === 'clip'
         ? mapClipVisionKeys(file, config, prefix, context)
-        : mapDinov2Keys(file, config, prefix, context, family === 'dinov2_reg');
+        : mapDinov2Keys(file, config, prefix, context, family === 'dinov2_reg' ? 'Dinov2WithRegistersModel' : 'Dinov2Model');
   if (family === 'deit' && !mapped.spec.distillationToken) throw new Error(`${context}: ${architecture} checkpoint has no embeddings.distillation_token`);
   if (family !== 'dinov2' && family !== 'dinov2_reg') requireNativeGrid(mapped, imageSize, context);
   const weights = readMappedWeights(file, mapped.requests, ignoredKey, context);

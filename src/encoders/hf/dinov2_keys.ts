@@ -15,7 +15,11 @@ import { gridOf } from './vit_keys.js';
 import type { WeightRequest } from './weight_mapping.js';
 import { agree, countLayers, patchEmbedding, shapeOf } from './weight_mapping.js';
 
-export function mapDinov2Keys(file: TensorFile, config: JsonObject, prefix: string, context: string, withRegisters = false): MappedBackbone {
+/** The HF class whose layout (and position interpolation) a checkpoint follows. */
+export type Dinov2Variant = 'Dinov2Model' | 'Dinov2WithRegistersModel';
+
+export function mapDinov2Keys(file: TensorFile, config: JsonObject, prefix: string, context: string, variant: Dinov2Variant = 'Dinov2Model'): MappedBackbone {
+  const withRegisters = variant === 'Dinov2WithRegistersModel';
   if (config.use_swiglu_ffn === true) throw new Error(`${context}: DINOv2 with a SwiGLU MLP (use_swiglu_ffn) is not supported`);
   const k = (rest: string): string => `${prefix}${rest}`;
   const { C, P } = patchEmbedding(file, k('embeddings.patch_embeddings.projection.weight'), config, context);
