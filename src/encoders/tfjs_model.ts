@@ -103,14 +103,17 @@ interface TfjsBinding {
   inputName: string;
 }
 
-/** The named outputs for `frames` (one chunk); the caller disposes them. */
-function runTfjs({ model, preprocess, layout, inputName }: TfjsBinding, frames: FrameBatch, names: string[], who: string): tf.Tensor[] {
+/**
+ * The named outputs for `frames` (one chunk); the caller disposes them. Graph models run with executeAsync, which
+ * also handles the control-flow ops some converted models hold.
+ */
+async function runTfjs({ model, preprocess, layout, inputName }: TfjsBinding, frames: FrameBatch, names: string[], who: string): Promise<tf.Tensor[]> {
   const S = preprocess.inputSize;
   const dims: [number, number, number, number] = layout === 'nhwc' ? [frames.n, S, S, 3] : [frames.n, 3, S, S];
   const input = tf.tensor4d(preprocess.run(frames), dims);
   try {
     if (model instanceof tf.GraphModel) {
-      const out = model.execute({ [inputName]: input }, names);
+      const out = await model.executeAsync({ [inputName]: input }, names);
       return Array.isArray(out) ? out : [out];
     }
     const predicted = model.predict(input);
@@ -149,7 +152,7 @@ export class TfjsEncoder implements Encoder {
     const names = wantSpatial ? [this.pooledName, this.spatialName!] : [this.pooledName];
     for (let start = 0; start < frames.n; start += this.maxBatch) {
       const end = Math.min(start + this.maxBatch, frames.n);
-      const outputs = runTfjs(this.binding, sliceFrames(frames, start, end), names, `encoder '${this.info.id}'`);
+      const outputs = await runTfjs(this.binding, sliceFrames(frames, start, end), names, `encoder '${this.info.id}'`);
       try {
         // [N, h, w, C] maps are row-major tokens already; [N, T, C] too.
         pooled.set(await outputs[0]!.data<'float32'>(), start * D);
@@ -212,7 +215,7 @@ export async function createTfjsEncoder(id: string, path: string, options: Encod
 
     // One blank frame gives the output shapes (often unknown in model.json) and checks that the input fits.
     const blank = { data: new Uint8Array(inputSize * inputSize * 3), n: 1, height: inputSize, width: inputSize };
-    const probe = runTfjs(binding, blank, spatialName ? [pooledName, spatialName] : [pooledName], who);
+    const probe = await runTfjs(binding, blank, spatialName ? [pooledName, spatialName] : [pooledName], who);
     const [pooledShape, spatialShape] = probe.map((t) => t.shape);
     for (const t of probe) t.dispose();
     if (pooledShape!.length !== 2) throw new Error(`${who}: pooled output '${pooledName}' has shape [${pooledShape}] for one frame, expected [N, D]`);
