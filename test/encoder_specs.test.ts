@@ -10,6 +10,9 @@ describe('encoder specs', () => {
     // Paths keep their own colons.
     expect(parseEncoderSpec('hf:C:/models/vit')).toEqual({ text: 'hf:C:/models/vit', kind: 'hf', dir: 'C:/models/vit', preferredFeatures: 'pooled' });
     expect(parseEncoderSpec('theia:ckpt')).toEqual({ text: 'theia:ckpt', kind: 'theia', dir: 'ckpt', preferredFeatures: 'spatial' });
+    expect(parseEncoderSpec('tfjs:models/mobilenet')).toEqual({ text: 'tfjs:models/mobilenet', kind: 'tfjs', dir: 'models/mobilenet', preferredFeatures: 'pooled' });
+    expect(parseEncoderSpec('r3m:r3m/model.pt')).toEqual({ text: 'r3m:r3m/model.pt', kind: 'r3m', path: 'r3m/model.pt', preferredFeatures: 'pooled' });
+    expect(parseEncoderSpec('vc1:vc1_vitb.pth')).toEqual({ text: 'vc1:vc1_vitb.pth', kind: 'vc1', path: 'vc1_vitb.pth', preferredFeatures: 'pooled' });
   });
 
   it('reject malformed and unknown specs, naming the spec and the known forms', () => {
@@ -17,6 +20,8 @@ describe('encoder specs', () => {
     expect(() => parseEncoderSpec('theia')).toThrow(/unknown encoder spec 'theia'/);
     expect(() => parseEncoderSpec('onnx:')).toThrow(/encoder 'onnx:': expected onnx:PATH/);
     expect(() => parseEncoderSpec('hf:')).toThrow(/encoder 'hf:': expected hf:DIR/);
+    expect(() => parseEncoderSpec('r3m:')).toThrow(/encoder 'r3m:': expected r3m:PATH with a checkpoint file or folder/);
+    expect(() => parseEncoderSpec('tfjs:')).toThrow(/encoder 'tfjs:': expected tfjs:DIR/);
     expect(() => parseEncoderSpec('vit-tiny-random:-1')).toThrow(/seed suffix must be a non-negative integer, got '-1'/);
     expect(() => parseEncoderSpec(' ')).toThrow(/encoder spec must be a non-empty string/);
   });

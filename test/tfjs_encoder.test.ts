@@ -52,6 +52,7 @@ describe('tfjs:DIR, layers model', () => {
 
   it("matches the model's own predict, at its input size and for frames that need resizing", async () => {
     const encoder = await createEncoder(`tfjs:${dir}`, { maxBatch: 2 });
+    expect(tf.getBackend()).toBe((await selectTfBackend()).backend); // the backend the harness selected
     expect(encoder.info).toMatchObject({ inputSize: 12, pooledDim: 5, spatial: { tokens: 100, channels: 5, grid: 10 }, normalisation: { mean: MEAN, std: STD }, parameterCount: 5 * 27 + 5 });
     expect(encoder.info.digest).toMatch(/^[0-9a-f]{64}$/);
     for (const batch of [frames(3, 12, 1), frames(3, 20, 2)]) {

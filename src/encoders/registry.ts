@@ -69,9 +69,15 @@ export type EncoderSpec = ParsedSpec &
     | { kind: 'pixels' }
     /** `seed` null: no suffix, the weights come from `options.seed` (default 0). */
     | { kind: 'random-vit'; model: RandomVitName; seed: number | null }
-    | { kind: 'onnx' | 'tfjs'; path: string }
-    /** `path`: a folder for theia:/hf:, a file or folder for r3m:/vc1:. */
-    | { kind: CheckpointSpecKind; path: string }
+    | { kind: 'onnx'; path: string }
+    /** The TensorFlow.js model folder. */
+    | { kind: 'tfjs'; dir: string }
+    /** The checkpoint folder. */
+    | { kind: 'theia'; dir: string }
+    | { kind: 'hf'; dir: string }
+    /** A checkpoint file, or a folder holding one. */
+    | { kind: 'r3m'; path: string }
+    | { kind: 'vc1'; path: string }
   );
 
 function parseSeed(spec: string, text: string): number {
@@ -99,22 +105,26 @@ export function parseEncoderSpec(text: string): EncoderSpec {
   if (colon >= 0 && Object.hasOwn(PATH_FORMS, head)) {
     const kind = head as keyof typeof PATH_FORMS;
     if (!rest) throw new Error(`encoder '${text}': expected ${PATH_FORMS[kind]}`);
-    return { text, kind, path: rest, preferredFeatures: kind === 'theia' ? 'spatial' : 'pooled' };
+    const preferredFeatures = kind === 'theia' ? 'spatial' : 'pooled';
+    if (kind === 'onnx' || kind === 'r3m' || kind === 'vc1') return { text, kind, path: rest, preferredFeatures };
+    return { text, kind, dir: rest, preferredFeatures };
   }
   throw new Error(`unknown encoder spec '${text}' (known: ${KNOWN_ENCODER_SPECS.join(', ')})`);
 }
 
+export type CheckpointSpec = Extract<EncoderSpec, { kind: CheckpointSpecKind }>;
+
 /** Whether a spec names a checkpoint that loads into an EncoderModel. */
-export function isCheckpointSpec(spec: EncoderSpec): spec is EncoderSpec & { kind: CheckpointSpecKind; path: string } {
+export function isCheckpointSpec(spec: EncoderSpec): spec is CheckpointSpec {
   return (CHECKPOINT_KINDS as readonly string[]).includes(spec.kind);
 }
 
 /** The EncoderModel of a checkpoint spec (theia:, hf:, r3m:, vc1:). */
-export async function loadCheckpointModel(spec: EncoderSpec & { kind: CheckpointSpecKind; path: string }): Promise<EncoderModel> {
+export async function loadCheckpointModel(spec: CheckpointSpec): Promise<EncoderModel> {
   // Imported on demand: only checkpoint specs need the loaders.
+  if (spec.kind === 'theia' || spec.kind === 'hf') return (await import('./hf/checkpoint.js')).loadCheckpoint(spec.kind, spec.dir);
   if (spec.kind === 'r3m') return (await import('./r3m.js')).loadR3m(spec.text, spec.path);
-  if (spec.kind === 'vc1') return (await import('./vc1.js')).loadVc1(spec.text, spec.path);
-  return (await import('./hf/checkpoint.js')).loadCheckpoint(spec.kind, spec.path);
+  return (await import('./vc1.js')).loadVc1(spec.text, spec.path);
 }
 
 /** Creates the encoder a spec names (a string is parsed first). */
@@ -128,7 +138,7 @@ export async function createEncoder(spec: EncoderSpec | string, options: Encoder
     case 'onnx':
       return createOnnxFileEncoder(parsed.text, parsed.path, options);
     case 'tfjs':
-      return (await import('./tfjs_model.js')).createTfjsEncoder(parsed.text, parsed.path, options);
+      return (await import('./tfjs_model.js')).createTfjsEncoder(parsed.text, parsed.dir, options);
     case 'theia':
     case 'hf':
     case 'r3m':

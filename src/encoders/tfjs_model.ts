@@ -1,7 +1,8 @@
 /**
  * `tfjs:DIR`: any TensorFlow.js model as a frozen encoder: DIR/model.json (a layers model, as Keras exports and
  * `LayersModel.save` write it, or a graph model, as tfjs-converter and TF Hub publish it) with its weight shards.
- * It runs on the tfjs backend the harness selects for policies (policies/backend.ts).
+ * It runs on the active tfjs backend: the one the harness selects for policies, which `bench run` and
+ * `bench encode` select before they create encoders (tfjs' own default where nothing was selected).
  *
  * Settings come from DIR/encoder.json, with the keys of `onnx:` settings (ModelFileConfig): inputSize (default: the
  * model's static input size), mean/std (applied after scaling to [0, 1]; default none), input (the image input, for
@@ -22,7 +23,6 @@ import type { EncodedBatch, EncodeOptions, Encoder, EncoderInfo, EncoderOptions,
 import type { Preprocessor } from './onnx/session_encoder.js';
 import { DEFAULT_MAX_BATCH } from './onnx/session_encoder.js';
 import { parseModelFileConfig } from './onnx_file.js';
-import { selectTfBackend } from '../policies/backend.js';
 
 export const TFJS_SETTINGS_FILE = 'encoder.json';
 
@@ -187,7 +187,7 @@ export async function createTfjsEncoder(id: string, path: string, options: Encod
   const who = `encoder '${id}'`;
   const dir = modelDir(path, who);
   const settings = readSettings(dir, who);
-  await selectTfBackend();
+  await tf.ready();
   const { model, kind, digest, parameterCount } = await loadModel(dir, who);
   try {
     const inputs = inputInfo(model);

@@ -33,6 +33,8 @@ async function encodeWithRegistry(spec: EncoderSpec, frames: FrameBatch, outputs
   const unknown = outputs.filter((o) => !available.includes(o));
   if (unknown.length) throw new Error(`encoder ${spec.text}: unknown output(s) ${unknown.join(', ')} (available: ${available.join(', ')})`);
   const { createEncoder } = await import('../../encoders/registry.js');
+  // tfjs: models run on the backend the harness selects for policies, as in `bench run`.
+  if (spec.kind === 'tfjs') await (await import('../../policies/backend.js')).selectTfBackend();
   const encoder = await createEncoder(spec, { threads: options.threads, device: options.device });
   try {
     const wantSpatial = outputs.includes('spatial');

@@ -44,6 +44,7 @@ export async function describeEncoder(text: string): Promise<EncoderDescription>
       await session.dispose();
     }
   }
+  if (spec.kind === 'tfjs') await (await import('../../policies/backend.js')).selectTfBackend();
   const encoder = await createEncoder(spec, { threads: 1 });
   try {
     const { info } = encoder;
