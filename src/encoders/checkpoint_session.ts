@@ -19,7 +19,7 @@ export interface OutputTensor {
   data: Float32Array;
 }
 
-export const PIXEL_VALUES_OUTPUT = 'pixel_values';
+const PIXEL_VALUES_OUTPUT = 'pixel_values';
 
 type GraphKind = 'backbone' | 'full';
 

@@ -21,7 +21,6 @@ import type { VitSpec, WeightMap } from './vit_spec.js';
 
 /** The architecture of any checkpoint family, told apart by `family`. */
 export type ModelSpec = VitSpec | SamSpec | DepthAnythingSpec | ResNetSpec;
-export type EncoderFamily = ModelSpec['family'];
 
 export interface EncoderModel {
   /** The spec string it was loaded from, e.g. "hf:DIR", "r3m:FILE". */

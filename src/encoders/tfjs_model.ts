@@ -24,7 +24,7 @@ import type { Preprocessor } from './onnx/session_encoder.js';
 import { DEFAULT_MAX_BATCH } from './onnx/session_encoder.js';
 import { parseModelFileConfig } from './onnx_file.js';
 
-export const TFJS_SETTINGS_FILE = 'encoder.json';
+const TFJS_SETTINGS_FILE = 'encoder.json';
 
 type TfjsModel = tf.LayersModel | tf.GraphModel;
 
@@ -129,7 +129,7 @@ async function runTfjs({ model, preprocess, layout, inputName }: TfjsBinding, fr
   }
 }
 
-export class TfjsEncoder implements Encoder {
+class TfjsEncoder implements Encoder {
   private disposed = false;
 
   constructor(

@@ -33,12 +33,12 @@ export type CheckpointKind = 'theia' | 'hf';
 
 /** What a family loader gets: the parsed config files and the open weights. */
 export interface HfCheckpoint {
+  /** The spec string, e.g. "hf:DIR"; errors start with it. */
   id: string;
   architecture: string;
   config: JsonObject;
   recipe: PreprocessRecipe;
   file: TensorFile;
-  context: string;
 }
 
 type VitFamily = 'vit' | 'deit' | 'dinov2' | 'dinov2_reg' | 'clip';
@@ -77,7 +77,7 @@ const MODEL_TYPE_ARCHITECTURE: Readonly<Record<string, string>> = {
   sam: 'SamModel',
   depth_anything: 'DepthAnythingForDepthEstimation',
 };
-export const SUPPORTED_HF_ARCHITECTURES = Object.keys(HF_ARCHITECTURES);
+const SUPPORTED_HF_ARCHITECTURES = Object.keys(HF_ARCHITECTURES);
 
 /** The weights file of a snapshot: model.safetensors, else pytorch_model.bin (a torch zip, read without code). */
 export function openSnapshotWeights(dir: string): TensorFile {
@@ -125,7 +125,7 @@ function requireNativeGrid(mapped: MappedBackbone, imageSize: number, context: s
 }
 
 function loadVitFamily(family: VitFamily, prefixes: string[], checkpoint: HfCheckpoint): EncoderModel {
-  const { id, architecture, config, recipe, file, context } = checkpoint;
+  const { id: context, architecture, config, recipe, file } = checkpoint;
   const imageSize = inputSide(recipe, context);
   const embeddingKey = family === 'clip' ? 'embeddings.patch_embedding.weight' : 'embeddings.patch_embeddings.projection.weight';
   const prefix = prefixes.find((p) => file.entries.has(`${p}${embeddingKey}`));
@@ -142,7 +142,7 @@ function loadVitFamily(family: VitFamily, prefixes: string[], checkpoint: HfChec
   if (family !== 'dinov2' && family !== 'dinov2_reg') requireNativeGrid(mapped, imageSize, context);
   const weights = readMappedWeights(file, mapped.requests, ignoredKey, context);
   const spec: VitSpec = { ...mapped.spec, family: family === 'dinov2_reg' ? 'dinov2' : family, imageSize, translators: [] };
-  return vitEncoderModel({ id, architecture, spec, weights, preprocess: recipePreprocessor(recipe, imageSize), recipe });
+  return vitEncoderModel({ id: context, architecture, spec, weights, preprocess: recipePreprocessor(recipe, imageSize), recipe });
 }
 
 function loadHf(dir: string): EncoderModel {
@@ -155,7 +155,7 @@ function loadHf(dir: string): EncoderModel {
   const recipe = parsePreprocessorConfig(processorConfig, join(dir, 'preprocessor_config.json'), info.processor);
   const file = openSnapshotWeights(dir);
   try {
-    const checkpoint: HfCheckpoint = { id, architecture, config, recipe, file, context: id };
+    const checkpoint: HfCheckpoint = { id, architecture, config, recipe, file };
     if (info.family === 'sam') return loadSamVision(checkpoint);
     if (info.family === 'depth_anything') return loadDepthAnything(checkpoint);
     return loadVitFamily(info.family, info.prefixes, checkpoint);

@@ -35,7 +35,8 @@ function numberList(value: unknown, what: string, length: number, context: strin
   return value as number[];
 }
 
-export function loadDepthAnything({ id, architecture, config, recipe, file, context }: HfCheckpoint): EncoderModel {
+export function loadDepthAnything({ id, architecture, config, recipe, file }: HfCheckpoint): EncoderModel {
+  const context = id;
   const backboneConfig = (config.backbone_config ?? {}) as JsonObject;
   if (config.backbone !== undefined && config.backbone !== null) {
     throw new Error(`${context}: a named timm/HF backbone (${JSON.stringify(config.backbone)}) is not supported; the checkpoint must carry backbone_config`);

@@ -35,7 +35,8 @@ function globalLayers(config: JsonObject, numLayers: number, context: string): n
   return value as number[];
 }
 
-export function loadSamVision({ id, architecture, config: root, recipe, file, context }: HfCheckpoint): EncoderModel {
+export function loadSamVision({ id, architecture, config: root, recipe, file }: HfCheckpoint): EncoderModel {
+  const context = id;
   const config = (root.vision_config ?? {}) as JsonObject;
   const k = (rest: string): string => `${PREFIX}${rest}`;
   const imageSize = inputSide(recipe, context);

@@ -41,14 +41,14 @@ export interface DepthAnythingSpec {
 }
 
 /** Spatial side after reassembling a G x G stage with factor f. */
-export function reassembledSide(grid: number, factor: number): number {
+function reassembledSide(grid: number, factor: number): number {
   if (factor > 1) return grid * factor;
   if (factor === 1) return grid;
   return Math.floor((grid + 2 - 3) / Math.round(1 / factor)) + 1;
 }
 
 /** Torch's legacy 'nearest' indices for in -> out: floor(d * in / out). */
-export function nearestIndices(inSize: number, outSize: number): number[] {
+function nearestIndices(inSize: number, outSize: number): number[] {
   const scale = inSize / outSize;
   return Array.from({ length: outSize }, (_, d) => Math.min(Math.floor(d * scale), inSize - 1));
 }

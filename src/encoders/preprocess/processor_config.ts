@@ -72,7 +72,7 @@ export function torchvisionResizeCropRecipe(pipeline: PreprocessPipeline, resamp
     normalisation: { mean: [...IMAGENET_DEFAULT.mean], std: [...IMAGENET_DEFAULT.std] },
   };
 }
-export const IMAGENET_STANDARD = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as const;
+const IMAGENET_STANDARD = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as const;
 const OPENAI_CLIP = {
   mean: [0.48145466, 0.4578275, 0.40821073],
   std: [0.26862954, 0.26130258, 0.27577711],

@@ -130,7 +130,7 @@ const ALLOWED_GLOBALS: ReadonlyMap<string, AllowedGlobal> = new Map<string, Allo
   ...Object.entries(STORAGE_TYPES).map(([name, dtype]): [string, AllowedGlobal] => [`torch.${name}`, { kind: 'global', qualifiedName: `torch.${name}`, storageDtype: dtype }]),
 ]);
 
-export const ALLOWED_PICKLE_GLOBALS: readonly string[] = [...ALLOWED_GLOBALS.keys()];
+const ALLOWED_PICKLE_GLOBALS: readonly string[] = [...ALLOWED_GLOBALS.keys()];
 
 function describe(v: PickleValue): string {
   if (v === null) return 'None';
