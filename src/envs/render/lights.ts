@@ -35,16 +35,33 @@ const LIGHT_POINT = 2;
 
 /**
  * Fills `out` for a camera with position `camPos` and camera-to-world rotation `camRot` (row-major 3x3).
- * `lightActive` holds the model's per-light `active` flags (read once: the binding cannot read byte arrays).
+ * `headlightFrom` is the world direction towards the headlight: the backward axis of the camera the headlight
+ * belongs to (a mirrored view keeps the real camera's headlight). `lightActive` holds the model's per-light
+ * `active` flags (read once: the binding cannot read byte arrays).
  */
-export function collectLights(physics: Physics, camPos: Float64Array, camRot: Float64Array, lightActive: Uint8Array, out: FrameLights): void {
+export function collectLights(
+  physics: Physics,
+  camPos: Float64Array,
+  camRot: Float64Array,
+  headlightFrom: Float64Array,
+  lightActive: Uint8Array,
+  out: FrameLights,
+): void {
   const { model, data } = physics;
   let n = 0;
   const vis = model.vis;
   const head = vis.headlight;
   if (head.active) {
     out.kind[n] = DIRECTIONAL;
-    out.vec.set([0, 0, 1], 3 * n);
+    const hx = headlightFrom[0]!, hy = headlightFrom[1]!, hz = headlightFrom[2]!;
+    out.vec.set(
+      [
+        camRot[0]! * hx + camRot[3]! * hy + camRot[6]! * hz,
+        camRot[1]! * hx + camRot[4]! * hy + camRot[7]! * hz,
+        camRot[2]! * hx + camRot[5]! * hy + camRot[8]! * hz,
+      ],
+      3 * n,
+    );
     setColour(out.ambient, n, head.ambient as Float32Array, 0);
     setColour(out.diffuse, n, head.diffuse as Float32Array, 0);
     setColour(out.specular, n, head.specular as Float32Array, 0);

@@ -8,7 +8,7 @@
  * so it interpolates exactly across planar triangles; larger w is nearer. Colours use Gouraud interpolation
  * (affine in screen space); texture coordinates are interpolated perspective-correctly (u*w, v*w, then / w).
  */
-import type { TextureImage } from './texture.js';
+import { accumulateBilinear, type TextureFilter, type TextureImage } from './texture.js';
 
 /** Extra vertex slots past the mesh's own vertices, used for near-plane clipping output. */
 const CLIP_SLOTS = 8;
@@ -25,6 +25,8 @@ export class Rasterizer {
   invDepth = new Float32Array(0);
   /** [H, W] geom id, -1 where nothing was drawn. */
   segment = new Int32Array(0);
+  /** How textured triangles sample their texture. */
+  textureFilter: TextureFilter = 'nearest';
 
   /** Focal length in pixels and principal point. */
   private focal = 1;
@@ -53,6 +55,8 @@ export class Rasterizer {
   /** Scratch for clipping: the triangle's corners and the clipped polygon's vertex slots. */
   private readonly ring = new Int32Array(3);
   private readonly polygon = new Int32Array(4);
+  /** Scratch for linear texture filtering: the filtered texel [r, g, b]. */
+  private readonly texel = new Float64Array(3);
 
   resize(width: number, height: number): void {
     if (width === this.width && height === this.height) return;
@@ -73,6 +77,11 @@ export class Rasterizer {
       this[key] = new Float64Array(size);
     }
     this.interpolated = [this.cx, this.cy, this.cz, this.cr, this.cg, this.cb, this.tu, this.tv];
+  }
+
+  /** Focal length in pixels of the current projection. */
+  get focalPx(): number {
+    return this.focal;
   }
 
   setProjection(focalPx: number, near: number): void {
@@ -251,7 +260,10 @@ export class Rasterizer {
     }
   }
 
-  /** Textured, lit triangle: texel * lit colour, perspective-correct texture coordinates. */
+  /**
+   * Textured, lit triangle: texel * lit colour, perspective-correct texture coordinates. The mip level comes from
+   * the texel footprint per row; with linear filtering, the two nearest levels are blended.
+   */
   private rasterTextured(a: number, b: number, c: number, area: number, geomId: number, texture: TextureImage): void {
     const { sx, sy, sw, cr, cg, cb, tu, tv, width, height, rgb, invDepth, segment } = this;
     const x0 = sx[a]!, y0 = sy[a]!, x1 = sx[b]!, y1 = sy[b]!, x2 = sx[c]!, y2 = sy[c]!;
@@ -273,6 +285,8 @@ export class Rasterizer {
     const dmbdx = (dmb1 * e2y - dmb2 * e1y) * inv, dmbdy = (dmb2 * e1x - dmb1 * e2x) * inv;
     const levels = texture.levels, lastLevel = levels.length - 1;
     const baseW = texture.width, baseH = texture.height;
+    const linear = this.textureFilter === 'linear';
+    const texel = this.texel;
 
     let xt = x0, yt = y0, xm = x1, ym = y1, xb = x2, yb = y2, tmp: number;
     if (ym < yt) { tmp = xt; xt = xm; xm = tmp; tmp = yt; yt = ym; ym = tmp; }
@@ -297,19 +311,23 @@ export class Rasterizer {
       if (right > width) right = width;
       if (left >= right) continue;
       const dx = left + 0.5 - x0, dy = yc - y0;
-      // Mip level for the row from the texel footprint at the span's middle (depth varies little along a row
-      // for floors and walls, the large textured surfaces): d(U/W) = (dU - (U/W) dW) / W.
+      // Level of detail for the row from the texel footprint at the span's middle (depth varies little along a row
+      // for floors and walls, the large textured surfaces): d(U/W) = (dU - (U/W) dW) / W; lod = log2(footprint).
       const mdx = dx + (right - left - 1) * 0.5;
       const wm = w0 + dwdx * mdx + dwdy * dy;
       const um = (u0 + dudx * mdx + dudy * dy) / wm, vm = (v0 + dvdx * mdx + dvdy * dy) / wm;
       const ux = ((dudx - um * dwdx) / wm) * baseW, vx = ((dvdx - vm * dwdx) / wm) * baseH;
       const uy = ((dudy - um * dwdy) / wm) * baseW, vy = ((dvdy - vm * dwdy) / wm) * baseH;
       const footprint = Math.max(ux * ux + vx * vx, uy * uy + vy * vy);
-      let level = footprint > 1 ? Math.floor(0.5 * Math.log2(footprint)) : 0;
-      if (level > lastLevel) level = lastLevel;
-      const image = levels[level]!;
+      const lod = footprint > 1 ? Math.min(0.5 * Math.log2(footprint), lastLevel) : 0;
+      // Nearest: the level below the footprint. Linear: the two levels around it, blended by the fraction.
+      const level = Math.floor(lod);
+      const blend = linear && level < lastLevel ? lod - level : 0;
+      const image = levels[level]!, next = levels[Math.min(level + 1, lastLevel)]!;
       const texels = image.texels, tw = image.width, th = image.height;
       const wMask = image.widthMask, hMask = image.heightMask;
+      const fastWrap = wMask >= 0 && hMask >= 0 && !image.clampToEdge;
+      const nextTexels = next.texels, nextW = next.width, nextH = next.height, nextWMask = next.widthMask, nextHMask = next.heightMask;
       let w = w0 + dwdx * dx + dwdy * dy;
       let uw = u0 + dudx * dx + dudy * dy;
       let vw = v0 + dvdx * dx + dvdy * dy;
@@ -323,17 +341,56 @@ export class Rasterizer {
           invDepth[idx] = w;
           segment[idx] = geomId;
           const z = 1 / w;
-          let iu = Math.floor(uw * z * tw);
-          let iv = Math.floor(vw * z * th);
-          if (wMask >= 0) iu &= wMask;
-          else if ((iu %= tw) < 0) iu += tw;
-          if (hMask >= 0) iv &= hMask;
-          else if ((iv %= th) < 0) iv += th;
-          const texel = texels[iv * tw + iu]!;
           const p = 3 * idx;
-          rgb[p] = ((texel >>> 16) & 255) * mr;
-          rgb[p + 1] = ((texel >>> 8) & 255) * mg;
-          rgb[p + 2] = (texel & 255) * mb;
+          if (linear) {
+            const u = uw * z, v = vw * z;
+            let tr: number, tg: number, tb: number;
+            if (fastWrap) {
+              // Bilinear samples of repeating power-of-two images (floors, tables: most textured pixels), inlined
+              // because this loop dominates frames with large textured surfaces.
+              const x = u * tw - 0.5, y = v * th - 0.5;
+              const xi = Math.floor(x), yi = Math.floor(y);
+              const fx = x - xi, fy = y - yi, k = 1 - blend;
+              const i0 = xi & wMask, i1 = (xi + 1) & wMask, r0 = (yi & hMask) * tw, r1 = ((yi + 1) & hMask) * tw;
+              const ta = texels[r0 + i0]!, tb_ = texels[r0 + i1]!, tc = texels[r1 + i0]!, td = texels[r1 + i1]!;
+              const wa = (1 - fx) * (1 - fy) * k, wb = fx * (1 - fy) * k, wc = (1 - fx) * fy * k, wd = fx * fy * k;
+              tr = wa * (ta >>> 16) + wb * (tb_ >>> 16) + wc * (tc >>> 16) + wd * (td >>> 16);
+              tg = wa * ((ta >>> 8) & 255) + wb * ((tb_ >>> 8) & 255) + wc * ((tc >>> 8) & 255) + wd * ((td >>> 8) & 255);
+              tb = wa * (ta & 255) + wb * (tb_ & 255) + wc * (tc & 255) + wd * (td & 255);
+              if (blend > 0) {
+                const nx = u * nextW - 0.5, ny = v * nextH - 0.5;
+                const nxi = Math.floor(nx), nyi = Math.floor(ny);
+                const gx = nx - nxi, gy = ny - nyi;
+                const j0 = nxi & nextWMask, j1 = (nxi + 1) & nextWMask, s0 = (nyi & nextHMask) * nextW, s1 = ((nyi + 1) & nextHMask) * nextW;
+                const na = nextTexels[s0 + j0]!, nb = nextTexels[s0 + j1]!, nc = nextTexels[s1 + j0]!, nd = nextTexels[s1 + j1]!;
+                const va = (1 - gx) * (1 - gy) * blend, vb = gx * (1 - gy) * blend, vc = (1 - gx) * gy * blend, vd = gx * gy * blend;
+                tr += va * (na >>> 16) + vb * (nb >>> 16) + vc * (nc >>> 16) + vd * (nd >>> 16);
+                tg += va * ((na >>> 8) & 255) + vb * ((nb >>> 8) & 255) + vc * ((nc >>> 8) & 255) + vd * ((nd >>> 8) & 255);
+                tb += va * (na & 255) + vb * (nb & 255) + vc * (nc & 255) + vd * (nd & 255);
+              }
+            } else {
+              texel[0] = texel[1] = texel[2] = 0;
+              accumulateBilinear(image, u, v, 1 - blend, texel);
+              if (blend > 0) accumulateBilinear(next, u, v, blend, texel);
+              tr = texel[0]!;
+              tg = texel[1]!;
+              tb = texel[2]!;
+            }
+            rgb[p] = tr * mr;
+            rgb[p + 1] = tg * mg;
+            rgb[p + 2] = tb * mb;
+          } else {
+            let iu = Math.floor(uw * z * tw);
+            let iv = Math.floor(vw * z * th);
+            if (wMask >= 0) iu &= wMask;
+            else if ((iu %= tw) < 0) iu += tw;
+            if (hMask >= 0) iv &= hMask;
+            else if ((iv %= th) < 0) iv += th;
+            const t = texels[iv * tw + iu]!;
+            rgb[p] = ((t >>> 16) & 255) * mr;
+            rgb[p + 1] = ((t >>> 8) & 255) * mg;
+            rgb[p + 2] = (t & 255) * mb;
+          }
         }
         w += dwdx;
         uw += dudx;

@@ -15,16 +15,29 @@
  */
 import type { Physics } from '../mujoco.js';
 import { cameraPose, resolveCameraId, type CameraPose } from './camera.js';
-import { GEOM_MESH, GEOM_PLANE, GeomLodCache, GeomMeshLibrary } from './geom_meshes.js';
+import { GEOM_BOX, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_MESH, GEOM_PLANE, GEOM_SPHERE, GeomLodCache, GeomMeshLibrary } from './geom_meshes.js';
 import { collectLights, FrameLights } from './lights.js';
 import { Rasterizer } from './rasterizer.js';
 import { SkyboxView } from './skybox.js';
 import type { GeomMesh } from './tessellate.js';
-import { cubeFaceCoords, decodeTexture, projectOntoCubeFace, TEXTURE_2D, TEXTURE_SKYBOX, type Texture, type TextureImage } from './texture.js';
+import {
+  cubeFaceCoords,
+  decodeTexture,
+  projectOntoCubeFace,
+  TEXTURE_2D,
+  TEXTURE_FILTERS,
+  TEXTURE_SKYBOX,
+  type Texture,
+  type TextureFilter,
+  type TextureImage,
+} from './texture.js';
 import { shadeVertices, type Surface } from './vertex_shading.js';
-import { checkRenderSize, type RenderOptions, type RenderResult } from './types.js';
+import { checkRenderSize, SUPERSAMPLES, type RenderOptions, type RenderResult, type Supersample } from './types.js';
 
 export { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from './types.js';
+/** The look of frames unless a render asks otherwise (observations use it). */
+export const DEFAULT_SUPERSAMPLE: Supersample = 1;
+export const DEFAULT_TEXTURE_FILTER: TextureFilter = 'nearest';
 
 /** mat_texid holds mjNTEXROLE texture ids per material; RGB and RGBA roles carry the colour image. */
 const TEXTURE_ROLES = 10;
@@ -74,6 +87,8 @@ export class Renderer {
   private faceOfTriangle = new Uint8Array(0);
   private faceIndices = new Uint32Array(0);
   private readonly cubeScratch = new Float64Array(3);
+  /** World direction towards the headlight: the main camera's backward axis, in every view. */
+  private readonly headlightFrom = new Float64Array(3);
   /** Model-to-camera rotation (row-major) and translation of the geom being drawn. */
   private readonly modelView = new Float64Array(12);
 
@@ -121,10 +136,20 @@ export class Renderer {
   render(options: RenderOptions): RenderResult {
     const { width, height } = options;
     checkRenderSize('render: ', options);
+    const supersample = options.supersample ?? DEFAULT_SUPERSAMPLE;
+    if (!SUPERSAMPLES.includes(supersample)) {
+      throw new Error(`render: supersample must be one of ${SUPERSAMPLES.join(', ')}, got ${String(supersample)}`);
+    }
+    const filter = options.textureFilter ?? DEFAULT_TEXTURE_FILTER;
+    if (!TEXTURE_FILTERS.includes(filter)) {
+      throw new Error(`render: textureFilter must be one of ${TEXTURE_FILTERS.map((f) => `'${f}'`).join(', ')}, got ${String(filter)}`);
+    }
     const cameraId = resolveCameraId(this.physics, options.camera);
-    this.draw(width, height, cameraId);
+    this.draw(width * supersample, height * supersample, cameraId, filter);
     const ras = this.view.rasterizer;
-    const rgb = new Uint8Array(ras.rgb.buffer.slice(0));
+    const rgb = supersample === 1 ? new Uint8Array(ras.rgb.buffer.slice(0)) : boxDownsample(ras.rgb, width, height, supersample);
+    // Depth and segmentation are single samples at pixel centres, which a supersampled grid does not have.
+    if (supersample > 1 && (options.depth || options.segmentation)) this.draw(width, height, cameraId, filter);
     const result: RenderResult = { width, height, rgb };
     if (options.depth) {
       result.depth = new Float32Array(width * height);
@@ -134,8 +159,8 @@ export class Renderer {
     return result;
   }
 
-  /** Draws the scene from camera `cameraId` into the main view's buffers, then blends in plane reflections. */
-  private draw(width: number, height: number, cameraId: number): void {
+  /** Draws the scene from camera `cameraId` into the main view's buffers, then adds the mirrored scene. */
+  private draw(width: number, height: number, cameraId: number, filter: TextureFilter): void {
     const { physics } = this;
     const { model } = physics;
     this.view = this.mainView;
@@ -158,6 +183,8 @@ export class Renderer {
     const far = map.zfar * extent;
     map.delete();
     vis.delete();
+    this.mainView.rasterizer.textureFilter = filter;
+    this.mirrorView.rasterizer.textureFilter = filter;
     this.drawView(width, height, near, far, -1);
     if (this.reflections) this.drawReflections(width, height, near, far);
   }
@@ -175,8 +202,14 @@ export class Renderer {
     const tanHalfX = (tanHalfY * width) / height;
     const focal = height / 2 / tanHalfY;
     ras.setProjection(focal, near);
-    ras.clear(this.skybox ? this.view.sky.draw(this.skybox, pose.rot, width, height, focal) : this.backgroundColour);
-    collectLights(physics, pose.pos, pose.rot, this.lightActive, this.lights);
+    // The mirrored view has no background: MuJoCo draws the skybox after reflections, outside the mirror.
+    const background = mirrorPlane >= 0 ? 0 : this.skybox ? this.view.sky.draw(this.skybox, pose.rot, width, height, focal, ras.textureFilter) : this.backgroundColour;
+    ras.clear(background);
+    const mainRot = this.mainView.pose.rot;
+    this.headlightFrom[0] = mainRot[2]!;
+    this.headlightFrom[1] = mainRot[5]!;
+    this.headlightFrom[2] = mainRot[8]!;
+    collectLights(physics, pose.pos, pose.rot, this.headlightFrom, this.lightActive, this.lights);
 
     const types = model.geom_type as Int32Array;
     const groups = model.geom_group as Int32Array;
@@ -196,9 +229,10 @@ export class Renderer {
       if (rgbaAll[4 * g + 3] === 0) continue;
       const radius = rbound[g]!;
       if (mirrorPlane >= 0) {
-        if (g === mirrorPlane || type === GEOM_PLANE) continue;
-        const m = 9 * mirrorPlane, o = 3 * mirrorPlane;
-        const height = (xpos[3 * g]! - xpos[o]!) * xmat[m + 2]! + (xpos[3 * g + 1]! - xpos[o + 1]!) * xmat[m + 5]! + (xpos[3 * g + 2]! - xpos[o + 2]!) * xmat[m + 8]!;
+        // The mirror itself and geoms wholly behind its plane are not mirrored.
+        if (g === mirrorPlane) continue;
+        const m = 9 * mirrorPlane, o = this.view.mirrorPoint;
+        const height = (xpos[3 * g]! - o[0]!) * xmat[m + 2]! + (xpos[3 * g + 1]! - o[1]!) * xmat[m + 5]! + (xpos[3 * g + 2]! - o[2]!) * xmat[m + 8]!;
         if (height < -radius) continue;
       }
       // Model-view transform: rotation Rc^T Rg and translation Rc^T (pg - pc).
@@ -228,58 +262,100 @@ export class Renderer {
   }
 
   /**
-   * Planes whose material has reflectance r > 0 show the scene mirrored in them, as MuJoCo draws them:
-   * pixel = (1 - r) * plane + r * mirrored scene. The mirrored scene is the view from the camera reflected
-   * through the plane (x axis negated to keep the frame right-handed, so its image is flipped left-right).
-   * Depth and segmentation keep the plane.
+   * The reflective geom shows the scene mirrored in it, as MuJoCo 2.2 draws it: the mirrored geoms with their
+   * colour scaled by the reflectance r (specular is not) over black, no skybox, and the lit geom added on top:
+   * pixel = geom + mirrored. Where only sky would be mirrored, the geom shows plainly. A plane mirrors over its
+   * whole area, a box over its +z face. The mirrored scene is the view from the camera reflected through that
+   * plane (x axis negated to keep the frame right-handed, so its image is flipped left-right). Depth and
+   * segmentation keep the geom.
    */
   private drawReflections(width: number, height: number, near: number, far: number): void {
+    const { model, data } = this.physics;
+    const main = this.mainView;
+    const cam = main.pose;
+    const g = this.reflectiveGeom(cam.pos);
+    if (g < 0) return;
+    const segment = main.rasterizer.segment;
+    if (segment.indexOf(g) < 0) return;
+    const xpos = data.geom_xpos as Float64Array;
+    const xmat = data.geom_xmat as Float64Array;
+    const nx = xmat[9 * g + 2]!, ny = xmat[9 * g + 5]!, nz = xmat[9 * g + 8]!;
+    // The mirror plane: the plane itself, or the box's +z face.
+    const isBox = (model.geom_type as Int32Array)[g] === GEOM_BOX;
+    const offset = isBox ? (model.geom_size as Float64Array)[3 * g + 2]! : 0;
+    const px = xpos[3 * g]! + offset * nx, py = xpos[3 * g + 1]! + offset * ny, pz = xpos[3 * g + 2]! + offset * nz;
+    const above = (cam.pos[0]! - px) * nx + (cam.pos[1]! - py) * ny + (cam.pos[2]! - pz) * nz;
+    if (above <= 0) return;
+    const mirror = this.mirrorView.pose;
+    mirror.fovyDeg = cam.fovyDeg;
+    mirror.pos[0] = cam.pos[0]! - 2 * above * nx;
+    mirror.pos[1] = cam.pos[1]! - 2 * above * ny;
+    mirror.pos[2] = cam.pos[2]! - 2 * above * nz;
+    for (let col = 0; col < 3; col++) {
+      const ax = cam.rot[col]!, ay = cam.rot[3 + col]!, az = cam.rot[6 + col]!;
+      const d = 2 * (ax * nx + ay * ny + az * nz);
+      const sign = col === 0 ? -1 : 1;
+      mirror.rot[col] = sign * (ax - d * nx);
+      mirror.rot[3 + col] = sign * (ay - d * ny);
+      mirror.rot[6 + col] = sign * (az - d * nz);
+    }
+    this.mirrorView.colourScale = (model.mat_reflectance as Float32Array)[(model.geom_matid as Int32Array)[g]!]!;
+    this.mirrorView.mirrorPoint.set([px, py, pz]);
+    this.view = this.mirrorView;
+    this.drawView(width, height, near, far, g);
+    this.view = main;
+    // A box's pixels on its +z face are those whose depth is that of the face's plane along the pixel's ray:
+    // ray (dx, dy, -1) in camera space meets the plane n.x = n.p at z-depth (n.p) / (n.(dx, dy, -1)).
+    const R = cam.rot;
+    const rx = px - cam.pos[0]!, ry = py - cam.pos[1]!, rz = pz - cam.pos[2]!;
+    const ncx = R[0]! * nx + R[3]! * ny + R[6]! * nz, ncy = R[1]! * nx + R[4]! * ny + R[7]! * nz, ncz = R[2]! * nx + R[5]! * ny + R[8]! * nz;
+    const nDotP = ncx * (R[0]! * rx + R[3]! * ry + R[6]! * rz) + ncy * (R[1]! * rx + R[4]! * ry + R[7]! * rz) + ncz * (R[2]! * rx + R[5]! * ry + R[8]! * rz);
+    const focal = main.rasterizer.focalPx;
+    const invDepth = main.rasterizer.invDepth;
+    const rgb = main.rasterizer.rgb, mirrored = this.mirrorView.rasterizer.rgb;
+    for (let j = 0; j < height; j++) {
+      const dy = -(j + 0.5 - height / 2) / focal;
+      for (let i = 0; i < width; i++) {
+        const idx = j * width + i;
+        if (segment[idx] !== g) continue;
+        if (isBox) {
+          const dx = (i + 0.5 - width / 2) / focal;
+          const faceDepth = nDotP / (ncx * dx + ncy * dy - ncz);
+          if (!(Math.abs(faceDepth * invDepth[idx]! - 1) < 1e-4)) continue;
+        }
+        const p = 3 * idx, q = 3 * (idx + width - 1 - 2 * i);
+        // The clamped store saturates the sum at 255, as blending into an 8-bit framebuffer does.
+        rgb[p] = rgb[p]! + mirrored[q]!;
+        rgb[p + 1] = rgb[p + 1]! + mirrored[q + 1]!;
+        rgb[p + 2] = rgb[p + 2]! + mirrored[q + 2]!;
+      }
+    }
+  }
+
+  /**
+   * The geom that mirrors the scene, or -1. MuJoCo allows one: the first opaque plane or box whose material has
+   * reflectance > 0, where a plane seen from behind counts as transparent.
+   */
+  private reflectiveGeom(cameraPos: Float64Array): number {
     const { model, data } = this.physics;
     const types = model.geom_type as Int32Array;
     const matIds = model.geom_matid as Int32Array;
     const groups = model.geom_group as Int32Array;
+    const rgba = model.geom_rgba as Float32Array;
     const reflectance = model.mat_reflectance as Float32Array;
     const xpos = data.geom_xpos as Float64Array;
     const xmat = data.geom_xmat as Float64Array;
-    const main = this.mainView;
-    const segment = main.rasterizer.segment;
     for (let g = 0; g < model.ngeom; g++) {
-      const matId = matIds[g]!;
-      if (types[g] !== GEOM_PLANE || matId < 0 || !(reflectance[matId]! > 0) || !this.visibleGroups[groups[g]!]) continue;
-      if (segment.indexOf(g) < 0) continue;
-      const nx = xmat[9 * g + 2]!, ny = xmat[9 * g + 5]!, nz = xmat[9 * g + 8]!;
-      const cam = main.pose;
-      const above = (cam.pos[0]! - xpos[3 * g]!) * nx + (cam.pos[1]! - xpos[3 * g + 1]!) * ny + (cam.pos[2]! - xpos[3 * g + 2]!) * nz;
-      if (above <= 0) continue;
-      const mirror = this.mirrorView.pose;
-      mirror.fovyDeg = cam.fovyDeg;
-      mirror.pos[0] = cam.pos[0]! - 2 * above * nx;
-      mirror.pos[1] = cam.pos[1]! - 2 * above * ny;
-      mirror.pos[2] = cam.pos[2]! - 2 * above * nz;
-      for (let col = 0; col < 3; col++) {
-        const ax = cam.rot[col]!, ay = cam.rot[3 + col]!, az = cam.rot[6 + col]!;
-        const d = 2 * (ax * nx + ay * ny + az * nz);
-        const sign = col === 0 ? -1 : 1;
-        mirror.rot[col] = sign * (ax - d * nx);
-        mirror.rot[3 + col] = sign * (ay - d * ny);
-        mirror.rot[6 + col] = sign * (az - d * nz);
+      const matId = matIds[g]!, group = groups[g]!, type = types[g]!;
+      if (matId < 0 || !(reflectance[matId]! > 0) || (type !== GEOM_PLANE && type !== GEOM_BOX)) continue;
+      if (group < 0 || group >= this.visibleGroups.length || !this.visibleGroups[group] || rgba[4 * g + 3]! < 0.995) continue;
+      if (type === GEOM_PLANE) {
+        const above = (cameraPos[0]! - xpos[3 * g]!) * xmat[9 * g + 2]! + (cameraPos[1]! - xpos[3 * g + 1]!) * xmat[9 * g + 5]! + (cameraPos[2]! - xpos[3 * g + 2]!) * xmat[9 * g + 8]!;
+        if (above < 0) continue;
       }
-      this.view = this.mirrorView;
-      this.drawView(width, height, near, far, g);
-      this.view = main;
-      const r = reflectance[matId]!;
-      const rgb = main.rasterizer.rgb, mirrored = this.mirrorView.rasterizer.rgb;
-      for (let j = 0; j < height; j++) {
-        for (let i = 0; i < width; i++) {
-          const idx = j * width + i;
-          if (segment[idx] !== g) continue;
-          const p = 3 * idx, q = 3 * (idx + width - 1 - 2 * i);
-          rgb[p] = rgb[p]! + r * (mirrored[q]! - rgb[p]!);
-          rgb[p + 1] = rgb[p + 1]! + r * (mirrored[q + 1]! - rgb[p + 1]!);
-          rgb[p + 2] = rgb[p + 2]! + r * (mirrored[q + 2]! - rgb[p + 2]!);
-        }
-      }
+      return g;
     }
+    return -1;
   }
 
   private texture(id: number): Texture {
@@ -326,7 +402,9 @@ export class Renderer {
     const ras = this.view.rasterizer;
     const count = mesh.vertexCount;
     ras.reserveVertices(count);
-    const surface: Surface = { r: baseR, g: baseG, b: baseB, specular, shininess, emission };
+    // In the mirrored view the colour (not specular) is scaled by the mirror's reflectance, as MuJoCo does.
+    const scale = this.view.colourScale;
+    const surface: Surface = { r: baseR * scale, g: baseG * scale, b: baseB * scale, specular, shininess, emission };
     shadeVertices(ras, mesh, this.modelView, this.lights, surface, texture !== null);
     ras.projectVertices(count);
     if (!texture) {
@@ -335,7 +413,9 @@ export class Renderer {
     }
     const s0 = sizes[3 * g]!, s1 = sizes[3 * g + 1]!, s2 = sizes[3 * g + 2]!;
     if (texture.type === TEXTURE_2D) {
-      this.mapPlanar(mesh, type, s0, s1, repeatU, repeatV, uniform);
+      // Round primitives span their radius in x and y (MuJoCo's scene sizes), not their half-length.
+      const round = type === GEOM_SPHERE || type === GEOM_CAPSULE || type === GEOM_CYLINDER;
+      this.mapPlanar(mesh, type, s0, round ? s0 : s1, repeatU, repeatV, uniform);
       ras.drawTriangles(mesh.indices, mesh.triangleCount, g, texture.image, true);
     } else {
       this.drawCubeMapped(mesh, g, texture, uniform ? 1 / (s0 || 1) : 1, uniform ? 1 / (s1 || s0 || 1) : 1, uniform ? 1 / (s2 || s0 || 1) : 1);
@@ -356,14 +436,14 @@ export class Renderer {
       }
       return;
     }
-    // Uniform: one texture image per 2 / repeat metres (what native MuJoCo draws on planes); otherwise `repeat`
-    // images across the geom's full width.
+    // Native MuJoCo's texgen: s = 0.5 scale x - 0.5, t = -0.5 scale y - 0.5 in the geom's frame. Uniform: one
+    // texture image per 2 / repeat metres; otherwise `repeat` images across the geom's full width. Image rows
+    // run towards -y, so a texture seen from above (x right, y up) is upright.
     const scaleU = uniform ? repeatU / 2 : repeatU / (2 * (sx || 1));
     const scaleV = uniform ? repeatV / 2 : repeatV / (2 * (sy || sx || 1));
-    // Image rows run towards -y, so a texture seen from above (x right, y up) is upright, matching native MuJoCo.
     for (let v = 0; v < vertexCount; v++) {
-      tu[v] = positions[3 * v]! * scaleU;
-      tv[v] = -positions[3 * v + 1]! * scaleV;
+      tu[v] = positions[3 * v]! * scaleU - 0.5;
+      tv[v] = -positions[3 * v + 1]! * scaleV - 0.5;
     }
   }
 
@@ -429,6 +509,34 @@ class ViewPass {
   readonly pose: CameraPose = { pos: new Float64Array(3), rot: new Float64Array(9), fovyDeg: 45 };
   readonly sky = new SkyboxView();
   readonly lod = new GeomLodCache();
+  /** Factor on every geom's colour: 1, or the mirror's reflectance in the mirrored view. */
+  colourScale = 1;
+  /** Mirrored view: a point on the mirror plane (world). */
+  readonly mirrorPoint = new Float64Array(3);
+}
+
+/** Averages `k` x `k` blocks of an [H k, W k, 3] image into a new [H, W, 3] image (rounded). */
+function boxDownsample(src: Uint8ClampedArray, width: number, height: number, k: number): Uint8Array {
+  const out = new Uint8Array(width * height * 3);
+  const srcWidth = width * k, samples = k * k, half = samples >> 1;
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      let r = 0, g = 0, b = 0;
+      for (let sj = 0; sj < k; sj++) {
+        let q = 3 * ((j * k + sj) * srcWidth + i * k);
+        for (let si = 0; si < k; si++, q += 3) {
+          r += src[q]!;
+          g += src[q + 1]!;
+          b += src[q + 2]!;
+        }
+      }
+      const p = 3 * (j * width + i);
+      out[p] = Math.floor((r + half) / samples);
+      out[p + 1] = Math.floor((g + half) / samples);
+      out[p + 2] = Math.floor((b + half) / samples);
+    }
+  }
+  return out;
 }
 
 function clamp255(v: number): number {

@@ -1,4 +1,11 @@
 /** What the software renderer produces and how it is asked for it. */
+import type { TextureFilter } from './texture.js';
+
+export type { TextureFilter };
+
+/** Samples per pixel along each axis: 2 averages 2x2 samples, like native MuJoCo's 4x multisampling. */
+export type Supersample = 1 | 2 | 4;
+export const SUPERSAMPLES: readonly Supersample[] = [1, 2, 4];
 
 /** Image sides the renderer draws, in pixels (Env checks observation sizes against them when it is made). */
 export const MIN_RENDER_SIZE = 64;
@@ -21,6 +28,13 @@ export interface RenderOptions {
   camera: string | number;
   depth?: boolean;
   segmentation?: boolean;
+  /**
+   * Anti-aliasing of the RGB frame: the scene is drawn at this many times the size along each axis and
+   * box-filtered down. Depth and segmentation stay single samples at pixel centres. Default 1.
+   */
+  supersample?: Supersample;
+  /** Texture lookup (see `TextureFilter`). Default 'nearest'. */
+  textureFilter?: TextureFilter;
 }
 
 export interface RenderResult {

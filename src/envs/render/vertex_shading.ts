@@ -46,6 +46,7 @@ export function shadeVertices(ras: Rasterizer, mesh: GeomMesh, modelView: Float6
     const nx = m0 * nlx + m1 * nly + m2 * nlz;
     const ny = m3 * nlx + m4 * nly + m5 * nlz;
     const nz = m6 * nlx + m7 * nly + m8 * nlz;
+    const invDist = 1 / (Math.sqrt(x * x + y * y + z * z) || 1e-12);
     let dr = 0, dg = 0, db = 0, sr = 0, sg = 0, sb = 0;
     for (let l = 0; l < lightCount; l++) {
       let lxv = vec[3 * l]!, lyv = vec[3 * l + 1]!, lzv = vec[3 * l + 2]!;
@@ -75,8 +76,9 @@ export function shadeVertices(ras: Rasterizer, mesh: GeomMesh, modelView: Float6
       dr += lDif[3 * l]! * ndl * factor;
       dg += lDif[3 * l + 1]! * ndl * factor;
       db += lDif[3 * l + 2]! * ndl * factor;
-      // Blinn-Phong with a viewer at infinity along +z (OpenGL's default non-local viewer).
-      const hx = lxv, hy = lyv, hz = lzv + 1;
+      // Blinn-Phong with a local viewer (MuJoCo sets GL_LIGHT_MODEL_LOCAL_VIEWER): the half vector of the light
+      // direction and the direction from the vertex to the eye at the origin.
+      const hx = lxv - x * invDist, hy = lyv - y * invDist, hz = lzv - z * invDist;
       const ndh = (nx * hx + ny * hy + nz * hz) / (Math.sqrt(hx * hx + hy * hy + hz * hz) || 1);
       if (ndh > 0 && specular > 0) {
         const s = Math.pow(ndh, exponent) * factor;
@@ -86,16 +88,21 @@ export function shadeVertices(ras: Rasterizer, mesh: GeomMesh, modelView: Float6
       }
     }
     if (textured) {
-      // The texture modulates the whole lit colour (OpenGL's GL_MODULATE), specular and emission included.
-      cr[v] = baseR * dr + specular * sr + emR;
-      cg[v] = baseG * dg + specular * sg + emG;
-      cb[v] = baseB * db + specular * sb + emB;
+      // The texture modulates the whole lit colour (OpenGL's GL_MODULATE), specular and emission included, after
+      // fixed-function GL has clamped that colour to 1.
+      cr[v] = clamp1(baseR * dr + specular * sr + emR);
+      cg[v] = clamp1(baseG * dg + specular * sg + emG);
+      cb[v] = clamp1(baseB * db + specular * sb + emB);
     } else {
       cr[v] = clamp255((baseR * dr + specular * sr + emR) * 255);
       cg[v] = clamp255((baseG * dg + specular * sg + emG) * 255);
       cb[v] = clamp255((baseB * db + specular * sb + emB) * 255);
     }
   }
+}
+
+function clamp1(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
 function clamp255(v: number): number {
