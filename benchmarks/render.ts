@@ -16,6 +16,7 @@ import '../src/envs/domains/index.js';
 import { Env } from '../src/envs/env.js';
 import { listTasks } from '../src/envs/registry.js';
 import { Renderer } from '../src/envs/render/renderer.js';
+import { mjcfForMujoco22, nativeTool } from './native_mujoco.js';
 
 const TASK = 'cheetah-run';
 const SIZES = [84, 224] as const;
@@ -57,15 +58,12 @@ function measureSoftware(env: Env, renderer: Renderer, camera: string, size: num
 }
 
 /** Native MuJoCo frames/s on the same MJCF, or null (with the reason printed) when unavailable. */
-function measureNative(mjcf: string, camera: string, size: number): number | null {
-  const binary = process.env.MJNATIVE;
+function measureNative(binary: string | null, mjcf: string, camera: string, size: number): number | null {
   if (!binary) return null;
   const dir = mkdtempSync(join(tmpdir(), 'render-bench-'));
   try {
     const path = join(dir, 'model.xml');
-    // MuJoCo 2.2 needs autolimits spelled out.
-    const patched = /<compiler[^>]*autolimits/.test(mjcf) ? mjcf : mjcf.replace(/<mujoco([^>]*)>/, '<mujoco$1>\n  <compiler autolimits="true"/>');
-    writeFileSync(path, patched);
+    writeFileSync(path, mjcfForMujoco22(mjcf).xml);
     const out = execFileSync(binary, ['render', path, String(size), String(size), camera, 'rgb'], { encoding: 'utf8', timeout: 120_000 });
     const match = /([\d.]+) frames\/s/.exec(out);
     if (!match) throw new Error(`unexpected output from ${binary}: ${out.trim()}`);
@@ -87,10 +85,11 @@ async function main(): Promise<void> {
   const renderer = new Renderer(env.physics);
   const mjcf = env.definition.buildScene();
   console.log(`scene: ${TASK}, camera '${camera}', ${env.physics.model.ngeom} geoms`);
-  if (!process.env.MJNATIVE) console.log('MJNATIVE not set: skipping the native MuJoCo ratio (build it with the anchors build.sh)');
+  const binary = nativeTool('MJNATIVE');
+  if (!binary) console.log('skipping the native MuJoCo ratio');
   for (const size of SIZES) {
     const software = measureSoftware(env, renderer, camera, size, seconds);
-    const native = measureNative(mjcf, camera, size);
+    const native = measureNative(binary, mjcf, camera, size);
     const ratio = native ? `; native ${native.toFixed(1)} frames/s (wall-clock), ratio ${(software.wall / native).toFixed(1)}x` : '';
     console.log(`${size}x${size}: software ${software.wall.toFixed(0)} frames/s wall-clock, ${software.cpu.toFixed(0)} per CPU-second${ratio}`);
   }
