@@ -8,6 +8,7 @@
  * so it interpolates exactly across planar triangles; larger w is nearer. Colours use Gouraud interpolation
  * (affine in screen space); texture coordinates are interpolated perspective-correctly (u*w, v*w, then / w).
  */
+import type { ShadowMap } from './shadow.js';
 import { accumulateBilinear, type TextureFilter, type TextureImage } from './texture.js';
 
 /** Extra vertex slots past the mesh's own vertices, used for near-plane clipping output. */
@@ -27,6 +28,11 @@ export class Rasterizer {
   segment = new Int32Array(0);
   /** How textured triangles sample their texture. */
   textureFilter: TextureFilter = 'nearest';
+  /**
+   * Null: triangles are drawn (depth-tested, written). A shadow map: triangles are a shadow-casting light's pass
+   * over what is already drawn; their colour is added where they are the visible surface and the light reaches it.
+   */
+  shadow: ShadowMap | null = null;
 
   /** Focal length in pixels and principal point. */
   private focal = 1;
@@ -96,10 +102,14 @@ export class Rasterizer {
     if (typeof background === 'number') {
       const rgb = this.rgb;
       const r = background >>> 16, g = (background >>> 8) & 255, b = background & 255;
-      for (let p = 0; p < rgb.length; p += 3) {
-        rgb[p] = r;
-        rgb[p + 1] = g;
-        rgb[p + 2] = b;
+      if (r === g && g === b) {
+        rgb.fill(r);
+      } else {
+        for (let p = 0; p < rgb.length; p += 3) {
+          rgb[p] = r;
+          rgb[p + 1] = g;
+          rgb[p + 2] = b;
+        }
       }
     } else {
       this.rgb.set(background);
@@ -199,7 +209,7 @@ export class Rasterizer {
 
   /** Gouraud-shaded triangle; `area` is twice the signed screen area (non-zero). */
   private rasterFlat(a: number, b: number, c: number, area: number, geomId: number): void {
-    const { sx, sy, sw, cr, cg, cb, width, height, rgb, invDepth, segment } = this;
+    const { sx, sy, sw, cr, cg, cb, width, height, rgb, invDepth, segment, shadow } = this;
     const x0 = sx[a]!, y0 = sy[a]!, x1 = sx[b]!, y1 = sy[b]!, x2 = sx[c]!, y2 = sy[c]!;
     const inv = 1 / area;
     const e1x = x1 - x0, e1y = y1 - y0, e2x = x2 - x0, e2y = y2 - y0;
@@ -241,16 +251,24 @@ export class Rasterizer {
       let r = r0 + drdx * dx + drdy * dy;
       let g = g0 + dgdx * dx + dgdy * dy;
       let bl = b0 + dbdx * dx + dbdy * dy;
-      let idx = row * width + left;
-      const end = row * width + right;
+      const rowBase = row * width;
+      let idx = rowBase + left;
+      const end = rowBase + right;
       for (; idx < end; idx++) {
-        if (w > invDepth[idx]!) {
-          invDepth[idx] = w;
-          segment[idx] = geomId;
+        if (shadow === null) {
+          if (w > invDepth[idx]!) {
+            invDepth[idx] = w;
+            segment[idx] = geomId;
+            const p = 3 * idx;
+            rgb[p] = r;
+            rgb[p + 1] = g;
+            rgb[p + 2] = bl;
+          }
+        } else if (segment[idx] === geomId && Math.fround(w) === invDepth[idx] && shadow.litAtPixel(idx - rowBase + 0.5, yc, w, geomId)) {
           const p = 3 * idx;
-          rgb[p] = r;
-          rgb[p + 1] = g;
-          rgb[p + 2] = bl;
+          rgb[p] = rgb[p]! + r;
+          rgb[p + 1] = rgb[p + 1]! + g;
+          rgb[p + 2] = rgb[p + 2]! + bl;
         }
         w += dwdx;
         r += drdx;
@@ -265,7 +283,7 @@ export class Rasterizer {
    * the texel footprint per row; with linear filtering, the two nearest levels are blended.
    */
   private rasterTextured(a: number, b: number, c: number, area: number, geomId: number, texture: TextureImage): void {
-    const { sx, sy, sw, cr, cg, cb, tu, tv, width, height, rgb, invDepth, segment } = this;
+    const { sx, sy, sw, cr, cg, cb, tu, tv, width, height, rgb, invDepth, segment, shadow } = this;
     const x0 = sx[a]!, y0 = sy[a]!, x1 = sx[b]!, y1 = sy[b]!, x2 = sx[c]!, y2 = sy[c]!;
     const inv = 1 / area;
     const e1x = x1 - x0, e1y = y1 - y0, e2x = x2 - x0, e2y = y2 - y0;
@@ -334,12 +352,19 @@ export class Rasterizer {
       let mr = mr0 + dmrdx * dx + dmrdy * dy;
       let mg = mg0 + dmgdx * dx + dmgdy * dy;
       let mb = mb0 + dmbdx * dx + dmbdy * dy;
-      let idx = row * width + left;
-      const end = row * width + right;
+      const rowBase = row * width;
+      let idx = rowBase + left;
+      const end = rowBase + right;
       for (; idx < end; idx++) {
-        if (w > invDepth[idx]!) {
-          invDepth[idx] = w;
-          segment[idx] = geomId;
+        const drawn =
+          shadow === null
+            ? w > invDepth[idx]!
+            : segment[idx] === geomId && Math.fround(w) === invDepth[idx] && shadow.litAtPixel(idx - rowBase + 0.5, yc, w, geomId);
+        if (drawn) {
+          if (shadow === null) {
+            invDepth[idx] = w;
+            segment[idx] = geomId;
+          }
           const z = 1 / w;
           const p = 3 * idx;
           if (linear) {
@@ -376,9 +401,15 @@ export class Rasterizer {
               tg = texel[1]!;
               tb = texel[2]!;
             }
-            rgb[p] = tr * mr;
-            rgb[p + 1] = tg * mg;
-            rgb[p + 2] = tb * mb;
+            if (shadow === null) {
+              rgb[p] = tr * mr;
+              rgb[p + 1] = tg * mg;
+              rgb[p + 2] = tb * mb;
+            } else {
+              rgb[p] = rgb[p]! + tr * mr;
+              rgb[p + 1] = rgb[p + 1]! + tg * mg;
+              rgb[p + 2] = rgb[p + 2]! + tb * mb;
+            }
           } else {
             let iu = Math.floor(uw * z * tw);
             let iv = Math.floor(vw * z * th);
@@ -387,9 +418,15 @@ export class Rasterizer {
             if (hMask >= 0) iv &= hMask;
             else if ((iv %= th) < 0) iv += th;
             const t = texels[iv * tw + iu]!;
-            rgb[p] = ((t >>> 16) & 255) * mr;
-            rgb[p + 1] = ((t >>> 8) & 255) * mg;
-            rgb[p + 2] = (t & 255) * mb;
+            if (shadow === null) {
+              rgb[p] = ((t >>> 16) & 255) * mr;
+              rgb[p + 1] = ((t >>> 8) & 255) * mg;
+              rgb[p + 2] = (t & 255) * mb;
+            } else {
+              rgb[p] = rgb[p]! + ((t >>> 16) & 255) * mr;
+              rgb[p + 1] = rgb[p + 1]! + ((t >>> 8) & 255) * mg;
+              rgb[p + 2] = rgb[p + 2]! + (t & 255) * mb;
+            }
           }
         }
         w += dwdx;

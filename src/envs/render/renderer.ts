@@ -13,11 +13,14 @@
  * blending (geoms with 0 < alpha < 1 are drawn opaque), height fields and SDF geoms (skipped), orthographic
  * cameras and camera sensor intrinsics.
  */
-import type { Physics } from '../mujoco.js';
+import type { MjData, MjModel, Physics } from '../mujoco.js';
 import { cameraPose, resolveCameraId, type CameraPose } from './camera.js';
 import { GEOM_BOX, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_MESH, GEOM_PLANE, GEOM_SPHERE, GeomLodCache, GeomMeshLibrary } from './geom_meshes.js';
-import { collectLights, FrameLights } from './lights.js';
+import { collectLights, FrameLights, LIGHT_DIRECTIONAL, LIGHT_SPOT, MAIN_PASS, type LightSources } from './lights.js';
+import { LiveViews } from './live_views.js';
 import { Rasterizer } from './rasterizer.js';
+import { gridRange, visiblePlaneWindow, type PlaneWindow } from './plane_window.js';
+import { PROJECTION_ORTHOGRAPHIC, PROJECTION_PERSPECTIVE, ShadowMap } from './shadow.js';
 import { SkyboxView } from './skybox.js';
 import type { GeomMesh } from './tessellate.js';
 import {
@@ -38,6 +41,12 @@ export { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from './types.js';
 /** The look of frames unless a render asks otherwise (observations use it). */
 export const DEFAULT_SUPERSAMPLE: Supersample = 1;
 export const DEFAULT_TEXTURE_FILTER: TextureFilter = 'nearest';
+
+/**
+ * Shadow-map texels per frame pixel along each axis. Native maps are shadowsize^2 (2048 or 4096) whatever the
+ * frame; this many texels per pixel put shadow edges within a pixel of native's at a fraction of the cost.
+ */
+const SHADOW_TEXELS_PER_PIXEL = 4;
 
 /** mat_texid holds mjNTEXROLE texture ids per material; RGB and RGBA roles carry the colour image. */
 const TEXTURE_ROLES = 10;
@@ -63,7 +72,19 @@ export class Renderer {
   private readonly textures: (Texture | null)[];
   private readonly skybox: Texture | null;
   private readonly texUniform: Uint8Array;
-  private readonly lightActive: Uint8Array;
+  /** Views of the model's and data's arrays, kept across frames. */
+  private readonly modelArrays: LiveViews<MjModel>;
+  private readonly dataArrays: LiveViews<MjData>;
+  /** The model's lights, refreshed per frame; their byte-array flags are read once. */
+  private readonly lightSources: LightSources;
+  /** Whether shadow-casting lights get passes of their own (native MuJoCo needs a shadow map: shadowsize > 0). */
+  private readonly shadows: boolean;
+  /** vis.quality.shadowsize, stat.extent * vis.map.shadowclip and vis.map.shadowscale. */
+  private readonly shadowSize: number;
+  private readonly shadowClip: number;
+  private readonly shadowScale: number;
+  private readonly shadowMap = new ShadowMap();
+  private readonly shadowLod = new GeomLodCache();
   private readonly lights = new FrameLights();
   private readonly visibleGroups = new Uint8Array(32);
   private readonly backgroundColour: number;
@@ -87,6 +108,10 @@ export class Renderer {
   private faceOfTriangle = new Uint8Array(0);
   private faceIndices = new Uint32Array(0);
   private readonly cubeScratch = new Float64Array(3);
+  /** Scratch for planes: the geom's pose and its visible window. */
+  private readonly geomPos = new Float64Array(3);
+  private readonly geomRot = new Float64Array(9);
+  private readonly planeWindow: PlaneWindow = { x0: 0, x1: 0, y0: 0, y1: 0 };
   /** World direction towards the headlight: the main camera's backward axis, in every view. */
   private readonly headlightFrom = new Float64Array(3);
   /** Model-to-camera rotation (row-major) and translation of the geom being drawn. */
@@ -97,6 +122,8 @@ export class Renderer {
     options: RendererOptions = {},
   ) {
     const { model } = physics;
+    this.modelArrays = new LiveViews(model);
+    this.dataArrays = new LiveViews(physics.data);
     const maxErrorPx = options.maxErrorPx ?? 0.35;
     if (!(maxErrorPx > 0)) throw new Error(`Renderer: maxErrorPx must be > 0, got ${options.maxErrorPx}`);
     this.meshes = new GeomMeshLibrary(model, maxErrorPx);
@@ -113,7 +140,7 @@ export class Renderer {
       this.visibleGroups[group] = 1;
     }
     this.textures = new Array<Texture | null>(model.ntex).fill(null);
-    const texTypes = model.tex_type as Int32Array;
+    const texTypes = this.modelArrays.get<Int32Array>('tex_type');
     let skyboxId = -1;
     for (let i = 0; i < model.ntex; i++) if (texTypes[i] === TEXTURE_SKYBOX && skyboxId < 0) skyboxId = i;
     this.skybox = skyboxId >= 0 ? this.texture(skyboxId) : null;
@@ -125,12 +152,34 @@ export class Renderer {
       this.texUniform[i] = mat.texuniform ? 1 : 0;
       mat.delete();
     }
-    this.lightActive = new Uint8Array(model.nlight);
+    const active = new Uint8Array(model.nlight);
+    const castsShadow = new Uint8Array(model.nlight);
     for (let i = 0; i < model.nlight; i++) {
       const light = model.light(i);
-      this.lightActive[i] = light.active ? 1 : 0;
+      active[i] = light.active ? 1 : 0;
+      castsShadow[i] = light.castshadow ? 1 : 0;
       light.delete();
     }
+    this.lightSources = {
+      headlight: null,
+      active,
+      castsShadow,
+      type: new Int32Array(0),
+      ambient: new Float32Array(0),
+      diffuse: new Float32Array(0),
+      specular: new Float32Array(0),
+      attenuation: new Float32Array(0),
+      cutoff: new Float32Array(0),
+      exponent: new Float32Array(0),
+      xpos: new Float64Array(0),
+      xdir: new Float64Array(0),
+    };
+    const vis = model.vis, quality = vis.quality, map = vis.map, stat = model.stat;
+    this.shadowSize = quality.shadowsize;
+    this.shadowClip = stat.extent * map.shadowclip;
+    this.shadowScale = map.shadowscale;
+    for (const handle of [quality, map, vis, stat]) handle.delete();
+    this.shadows = this.shadowSize > 0;
   }
 
   render(options: RenderOptions): RenderResult {
@@ -166,13 +215,13 @@ export class Renderer {
     this.view = this.mainView;
     cameraPose(physics, cameraId, this.mainView.pose);
     this.materials = {
-      rgba: model.mat_rgba as Float32Array,
-      specular: model.mat_specular as Float32Array,
-      shininess: model.mat_shininess as Float32Array,
-      emission: model.mat_emission as Float32Array,
-      texId: model.mat_texid as Int32Array,
-      texRepeat: model.mat_texrepeat as Float32Array,
-      texType: model.tex_type as Int32Array,
+      rgba: this.modelArrays.get<Float32Array>('mat_rgba'),
+      specular: this.modelArrays.get<Float32Array>('mat_specular'),
+      shininess: this.modelArrays.get<Float32Array>('mat_shininess'),
+      emission: this.modelArrays.get<Float32Array>('mat_emission'),
+      texId: this.modelArrays.get<Int32Array>('mat_texid'),
+      texRepeat: this.modelArrays.get<Float32Array>('mat_texrepeat'),
+      texType: this.modelArrays.get<Int32Array>('tex_type'),
     };
     const stat = model.stat;
     const extent = stat.extent;
@@ -182,43 +231,45 @@ export class Renderer {
     const near = Math.max(map.znear * extent, 1e-5);
     const far = map.zfar * extent;
     map.delete();
+    this.refreshLightSources(vis);
     vis.delete();
     this.mainView.rasterizer.textureFilter = filter;
     this.mirrorView.rasterizer.textureFilter = filter;
-    this.drawView(width, height, near, far, -1);
+    this.drawView(width, height, near, far, -1, MAIN_PASS);
     if (this.reflections) this.drawReflections(width, height, near, far);
+    this.drawShadowedLights(width, height, near, far);
   }
 
   /**
-   * Draws every visible geom into `this.view` from its pose. `mirrorPlane` >= 0 draws the mirrored view of that
-   * plane: the plane itself and geoms wholly behind it are left out.
+   * Draws every visible geom into `this.view` from its pose, lit by the lights of `pass`: the main pass clears
+   * the view and draws; a shadow-casting light's pass adds that light where its shadow map lets it through.
+   * `mirrorPlane` >= 0 draws the mirrored view of that geom: the geom itself and geoms wholly behind its plane are
+   * left out, and every light is lit at once (native MuJoCo draws no shadows in reflections).
    */
-  private drawView(width: number, height: number, near: number, far: number, mirrorPlane: number): void {
+  private drawView(width: number, height: number, near: number, far: number, mirrorPlane: number, pass: number): void {
     const { physics } = this;
     const { model, data } = physics;
     const { rasterizer: ras, pose } = this.view;
-    ras.resize(width, height);
     const tanHalfY = Math.tan((pose.fovyDeg * Math.PI) / 360);
     const tanHalfX = (tanHalfY * width) / height;
     const focal = height / 2 / tanHalfY;
-    ras.setProjection(focal, near);
-    // The mirrored view has no background: MuJoCo draws the skybox after reflections, outside the mirror.
-    const background = mirrorPlane >= 0 ? 0 : this.skybox ? this.view.sky.draw(this.skybox, pose.rot, width, height, focal, ras.textureFilter) : this.backgroundColour;
-    ras.clear(background);
-    const mainRot = this.mainView.pose.rot;
-    this.headlightFrom[0] = mainRot[2]!;
-    this.headlightFrom[1] = mainRot[5]!;
-    this.headlightFrom[2] = mainRot[8]!;
-    collectLights(physics, pose.pos, pose.rot, this.headlightFrom, this.lightActive, this.lights);
+    if (pass === MAIN_PASS) {
+      ras.resize(width, height);
+      ras.setProjection(focal, near);
+      // The mirrored view has no background: MuJoCo draws the skybox after reflections, outside the mirror.
+      if (mirrorPlane >= 0) ras.clear(0);
+      else ras.clear(this.skybox ? this.view.sky.draw(this.skybox, pose.rot, width, height, focal, ras.textureFilter) : this.backgroundColour);
+    }
+    this.collectViewLights(mirrorPlane >= 0);
 
-    const types = model.geom_type as Int32Array;
-    const groups = model.geom_group as Int32Array;
-    const rgbaAll = model.geom_rgba as Float32Array;
-    const matIds = model.geom_matid as Int32Array;
-    const sizes = model.geom_size as Float64Array;
-    const rbound = model.geom_rbound as Float64Array;
-    const xpos = data.geom_xpos as Float64Array;
-    const xmat = data.geom_xmat as Float64Array;
+    const types = this.modelArrays.get<Int32Array>('geom_type');
+    const groups = this.modelArrays.get<Int32Array>('geom_group');
+    const rgbaAll = this.modelArrays.get<Float32Array>('geom_rgba');
+    const matIds = this.modelArrays.get<Int32Array>('geom_matid');
+    const sizes = this.modelArrays.get<Float64Array>('geom_size');
+    const rbound = this.modelArrays.get<Float64Array>('geom_rbound');
+    const xpos = this.dataArrays.get<Float64Array>('geom_xpos');
+    const xmat = this.dataArrays.get<Float64Array>('geom_xmat');
     const R = pose.rot, cp = pose.pos, mv = this.modelView;
     const cullX = Math.hypot(1, tanHalfX), cullY = Math.hypot(1, tanHalfY);
 
@@ -254,11 +305,113 @@ export class Renderer {
       mv[9] = tx;
       mv[10] = ty;
       mv[11] = tz;
-      const nearestDepth = Math.max(-tz - radius, near);
-      const mesh = this.meshes.meshFor(g, type, sizes, far, focal / nearestDepth, this.view.lod);
+      let mesh: GeomMesh | null;
+      if (type === GEOM_PLANE) {
+        // Only the grid cells the camera can see (planes can span hundreds of native grid cells).
+        const grid = this.meshes.planeGrid(g, sizes, matIds, this.materials.texRepeat, far);
+        const lastX = grid.x.length - 1, lastY = grid.y.length - 1;
+        const window = this.planeWindow;
+        const halfX = Math.max(-grid.x[0]!, grid.x[lastX]!), halfY = Math.max(-grid.y[0]!, grid.y[lastY]!);
+        this.geomPos.set(xpos.subarray(3 * g, 3 * g + 3));
+        this.geomRot.set(xmat.subarray(9 * g, 9 * g + 9));
+        if (!visiblePlaneWindow(this.geomPos, this.geomRot, halfX, halfY, cp, R, tanHalfX, tanHalfY, near, far, window)) continue;
+        const [x0, x1] = gridRange(grid.x, window.x0, window.x1);
+        const [y0, y1] = gridRange(grid.y, window.y0, window.y1);
+        mesh = this.meshes.planeCells(g, grid, x0, x1, y0, y1, this.view.lod);
+      } else {
+        const nearestDepth = Math.max(-tz - radius, near);
+        mesh = this.meshes.meshFor(g, type, sizes, focal / nearestDepth, this.view.lod);
+      }
       if (!mesh) continue;
-      this.drawGeom(g, type, mesh, matIds[g]!, rgbaAll, sizes);
+      this.drawGeom(g, type, mesh, matIds[g]!, rgbaAll, sizes, pass);
     }
+  }
+
+  /** Fetches the frame's light arrays and headlight (the headlight can be changed between frames). */
+  private refreshLightSources(vis: MjModel['vis']): void {
+    const sources = this.lightSources, model = this.modelArrays, data = this.dataArrays;
+    const head = vis.headlight;
+    sources.headlight = head.active
+      ? { ambient: (head.ambient as Float32Array).slice(), diffuse: (head.diffuse as Float32Array).slice(), specular: (head.specular as Float32Array).slice() }
+      : null;
+    // Embind handles to nested structs must be released explicitly.
+    head.delete();
+    sources.type = model.get<Int32Array>('light_type');
+    sources.ambient = model.get<Float32Array>('light_ambient');
+    sources.diffuse = model.get<Float32Array>('light_diffuse');
+    sources.specular = model.get<Float32Array>('light_specular');
+    sources.attenuation = model.get<Float32Array>('light_attenuation');
+    sources.cutoff = model.get<Float32Array>('light_cutoff');
+    sources.exponent = model.get<Float32Array>('light_exponent');
+    sources.xpos = data.get<Float64Array>('light_xpos');
+    sources.xdir = data.get<Float64Array>('light_xdir');
+  }
+
+  /** The lights of the frame in the current view's camera space; a mirrored view lights everything at once. */
+  private collectViewLights(mirrored: boolean): void {
+    const mainRot = this.mainView.pose.rot;
+    this.headlightFrom[0] = mainRot[2]!;
+    this.headlightFrom[1] = mainRot[5]!;
+    this.headlightFrom[2] = mainRot[8]!;
+    const pose = this.view.pose;
+    collectLights(this.lightSources, pose.pos, pose.rot, this.headlightFrom, this.shadows && !mirrored, this.lights);
+  }
+
+  /** Adds each shadow-casting light to the main view in a pass of its own, masked by the light's shadow map. */
+  private drawShadowedLights(width: number, height: number, near: number, far: number): void {
+    this.view = this.mainView;
+    this.collectViewLights(false);
+    const lights = this.lights;
+    const passes = lights.shadowPasses;
+    const ras = this.mainView.rasterizer;
+    const pose = this.mainView.pose;
+    for (let pass = 0; pass < passes; pass++) {
+      let light = -1;
+      for (let l = 0; l < lights.count; l++) if (lights.pass[l] === pass) light = lights.modelLight[l]!;
+      if (!this.buildShadowMap(light, Math.max(width, height), near)) continue;
+      this.shadowMap.setCamera(pose.pos, pose.rot, ras.focalPx, width / 2, height / 2);
+      ras.shadow = this.shadowMap;
+      try {
+        this.drawView(width, height, near, far, -1, pass);
+      } finally {
+        ras.shadow = null;
+      }
+    }
+  }
+
+  /**
+   * Fills the shadow map of model light `light` with every visible geom but planes, at a few texels per frame pixel
+   * (`framePixels` = the frame's larger side), at most the model's shadowsize. False for lights native MuJoCo
+   * casts no shadow map for.
+   */
+  private buildShadowMap(light: number, framePixels: number, near: number): boolean {
+    const { model, data } = this.physics;
+    const type = this.modelArrays.get<Int32Array>('light_type')[light]!;
+    if (type !== LIGHT_SPOT && type !== LIGHT_DIRECTIONAL) return false;
+    const xpos = this.dataArrays.get<Float64Array>('light_xpos').subarray(3 * light, 3 * light + 3);
+    const dir = this.dataArrays.get<Float64Array>('light_xdir').subarray(3 * light, 3 * light + 3);
+    const norm = Math.hypot(dir[0]!, dir[1]!, dir[2]!) || 1;
+    const unitDir = [dir[0]! / norm, dir[1]! / norm, dir[2]! / norm];
+    const size = Math.min(this.shadowSize, SHADOW_TEXELS_PER_PIXEL * framePixels);
+    const fovy = Math.min(2 * this.modelArrays.get<Float32Array>('light_cutoff')[light]! * this.shadowScale, 160);
+    const map = this.shadowMap;
+    map.begin(size, xpos, unitDir, type === LIGHT_DIRECTIONAL ? PROJECTION_ORTHOGRAPHIC : PROJECTION_PERSPECTIVE, this.shadowClip, fovy, near);
+    const types = this.modelArrays.get<Int32Array>('geom_type');
+    const groups = this.modelArrays.get<Int32Array>('geom_group');
+    const rgba = this.modelArrays.get<Float32Array>('geom_rgba');
+    const sizes = this.modelArrays.get<Float64Array>('geom_size');
+    const rbound = this.modelArrays.get<Float64Array>('geom_rbound');
+    const gpos = this.dataArrays.get<Float64Array>('geom_xpos');
+    const gmat = this.dataArrays.get<Float64Array>('geom_xmat');
+    for (let g = 0; g < model.ngeom; g++) {
+      const type = types[g]!, group = groups[g]!;
+      if (type === GEOM_PLANE || rgba[4 * g + 3] === 0) continue;
+      if (group < 0 || group >= this.visibleGroups.length || !this.visibleGroups[group]) continue;
+      const nearest = map.depthOf(gpos[3 * g]!, gpos[3 * g + 1]!, gpos[3 * g + 2]!) - rbound[g]!;
+      const mesh = this.meshes.meshFor(g, type, sizes, map.texelsPerMetre(nearest), this.shadowLod);
+      if (mesh) map.drawCaster(g, mesh, gpos.subarray(3 * g, 3 * g + 3), gmat.subarray(9 * g, 9 * g + 9));
+    }
+    return true;
   }
 
   /**
@@ -277,12 +430,12 @@ export class Renderer {
     if (g < 0) return;
     const segment = main.rasterizer.segment;
     if (segment.indexOf(g) < 0) return;
-    const xpos = data.geom_xpos as Float64Array;
-    const xmat = data.geom_xmat as Float64Array;
+    const xpos = this.dataArrays.get<Float64Array>('geom_xpos');
+    const xmat = this.dataArrays.get<Float64Array>('geom_xmat');
     const nx = xmat[9 * g + 2]!, ny = xmat[9 * g + 5]!, nz = xmat[9 * g + 8]!;
     // The mirror plane: the plane itself, or the box's +z face.
-    const isBox = (model.geom_type as Int32Array)[g] === GEOM_BOX;
-    const offset = isBox ? (model.geom_size as Float64Array)[3 * g + 2]! : 0;
+    const isBox = this.modelArrays.get<Int32Array>('geom_type')[g] === GEOM_BOX;
+    const offset = isBox ? this.modelArrays.get<Float64Array>('geom_size')[3 * g + 2]! : 0;
     const px = xpos[3 * g]! + offset * nx, py = xpos[3 * g + 1]! + offset * ny, pz = xpos[3 * g + 2]! + offset * nz;
     const above = (cam.pos[0]! - px) * nx + (cam.pos[1]! - py) * ny + (cam.pos[2]! - pz) * nz;
     if (above <= 0) return;
@@ -299,10 +452,10 @@ export class Renderer {
       mirror.rot[3 + col] = sign * (ay - d * ny);
       mirror.rot[6 + col] = sign * (az - d * nz);
     }
-    this.mirrorView.colourScale = (model.mat_reflectance as Float32Array)[(model.geom_matid as Int32Array)[g]!]!;
+    this.mirrorView.colourScale = this.modelArrays.get<Float32Array>('mat_reflectance')[this.modelArrays.get<Int32Array>('geom_matid')[g]!]!;
     this.mirrorView.mirrorPoint.set([px, py, pz]);
     this.view = this.mirrorView;
-    this.drawView(width, height, near, far, g);
+    this.drawView(width, height, near, far, g, MAIN_PASS);
     this.view = main;
     // A box's pixels on its +z face are those whose depth is that of the face's plane along the pixel's ray:
     // ray (dx, dy, -1) in camera space meets the plane n.x = n.p at z-depth (n.p) / (n.(dx, dy, -1)).
@@ -338,13 +491,13 @@ export class Renderer {
    */
   private reflectiveGeom(cameraPos: Float64Array): number {
     const { model, data } = this.physics;
-    const types = model.geom_type as Int32Array;
-    const matIds = model.geom_matid as Int32Array;
-    const groups = model.geom_group as Int32Array;
-    const rgba = model.geom_rgba as Float32Array;
-    const reflectance = model.mat_reflectance as Float32Array;
-    const xpos = data.geom_xpos as Float64Array;
-    const xmat = data.geom_xmat as Float64Array;
+    const types = this.modelArrays.get<Int32Array>('geom_type');
+    const matIds = this.modelArrays.get<Int32Array>('geom_matid');
+    const groups = this.modelArrays.get<Int32Array>('geom_group');
+    const rgba = this.modelArrays.get<Float32Array>('geom_rgba');
+    const reflectance = this.modelArrays.get<Float32Array>('mat_reflectance');
+    const xpos = this.dataArrays.get<Float64Array>('geom_xpos');
+    const xmat = this.dataArrays.get<Float64Array>('geom_xmat');
     for (let g = 0; g < model.ngeom; g++) {
       const matId = matIds[g]!, group = groups[g]!, type = types[g]!;
       if (matId < 0 || !(reflectance[matId]! > 0) || (type !== GEOM_PLANE && type !== GEOM_BOX)) continue;
@@ -371,7 +524,7 @@ export class Renderer {
    * Transforms, lights and draws one geom. Colour follows MuJoCo: the geom's rgba unless it is the default grey
    * (0.5, 0.5, 0.5, 1) and the geom has a material, in which case the material's rgba.
    */
-  private drawGeom(g: number, type: number, mesh: GeomMesh, matId: number, rgbaAll: Float32Array, sizes: Float64Array): void {
+  private drawGeom(g: number, type: number, mesh: GeomMesh, matId: number, rgbaAll: Float32Array, sizes: Float64Array, pass: number): void {
     const materials = this.materials;
     let baseR = rgbaAll[4 * g]!, baseG = rgbaAll[4 * g + 1]!, baseB = rgbaAll[4 * g + 2]!;
     let specular = 0.5, shininess = 0.5, emission = 0;
@@ -405,7 +558,7 @@ export class Renderer {
     // In the mirrored view the colour (not specular) is scaled by the mirror's reflectance, as MuJoCo does.
     const scale = this.view.colourScale;
     const surface: Surface = { r: baseR * scale, g: baseG * scale, b: baseB * scale, specular, shininess, emission };
-    shadeVertices(ras, mesh, this.modelView, this.lights, surface, texture !== null);
+    shadeVertices(ras, mesh, this.modelView, this.lights, surface, texture !== null, pass);
     ras.projectVertices(count);
     if (!texture) {
       ras.drawTriangles(mesh.indices, mesh.triangleCount, g, null, true);

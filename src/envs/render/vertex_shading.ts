@@ -3,7 +3,7 @@
  * emission + ambient + diffuse * max(n.l, 0) + specular * max(n.h, 0)^(128 shininess), per light, with distance
  * attenuation and spot cones).
  */
-import { DIRECTIONAL, type FrameLights } from './lights.js';
+import { DIRECTIONAL, MAIN_PASS, type FrameLights } from './lights.js';
 import type { Rasterizer } from './rasterizer.js';
 import type { GeomMesh } from './tessellate.js';
 
@@ -18,11 +18,20 @@ export interface Surface {
 }
 
 /**
- * Writes camera-space positions and lit colours of `mesh`'s vertices into `ras`'s vertex arrays.
- * `modelView` is [12]: the row-major 3x3 model-to-camera rotation, then the translation. Untextured colours are
- * 0-255; textured ones are the 0-1 lit colour that multiplies the texel (the texture modulates everything).
+ * Writes camera-space positions and lit colours of `mesh`'s vertices into `ras`'s vertex arrays, from the lights
+ * of `pass` (emission belongs to the main pass). `modelView` is [12]: the row-major 3x3 model-to-camera
+ * rotation, then the translation. Untextured colours are 0-255; textured ones are the 0-1 lit colour that
+ * multiplies the texel (the texture modulates everything).
  */
-export function shadeVertices(ras: Rasterizer, mesh: GeomMesh, modelView: Float64Array, lights: FrameLights, surface: Surface, textured: boolean): void {
+export function shadeVertices(
+  ras: Rasterizer,
+  mesh: GeomMesh,
+  modelView: Float64Array,
+  lights: FrameLights,
+  surface: Surface,
+  textured: boolean,
+  pass: number,
+): void {
   const { cx, cy, cz, cr, cg, cb } = ras;
   const { positions, normals, vertexCount } = mesh;
   const m = modelView;
@@ -31,7 +40,9 @@ export function shadeVertices(ras: Rasterizer, mesh: GeomMesh, modelView: Float6
   const L = lights;
   const lightCount = L.count, kind = L.kind, vec = L.vec, spotDir = L.spotDir, spotCos = L.spotCos;
   const spotExponent = L.spotExponent, atten = L.attenuation, lAmb = L.ambient, lDif = L.diffuse, lSpec = L.specular;
-  const { r: baseR, g: baseG, b: baseB, specular, shininess, emission } = surface;
+  const lightPass = L.pass;
+  const { r: baseR, g: baseG, b: baseB, specular, shininess } = surface;
+  const emission = pass === MAIN_PASS ? surface.emission : 0;
   const exponent = shininess * 128;
   const emR = emission * baseR, emG = emission * baseG, emB = emission * baseB;
   for (let v = 0; v < vertexCount; v++) {
@@ -49,6 +60,7 @@ export function shadeVertices(ras: Rasterizer, mesh: GeomMesh, modelView: Float6
     const invDist = 1 / (Math.sqrt(x * x + y * y + z * z) || 1e-12);
     let dr = 0, dg = 0, db = 0, sr = 0, sg = 0, sb = 0;
     for (let l = 0; l < lightCount; l++) {
+      if (lightPass[l] !== pass) continue;
       let lxv = vec[3 * l]!, lyv = vec[3 * l + 1]!, lzv = vec[3 * l + 2]!;
       let factor = 1;
       if (kind[l] !== DIRECTIONAL) {
