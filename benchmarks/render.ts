@@ -5,7 +5,7 @@
  *   npx tsx benchmarks/render.ts [--seconds 2] [--task cheetah-run] [--variants] [--baseline DIR]
  *   MJNATIVE=path/to/mjnative npx tsx benchmarks/render.ts     # adds the native ratio
  *
- * --variants also times supersampling and linear texture filtering; --baseline DIR also times the renderer of
+ * --variants also times each supersampling and texture-filter setting; --baseline DIR also times the renderer of
  * another checkout of this repository (e.g. the main branch, for before/after ratios). All renderers draw the
  * same states in interleaved rounds, so machine load affects them alike; frames are drawn while the simulation
  * runs (stepping is not timed). The native tool is built by the anchors' build.sh (Debian's MuJoCo 2.2 through
@@ -46,16 +46,15 @@ interface Speed {
  */
 function measureSoftware(env: Env, contenders: Contender[], camera: string, size: number, seconds: number): Speed[] {
   const action = new Float64Array(env.actionSpec.dim);
-  const { mj, model, data } = env.physics;
   for (const c of contenders) for (let i = 0; i < 50; i++) c.draw(size, camera);
   const busy = contenders.map(() => 0), cpuMicros = contenders.map(() => 0);
   let frames = 0;
   let step = 0;
   while (busy.reduce((a, b) => a + b, 0) < seconds * 1000 * contenders.length) {
-    // Deterministic, varied motion: a slow sinusoidal action pattern.
+    // Deterministic, varied motion: a slow sinusoidal action pattern, from a fresh episode at the horizon.
     for (let k = 0; k < action.length; k++) action[k] = Math.sin(0.05 * step + k);
-    env.physics.data.ctrl.set(action);
-    mj.mj_step(model, data);
+    const { terminated, truncated } = env.step(action);
+    if (terminated || truncated) env.reset({ seed: 0 });
     step++;
     contenders.forEach((c, i) => {
       const t0 = performance.now();
@@ -119,9 +118,15 @@ env.reset({ seed: 0 });
 const camera = task.defaultCamera;
 const contenders = [contender('default', new Renderer(env.physics))];
 if (args.variants) {
-  const renderer = new Renderer(env.physics);
-  contenders.push(contender('nearest', renderer, { textureFilter: 'nearest' }), contender('linear', renderer, { textureFilter: 'linear' }));
-  contenders.push(contender('supersample 2', renderer, { supersample: 2 }), contender('supersample 4', renderer, { supersample: 4 }));
+  for (const [name, options] of [
+    ['nearest x1', { supersample: 1, textureFilter: 'nearest' }],
+    ['linear x1', { supersample: 1, textureFilter: 'linear' }],
+    ['nearest x2', { supersample: 2, textureFilter: 'nearest' }],
+    ['linear x2', { supersample: 2, textureFilter: 'linear' }],
+    ['linear x4', { supersample: 4, textureFilter: 'linear' }],
+  ] as const) {
+    contenders.push(contender(name, new Renderer(env.physics), options));
+  }
 }
 if (args.baseline) contenders.push(contender(`baseline ${args.baseline}`, await baselineRenderer(args.baseline, env.physics)));
 console.log(`scene: ${task.name}, camera '${camera}', ${env.physics.model.ngeom} geoms`);

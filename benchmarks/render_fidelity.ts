@@ -5,7 +5,7 @@
  * pixels away from silhouette edges where both segmentations name the same geom. Renderer variants (supersampling,
  * texture filtering) are measured the same way, with their frames/s as a ratio to the default in the same run.
  *
- *   MJCHECK=path/to/mjcheck npx tsx benchmarks/render_fidelity.ts [--size 128] [--seed 0] [--steps 5]
+ *   MJCHECK=path/to/mjcheck npx tsx benchmarks/render_fidelity.ts [--sizes 64,96,256] [--seed 0] [--steps 5]
  *       [--task reacher-easy ...] [--variants] [--frames 40] [--out DIR] [--json FILE]
  *
  * mjcheck is native MuJoCo 2.2 (Debian's libmujoco) rendering one fixed state through Mesa's EGL; the script
@@ -35,12 +35,14 @@ interface Variant {
   options: Partial<RenderOptions>;
 }
 
+/** The renderer's own defaults (the observation look), then each combination the options offer. */
 const DEFAULT_VARIANT: Variant = { name: 'default', options: {} };
 const EXTRA_VARIANTS: Variant[] = [
-  { name: 'linear', options: { textureFilter: 'linear' } },
-  { name: 'ss2', options: { supersample: 2 } },
-  { name: 'ss2+linear', options: { supersample: 2, textureFilter: 'linear' } },
-  { name: 'ss4+linear', options: { supersample: 4, textureFilter: 'linear' } },
+  { name: 'nearest x1', options: { supersample: 1, textureFilter: 'nearest' } },
+  { name: 'linear x1', options: { supersample: 1, textureFilter: 'linear' } },
+  { name: 'nearest x2', options: { supersample: 2, textureFilter: 'nearest' } },
+  { name: 'linear x2', options: { supersample: 2, textureFilter: 'linear' } },
+  { name: 'linear x4', options: { supersample: 4, textureFilter: 'linear' } },
 ];
 
 interface NativeFrame {
@@ -157,20 +159,27 @@ function differenceImage(ours: Uint8Array, native: Uint8Array): Uint8Array {
 
 /**
  * Frames per CPU-second of this process (steadier than wall-clock on a shared machine) for each variant on the
- * fixed state, interleaved in rounds so that machine load affects all alike.
+ * fixed state, each with a renderer of its own (as an environment has; switching sizes would re-make buffers and
+ * the skybox image), interleaved in rounds so that machine load affects all alike.
  */
-function measureSpeed(renderer: Renderer, camera: string, size: number, variants: Variant[], frames: number): number[] {
+function measureSpeed(physics: Physics, camera: string, size: number, variants: Variant[], frames: number): number[] {
+  const renderers = variants.map(() => new Renderer(physics));
+  const draw = (k: number) => renderers[k]!.render({ width: size, height: size, camera, ...variants[k]!.options });
   const micros = variants.map(() => 0);
-  const rounds = 5;
+  variants.forEach((_, k) => {
+    for (let f = 0; f < 3; f++) draw(k);
+  });
+  // Each round starts with another variant, so that no variant always follows the same one (caches, GC).
+  const rounds = Math.max(5, variants.length);
   const perRound = Math.max(1, Math.ceil(frames / rounds));
-  for (const v of variants) for (let f = 0; f < 3; f++) renderer.render({ width: size, height: size, camera, ...v.options });
   for (let r = 0; r < rounds; r++) {
-    variants.forEach((v, k) => {
+    for (let i = 0; i < variants.length; i++) {
+      const k = (r + i) % variants.length;
       const c0 = process.cpuUsage();
-      for (let f = 0; f < perRound; f++) renderer.render({ width: size, height: size, camera, ...v.options });
+      for (let f = 0; f < perRound; f++) draw(k);
       const c = process.cpuUsage(c0);
       micros[k]! += c.user + c.system;
-    });
+    }
   }
   return micros.map((us) => (rounds * perRound * 1e6) / us);
 }
@@ -186,55 +195,79 @@ async function atExpertState<T>(task: TaskDefinition, seed: number, steps: numbe
   }
 }
 
+/** What mjcheck is given: the MuJoCo 2.2 copy of the scene, what was changed in it, and the state file. */
+interface ExportedScene {
+  xml: string;
+  changes: string[];
+  state: string;
+}
+
+/** Compares one task's state at every size in `args.sizes`. */
 async function measureTask(
   binary: string,
   dir: string,
   task: TaskDefinition,
-  args: { size: number; seed: number; steps: number; frames: number; out?: string },
+  args: { sizes: number[]; seed: number; steps: number; frames: number; out?: string },
   variants: Variant[],
-): Promise<TaskResult> {
+): Promise<TaskResult[]> {
   const mjcf = task.buildScene();
   const { xml, changes } = mjcfForMujoco22(mjcf);
   return atExpertState(task, args.seed, args.steps, async (physics) => {
-    const native = renderNative(binary, dir, task, xml, await mjcheckState(physics, mjcf), args.size);
-    const renderer = new Renderer(physics);
-    const camera = task.defaultCamera, size = args.size;
-    const ours = renderer.render({ width: size, height: size, camera, segmentation: true });
-    const interior = interiorMask(ours.segmentation!, size);
-    let interiorCount = 0, agree = 0;
-    for (let p = 0; p < interior.length; p++) {
-      if (!interior[p]) continue;
-      interiorCount++;
-      if (ours.segmentation![p] === native.segmentation[p]) agree++;
-    }
-    const fps = measureSpeed(renderer, camera, size, variants, args.frames);
-    const results = variants.map((v, k): VariantResult => {
-      const rgb = renderer.render({ width: size, height: size, camera, ...v.options }).rgb;
-      if (args.out) {
-        writeFileAtomic(join(args.out, `${task.name}_${v.name}.png`), encodePng(rgb, size, size));
-        writeFileAtomic(join(args.out, `${task.name}_${v.name}_diff.png`), encodePng(differenceImage(rgb, native.rgb), size, size));
-      }
-      return { variant: v.name, ...rgbDifference(rgb, native.rgb, interior), framesPerSecond: fps[k]! };
-    });
-    if (args.out) writeFileAtomic(join(args.out, `${task.name}_native.png`), encodePng(native.rgb, size, size));
-    return {
-      task: task.name,
-      version: task.version,
-      camera,
-      size,
-      mjcfChanges: changes,
-      segmentationAgreement: interiorCount > 0 ? (100 * agree) / interiorCount : 0,
-      interiorPixels: interiorCount,
-      variants: results,
-    };
+    const scene: ExportedScene = { xml, state: await mjcheckState(physics, mjcf), changes };
+    return args.sizes.map((size) => compareFrames(binary, dir, task, physics, scene, size, args, variants));
   });
 }
 
+/** Both renderers on the current state at one size: RGB difference per variant, segmentation agreement, speed. */
+function compareFrames(
+  binary: string,
+  dir: string,
+  task: TaskDefinition,
+  physics: Physics,
+  scene: ExportedScene,
+  size: number,
+  args: { frames: number; out?: string },
+  variants: Variant[],
+): TaskResult {
+  const native = renderNative(binary, dir, task, scene.xml, scene.state, size);
+  const renderer = new Renderer(physics);
+  const camera = task.defaultCamera;
+  const ours = renderer.render({ width: size, height: size, camera, segmentation: true });
+  const interior = interiorMask(ours.segmentation!, size);
+  let interiorCount = 0, agree = 0;
+  for (let p = 0; p < interior.length; p++) {
+    if (!interior[p]) continue;
+    interiorCount++;
+    if (ours.segmentation![p] === native.segmentation[p]) agree++;
+  }
+  const fps = measureSpeed(physics, camera, size, variants, args.frames);
+  const results = variants.map((v, k): VariantResult => {
+    const rgb = renderer.render({ width: size, height: size, camera, ...v.options }).rgb;
+    if (args.out) {
+      const name = `${task.name}_${size}_${v.name.replace(/ /g, '_')}`;
+      writeFileAtomic(join(args.out, `${name}.png`), encodePng(rgb, size, size));
+      writeFileAtomic(join(args.out, `${name}_diff.png`), encodePng(differenceImage(rgb, native.rgb), size, size));
+    }
+    return { variant: v.name, ...rgbDifference(rgb, native.rgb, interior), framesPerSecond: fps[k]! };
+  });
+  if (args.out) writeFileAtomic(join(args.out, `${task.name}_${size}_native.png`), encodePng(native.rgb, size, size));
+  return {
+    task: task.name,
+    version: task.version,
+    camera,
+    size,
+    mjcfChanges: scene.changes,
+    segmentationAgreement: interiorCount > 0 ? (100 * agree) / interiorCount : 0,
+    interiorPixels: interiorCount,
+    variants: results,
+  };
+}
+
 function table(rows: TaskResult[], variants: Variant[]): string {
-  const header = ['task', 'camera', 'seg agree %', 'fps', ...variants.flatMap((v) => [`${v.name} |dRGB|`, 'interior', '>8 %', 'fps ratio'])];
+  const header = ['task', 'size', 'seg agree %', 'fps', ...variants.flatMap((v) => [`${v.name} |dRGB|`, 'interior', '>8 %', 'fps ratio'])];
   const cells = rows.map((r) => [
     `${r.task} v${r.version}`,
-    r.camera,
+    String(r.size),
     r.segmentationAgreement.toFixed(2),
     r.variants[0]!.framesPerSecond.toFixed(0),
     ...r.variants.flatMap((v) => [
@@ -248,10 +281,37 @@ function table(rows: TaskResult[], variants: Variant[]): string {
   return [header, ...cells].map((line) => line.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
+/** Per size and variant: the worst task's |dRGB| (the goal is <= 2 on every task) and the geometric-mean speed. */
+function summary(rows: TaskResult[], variants: Variant[], sizes: number[]): string {
+  const lines = ['worst |dRGB| over tasks (goal <= 2 / 255) and geometric-mean frames/s ratio to the default:'];
+  for (const size of sizes) {
+    const atSize = rows.filter((r) => r.size === size);
+    if (atSize.length === 0) continue;
+    const cells = variants.map((v, k) => {
+      const worst = Math.max(...atSize.map((r) => r.variants[k]!.meanAbsRgb));
+      const ratio = Math.exp(atSize.reduce((sum, r) => sum + Math.log(r.variants[k]!.framesPerSecond / r.variants[0]!.framesPerSecond), 0) / atSize.length);
+      return `${v.name} ${worst.toFixed(2)} (${ratio.toFixed(2)}x)`;
+    });
+    lines.push(`  ${size} px: ${cells.join('; ')}`);
+  }
+  return lines.join('\n');
+}
+
+/** A comma-separated list of integers in [min, max]. */
+function listOfIntegers(flag: string, value: unknown, min: number, max: number): number[] {
+  const items = String(value).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new Error(`--${flag} must list at least one integer in [${min}, ${max}]`);
+  return items.map((item) => integerOption(flag, min, max)(item));
+}
+
 const args = await yargs(hideBin(process.argv))
   .strict()
   .usage('MJCHECK=path/to/mjcheck $0 [options]')
-  .option('size', { default: 128, coerce: integerOption('size', 64, 512), describe: 'side of the square frames, pixels' })
+  .option('sizes', {
+    default: '64,96,256',
+    coerce: (value: unknown) => listOfIntegers('sizes', value, 64, 512),
+    describe: 'sides of the square frames, pixels (default: the smoke, quick and paper observation sizes)',
+  })
   .option('seed', { default: 0, coerce: seedOption(), describe: 'reset seed of every task' })
   .option('steps', { default: 5, coerce: integerOption('steps', 1, 10_000), describe: 'expert steps before the compared frame' })
   .option('task', { type: 'string', array: true, describe: 'only these tasks (default: every registered task)' })
@@ -271,10 +331,12 @@ const variants = [DEFAULT_VARIANT, ...(args.variants ? EXTRA_VARIANTS : [])];
 if (args.out) mkdirSync(args.out, { recursive: true });
 const dir = mkdtempSync(join(tmpdir(), 'render-fidelity-'));
 const rows: TaskResult[] = [];
+let compared = 0;
 try {
   for (const task of tasks) {
     try {
-      rows.push(await measureTask(binary, dir, task, args, variants));
+      rows.push(...(await measureTask(binary, dir, task, args, variants)));
+      compared++;
     } catch (err) {
       console.log(`${task.name}: not compared: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -282,8 +344,7 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`${rows.length} of ${tasks.length} tasks at ${args.size}x${args.size}, seed ${args.seed}, ${args.steps} expert steps`);
+console.log(`${compared} of ${tasks.length} tasks at ${args.sizes.join(', ')} px, seed ${args.seed}, ${args.steps} expert steps`);
 console.log(table(rows, variants));
-const worst = Math.max(...rows.map((r) => r.variants[0]!.meanAbsRgb));
-console.log(`worst default |dRGB|: ${worst.toFixed(2)} / 255 (goal <= 2)`);
+console.log(summary(rows, variants, args.sizes));
 if (args.json) writeFileAtomic(args.json, `${JSON.stringify(rows, null, 2)}\n`);

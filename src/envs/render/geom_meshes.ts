@@ -52,6 +52,24 @@ export interface PlaneGrid {
  */
 const CELL_PX = 16;
 
+/**
+ * Most grid cells a plane's visible window is drawn with per side. A wide window (a floor seen from afar, an
+ * infinite plane) keeps every k-th of native's grid lines, counted from the grid's first line so that the choice
+ * does not shift as the window moves: the vertices stay native's, the cells get coarser.
+ */
+const MAX_WINDOW_CELLS = 16;
+
+/** Grid lines [first, last] of `lines`, thinned to at most MAX_WINDOW_CELLS cells. */
+function windowLines(lines: readonly number[], first: number, last: number): number[] {
+  const stride = Math.ceil((last - first) / MAX_WINDOW_CELLS);
+  if (stride <= 1) return lines.slice(first, last + 1);
+  const start = Math.floor(first / stride) * stride, end = Math.min(lines.length - 1, Math.ceil(last / stride) * stride);
+  const kept: number[] = [];
+  for (let i = start; i < end; i += stride) kept.push(lines[i]!);
+  kept.push(lines[end]!);
+  return kept;
+}
+
 /** Cells along a flat extent of `lengthPx` pixels: a power of two, at most `maxCells`. */
 function cellsFor(lengthPx: number, maxCells: number): number {
   let cells = 1;
@@ -142,7 +160,7 @@ export class GeomMeshLibrary {
     const w = lod.planeWindows, k = 4 * g;
     const cached = lod.meshes[g];
     if (cached && (lod.shapes[SHAPE_KEY * g] as number) === GEOM_PLANE && w[k] === x0 && w[k + 1] === x1 && w[k + 2] === y0 && w[k + 3] === y1) return cached;
-    const mesh = tessellatePlane(grid.x.slice(x0, x1 + 1), grid.y.slice(y0, y1 + 1));
+    const mesh = tessellatePlane(windowLines(grid.x, x0, x1), windowLines(grid.y, y0, y1));
     lod.meshes[g] = mesh;
     lod.shapes.fill(NaN, SHAPE_KEY * g, SHAPE_KEY * (g + 1));
     lod.shapes[SHAPE_KEY * g] = GEOM_PLANE;

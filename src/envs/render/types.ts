@@ -30,10 +30,11 @@ export interface RenderOptions {
   segmentation?: boolean;
   /**
    * Anti-aliasing of the RGB frame: the scene is drawn at this many times the size along each axis and
-   * box-filtered down. Depth and segmentation stay single samples at pixel centres. Default 1.
+   * box-filtered down. Depth and segmentation stay single samples at pixel centres. Default: 2 for frames under
+   * 128 pixels on a side, else 1 (see `defaultSupersample`).
    */
   supersample?: Supersample;
-  /** Texture lookup (see `TextureFilter`). Default 'nearest'. */
+  /** Texture lookup (see `TextureFilter`). Default 'linear'. */
   textureFilter?: TextureFilter;
 }
 
