@@ -1,17 +1,21 @@
 /**
  * The software renderer: draws a MuJoCo scene from any camera into RGB, z-depth and geom-id segmentation, reading
- * everything from the compiled model and the current data (no GL, no native code).
+ * everything from the compiled model and the current data (no GL, no native code). It reproduces native MuJoCo
+ * 2.2's fixed-function OpenGL renderer, pass for pass (benchmarks/render_fidelity.ts measures how closely).
  *
- * Per frame: camera pose and lights come from MjData; each visible geom's cached local-frame triangle mesh
- * (tessellated once per shape and level of detail) is transformed to camera space, lit per vertex and
- * rasterised into a z-buffer. Output conventions:
+ * Per frame, as mjr_render draws it:
+ *   1. main pass: each visible geom's cached local-frame mesh is transformed to camera space, lit per vertex by
+ *      the lights that cast no shadow, and rasterised nearest first into a z-buffer over the skybox;
+ *   2. reflection: the first reflective plane or box adds the scene mirrored in it (see drawReflections);
+ *   3. one pass per shadow-casting light, added where its shadow map lets the light through (shadow.ts).
+ * Output conventions:
  *   rgb          [H, W, 3] uint8, top row first
  *   depth        [H, W] float32 z-depth: metres along the camera's optical axis (not along the pixel's ray);
  *                Infinity where only background is seen
  *   segmentation [H, W] int32 geom id, -1 for background
- * Reflective planes (material reflectance) mirror the scene. Not modelled: shadows, fog, haze, transparency
- * blending (geoms with 0 < alpha < 1 are drawn opaque), height fields and SDF geoms (skipped), orthographic
- * cameras and camera sensor intrinsics.
+ * Depth and segmentation are single samples at pixel centres, also when RGB is supersampled. Not modelled: fog,
+ * haze, transparency blending (geoms with 0 < alpha < 1 are drawn opaque), height fields and SDF geoms (skipped),
+ * orthographic cameras and camera sensor intrinsics.
  */
 import type { MjData, MjModel, Physics } from '../mujoco.js';
 import { cameraPose, resolveCameraId, type CameraPose } from './camera.js';
