@@ -121,9 +121,9 @@ if (args.variants) {
   for (const [name, options] of [
     ['nearest x1', { supersample: 1, textureFilter: 'nearest' }],
     ['linear x1', { supersample: 1, textureFilter: 'linear' }],
-    ['nearest x2', { supersample: 2, textureFilter: 'nearest' }],
-    ['linear x2', { supersample: 2, textureFilter: 'linear' }],
+    ['nearest x4', { supersample: 4, textureFilter: 'nearest' }],
     ['linear x4', { supersample: 4, textureFilter: 'linear' }],
+    ['linear x16', { supersample: 16, textureFilter: 'linear' }],
   ] as const) {
     contenders.push(contender(name, new Renderer(env.physics), options));
   }

@@ -40,9 +40,9 @@ const DEFAULT_VARIANT: Variant = { name: 'default', options: {} };
 const EXTRA_VARIANTS: Variant[] = [
   { name: 'nearest x1', options: { supersample: 1, textureFilter: 'nearest' } },
   { name: 'linear x1', options: { supersample: 1, textureFilter: 'linear' } },
-  { name: 'nearest x2', options: { supersample: 2, textureFilter: 'nearest' } },
-  { name: 'linear x2', options: { supersample: 2, textureFilter: 'linear' } },
+  { name: 'nearest x4', options: { supersample: 4, textureFilter: 'nearest' } },
   { name: 'linear x4', options: { supersample: 4, textureFilter: 'linear' } },
+  { name: 'linear x16', options: { supersample: 16, textureFilter: 'linear' } },
 ];
 
 interface NativeFrame {

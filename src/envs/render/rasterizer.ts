@@ -11,6 +11,19 @@
 import type { ShadowMap } from './shadow.js';
 import { accumulateBilinear, type TextureFilter, type TextureImage } from './texture.js';
 
+/**
+ * How triangles combine with what is drawn. DRAW: depth-tested and written (colour, depth, geom id). ADD_LIT: a
+ * shadow-casting light's pass, its colour added where the triangle is the visible surface and the shadow map lets
+ * the light through. BLEND: a transparent geom, its colour blended by `alpha` where it lies in front; depth and
+ * ids untouched (native MuJoCo draws transparent geoms without depth writes). DEPTH_ONLY: depth and geom id
+ * written where nearer, colour untouched.
+ */
+export const DRAW = 0;
+export const ADD_LIT = 1;
+export const BLEND = 2;
+export const DEPTH_ONLY = 3;
+export type RasterMode = typeof DRAW | typeof ADD_LIT | typeof BLEND | typeof DEPTH_ONLY;
+
 /** Extra vertex slots past the mesh's own vertices, used for near-plane clipping output. */
 const CLIP_SLOTS = 8;
 
@@ -28,16 +41,27 @@ export class Rasterizer {
   segment = new Int32Array(0);
   /** How textured triangles sample their texture. */
   textureFilter: TextureFilter = 'nearest';
-  /**
-   * Null: triangles are drawn (depth-tested, written). A shadow map: triangles are a shadow-casting light's pass
-   * over what is already drawn; their colour is added where they are the visible surface and the light reaches it.
-   */
+  /** How triangles combine with what is already drawn: DRAW, ADD_LIT, BLEND or DEPTH_ONLY. */
+  mode: RasterMode = DRAW;
+  /** ADD_LIT: the shadow map of the light whose pass is drawn. */
   shadow: ShadowMap | null = null;
+  /** BLEND: the colour's opacity. */
+  alpha = 1;
 
-  /** Focal length in pixels and principal point. */
+  /**
+   * Focal length in pixels and the principal point: where the optical axis crosses the frame, in the raster's
+   * pixel coordinates (pixel (i, j) is sampled at (i + 0.5, j + 0.5)); a sample offset shifts it.
+   */
   private focal = 1;
-  private centreX = 0;
-  private centreY = 0;
+  centreX = 0;
+  centreY = 0;
+  /**
+   * From a pixel's sample to its centre, in raster pixels. Like multisampling, a sample decides coverage and depth
+   * but the pixel is shaded (colours, texture coordinates, shadow lookups) at its centre, so supersampling
+   * smooths edges without blurring textures.
+   */
+  private shadeOffsetX = 0;
+  private shadeOffsetY = 0;
   private near = 0.01;
 
   // Per-vertex attributes, [capacity] each. Camera space (x right, y up, looking along -z).
@@ -90,10 +114,16 @@ export class Rasterizer {
     return this.focal;
   }
 
-  setProjection(focalPx: number, near: number): void {
+  /**
+   * Sets the projection: focal length in pixels, near plane, and the position (sampleX, sampleY) in [0, 1)^2
+   * within each pixel that the pixel samples (0.5, 0.5 is its centre).
+   */
+  setProjection(focalPx: number, near: number, sampleX = 0.5, sampleY = 0.5): void {
     this.focal = focalPx;
-    this.centreX = this.width / 2;
-    this.centreY = this.height / 2;
+    this.centreX = this.width / 2 + 0.5 - sampleX;
+    this.centreY = this.height / 2 + 0.5 - sampleY;
+    this.shadeOffsetX = 0.5 - sampleX;
+    this.shadeOffsetY = 0.5 - sampleY;
     this.near = near;
   }
 
@@ -209,13 +239,14 @@ export class Rasterizer {
 
   /** Gouraud-shaded triangle; `area` is twice the signed screen area (non-zero). */
   private rasterFlat(a: number, b: number, c: number, area: number, geomId: number): void {
-    const { sx, sy, sw, cr, cg, cb, width, height, rgb, invDepth, segment, shadow } = this;
+    const { sx, sy, sw, cr, cg, cb, width, height, rgb, invDepth, segment, shadow, mode, alpha } = this;
     const x0 = sx[a]!, y0 = sy[a]!, x1 = sx[b]!, y1 = sy[b]!, x2 = sx[c]!, y2 = sy[c]!;
     const inv = 1 / area;
     const e1x = x1 - x0, e1y = y1 - y0, e2x = x2 - x0, e2y = y2 - y0;
     // d(attr)/dx and d(attr)/dy from the plane through the three vertices.
     const w0 = sw[a]!, dw1 = sw[b]! - w0, dw2 = sw[c]! - w0;
     const dwdx = (dw1 * e2y - dw2 * e1y) * inv, dwdy = (dw2 * e1x - dw1 * e2x) * inv;
+    const offX = this.shadeOffsetX, offY = this.shadeOffsetY, wOff = dwdx * offX + dwdy * offY;
     const r0 = cr[a]!, dr1 = cr[b]! - r0, dr2 = cr[c]! - r0;
     const drdx = (dr1 * e2y - dr2 * e1y) * inv, drdy = (dr2 * e1x - dr1 * e2x) * inv;
     const g0 = cg[a]!, dg1 = cg[b]! - g0, dg2 = cg[c]! - g0;
@@ -247,28 +278,40 @@ export class Rasterizer {
       if (right > width) right = width;
       if (left >= right) continue;
       const dx = left + 0.5 - x0, dy = yc - y0;
+      // Depth at the sample; colour at the pixel centre (see shadeOffsetX).
       let w = w0 + dwdx * dx + dwdy * dy;
-      let r = r0 + drdx * dx + drdy * dy;
-      let g = g0 + dgdx * dx + dgdy * dy;
-      let bl = b0 + dbdx * dx + dbdy * dy;
+      const sdx = dx + offX, sdy = dy + offY;
+      let r = r0 + drdx * sdx + drdy * sdy;
+      let g = g0 + dgdx * sdx + dgdy * sdy;
+      let bl = b0 + dbdx * sdx + dbdy * sdy;
       const rowBase = row * width;
       let idx = rowBase + left;
       const end = rowBase + right;
       for (; idx < end; idx++) {
-        if (shadow === null) {
+        const p = 3 * idx;
+        if (mode === DRAW) {
           if (w > invDepth[idx]!) {
             invDepth[idx] = w;
             segment[idx] = geomId;
-            const p = 3 * idx;
             rgb[p] = r;
             rgb[p + 1] = g;
             rgb[p + 2] = bl;
           }
-        } else if (segment[idx] === geomId && Math.fround(w) === invDepth[idx] && shadow.litAtPixel(idx - rowBase + 0.5, yc, w, geomId)) {
-          const p = 3 * idx;
-          rgb[p] = rgb[p]! + r;
-          rgb[p + 1] = rgb[p + 1]! + g;
-          rgb[p + 2] = rgb[p + 2]! + bl;
+        } else if (mode === ADD_LIT) {
+          if (segment[idx] === geomId && Math.fround(w) === invDepth[idx] && shadow!.litAtPixel(idx - rowBase + 0.5 + offX, yc + offY, w + wOff, geomId)) {
+            rgb[p] = rgb[p]! + r;
+            rgb[p + 1] = rgb[p + 1]! + g;
+            rgb[p + 2] = rgb[p + 2]! + bl;
+          }
+        } else if (w > invDepth[idx]!) {
+          if (mode === BLEND) {
+            rgb[p] = rgb[p]! + alpha * (r - rgb[p]!);
+            rgb[p + 1] = rgb[p + 1]! + alpha * (g - rgb[p + 1]!);
+            rgb[p + 2] = rgb[p + 2]! + alpha * (bl - rgb[p + 2]!);
+          } else {
+            invDepth[idx] = w;
+            segment[idx] = geomId;
+          }
         }
         w += dwdx;
         r += drdx;
@@ -283,13 +326,14 @@ export class Rasterizer {
    * the texel footprint per row; with linear filtering, the two nearest levels are blended.
    */
   private rasterTextured(a: number, b: number, c: number, area: number, geomId: number, texture: TextureImage): void {
-    const { sx, sy, sw, cr, cg, cb, tu, tv, width, height, rgb, invDepth, segment, shadow } = this;
+    const { sx, sy, sw, cr, cg, cb, tu, tv, width, height, invDepth, segment, shadow, mode } = this;
     const x0 = sx[a]!, y0 = sy[a]!, x1 = sx[b]!, y1 = sy[b]!, x2 = sx[c]!, y2 = sy[c]!;
     const inv = 1 / area;
     const e1x = x1 - x0, e1y = y1 - y0, e2x = x2 - x0, e2y = y2 - y0;
     const w0 = sw[a]!, wb = sw[b]!, wc = sw[c]!;
     const dw1 = wb - w0, dw2 = wc - w0;
     const dwdx = (dw1 * e2y - dw2 * e1y) * inv, dwdy = (dw2 * e1x - dw1 * e2x) * inv;
+    const offX = this.shadeOffsetX, offY = this.shadeOffsetY, wOff = dwdx * offX + dwdy * offY;
     // Texture coordinates are interpolated as attr * w (perspective-correct) and divided per pixel.
     const u0 = tu[a]! * w0, du1 = tu[b]! * wb - u0, du2 = tu[c]! * wc - u0;
     const dudx = (du1 * e2y - du2 * e1y) * inv, dudy = (du2 * e1x - du1 * e2x) * inv;
@@ -346,26 +390,28 @@ export class Rasterizer {
       const wMask = image.widthMask, hMask = image.heightMask;
       const fastWrap = wMask >= 0 && hMask >= 0 && !image.clampToEdge;
       const nextTexels = next.texels, nextW = next.width, nextH = next.height, nextWMask = next.widthMask, nextHMask = next.heightMask;
+      // Depth at the sample; texture coordinates and colour at the pixel centre (see shadeOffsetX).
       let w = w0 + dwdx * dx + dwdy * dy;
-      let uw = u0 + dudx * dx + dudy * dy;
-      let vw = v0 + dvdx * dx + dvdy * dy;
-      let mr = mr0 + dmrdx * dx + dmrdy * dy;
-      let mg = mg0 + dmgdx * dx + dmgdy * dy;
-      let mb = mb0 + dmbdx * dx + dmbdy * dy;
+      const sdx = dx + offX, sdy = dy + offY;
+      let uw = u0 + dudx * sdx + dudy * sdy;
+      let vw = v0 + dvdx * sdx + dvdy * sdy;
+      let mr = mr0 + dmrdx * sdx + dmrdy * sdy;
+      let mg = mg0 + dmgdx * sdx + dmgdy * sdy;
+      let mb = mb0 + dmbdx * sdx + dmbdy * sdy;
       const rowBase = row * width;
       let idx = rowBase + left;
       const end = rowBase + right;
       for (; idx < end; idx++) {
         const drawn =
-          shadow === null
-            ? w > invDepth[idx]!
-            : segment[idx] === geomId && Math.fround(w) === invDepth[idx] && shadow.litAtPixel(idx - rowBase + 0.5, yc, w, geomId);
-        if (drawn) {
-          if (shadow === null) {
-            invDepth[idx] = w;
-            segment[idx] = geomId;
-          }
-          const z = 1 / w;
+          mode === ADD_LIT
+            ? segment[idx] === geomId && Math.fround(w) === invDepth[idx] && shadow!.litAtPixel(idx - rowBase + 0.5 + offX, yc + offY, w + wOff, geomId)
+            : w > invDepth[idx]!;
+        if (drawn && (mode === DRAW || mode === DEPTH_ONLY)) {
+          invDepth[idx] = w;
+          segment[idx] = geomId;
+        }
+        if (drawn && mode !== DEPTH_ONLY) {
+          const z = 1 / (w + wOff);
           const p = 3 * idx;
           if (linear) {
             const u = uw * z, v = vw * z;
@@ -401,15 +447,7 @@ export class Rasterizer {
               tg = texel[1]!;
               tb = texel[2]!;
             }
-            if (shadow === null) {
-              rgb[p] = tr * mr;
-              rgb[p + 1] = tg * mg;
-              rgb[p + 2] = tb * mb;
-            } else {
-              rgb[p] = rgb[p]! + tr * mr;
-              rgb[p + 1] = rgb[p + 1]! + tg * mg;
-              rgb[p + 2] = rgb[p + 2]! + tb * mb;
-            }
+            this.combine(p, tr * mr, tg * mg, tb * mb);
           } else {
             let iu = Math.floor(uw * z * tw);
             let iv = Math.floor(vw * z * th);
@@ -418,15 +456,7 @@ export class Rasterizer {
             if (hMask >= 0) iv &= hMask;
             else if ((iv %= th) < 0) iv += th;
             const t = texels[iv * tw + iu]!;
-            if (shadow === null) {
-              rgb[p] = ((t >>> 16) & 255) * mr;
-              rgb[p + 1] = ((t >>> 8) & 255) * mg;
-              rgb[p + 2] = (t & 255) * mb;
-            } else {
-              rgb[p] = rgb[p]! + ((t >>> 16) & 255) * mr;
-              rgb[p + 1] = rgb[p + 1]! + ((t >>> 8) & 255) * mg;
-              rgb[p + 2] = rgb[p + 2]! + (t & 255) * mb;
-            }
+            this.combine(p, ((t >>> 16) & 255) * mr, ((t >>> 8) & 255) * mg, (t & 255) * mb);
           }
         }
         w += dwdx;
@@ -436,6 +466,25 @@ export class Rasterizer {
         mg += dmgdx;
         mb += dmbdx;
       }
+    }
+  }
+
+  /** Puts colour (r, g, b) (0-255) into the frame at byte offset `p` as the mode says (DRAW, ADD_LIT or BLEND). */
+  private combine(p: number, r: number, g: number, b: number): void {
+    const rgb = this.rgb;
+    if (this.mode === DRAW) {
+      rgb[p] = r;
+      rgb[p + 1] = g;
+      rgb[p + 2] = b;
+    } else if (this.mode === ADD_LIT) {
+      rgb[p] = rgb[p]! + r;
+      rgb[p + 1] = rgb[p + 1]! + g;
+      rgb[p + 2] = rgb[p + 2]! + b;
+    } else {
+      const a = this.alpha;
+      rgb[p] = rgb[p]! + a * (r - rgb[p]!);
+      rgb[p + 1] = rgb[p + 1]! + a * (g - rgb[p + 1]!);
+      rgb[p + 2] = rgb[p + 2]! + a * (b - rgb[p + 2]!);
     }
   }
 

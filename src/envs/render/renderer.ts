@@ -22,7 +22,7 @@ import { cameraPose, resolveCameraId, type CameraPose } from './camera.js';
 import { GEOM_BOX, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_MESH, GEOM_PLANE, GEOM_SPHERE, GeomLodCache, GeomMeshLibrary } from './geom_meshes.js';
 import { collectLights, FrameLights, LIGHT_DIRECTIONAL, LIGHT_SPOT, MAIN_PASS, type LightSources } from './lights.js';
 import { LiveViews } from './live_views.js';
-import { Rasterizer } from './rasterizer.js';
+import { ADD_LIT, BLEND, DEPTH_ONLY, DRAW, Rasterizer } from './rasterizer.js';
 import { gridRange, visiblePlaneWindow, type PlaneWindow } from './plane_window.js';
 import { PROJECTION_ORTHOGRAPHIC, PROJECTION_PERSPECTIVE, ShadowMap } from './shadow.js';
 import { SkyboxView } from './skybox.js';
@@ -51,10 +51,34 @@ export { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from './types.js';
 export const DEFAULT_TEXTURE_FILTER: TextureFilter = 'linear';
 export const SUPERSAMPLE_BELOW = 128;
 
-/** The default supersampling factor for a frame of `width` x `height` pixels. */
+/** The default samples per pixel for a frame of `width` x `height` pixels. */
 export function defaultSupersample(width: number, height: number): Supersample {
-  return Math.min(width, height) < SUPERSAMPLE_BELOW ? 2 : 1;
+  return Math.min(width, height) < SUPERSAMPLE_BELOW ? 4 : 1;
 }
+
+/**
+ * Sample positions within a pixel (x right, y down, in [0, 1)) per supersampling setting: the centre; native
+ * MuJoCo's 4x multisampling positions (Mesa's standard rotated grid, given in GL's bottom-up rows and flipped
+ * here to image rows), which matter for near-horizontal and near-vertical edges; a 4 x 4 grid.
+ */
+const SAMPLE_PATTERNS: Record<Supersample, readonly (readonly [number, number])[]> = {
+  1: [[0.5, 0.5]],
+  4: [[0.375, 0.875], [0.875, 0.625], [0.125, 0.375], [0.625, 0.125]],
+  16: Array.from({ length: 16 }, (_, k) => [((k % 4) + 0.5) / 4, (Math.floor(k / 4) + 0.5) / 4] as const),
+};
+
+/** What every sample of a frame shares: its size in pixels and depth range. */
+interface FrameSetup {
+  width: number;
+  height: number;
+  near: number;
+  far: number;
+}
+
+/** drawView's pass for the transparent geoms (after the main pass, reflections and shadow-casting lights). */
+const TRANSPARENT_PASS = -2;
+/** Geoms with a smaller alpha are transparent, as native MuJoCo counts them. */
+const TRANSPARENT_BELOW = 0.995;
 
 /**
  * Shadow-map texels per frame pixel along each axis. Native maps are shadowsize^2 (2048 or 4096) whatever the
@@ -97,7 +121,10 @@ export class Renderer {
   private readonly shadowSize: number;
   private readonly shadowClip: number;
   private readonly shadowScale: number;
-  private readonly shadowMap = new ShadowMap();
+  /** The current frame's shadow maps, per shadow-casting light's pass. */
+  private readonly shadowMaps: (ShadowMap | null)[] = [];
+  /** [H, W, 3] per-channel sums of the samples of a supersampled frame (16 x 255 fits 16 bits). */
+  private sampleSum = new Uint16Array(0);
   private readonly shadowLod = new GeomLodCache();
   private readonly lights = new FrameLights();
   private readonly visibleGroups = new Uint8Array(32);
@@ -210,12 +237,27 @@ export class Renderer {
     if (!TEXTURE_FILTERS.includes(filter)) {
       throw new Error(`render: textureFilter must be one of ${TEXTURE_FILTERS.map((f) => `'${f}'`).join(', ')}, got ${String(filter)}`);
     }
-    const cameraId = resolveCameraId(this.physics, options.camera);
-    this.draw(width * supersample, height * supersample, cameraId, filter);
-    const ras = this.view.rasterizer;
-    const rgb = supersample === 1 ? new Uint8Array(ras.rgb.buffer.slice(0)) : boxDownsample(ras.rgb, width, height, supersample);
-    // Depth and segmentation are single samples at pixel centres, which a supersampled grid does not have.
-    if (supersample > 1 && (options.depth || options.segmentation)) this.draw(width, height, cameraId, filter);
+    const frame = this.beginFrame(resolveCameraId(this.physics, options.camera), width, height, filter);
+    const ras = this.mainView.rasterizer;
+    const pattern = SAMPLE_PATTERNS[supersample];
+    let rgb: Uint8Array;
+    if (pattern.length === 1) {
+      this.drawSample(frame, 0.5, 0.5, 0);
+      rgb = new Uint8Array(ras.rgb.buffer.slice(0));
+    } else {
+      const sum = this.sampleSum.length === width * height * 3 ? this.sampleSum.fill(0) : (this.sampleSum = new Uint16Array(width * height * 3));
+      for (let s = 0; s < pattern.length; s++) {
+        this.drawSample(frame, pattern[s]![0], pattern[s]![1], s);
+        const samples = ras.rgb;
+        for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + samples[i]!;
+      }
+      rgb = new Uint8Array(sum.length);
+      // Rounded mean; pattern sizes are powers of two.
+      const shift = Math.log2(pattern.length), half = pattern.length >> 1;
+      for (let i = 0; i < sum.length; i++) rgb[i] = (sum[i]! + half) >> shift;
+      // Depth and segmentation are single samples at pixel centres, which the patterns do not have.
+      if (options.depth || options.segmentation) this.drawSample(frame, 0.5, 0.5, pattern.length);
+    }
     const result: RenderResult = { width, height, rgb };
     if (options.depth) {
       result.depth = new Float32Array(width * height);
@@ -225,11 +267,13 @@ export class Renderer {
     return result;
   }
 
-  /** Draws the scene from camera `cameraId` into the main view's buffers, then adds the mirrored scene. */
-  private draw(width: number, height: number, cameraId: number, filter: TextureFilter): void {
+  /**
+   * What stays the same for every sample of a frame: the camera pose, materials, lights and their shadow maps,
+   * and the depth range.
+   */
+  private beginFrame(cameraId: number, width: number, height: number, filter: TextureFilter): FrameSetup {
     const { physics } = this;
     const { model } = physics;
-    this.view = this.mainView;
     cameraPose(physics, cameraId, this.mainView.pose);
     this.materials = {
       rgba: this.modelArrays.get<Float32Array>('mat_rgba'),
@@ -252,46 +296,76 @@ export class Renderer {
     vis.delete();
     this.mainView.rasterizer.textureFilter = filter;
     this.mirrorView.rasterizer.textureFilter = filter;
-    this.drawView(width, height, near, far, -1, MAIN_PASS);
-    if (this.reflections) this.drawReflections(width, height, near, far);
-    this.drawShadowedLights(width, height, near, far);
+    this.buildShadowMaps(Math.max(width, height), near);
+    return { width, height, near, far };
   }
 
   /**
-   * Draws every visible geom into `this.view` from its pose, lit by the lights of `pass`: the main pass clears
-   * the view and draws; a shadow-casting light's pass adds that light where its shadow map lets it through.
-   * `mirrorPlane` >= 0 draws the mirrored view of that geom: the geom itself and geoms wholly behind its plane are
-   * left out, and every light is lit at once (native MuJoCo draws no shadows in reflections).
+   * Draws one sample of the frame into the main view's buffers, every pixel looking through (x, y) within it:
+   * the opaque geoms, the mirrored scene, the shadow-casting lights, then the transparent geoms. `skyIndex`
+   * picks the cached skybox image for this sample position.
    */
-  private drawView(width: number, height: number, near: number, far: number, mirrorPlane: number, pass: number): void {
-    const { physics } = this;
-    const { model, data } = physics;
-    const { rasterizer: ras, pose } = this.view;
+  private drawSample(frame: FrameSetup, x: number, y: number, skyIndex: number): void {
+    const main = this.mainView;
+    main.sampleX = x;
+    main.sampleY = y;
+    main.skyIndex = skyIndex;
+    // The mirrored view is flipped left-right, so its pixels look through (1 - x, y).
+    this.mirrorView.sampleX = 1 - x;
+    this.mirrorView.sampleY = y;
+    this.view = main;
+    this.drawView(frame, -1, MAIN_PASS);
+    if (this.reflections) this.drawReflections(frame);
+    this.drawShadowedLights(frame);
+    this.drawView(frame, -1, TRANSPARENT_PASS);
+  }
+
+  /**
+   * Draws the visible geoms into `this.view` from its pose, for `pass`: the main pass clears the view and draws
+   * the opaque geoms, nearest first; a shadow-casting light's pass adds that light to them where its shadow map
+   * lets it through; the transparent pass blends the transparent geoms (alpha < 0.995) over them as native
+   * MuJoCo does, lit by every light at once: sorted by distance, drawn front to back and again back to front,
+   * without depth writes (then a depth-only pass puts them into depth and segmentation). `mirrorPlane` >= 0 draws
+   * the mirrored view of that geom: the geom itself and geoms wholly behind its plane are left out, and every
+   * light is lit at once (native MuJoCo draws no shadows in reflections).
+   */
+  private drawView(frame: FrameSetup, mirrorPlane: number, pass: number): void {
+    const { physics, view } = this;
+    const { model } = physics;
+    const { width, height, near, far } = frame;
+    const { rasterizer: ras, pose } = view;
     const tanHalfY = Math.tan((pose.fovyDeg * Math.PI) / 360);
     const tanHalfX = (tanHalfY * width) / height;
     const focal = height / 2 / tanHalfY;
     if (pass === MAIN_PASS) {
       ras.resize(width, height);
-      ras.setProjection(focal, near);
+      ras.setProjection(focal, near, view.sampleX, view.sampleY);
       // The mirrored view has no background: MuJoCo draws the skybox after reflections, outside the mirror.
       if (mirrorPlane >= 0) ras.clear(0);
-      else ras.clear(this.skybox ? this.view.sky.draw(this.skybox, pose.rot, width, height, focal, ras.textureFilter) : this.backgroundColour);
+      else if (!this.skybox) ras.clear(this.backgroundColour);
+      else ras.clear(view.skyFor(view.skyIndex).draw(this.skybox, pose.rot, width, height, focal, ras.centreX, ras.centreY, ras.textureFilter));
     }
-    this.collectViewLights(mirrorPlane >= 0);
+    const transparentPass = pass === TRANSPARENT_PASS;
+    this.collectViewLights(mirrorPlane >= 0 || transparentPass);
 
+    const frustum = this.view.frustum;
+    frustum.near = near;
+    frustum.far = far;
+    frustum.focal = focal;
+    frustum.tanHalfX = tanHalfX;
+    frustum.tanHalfY = tanHalfY;
     const types = this.modelArrays.get<Int32Array>('geom_type');
     const groups = this.modelArrays.get<Int32Array>('geom_group');
     const rgbaAll = this.modelArrays.get<Float32Array>('geom_rgba');
     const matIds = this.modelArrays.get<Int32Array>('geom_matid');
-    const sizes = this.modelArrays.get<Float64Array>('geom_size');
     const rbound = this.modelArrays.get<Float64Array>('geom_rbound');
     const xpos = this.dataArrays.get<Float64Array>('geom_xpos');
     const xmat = this.dataArrays.get<Float64Array>('geom_xmat');
-    const R = pose.rot, cp = pose.pos, mv = this.modelView;
+    const R = pose.rot, cp = pose.pos;
     const cullX = Math.hypot(1, tanHalfX), cullY = Math.hypot(1, tanHalfY);
 
-    // Visible geoms, drawn nearest first: the depth test then rejects hidden pixels before they are shaded
-    // (a table hides most of the floor). Planes, unbounded, come last.
+    // Visible geoms, opaque ones drawn nearest first: the depth test then rejects hidden pixels before they are
+    // shaded (a table hides most of the floor). Planes, unbounded, come last.
     const order = this.drawOrder.length === model.ngeom ? this.drawOrder : (this.drawOrder = new Int32Array(model.ngeom));
     const depthKey = this.drawDepth.length === model.ngeom ? this.drawDepth : (this.drawDepth = new Float64Array(model.ngeom));
     let count = 0;
@@ -299,7 +373,8 @@ export class Renderer {
       const type = types[g]!;
       const group = groups[g]!;
       if (group < 0 || group >= this.visibleGroups.length || !this.visibleGroups[group]) continue;
-      if (rgbaAll[4 * g + 3] === 0) continue;
+      const alpha = this.geomAlpha(g, rgbaAll, matIds);
+      if (alpha === 0 || alpha < TRANSPARENT_BELOW !== transparentPass) continue;
       const radius = rbound[g]!;
       if (mirrorPlane >= 0) {
         // The mirror itself and geoms wholly behind its plane are not mirrored.
@@ -318,13 +393,46 @@ export class Renderer {
         if ((tx + tanHalfX * tz) / cullX > radius || (-tx + tanHalfX * tz) / cullX > radius) continue;
         if ((ty + tanHalfY * tz) / cullY > radius || (-ty + tanHalfY * tz) / cullY > radius) continue;
       }
-      depthKey[g] = type === GEOM_PLANE ? Infinity : -tz - radius;
+      // Transparent geoms sort as native's do: distance to the camera less the bounding radius.
+      depthKey[g] = type === GEOM_PLANE ? Infinity : transparentPass ? Math.hypot(px, py, pz) - radius : -tz - radius;
       order[count++] = g;
     }
-    order.subarray(0, count).sort((a, b) => depthKey[a]! - depthKey[b]! || a - b);
+    // Insertion sort: a handful of geoms, in nearly the same order frame after frame.
+    for (let i = 1; i < count; i++) {
+      const g = order[i]!, key = depthKey[g]!;
+      let j = i - 1;
+      for (; j >= 0 && (depthKey[order[j]!]! > key || (depthKey[order[j]!] === key && order[j]! > g)); j--) order[j + 1] = order[j]!;
+      order[j + 1] = g;
+    }
+    if (!transparentPass) {
+      this.drawGeoms(order, count, false, pass);
+      return;
+    }
+    ras.mode = BLEND;
+    this.drawGeoms(order, count, false, MAIN_PASS);
+    this.drawGeoms(order, count, true, MAIN_PASS);
+    ras.mode = DEPTH_ONLY;
+    this.drawGeoms(order, count, false, MAIN_PASS);
+    ras.mode = DRAW;
+  }
 
+  /**
+   * Draws geoms order[0 .. count) (in reverse with `backwards`) into `this.view` within its frustum, with the
+   * rasterizer's current mode, lit by the lights of `pass`.
+   */
+  private drawGeoms(order: Int32Array, count: number, backwards: boolean, pass: number): void {
+    const { pose, frustum } = this.view;
+    const { near, far, focal, tanHalfX, tanHalfY } = frustum;
+    const types = this.modelArrays.get<Int32Array>('geom_type');
+    const rgbaAll = this.modelArrays.get<Float32Array>('geom_rgba');
+    const matIds = this.modelArrays.get<Int32Array>('geom_matid');
+    const sizes = this.modelArrays.get<Float64Array>('geom_size');
+    const rbound = this.modelArrays.get<Float64Array>('geom_rbound');
+    const xpos = this.dataArrays.get<Float64Array>('geom_xpos');
+    const xmat = this.dataArrays.get<Float64Array>('geom_xmat');
+    const R = pose.rot, cp = pose.pos, mv = this.modelView;
     for (let k = 0; k < count; k++) {
-      const g = order[k]!;
+      const g = order[backwards ? count - 1 - k : k]!;
       const type = types[g]!;
       const radius = rbound[g]!;
       // Model-view transform: rotation Rc^T Rg and translation Rc^T (pg - pc).
@@ -362,6 +470,13 @@ export class Renderer {
     }
   }
 
+  /** A geom's opacity: its rgba alpha, or its material's where the geom keeps the default colour. */
+  private geomAlpha(g: number, rgbaAll: Float32Array, matIds: Int32Array): number {
+    const matId = matIds[g]!;
+    const isDefault = rgbaAll[4 * g] === 0.5 && rgbaAll[4 * g + 1] === 0.5 && rgbaAll[4 * g + 2] === 0.5 && rgbaAll[4 * g + 3] === 1;
+    return matId >= 0 && isDefault ? this.materials.rgba[4 * matId + 3]! : rgbaAll[4 * g + 3]!;
+  }
+
   /** Fetches the frame's light arrays and headlight (the headlight can be changed between frames). */
   private refreshLightSources(vis: MjModel['vis']): void {
     const sources = this.lightSources, model = this.modelArrays, data = this.dataArrays;
@@ -393,24 +508,39 @@ export class Renderer {
   }
 
   /** Adds each shadow-casting light to the main view in a pass of its own, masked by the light's shadow map. */
-  private drawShadowedLights(width: number, height: number, near: number, far: number): void {
+  private drawShadowedLights(frame: FrameSetup): void {
+    this.view = this.mainView;
+    const ras = this.mainView.rasterizer;
+    const pose = this.mainView.pose;
+    for (let pass = 0; pass < this.shadowMaps.length; pass++) {
+      const map = this.shadowMaps[pass];
+      if (!map) continue;
+      map.setCamera(pose.pos, pose.rot, ras.focalPx, ras.centreX, ras.centreY);
+      ras.mode = ADD_LIT;
+      ras.shadow = map;
+      try {
+        this.drawView(frame, -1, pass);
+      } finally {
+        ras.mode = DRAW;
+        ras.shadow = null;
+      }
+    }
+  }
+
+  /**
+   * The frame's shadow maps, one per shadow-casting light (its pass number indexes them; null for lights native
+   * MuJoCo casts no shadow map for), drawn once for every sample of the frame.
+   */
+  private buildShadowMaps(framePixels: number, near: number): void {
     this.view = this.mainView;
     this.collectViewLights(false);
     const lights = this.lights;
-    const passes = lights.shadowPasses;
-    const ras = this.mainView.rasterizer;
-    const pose = this.mainView.pose;
-    for (let pass = 0; pass < passes; pass++) {
+    this.shadowMaps.length = lights.shadowPasses;
+    for (let pass = 0; pass < lights.shadowPasses; pass++) {
       let light = -1;
       for (let l = 0; l < lights.count; l++) if (lights.pass[l] === pass) light = lights.modelLight[l]!;
-      if (!this.buildShadowMap(light, Math.max(width, height), near)) continue;
-      this.shadowMap.setCamera(pose.pos, pose.rot, ras.focalPx, width / 2, height / 2);
-      ras.shadow = this.shadowMap;
-      try {
-        this.drawView(width, height, near, far, -1, pass);
-      } finally {
-        ras.shadow = null;
-      }
+      const map = this.shadowMaps[pass] ?? new ShadowMap();
+      this.shadowMaps[pass] = this.buildShadowMap(map, light, framePixels, near) ? map : null;
     }
   }
 
@@ -419,7 +549,7 @@ export class Renderer {
    * (`framePixels` = the frame's larger side), at most the model's shadowsize. False for lights native MuJoCo
    * casts no shadow map for.
    */
-  private buildShadowMap(light: number, framePixels: number, near: number): boolean {
+  private buildShadowMap(map: ShadowMap, light: number, framePixels: number, near: number): boolean {
     const { model, data } = this.physics;
     const type = this.modelArrays.get<Int32Array>('light_type')[light]!;
     if (type !== LIGHT_SPOT && type !== LIGHT_DIRECTIONAL) return false;
@@ -429,7 +559,6 @@ export class Renderer {
     const unitDir = [dir[0]! / norm, dir[1]! / norm, dir[2]! / norm];
     const size = Math.min(this.shadowSize, SHADOW_TEXELS_PER_PIXEL * framePixels);
     const fovy = Math.min(2 * this.modelArrays.get<Float32Array>('light_cutoff')[light]! * this.shadowScale, 160);
-    const map = this.shadowMap;
     map.begin(size, xpos, unitDir, type === LIGHT_DIRECTIONAL ? PROJECTION_ORTHOGRAPHIC : PROJECTION_PERSPECTIVE, this.shadowClip, fovy, near);
     const types = this.modelArrays.get<Int32Array>('geom_type');
     const groups = this.modelArrays.get<Int32Array>('geom_group');
@@ -457,7 +586,8 @@ export class Renderer {
    * plane (x axis negated to keep the frame right-handed, so its image is flipped left-right). Depth and
    * segmentation keep the geom.
    */
-  private drawReflections(width: number, height: number, near: number, far: number): void {
+  private drawReflections(frame: FrameSetup): void {
+    const { width, height } = frame;
     const { model, data } = this.physics;
     const main = this.mainView;
     const cam = main.pose;
@@ -490,7 +620,8 @@ export class Renderer {
     this.mirrorView.colourScale = this.modelArrays.get<Float32Array>('mat_reflectance')[this.modelArrays.get<Int32Array>('geom_matid')[g]!]!;
     this.mirrorView.mirrorPoint.set([px, py, pz]);
     this.view = this.mirrorView;
-    this.drawView(width, height, near, far, g, MAIN_PASS);
+    this.drawView(frame, g, MAIN_PASS);
+    this.drawView(frame, g, TRANSPARENT_PASS);
     this.view = main;
     // A box's pixels on its +z face are those whose depth is that of the face's plane along the pixel's ray:
     // ray (dx, dy, -1) in camera space meets the plane n.x = n.p at z-depth (n.p) / (n.(dx, dy, -1)).
@@ -498,16 +629,16 @@ export class Renderer {
     const rx = px - cam.pos[0]!, ry = py - cam.pos[1]!, rz = pz - cam.pos[2]!;
     const ncx = R[0]! * nx + R[3]! * ny + R[6]! * nz, ncy = R[1]! * nx + R[4]! * ny + R[7]! * nz, ncz = R[2]! * nx + R[5]! * ny + R[8]! * nz;
     const nDotP = ncx * (R[0]! * rx + R[3]! * ry + R[6]! * rz) + ncy * (R[1]! * rx + R[4]! * ry + R[7]! * rz) + ncz * (R[2]! * rx + R[5]! * ry + R[8]! * rz);
-    const focal = main.rasterizer.focalPx;
+    const focal = main.rasterizer.focalPx, centreX = main.rasterizer.centreX, centreY = main.rasterizer.centreY;
     const invDepth = main.rasterizer.invDepth;
     const rgb = main.rasterizer.rgb, mirrored = this.mirrorView.rasterizer.rgb;
     for (let j = 0; j < height; j++) {
-      const dy = -(j + 0.5 - height / 2) / focal;
+      const dy = -(j + 0.5 - centreY) / focal;
       for (let i = 0; i < width; i++) {
         const idx = j * width + i;
         if (segment[idx] !== g) continue;
         if (isBox) {
-          const dx = (i + 0.5 - width / 2) / focal;
+          const dx = (i + 0.5 - centreX) / focal;
           const faceDepth = nDotP / (ncx * dx + ncy * dy - ncz);
           if (!(Math.abs(faceDepth * invDepth[idx]! - 1) < 1e-4)) continue;
         }
@@ -536,7 +667,7 @@ export class Renderer {
     for (let g = 0; g < model.ngeom; g++) {
       const matId = matIds[g]!, group = groups[g]!, type = types[g]!;
       if (matId < 0 || !(reflectance[matId]! > 0) || (type !== GEOM_PLANE && type !== GEOM_BOX)) continue;
-      if (group < 0 || group >= this.visibleGroups.length || !this.visibleGroups[group] || rgba[4 * g + 3]! < 0.995) continue;
+      if (group < 0 || group >= this.visibleGroups.length || !this.visibleGroups[group] || this.geomAlpha(g, rgba, matIds) < TRANSPARENT_BELOW) continue;
       if (type === GEOM_PLANE) {
         const above = (cameraPos[0]! - xpos[3 * g]!) * xmat[9 * g + 2]! + (cameraPos[1]! - xpos[3 * g + 1]!) * xmat[9 * g + 5]! + (cameraPos[2]! - xpos[3 * g + 2]!) * xmat[9 * g + 8]!;
         if (above < 0) continue;
@@ -588,6 +719,7 @@ export class Renderer {
       }
     }
     const ras = this.view.rasterizer;
+    ras.alpha = this.geomAlpha(g, rgbaAll, this.modelArrays.get<Int32Array>('geom_matid'));
     const count = mesh.vertexCount;
     ras.reserveVertices(count);
     // In the mirrored view the colour (not specular) is scaled by the mirror's reflectance, as MuJoCo does.
@@ -695,36 +827,24 @@ interface MaterialArrays {
 class ViewPass {
   readonly rasterizer = new Rasterizer();
   readonly pose: CameraPose = { pos: new Float64Array(3), rot: new Float64Array(9), fovyDeg: 45 };
-  readonly sky = new SkyboxView();
+  /** Skybox images, one per sample position of a frame (each caches its own). */
+  private readonly skies: SkyboxView[] = [];
+  /** Where in each pixel the current sample looks (see Rasterizer.setProjection), and its skybox image. */
+  sampleX = 0.5;
+  sampleY = 0.5;
+  skyIndex = 0;
+
+  skyFor(index: number): SkyboxView {
+    while (this.skies.length <= index) this.skies.push(new SkyboxView());
+    return this.skies[index]!;
+  }
   readonly lod = new GeomLodCache();
   /** Factor on every geom's colour: 1, or the mirror's reflectance in the mirrored view. */
   colourScale = 1;
   /** Mirrored view: a point on the mirror plane (world). */
   readonly mirrorPoint = new Float64Array(3);
-}
-
-/** Averages `k` x `k` blocks of an [H k, W k, 3] image into a new [H, W, 3] image (rounded). */
-function boxDownsample(src: Uint8ClampedArray, width: number, height: number, k: number): Uint8Array {
-  const out = new Uint8Array(width * height * 3);
-  const srcWidth = width * k, samples = k * k, half = samples >> 1;
-  for (let j = 0; j < height; j++) {
-    for (let i = 0; i < width; i++) {
-      let r = 0, g = 0, b = 0;
-      for (let sj = 0; sj < k; sj++) {
-        let q = 3 * ((j * k + sj) * srcWidth + i * k);
-        for (let si = 0; si < k; si++, q += 3) {
-          r += src[q]!;
-          g += src[q + 1]!;
-          b += src[q + 2]!;
-        }
-      }
-      const p = 3 * (j * width + i);
-      out[p] = Math.floor((r + half) / samples);
-      out[p + 1] = Math.floor((g + half) / samples);
-      out[p + 2] = Math.floor((b + half) / samples);
-    }
-  }
-  return out;
+  /** The frame being drawn: depth range, focal length (pixels) and half-angle tangents. */
+  readonly frustum = { near: 0, far: 0, focal: 1, tanHalfX: 1, tanHalfY: 1 };
 }
 
 function clamp255(v: number): number {

@@ -3,9 +3,12 @@ import type { TextureFilter } from './texture.js';
 
 export type { TextureFilter };
 
-/** Samples per pixel along each axis: 2 averages 2x2 samples, like native MuJoCo's 4x multisampling. */
-export type Supersample = 1 | 2 | 4;
-export const SUPERSAMPLES: readonly Supersample[] = [1, 2, 4];
+/**
+ * Samples averaged per pixel: 1 (the centre), 4 (the positions of native MuJoCo's 4x multisampling, Mesa's
+ * rotated grid) or 16 (a 4 x 4 grid).
+ */
+export type Supersample = 1 | 4 | 16;
+export const SUPERSAMPLES: readonly Supersample[] = [1, 4, 16];
 
 /** Image sides the renderer draws, in pixels (Env checks observation sizes against them when it is made). */
 export const MIN_RENDER_SIZE = 64;
@@ -29,8 +32,8 @@ export interface RenderOptions {
   depth?: boolean;
   segmentation?: boolean;
   /**
-   * Anti-aliasing of the RGB frame: the scene is drawn at this many times the size along each axis and
-   * box-filtered down. Depth and segmentation stay single samples at pixel centres. Default: 2 for frames under
+   * Anti-aliasing of the RGB frame: the scene is drawn once per sample position (see `Supersample`) and the
+   * samples averaged. Depth and segmentation stay single samples at pixel centres. Default: 4 for frames under
    * 128 pixels on a side, else 1 (see `defaultSupersample`).
    */
   supersample?: Supersample;
