@@ -109,6 +109,30 @@ describe('lighting passes', () => {
   });
 });
 
+describe('transparency', () => {
+  it('blends a transparent geom twice over what is behind it, and keeps it in depth and segmentation', async () => {
+    // Native MuJoCo draws transparent geoms front to back and again back to front: opacity 1 - (1 - a)^2.
+    const physics = await topDown(
+      `<geom name="floor" type="plane" size="1 1 .1" rgba=".2 .4 .6 1" material="matte"/>
+       <geom name="ball" type="sphere" pos="0 0 .5" size=".2" rgba="1 0 0 .3" material="matte"/>`,
+      { assets: '<material name="matte" specular="0"/>', headlight: 'ambient=".5 .5 .5" diffuse=".5 .5 .5" specular="0 0 0"' },
+    );
+    try {
+      const frame = render(physics, { depth: true, segmentation: true });
+      const opacity = 1 - 0.7 ** 2;
+      const expected = [0.2, 0.4, 0.6].map((f, k) => 255 * (f + opacity * ([1, 0, 0][k]! - f)));
+      // (The ball's lit colour is interpolated over its facets around the pole: within a few levels of face-on.)
+      expectColour(pixelAt(frame.rgb, 0, 0, 0.7), expected, 'floor through the ball', 3);
+      const centre = (SIZE / 2) * SIZE + SIZE / 2;
+      const ball = physics.mj.mj_name2id(physics.model, physics.mj.mjtObj.mjOBJ_GEOM.value, 'ball');
+      expect(frame.segmentation![centre]).toBe(ball);
+      expect(frame.depth![centre]).toBeCloseTo(1.3, 2);
+    } finally {
+      physics.dispose();
+    }
+  });
+});
+
 describe('reflections', () => {
   const sky = '<texture name="sky" type="skybox" builtin="gradient" rgb1="1 1 1" rgb2="1 1 1" width="16" height="16"/>';
   const mirror = (geom: string) =>
