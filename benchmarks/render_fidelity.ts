@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { integerOption, seedOption } from '../src/cli/option_checks.js';
-import { ExpertRollout } from '../src/data/demos.js';
+import { ExpertRollout } from '../src/envs/expert_rollout.js';
 import { getTask, listTasks } from '../src/envs/index.js';
 import type { Physics } from '../src/envs/mujoco.js';
 import { encodePng } from '../src/envs/render/image_io.js';
