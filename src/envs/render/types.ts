@@ -34,7 +34,7 @@ export interface RenderOptions {
   /**
    * Anti-aliasing of the RGB frame: the scene is drawn once per sample position (see `Supersample`) and the
    * samples averaged. Depth and segmentation stay single samples at pixel centres. Default: 4 for frames under
-   * 128 pixels on a side, else 1 (see `defaultSupersample`).
+   * 160 pixels on a side, else 1 (see `defaultSupersample`).
    */
   supersample?: Supersample;
   /** Texture lookup (see `TextureFilter`). Default 'linear'. */
