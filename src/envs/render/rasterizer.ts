@@ -422,12 +422,12 @@ export class Rasterizer {
               const x = u * tw - 0.5, y = v * th - 0.5;
               const xi = Math.floor(x), yi = Math.floor(y);
               const fx = x - xi, fy = y - yi, k = 1 - blend;
-              const i0 = xi & wMask, i1 = (xi + 1) & wMask, r0 = (yi & hMask) * tw, r1 = ((yi + 1) & hMask) * tw;
-              const ta = texels[r0 + i0]!, tb_ = texels[r0 + i1]!, tc = texels[r1 + i0]!, td = texels[r1 + i1]!;
-              const wa = (1 - fx) * (1 - fy) * k, wb = fx * (1 - fy) * k, wc = (1 - fx) * fy * k, wd = fx * fy * k;
-              tr = wa * (ta >>> 16) + wb * (tb_ >>> 16) + wc * (tc >>> 16) + wd * (td >>> 16);
-              tg = wa * ((ta >>> 8) & 255) + wb * ((tb_ >>> 8) & 255) + wc * ((tc >>> 8) & 255) + wd * ((td >>> 8) & 255);
-              tb = wa * (ta & 255) + wb * (tb_ & 255) + wc * (tc & 255) + wd * (td & 255);
+              const i0 = xi & wMask, i1 = (xi + 1) & wMask, row0 = (yi & hMask) * tw, row1 = ((yi + 1) & hMask) * tw;
+              const t00 = texels[row0 + i0]!, t01 = texels[row0 + i1]!, t10 = texels[row1 + i0]!, t11 = texels[row1 + i1]!;
+              const k00 = (1 - fx) * (1 - fy) * k, k01 = fx * (1 - fy) * k, k10 = (1 - fx) * fy * k, k11 = fx * fy * k;
+              tr = k00 * (t00 >>> 16) + k01 * (t01 >>> 16) + k10 * (t10 >>> 16) + k11 * (t11 >>> 16);
+              tg = k00 * ((t00 >>> 8) & 255) + k01 * ((t01 >>> 8) & 255) + k10 * ((t10 >>> 8) & 255) + k11 * ((t11 >>> 8) & 255);
+              tb = k00 * (t00 & 255) + k01 * (t01 & 255) + k10 * (t10 & 255) + k11 * (t11 & 255);
               if (blend > 0) {
                 const nx = u * nextW - 0.5, ny = v * nextH - 0.5;
                 const nxi = Math.floor(nx), nyi = Math.floor(ny);

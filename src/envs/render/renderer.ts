@@ -3,18 +3,20 @@
  * everything from the compiled model and the current data (no GL, no native code). It reproduces native MuJoCo
  * 2.2's fixed-function OpenGL renderer, pass for pass (benchmarks/render_fidelity.ts measures how closely).
  *
- * Per frame, as mjr_render draws it:
- *   1. main pass: each visible geom's cached local-frame mesh is transformed to camera space, lit per vertex by
- *      the lights that cast no shadow, and rasterised nearest first into a z-buffer over the skybox;
+ * Per frame, the shadow maps of shadow-casting lights are drawn (shadow.ts); then per sample (one, or several
+ * averaged, see SAMPLE_PATTERNS), as mjr_render draws a frame:
+ *   1. main pass: each visible opaque geom's cached local-frame mesh is transformed to camera space, lit per
+ *      vertex by the lights that cast no shadow, and rasterised nearest first into a z-buffer over the skybox;
  *   2. reflection: the first reflective plane or box adds the scene mirrored in it (see drawReflections);
- *   3. one pass per shadow-casting light, added where its shadow map lets the light through (shadow.ts).
+ *   3. one pass per shadow-casting light, added where its shadow map lets the light through;
+ *   4. transparent geoms, blended over the result (see drawView).
  * Output conventions:
  *   rgb          [H, W, 3] uint8, top row first
  *   depth        [H, W] float32 z-depth: metres along the camera's optical axis (not along the pixel's ray);
  *                Infinity where only background is seen
  *   segmentation [H, W] int32 geom id, -1 for background
  * Depth and segmentation are single samples at pixel centres, also when RGB is supersampled. Not modelled: fog,
- * haze, transparency blending (geoms with 0 < alpha < 1 are drawn opaque), height fields and SDF geoms (skipped),
+ * haze, planes seen from behind (native draws them faint; culled here), height fields and SDF geoms (skipped),
  * orthographic cameras and camera sensor intrinsics.
  */
 import type { MjData, MjModel, Physics } from '../mujoco.js';
@@ -373,7 +375,7 @@ export class Renderer {
     for (let g = 0; g < model.ngeom; g++) {
       const type = types[g]!;
       const group = groups[g]!;
-      if (group < 0 || group >= this.visibleGroups.length || !this.visibleGroups[group]) continue;
+      if (!this.isVisibleGroup(group)) continue;
       const alpha = this.geomAlpha(g, rgbaAll, matIds);
       if (alpha === 0 || alpha < TRANSPARENT_BELOW !== transparentPass) continue;
       const radius = rbound[g]!;
@@ -471,6 +473,11 @@ export class Renderer {
     }
   }
 
+  /** Whether geoms of `group` are drawn (RendererOptions.geomGroups). */
+  private isVisibleGroup(group: number): boolean {
+    return group >= 0 && group < this.visibleGroups.length && this.visibleGroups[group] === 1;
+  }
+
   /** A geom's opacity: its rgba alpha, or its material's where the geom keeps the default colour. */
   private geomAlpha(g: number, rgbaAll: Float32Array, matIds: Int32Array): number {
     const matId = matIds[g]!;
@@ -498,14 +505,17 @@ export class Renderer {
     sources.xdir = data.get<Float64Array>('light_xdir');
   }
 
-  /** The lights of the frame in the current view's camera space; a mirrored view lights everything at once. */
-  private collectViewLights(mirrored: boolean): void {
+  /**
+   * The lights of the frame in the current view's camera space. With `allInMainPass` (the mirrored view and
+   * transparent geoms, which native MuJoCo lights in one pass) shadow-casting lights get no passes of their own.
+   */
+  private collectViewLights(allInMainPass: boolean): void {
     const mainRot = this.mainView.pose.rot;
     this.headlightFrom[0] = mainRot[2]!;
     this.headlightFrom[1] = mainRot[5]!;
     this.headlightFrom[2] = mainRot[8]!;
     const pose = this.view.pose;
-    collectLights(this.lightSources, pose.pos, pose.rot, this.headlightFrom, this.shadows && !mirrored, this.lights);
+    collectLights(this.lightSources, pose.pos, pose.rot, this.headlightFrom, this.shadows && !allInMainPass, this.lights);
   }
 
   /** Adds each shadow-casting light to the main view in a pass of its own, masked by the light's shadow map. */
@@ -551,7 +561,7 @@ export class Renderer {
    * casts no shadow map for.
    */
   private buildShadowMap(map: ShadowMap, light: number, framePixels: number, near: number): boolean {
-    const { model, data } = this.physics;
+    const { model } = this.physics;
     const type = this.modelArrays.get<Int32Array>('light_type')[light]!;
     if (type !== LIGHT_SPOT && type !== LIGHT_DIRECTIONAL) return false;
     const xpos = this.dataArrays.get<Float64Array>('light_xpos').subarray(3 * light, 3 * light + 3);
@@ -564,14 +574,15 @@ export class Renderer {
     const types = this.modelArrays.get<Int32Array>('geom_type');
     const groups = this.modelArrays.get<Int32Array>('geom_group');
     const rgba = this.modelArrays.get<Float32Array>('geom_rgba');
+    const matIds = this.modelArrays.get<Int32Array>('geom_matid');
     const sizes = this.modelArrays.get<Float64Array>('geom_size');
     const rbound = this.modelArrays.get<Float64Array>('geom_rbound');
     const gpos = this.dataArrays.get<Float64Array>('geom_xpos');
     const gmat = this.dataArrays.get<Float64Array>('geom_xmat');
+    // Every drawn geom casts, transparent ones too, as in native MuJoCo (planes excepted, see shadow.ts).
     for (let g = 0; g < model.ngeom; g++) {
       const type = types[g]!, group = groups[g]!;
-      if (type === GEOM_PLANE || rgba[4 * g + 3] === 0) continue;
-      if (group < 0 || group >= this.visibleGroups.length || !this.visibleGroups[group]) continue;
+      if (type === GEOM_PLANE || this.geomAlpha(g, rgba, matIds) === 0 || !this.isVisibleGroup(group)) continue;
       const nearest = map.depthOf(gpos[3 * g]!, gpos[3 * g + 1]!, gpos[3 * g + 2]!) - rbound[g]!;
       const mesh = this.meshes.meshFor(g, type, sizes, map.texelsPerMetre(nearest), this.shadowLod);
       if (mesh) map.drawCaster(g, mesh, gpos.subarray(3 * g, 3 * g + 3), gmat.subarray(9 * g, 9 * g + 9));
@@ -589,7 +600,6 @@ export class Renderer {
    */
   private drawReflections(frame: FrameSetup): void {
     const { width, height } = frame;
-    const { model, data } = this.physics;
     const main = this.mainView;
     const cam = main.pose;
     const g = this.reflectiveGeom(cam.pos);
@@ -657,7 +667,7 @@ export class Renderer {
    * reflectance > 0, where a plane seen from behind counts as transparent.
    */
   private reflectiveGeom(cameraPos: Float64Array): number {
-    const { model, data } = this.physics;
+    const { model } = this.physics;
     const types = this.modelArrays.get<Int32Array>('geom_type');
     const matIds = this.modelArrays.get<Int32Array>('geom_matid');
     const groups = this.modelArrays.get<Int32Array>('geom_group');
@@ -668,7 +678,7 @@ export class Renderer {
     for (let g = 0; g < model.ngeom; g++) {
       const matId = matIds[g]!, group = groups[g]!, type = types[g]!;
       if (matId < 0 || !(reflectance[matId]! > 0) || (type !== GEOM_PLANE && type !== GEOM_BOX)) continue;
-      if (group < 0 || group >= this.visibleGroups.length || !this.visibleGroups[group] || this.geomAlpha(g, rgba, matIds) < TRANSPARENT_BELOW) continue;
+      if (!this.isVisibleGroup(group) || this.geomAlpha(g, rgba, matIds) < TRANSPARENT_BELOW) continue;
       if (type === GEOM_PLANE) {
         const above = (cameraPos[0]! - xpos[3 * g]!) * xmat[9 * g + 2]! + (cameraPos[1]! - xpos[3 * g + 1]!) * xmat[9 * g + 5]! + (cameraPos[2]! - xpos[3 * g + 2]!) * xmat[9 * g + 8]!;
         if (above < 0) continue;
@@ -824,28 +834,28 @@ interface MaterialArrays {
   texType: Int32Array<ArrayBufferLike>;
 }
 
-/** Per-view state: its buffers, camera pose, skybox background and per-geom level-of-detail meshes. */
+/** Per-view state: its buffers, camera pose, skybox backgrounds, per-geom level-of-detail meshes, sample position. */
 class ViewPass {
   readonly rasterizer = new Rasterizer();
   readonly pose: CameraPose = { pos: new Float64Array(3), rot: new Float64Array(9), fovyDeg: 45 };
-  /** Skybox images, one per sample position of a frame (each caches its own). */
-  private readonly skies: SkyboxView[] = [];
+  readonly lod = new GeomLodCache();
   /** Where in each pixel the current sample looks (see Rasterizer.setProjection), and its skybox image. */
   sampleX = 0.5;
   sampleY = 0.5;
   skyIndex = 0;
-
-  skyFor(index: number): SkyboxView {
-    while (this.skies.length <= index) this.skies.push(new SkyboxView());
-    return this.skies[index]!;
-  }
-  readonly lod = new GeomLodCache();
   /** Factor on every geom's colour: 1, or the mirror's reflectance in the mirrored view. */
   colourScale = 1;
   /** Mirrored view: a point on the mirror plane (world). */
   readonly mirrorPoint = new Float64Array(3);
   /** The frame being drawn: depth range, focal length (pixels) and half-angle tangents. */
   readonly frustum = { near: 0, far: 0, focal: 1, tanHalfX: 1, tanHalfY: 1 };
+  /** Skybox images, one per sample position of a frame (each caches its own). */
+  private readonly skies: SkyboxView[] = [];
+
+  skyFor(index: number): SkyboxView {
+    while (this.skies.length <= index) this.skies.push(new SkyboxView());
+    return this.skies[index]!;
+  }
 }
 
 function clamp255(v: number): number {
