@@ -245,12 +245,12 @@ export class Renderer {
     const pattern = SAMPLE_PATTERNS[supersample];
     let rgb: Uint8Array;
     if (pattern.length === 1) {
-      this.drawSample(frame, 0.5, 0.5, 0);
+      this.drawSample(frame, 0.5, 0.5);
       rgb = new Uint8Array(ras.rgb.buffer.slice(0));
     } else {
       const sum = this.sampleSum.length === width * height * 3 ? this.sampleSum.fill(0) : (this.sampleSum = new Uint16Array(width * height * 3));
       for (let s = 0; s < pattern.length; s++) {
-        this.drawSample(frame, pattern[s]![0], pattern[s]![1], s);
+        this.drawSample(frame, pattern[s]![0], pattern[s]![1]);
         const samples = ras.rgb;
         for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + samples[i]!;
       }
@@ -259,7 +259,7 @@ export class Renderer {
       const shift = Math.log2(pattern.length), half = pattern.length >> 1;
       for (let i = 0; i < sum.length; i++) rgb[i] = (sum[i]! + half) >> shift;
       // Depth and segmentation are single samples at pixel centres, which the patterns do not have.
-      if (options.depth || options.segmentation) this.drawSample(frame, 0.5, 0.5, pattern.length);
+      if (options.depth || options.segmentation) this.drawSample(frame, 0.5, 0.5);
     }
     const result: RenderResult = { width, height, rgb };
     if (options.depth) {
@@ -305,14 +305,12 @@ export class Renderer {
 
   /**
    * Draws one sample of the frame into the main view's buffers, every pixel looking through (x, y) within it:
-   * the opaque geoms, the mirrored scene, the shadow-casting lights, then the transparent geoms. `skyIndex`
-   * picks the cached skybox image for this sample position.
+   * the opaque geoms, the mirrored scene, the shadow-casting lights, then the transparent geoms.
    */
-  private drawSample(frame: FrameSetup, x: number, y: number, skyIndex: number): void {
+  private drawSample(frame: FrameSetup, x: number, y: number): void {
     const main = this.mainView;
     main.sampleX = x;
     main.sampleY = y;
-    main.skyIndex = skyIndex;
     // The mirrored view is flipped left-right, so its pixels look through (1 - x, y).
     this.mirrorView.sampleX = 1 - x;
     this.mirrorView.sampleY = y;
@@ -346,7 +344,7 @@ export class Renderer {
       // The mirrored view has no background: MuJoCo draws the skybox after reflections, outside the mirror.
       if (mirrorPlane >= 0) ras.clear(0);
       else if (!this.skybox) ras.clear(this.backgroundColour);
-      else ras.clear(view.skyFor(view.skyIndex).draw(this.skybox, pose.rot, width, height, focal, ras.centreX, ras.centreY, ras.textureFilter));
+      else ras.clear(view.sky.draw(this.skybox, pose.rot, width, height, focal, ras.textureFilter));
     }
     const transparentPass = pass === TRANSPARENT_PASS;
     this.collectViewLights(mirrorPlane >= 0 || transparentPass);
@@ -834,28 +832,21 @@ interface MaterialArrays {
   texType: Int32Array<ArrayBufferLike>;
 }
 
-/** Per-view state: its buffers, camera pose, skybox backgrounds, per-geom level-of-detail meshes, sample position. */
+/** Per-view state: its buffers, camera pose, skybox background, per-geom level-of-detail meshes, sample position. */
 class ViewPass {
   readonly rasterizer = new Rasterizer();
   readonly pose: CameraPose = { pos: new Float64Array(3), rot: new Float64Array(9), fovyDeg: 45 };
+  readonly sky = new SkyboxView();
   readonly lod = new GeomLodCache();
-  /** Where in each pixel the current sample looks (see Rasterizer.setProjection), and its skybox image. */
+  /** Where in each pixel the current sample looks (see Rasterizer.setProjection). */
   sampleX = 0.5;
   sampleY = 0.5;
-  skyIndex = 0;
   /** Factor on every geom's colour: 1, or the mirror's reflectance in the mirrored view. */
   colourScale = 1;
   /** Mirrored view: a point on the mirror plane (world). */
   readonly mirrorPoint = new Float64Array(3);
   /** The frame being drawn: depth range, focal length (pixels) and half-angle tangents. */
   readonly frustum = { near: 0, far: 0, focal: 1, tanHalfX: 1, tanHalfY: 1 };
-  /** Skybox images, one per sample position of a frame (each caches its own). */
-  private readonly skies: SkyboxView[] = [];
-
-  skyFor(index: number): SkyboxView {
-    while (this.skies.length <= index) this.skies.push(new SkyboxView());
-    return this.skies[index]!;
-  }
 }
 
 function clamp255(v: number): number {
