@@ -341,10 +341,10 @@ describe('tessellation', () => {
   it('winds every primitive counter-clockwise seen from outside', () => {
     expectOutward(tessellateSphere(0.3, 16), 'sphere');
     expectOutward(tessellateEllipsoid(0.3, 0.1, 0.2, 12), 'ellipsoid');
-    expectOutward(tessellateCapsule(0.1, 0.4, 16), 'capsule');
-    expectOutward(tessellateCylinder(0.1, 0.4, 24), 'cylinder');
-    expectOutward(tessellateBox(0.1, 0.2, 0.3), 'box');
-    expectOutward(tessellatePlane(2, 1, 4), 'plane', true);
+    expectOutward(tessellateCapsule(0.1, 0.4, 16, 5), 'capsule');
+    expectOutward(tessellateCylinder(0.1, 0.4, 24, 6), 'cylinder');
+    expectOutward(tessellateBox(0.1, 0.2, 0.3, 3), 'box');
+    expectOutward(tessellatePlane([-2, -1, 0, 1, 2], [-1, 0, 1]), 'plane', true);
   });
 
   it('keeps sphere vertices on the surface with unit normals', () => {

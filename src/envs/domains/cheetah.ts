@@ -195,7 +195,7 @@ const cheetahRun: TaskDefinition = {
   domain: 'cheetah',
   family: 'dmc',
   benchmarks: ['cortexbench'],
-  version: 1,
+  version: 2,
   horizon: 1000,
   timestep: TIMESTEP,
   substeps: 1,

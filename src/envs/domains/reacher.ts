@@ -205,7 +205,7 @@ function reacherDefinition(name: string, targetRadius: number): TaskDefinition {
     domain: 'reacher',
     family: 'dmc',
     benchmarks: ['cortexbench'],
-    version: 2,
+    version: 3,
     horizon: 1000,
     timestep: TIMESTEP,
     substeps: 1,

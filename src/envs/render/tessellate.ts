@@ -134,89 +134,148 @@ export function tessellateEllipsoid(a: number, b: number, c: number, segments: n
   return mesh;
 }
 
-/** Capsule along z: cylinder of `radius` and half-length `halfLength` closed by two hemispheres. */
-export function tessellateCapsule(radius: number, halfLength: number, segments: number): GeomMesh {
+/** `steps` + 1 evenly spaced points on a straight side from (rho, z0) to (rho, z1) with radial normals. */
+function side(radius: number, z0: number, z1: number, steps: number): ProfilePoint[] {
+  const points: ProfilePoint[] = [];
+  for (let i = 0; i <= steps; i++) points.push({ rho: radius, z: z0 + ((z1 - z0) * i) / steps, nRho: 1, nZ: 0 });
+  return points;
+}
+
+/** `steps` + 1 rings of a flat disk at height z facing `nZ` (+1 or -1), from the centre out or back. */
+function disk(radius: number, z: number, nZ: number, steps: number, outwards: boolean): ProfilePoint[] {
+  const points: ProfilePoint[] = [];
+  for (let i = 0; i <= steps; i++) points.push({ rho: (radius * (outwards ? i : steps - i)) / steps, z, nRho: 0, nZ });
+  return points;
+}
+
+/**
+ * Capsule along z: cylinder of `radius` and half-length `halfLength` closed by two hemispheres. The cylinder is
+ * split into `stacks` rings along its length, as native MuJoCo's is, so per-vertex lighting from nearby lights
+ * varies along it the same way.
+ */
+export function tessellateCapsule(radius: number, halfLength: number, segments: number, stacks = 1): GeomMesh {
   const quarter = Math.max(1, segments >> 2);
   const top = sphereArc(radius, halfLength, 0, Math.PI / 2, quarter);
   const bottom = sphereArc(radius, -halfLength, Math.PI / 2, Math.PI, quarter);
-  return revolve([[...top, ...bottom]], segments);
+  const middle = side(radius, halfLength, -halfLength, Math.max(1, stacks)).slice(1, -1);
+  return revolve([[...top, ...middle, ...bottom]], segments);
 }
 
-/** Cylinder along z with flat caps. */
-export function tessellateCylinder(radius: number, halfLength: number, segments: number): GeomMesh {
+/** Cylinder along z with flat caps; the side has `stacks` rings and each cap `stacks / 2`, as native MuJoCo's. */
+export function tessellateCylinder(radius: number, halfLength: number, segments: number, stacks = 1): GeomMesh {
   const h = halfLength;
-  return revolve(
-    [
-      [
-        { rho: 0, z: h, nRho: 0, nZ: 1 },
-        { rho: radius, z: h, nRho: 0, nZ: 1 },
-      ],
-      [
-        { rho: radius, z: h, nRho: 1, nZ: 0 },
-        { rho: radius, z: -h, nRho: 1, nZ: 0 },
-      ],
-      [
-        { rho: radius, z: -h, nRho: 0, nZ: -1 },
-        { rho: 0, z: -h, nRho: 0, nZ: -1 },
-      ],
-    ],
-    segments,
-  );
+  const capRings = Math.max(1, stacks >> 1);
+  return revolve([disk(radius, h, 1, capRings, true), side(radius, h, -h, Math.max(1, stacks)), disk(radius, -h, -1, capRings, false)], segments);
 }
 
-/** Box with half-sizes (sx, sy, sz): 6 faces of 2 triangles with flat normals. */
-export function tessellateBox(sx: number, sy: number, sz: number): GeomMesh {
-  const positions = new Float32Array(24 * 3);
-  const normals = new Float32Array(24 * 3);
-  const indices = new Uint32Array(12 * 3);
+/**
+ * The faces of native MuJoCo's box: outward axis and sign, the in-face axes (p, q) with p x q outward, and whether
+ * its quads run from q = +1 down (so that the quad's first vertex, which decides the triangle split, matches).
+ */
+const BOX_FACES: readonly { axis: number; sign: number; p: number; q: number; qDown: boolean }[] = [
+  { axis: 2, sign: 1, p: 0, q: 1, qDown: false },
+  { axis: 2, sign: -1, p: 0, q: 1, qDown: true },
+  { axis: 0, sign: 1, p: 1, q: 2, qDown: false },
+  { axis: 0, sign: -1, p: 1, q: 2, qDown: true },
+  { axis: 1, sign: -1, p: 0, q: 2, qDown: false },
+  { axis: 1, sign: 1, p: 0, q: 2, qDown: true },
+];
+
+/**
+ * Box with half-sizes (sx, sy, sz) and flat normals; each face is `quads` x `quads` cells (native MuJoCo uses
+ * vis.quality.numquads), split into triangles as Mesa splits them, so per-vertex lighting from nearby lights
+ * varies across a face the same way.
+ */
+export function tessellateBox(sx: number, sy: number, sz: number, quads = 1): GeomMesh {
+  const n = Math.max(1, Math.floor(quads));
+  const perFace = 4 * n * n;
+  const positions = new Float32Array(6 * perFace * 3);
+  const normals = new Float32Array(6 * perFace * 3);
+  const indices = new Uint32Array(6 * n * n * 6);
   const half = [sx, sy, sz];
+  const at = (k: number) => -1 + (2 * k) / n;
   let v = 0;
   let t = 0;
-  for (let axis = 0; axis < 3; axis++) {
-    for (const sign of [1, -1]) {
-      // (u, w) span the face so that u x w = sign * axis (outward).
-      const u = (axis + 1) % 3;
-      const w = (axis + 2) % 3;
-      const first = v;
-      const corners = sign > 0 ? [[-1, -1], [1, -1], [1, 1], [-1, 1]] : [[-1, -1], [-1, 1], [1, 1], [1, -1]];
-      for (const [cu, cw] of corners) {
-        positions[3 * v + axis] = sign * half[axis]!;
-        positions[3 * v + u] = cu! * half[u]!;
-        positions[3 * v + w] = cw! * half[w]!;
-        normals[3 * v + axis] = sign;
-        v++;
+  for (const { axis, sign, p, q, qDown } of BOX_FACES) {
+    for (let x = 0; x < n; x++) {
+      for (let y = 0; y < n; y++) {
+        // Quad corners in native order: (p0, q0), (p1, q0), (p1, q1), (p0, q1), with q0 > q1 on qDown faces.
+        const q0 = qDown ? at(y + 1) : at(y), q1 = qDown ? at(y) : at(y + 1);
+        const corners = [[at(x), q0], [at(x + 1), q0], [at(x + 1), q1], [at(x), q1]] as const;
+        const first = v;
+        for (const [cp, cq] of corners) {
+          positions[3 * v + axis] = sign * half[axis]!;
+          positions[3 * v + p] = cp * half[p]!;
+          positions[3 * v + q] = cq * half[q]!;
+          normals[3 * v + axis] = sign;
+          v++;
+        }
+        indices.set([first, first + 1, first + 3, first + 1, first + 2, first + 3], t);
+        t += 6;
       }
-      indices.set([first, first + 1, first + 2, first, first + 2, first + 3], t);
-      t += 6;
     }
   }
-  return { positions, normals, indices, vertexCount: 24, triangleCount: 12 };
+  return { positions, normals, indices, vertexCount: 6 * perFace, triangleCount: 6 * n * n * 2 };
 }
 
-/** Plane z = 0 over [-sx, sx] x [-sy, sy], split into cells x cells quads (for lighting and near clipping). */
-export function tessellatePlane(sx: number, sy: number, cells: number): GeomMesh {
-  const n = cells + 1;
-  const vertexCount = n * n;
+/** mjMAXPLANEGRID: native MuJoCo's largest number of grid cells per plane side. */
+const MAX_PLANE_GRID = 200;
+
+/**
+ * Grid lines along one side of a plane, as native MuJoCo's makePlane lays them (its per-vertex lighting follows
+ * this grid). A finite side of half-size `halfSize` gets cells of 2 * `spacing` (the geom's third size, widened to
+ * fit at most 198 cells) centred on the origin, with the remainder as two edge cells. An infinite side (size 0)
+ * gets 200 cells over 2.1 `zfar`, one texture image (2 / `repeat`) wider, when the material repeats.
+ */
+export function planeGridLines(halfSize: number, spacing: number, repeat: number, zfar: number): number[] {
+  if (!(halfSize > 0)) {
+    const cell = repeat > 0 ? 2 / repeat : (2.1 * zfar) / (MAX_PLANE_GRID - 2);
+    const d = (2.1 * zfar + 2 * cell) / MAX_PLANE_GRID;
+    return Array.from({ length: MAX_PLANE_GRID + 1 }, (_, x) => d * x - d * (MAX_PLANE_GRID / 2));
+  }
+  const step = Math.max(spacing, halfSize / (MAX_PLANE_GRID - 2));
+  let cells = Math.floor(halfSize / Math.max(1e-15, step));
+  cells -= cells % 2;
+  const pad = halfSize - cells * step;
+  cells += 2;
+  const lines = [-halfSize];
+  for (let x = 0; x < cells; x++) {
+    const left = x === 0 ? -halfSize : -halfSize + pad + (x - 1) * step * 2;
+    const right = x === 0 ? left + pad : left + (x === cells - 1 ? pad : step * 2);
+    lines.push(Math.max(left, right));
+  }
+  // Zero-width edge cells (no remainder) would only add degenerate triangles.
+  return lines.filter((value, i) => i === 0 || value > lines[i - 1]!);
+}
+
+/**
+ * Plane z = 0 over the grid of `xLines` x `yLines` (ascending coordinates), two triangles per cell, split as Mesa
+ * splits native MuJoCo's GL_QUADS (v0, v1, v3) + (v1, v2, v3), which decides how per-vertex lighting interpolates.
+ */
+export function tessellatePlane(xLines: readonly number[], yLines: readonly number[]): GeomMesh {
+  const nx = xLines.length, ny = yLines.length;
+  const vertexCount = nx * ny;
   const positions = new Float32Array(vertexCount * 3);
   const normals = new Float32Array(vertexCount * 3);
-  const indices = new Uint32Array(cells * cells * 6);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const v = i * n + j;
-      positions[3 * v] = -sx + (2 * sx * j) / cells;
-      positions[3 * v + 1] = -sy + (2 * sy * i) / cells;
+  const cells = (nx - 1) * (ny - 1);
+  const indices = new Uint32Array(cells * 6);
+  for (let i = 0; i < ny; i++) {
+    for (let j = 0; j < nx; j++) {
+      const v = i * nx + j;
+      positions[3 * v] = xLines[j]!;
+      positions[3 * v + 1] = yLines[i]!;
       normals[3 * v + 2] = 1;
     }
   }
   let t = 0;
-  for (let i = 0; i < cells; i++) {
-    for (let j = 0; j < cells; j++) {
-      const a = i * n + j;
-      indices.set([a, a + 1, a + n + 1, a, a + n + 1, a + n], t);
+  for (let i = 0; i + 1 < ny; i++) {
+    for (let j = 0; j + 1 < nx; j++) {
+      const a = i * nx + j;
+      indices.set([a, a + 1, a + nx, a + 1, a + nx + 1, a + nx], t);
       t += 6;
     }
   }
-  return { positions, normals, indices, vertexCount, triangleCount: cells * cells * 2 };
+  return { positions, normals, indices, vertexCount, triangleCount: cells * 2 };
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Textures decoded from the compiled model (tex_data) into packed 0xRRGGBB texels for fast nearest sampling.
+ * Textures decoded from the compiled model (tex_data) into packed 0xRRGGBB texels with their mip chains, and
+ * their sampling: nearest texel, or linear (bilinear within a mip level, as native MuJoCo's GL_LINEAR filters).
  * Cube and skybox textures hold six square faces stacked vertically in OpenGL order (+X, -X, +Y, -Y, +Z, -Z).
  */
 import type { MjModel } from '../mujoco.js';
@@ -8,6 +9,13 @@ import type { MjModel } from '../mujoco.js';
 export const TEXTURE_2D = 0;
 export const TEXTURE_CUBE = 1;
 export const TEXTURE_SKYBOX = 2;
+
+/**
+ * How texels are looked up: `nearest` takes the texel under the sample; `linear` blends the four nearest texels
+ * (bilinear) and, between mip levels, the two nearest levels, as native MuJoCo's GL_LINEAR_MIPMAP_LINEAR does.
+ */
+export type TextureFilter = 'nearest' | 'linear';
+export const TEXTURE_FILTERS: readonly TextureFilter[] = ['nearest', 'linear'];
 
 /** A 2-D image of packed texels, row 0 at texture coordinate v = 0. */
 export interface TextureImage {
@@ -18,6 +26,8 @@ export interface TextureImage {
   /** width - 1 when width is a power of two (wrap by mask), else -1. */
   widthMask: number;
   heightMask: number;
+  /** Coordinates outside [0, 1) clamp to the edge texels (cube faces) instead of repeating (2-D textures). */
+  clampToEdge: boolean;
   /** Mip chain: levels[0] is this image, each next level half the size (2x2 box filter), down to 1x1. */
   levels: TextureImage[];
 }
@@ -31,16 +41,17 @@ export interface Texture {
   faces: TextureImage[];
 }
 
-function makeLevel(width: number, height: number, texels: Uint32Array): TextureImage {
+function makeLevel(width: number, height: number, texels: Uint32Array, clampToEdge: boolean): TextureImage {
   const pot = (n: number) => (n & (n - 1)) === 0;
-  const image: TextureImage = { width, height, texels, widthMask: pot(width) ? width - 1 : -1, heightMask: pot(height) ? height - 1 : -1, levels: [] };
+  const widthMask = pot(width) ? width - 1 : -1, heightMask = pot(height) ? height - 1 : -1;
+  const image: TextureImage = { width, height, texels, widthMask, heightMask, clampToEdge, levels: [] };
   image.levels.push(image);
   return image;
 }
 
 /** An image with its mip chain (so distant, dense texture patterns average instead of aliasing). */
-function makeImage(width: number, height: number, texels: Uint32Array): TextureImage {
-  const image = makeLevel(width, height, texels);
+function makeImage(width: number, height: number, texels: Uint32Array, clampToEdge: boolean): TextureImage {
+  const image = makeLevel(width, height, texels, clampToEdge);
   let prev = image;
   while (prev.width > 1 || prev.height > 1) {
     const w = Math.max(1, prev.width >> 1), h = Math.max(1, prev.height >> 1);
@@ -56,7 +67,7 @@ function makeImage(width: number, height: number, texels: Uint32Array): TextureI
         out[j * w + i] = (r << 16) | (g << 8) | bl;
       }
     }
-    const level = makeLevel(w, h, out);
+    const level = makeLevel(w, h, out, clampToEdge);
     image.levels.push(level);
     prev = level;
   }
@@ -80,12 +91,13 @@ export function decodeTexture(model: MjModel, id: number): Texture {
     const b = channels >= 3 ? data[p + 2]! : r;
     texels[i] = (r << 16) | (g << 8) | b;
   }
-  const image = makeImage(width, height, texels);
+  const cube = type !== TEXTURE_2D;
+  const image = makeImage(width, height, texels, cube);
   const faces: TextureImage[] = [];
-  if (type !== TEXTURE_2D) {
+  if (cube) {
     if (height === 6 * width) {
       const size = width * width;
-      for (let f = 0; f < 6; f++) faces.push(makeImage(width, width, texels.subarray(f * size, (f + 1) * size)));
+      for (let f = 0; f < 6; f++) faces.push(makeImage(width, width, texels.subarray(f * size, (f + 1) * size), true));
     } else {
       // A single image used for every face.
       for (let f = 0; f < 6; f++) faces.push(image);
@@ -117,22 +129,56 @@ export function cubeFaceCoords(x: number, y: number, z: number, out: Float64Arra
   out[2] = tc * inv + 0.5;
 }
 
-/** Nearest texel of `image` at (s, t) in [0, 1], clamped to the edge. */
-export function sampleClamped(image: TextureImage, s: number, t: number): number {
-  let i = Math.floor(s * image.width);
-  let j = Math.floor(t * image.height);
-  if (i < 0) i = 0; else if (i >= image.width) i = image.width - 1;
-  if (j < 0) j = 0; else if (j >= image.height) j = image.height - 1;
-  return image.texels[j * image.width + i]!;
+/** Texel column (or row) `i` of an image `size` wide: wrapped by `mask` or modulo, or clamped to the edge. */
+function texelIndex(i: number, size: number, mask: number, clampToEdge: boolean): number {
+  if (clampToEdge) return i < 0 ? 0 : i >= size ? size - 1 : i;
+  if (mask >= 0) return i & mask;
+  const k = i % size;
+  return k < 0 ? k + size : k;
+}
+
+/** Nearest texel of `image` at (s, t) (1 = one image width or height). */
+export function sampleNearest(image: TextureImage, s: number, t: number): number {
+  const { width, height, widthMask, heightMask, clampToEdge } = image;
+  const i = texelIndex(Math.floor(s * width), width, widthMask, clampToEdge);
+  const j = texelIndex(Math.floor(t * height), height, heightMask, clampToEdge);
+  return image.texels[j * width + i]!;
 }
 
 /**
- * Skybox colour seen along world direction (x, y, z). MuJoCo draws its skybox rotated so that the cube's +Y
- * (OpenGL up) is world +Z: cube coordinates are (x, z, -y).
+ * Adds `weight` times the bilinear sample of `image` at (s, t) to `acc` ([r, g, b], 0-255). Texel centres lie at
+ * ((i + 0.5) / width, (j + 0.5) / height), as in OpenGL.
  */
-export function sampleSkybox(texture: Texture, x: number, y: number, z: number, scratch: Float64Array): number {
+export function accumulateBilinear(image: TextureImage, s: number, t: number, weight: number, acc: Float64Array): void {
+  const { width, height, widthMask, heightMask, clampToEdge, texels } = image;
+  const x = s * width - 0.5, y = t * height - 0.5;
+  const x0 = Math.floor(x), y0 = Math.floor(y);
+  const fx = x - x0, fy = y - y0;
+  const i0 = texelIndex(x0, width, widthMask, clampToEdge), i1 = texelIndex(x0 + 1, width, widthMask, clampToEdge);
+  const row0 = texelIndex(y0, height, heightMask, clampToEdge) * width, row1 = texelIndex(y0 + 1, height, heightMask, clampToEdge) * width;
+  const a = texels[row0 + i0]!, b = texels[row0 + i1]!, c = texels[row1 + i0]!, d = texels[row1 + i1]!;
+  const wa = (1 - fx) * (1 - fy) * weight, wb = fx * (1 - fy) * weight, wc = (1 - fx) * fy * weight, wd = fx * fy * weight;
+  acc[0] = acc[0]! + wa * (a >>> 16) + wb * (b >>> 16) + wc * (c >>> 16) + wd * (d >>> 16);
+  acc[1] = acc[1]! + wa * ((a >>> 8) & 255) + wb * ((b >>> 8) & 255) + wc * ((c >>> 8) & 255) + wd * ((d >>> 8) & 255);
+  acc[2] = acc[2]! + wa * (a & 255) + wb * (b & 255) + wc * (c & 255) + wd * (d & 255);
+}
+
+/**
+ * Skybox colour ([r, g, b], 0-255, into `out`) seen along world direction (x, y, z), from the full-size faces.
+ * MuJoCo draws its skybox rotated so that the cube's +Y (OpenGL up) is world +Z: cube coordinates are (x, z, -y).
+ */
+export function sampleSkybox(texture: Texture, x: number, y: number, z: number, filter: TextureFilter, scratch: Float64Array, out: Float64Array): void {
   cubeFaceCoords(x, z, -y, scratch);
-  return sampleClamped(texture.faces[scratch[0]!]!, scratch[1]!, scratch[2]!);
+  const face = texture.faces[scratch[0]!]!;
+  if (filter === 'linear') {
+    out.fill(0);
+    accumulateBilinear(face, scratch[1]!, scratch[2]!, 1, out);
+    return;
+  }
+  const texel = sampleNearest(face, scratch[1]!, scratch[2]!);
+  out[0] = texel >>> 16;
+  out[1] = (texel >>> 8) & 255;
+  out[2] = texel & 255;
 }
 
 /** Coordinates of direction (x, y, z) projected onto cube face `face` (even if another face is major), clamped. */

@@ -1,4 +1,14 @@
 /** What the software renderer produces and how it is asked for it. */
+import type { TextureFilter } from './texture.js';
+
+export type { TextureFilter };
+
+/**
+ * Samples averaged per pixel: 1 (the centre), 4 (the positions of native MuJoCo's 4x multisampling, Mesa's
+ * rotated grid) or 16 (a 4 x 4 grid).
+ */
+export type Supersample = 1 | 4 | 16;
+export const SUPERSAMPLES: readonly Supersample[] = [1, 4, 16];
 
 /** Image sides the renderer draws, in pixels (Env checks observation sizes against them when it is made). */
 export const MIN_RENDER_SIZE = 64;
@@ -21,6 +31,14 @@ export interface RenderOptions {
   camera: string | number;
   depth?: boolean;
   segmentation?: boolean;
+  /**
+   * Anti-aliasing of the RGB frame: the scene is drawn once per sample position (see `Supersample`) and the
+   * samples averaged. Depth and segmentation stay single samples at pixel centres. Default: 4 for frames under
+   * 160 pixels on a side, else 1 (see `defaultSupersample`).
+   */
+  supersample?: Supersample;
+  /** Texture lookup (see `TextureFilter`). Default 'linear'. */
+  textureFilter?: TextureFilter;
 }
 
 export interface RenderResult {

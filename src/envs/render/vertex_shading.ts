@@ -3,7 +3,7 @@
  * emission + ambient + diffuse * max(n.l, 0) + specular * max(n.h, 0)^(128 shininess), per light, with distance
  * attenuation and spot cones).
  */
-import { DIRECTIONAL, type FrameLights } from './lights.js';
+import { DIRECTIONAL, MAIN_PASS, type FrameLights } from './lights.js';
 import type { Rasterizer } from './rasterizer.js';
 import type { GeomMesh } from './tessellate.js';
 
@@ -18,11 +18,20 @@ export interface Surface {
 }
 
 /**
- * Writes camera-space positions and lit colours of `mesh`'s vertices into `ras`'s vertex arrays.
- * `modelView` is [12]: the row-major 3x3 model-to-camera rotation, then the translation. Untextured colours are
- * 0-255; textured ones are the 0-1 lit colour that multiplies the texel (the texture modulates everything).
+ * Writes camera-space positions and lit colours of `mesh`'s vertices into `ras`'s vertex arrays, from the lights
+ * of `pass` (emission belongs to the main pass). `modelView` is [12]: the row-major 3x3 model-to-camera
+ * rotation, then the translation. Untextured colours are 0-255; textured ones are the 0-1 lit colour that
+ * multiplies the texel (the texture modulates everything).
  */
-export function shadeVertices(ras: Rasterizer, mesh: GeomMesh, modelView: Float64Array, lights: FrameLights, surface: Surface, textured: boolean): void {
+export function shadeVertices(
+  ras: Rasterizer,
+  mesh: GeomMesh,
+  modelView: Float64Array,
+  lights: FrameLights,
+  surface: Surface,
+  textured: boolean,
+  pass: number,
+): void {
   const { cx, cy, cz, cr, cg, cb } = ras;
   const { positions, normals, vertexCount } = mesh;
   const m = modelView;
@@ -31,7 +40,9 @@ export function shadeVertices(ras: Rasterizer, mesh: GeomMesh, modelView: Float6
   const L = lights;
   const lightCount = L.count, kind = L.kind, vec = L.vec, spotDir = L.spotDir, spotCos = L.spotCos;
   const spotExponent = L.spotExponent, atten = L.attenuation, lAmb = L.ambient, lDif = L.diffuse, lSpec = L.specular;
-  const { r: baseR, g: baseG, b: baseB, specular, shininess, emission } = surface;
+  const lightPass = L.pass;
+  const { r: baseR, g: baseG, b: baseB, specular, shininess } = surface;
+  const emission = pass === MAIN_PASS ? surface.emission : 0;
   const exponent = shininess * 128;
   const emR = emission * baseR, emG = emission * baseG, emB = emission * baseB;
   for (let v = 0; v < vertexCount; v++) {
@@ -46,8 +57,10 @@ export function shadeVertices(ras: Rasterizer, mesh: GeomMesh, modelView: Float6
     const nx = m0 * nlx + m1 * nly + m2 * nlz;
     const ny = m3 * nlx + m4 * nly + m5 * nlz;
     const nz = m6 * nlx + m7 * nly + m8 * nlz;
+    const invDist = 1 / (Math.sqrt(x * x + y * y + z * z) || 1e-12);
     let dr = 0, dg = 0, db = 0, sr = 0, sg = 0, sb = 0;
     for (let l = 0; l < lightCount; l++) {
+      if (lightPass[l] !== pass) continue;
       let lxv = vec[3 * l]!, lyv = vec[3 * l + 1]!, lzv = vec[3 * l + 2]!;
       let factor = 1;
       if (kind[l] !== DIRECTIONAL) {
@@ -75,8 +88,9 @@ export function shadeVertices(ras: Rasterizer, mesh: GeomMesh, modelView: Float6
       dr += lDif[3 * l]! * ndl * factor;
       dg += lDif[3 * l + 1]! * ndl * factor;
       db += lDif[3 * l + 2]! * ndl * factor;
-      // Blinn-Phong with a viewer at infinity along +z (OpenGL's default non-local viewer).
-      const hx = lxv, hy = lyv, hz = lzv + 1;
+      // Blinn-Phong with a local viewer (MuJoCo sets GL_LIGHT_MODEL_LOCAL_VIEWER): the half vector of the light
+      // direction and the direction from the vertex to the eye at the origin.
+      const hx = lxv - x * invDist, hy = lyv - y * invDist, hz = lzv - z * invDist;
       const ndh = (nx * hx + ny * hy + nz * hz) / (Math.sqrt(hx * hx + hy * hy + hz * hz) || 1);
       if (ndh > 0 && specular > 0) {
         const s = Math.pow(ndh, exponent) * factor;
@@ -86,16 +100,21 @@ export function shadeVertices(ras: Rasterizer, mesh: GeomMesh, modelView: Float6
       }
     }
     if (textured) {
-      // The texture modulates the whole lit colour (OpenGL's GL_MODULATE), specular and emission included.
-      cr[v] = baseR * dr + specular * sr + emR;
-      cg[v] = baseG * dg + specular * sg + emG;
-      cb[v] = baseB * db + specular * sb + emB;
+      // The texture modulates the whole lit colour (OpenGL's GL_MODULATE), specular and emission included, after
+      // fixed-function GL has clamped that colour to 1.
+      cr[v] = clamp1(baseR * dr + specular * sr + emR);
+      cg[v] = clamp1(baseG * dg + specular * sg + emG);
+      cb[v] = clamp1(baseB * db + specular * sb + emB);
     } else {
       cr[v] = clamp255((baseR * dr + specular * sr + emR) * 255);
       cg[v] = clamp255((baseG * dg + specular * sg + emG) * 255);
       cb[v] = clamp255((baseB * db + specular * sb + emB) * 255);
     }
   }
+}
+
+function clamp1(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
 function clamp255(v: number): number {

@@ -129,7 +129,7 @@ class ButtonPressTopdownExpert implements Expert {
 
 export const buttonPressTopdown: TaskDefinition = metaworldTask({
   name: 'button-press-topdown',
-  version: 1,
+  version: 2,
   buildScene: buildButtonPressTopdownScene,
   createTask: () => new ButtonPressTopdownTask(),
   createExpert: () => new ButtonPressTopdownExpert(),

@@ -173,7 +173,7 @@ class DrawerOpenExpert implements Expert {
 
 export const drawerOpen: TaskDefinition = metaworldTask({
   name: 'drawer-open',
-  version: 1,
+  version: 2,
   buildScene: buildDrawerOpenScene,
   createTask: () => new DrawerOpenTask(),
   createExpert: () => new DrawerOpenExpert(),
