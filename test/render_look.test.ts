@@ -173,7 +173,6 @@ describe('anti-aliasing and texture filtering', () => {
     });
 
   it('supersampling softens edges and leaves depth and segmentation at pixel centres', async () => {
-    // (Small frames are supersampled by default; these tests ask for each setting explicitly.)
     const physics = await scene();
     try {
       const options = { width: SIZE, height: SIZE, camera: 'down', depth: true, segmentation: true, textureFilter: 'nearest' } as const;

@@ -15,6 +15,7 @@ import type { RunDependencies } from '../src/run/deps.js';
 import { listOption, seedListOption, shardOption } from '../src/cli/option_checks.js';
 import { planCells } from '../src/run/plan.js';
 import { evaluationEpochs, getProfile, type Profile } from '../src/protocol/profiles.js';
+import { OBSERVATION_LOOK } from '../src/protocol/render_settings.js';
 import { runBenchmark, type RunOptions } from '../src/run/runner.js';
 import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/csv.js';
 import type { CellResult, EntropyRecord, RunResults } from '../src/results/schema.js';
@@ -308,7 +309,7 @@ describe('training frames', () => {
       episodes.forEach((e, i) => {
         for (let t = 0; t < e.length; t++) steps.push([i, t]);
       });
-      const batch = renderDemoFrames(replay, episodes, steps, { imageSize: size, camera: task.defaultCamera });
+      const batch = renderDemoFrames(replay, episodes, steps, { imageSize: size, camera: task.defaultCamera, ...OBSERVATION_LOOK });
       const frameBytes = size * size * 3;
       steps.forEach(([i, t], k) => expect(Buffer.compare(Buffer.from(batch.data.subarray(k * frameBytes, (k + 1) * frameBytes)), Buffer.from(live[i]![t]!))).toBe(0));
       // The two episodes place the button box differently, so the check above could not pass with one layout.

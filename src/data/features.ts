@@ -18,7 +18,7 @@ import type { EncodedBatch, Encoder, FrameBatch } from '../encoders/encoder.js';
 import type { Env } from '../envs/env.js';
 import { restoreDemoState, type DemoEpisode } from '../envs/expert_rollout.js';
 import type { TaskDefinition } from '../envs/task.js';
-import type { RenderSettings } from '../protocol/render_settings.js';
+import { frameOptions, type RenderSettings } from '../protocol/render_settings.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { createProgress } from '../util/progress.js';
 import { decodeHalf, encodeHalf, roundToHalf } from './float16.js';
@@ -95,6 +95,8 @@ export function featureCacheKey(request: Pick<FeatureRequest, 'task' | 'demos' |
     steps: usedLengths(request.demos.episodes, request.maxSteps),
     imageSize: request.render.imageSize,
     camera: request.render.camera,
+    supersample: request.render.supersample,
+    textureFilter: request.render.textureFilter,
     kind: request.kind,
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
@@ -105,15 +107,16 @@ export function renderDemoFrames(
   env: Env,
   episodes: readonly DemoEpisode[],
   steps: readonly (readonly [number, number])[],
-  { imageSize, camera }: RenderSettings,
+  render: RenderSettings,
 ): FrameBatch {
+  const { imageSize } = render;
   const frameBytes = imageSize * imageSize * 3;
   const data = new Uint8Array(steps.length * frameBytes);
   steps.forEach(([ep, t], i) => {
     // Not a bare setState: per-episode values that live in the model (MetaWorld fixture positions) are restored
     // only by resetting with the episode's seed, which restoreDemoState does when the seed changes.
     restoreDemoState(env, episodes[ep]!, t);
-    const rgb = env.render({ width: imageSize, height: imageSize, camera }).rgb;
+    const rgb = env.render(frameOptions(render)).rgb;
     if (rgb.length !== frameBytes) throw new Error(`renderer returned ${rgb.length} bytes, expected ${frameBytes} for ${imageSize}x${imageSize} RGB`);
     data.set(rgb, i * frameBytes);
   });

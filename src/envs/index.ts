@@ -9,4 +9,4 @@ export type { EpisodeTally, FamilyFacts, MetricKind, TaskFamily } from './famili
 export { clipAction } from './task.js';
 export type { TaskDefinition, Task, Expert, ActionSpec, SceneOptions } from './task.js';
 export { loadMujoco, compilePhysics, Physics, ModelCompileError } from './mujoco.js';
-export type { RenderOptions, RenderResult } from './render/types.js';
+export type { RenderOptions, RenderResult, Supersample, TextureFilter } from './render/types.js';

@@ -10,7 +10,7 @@ import { roundToHalf } from '../data/float16.js';
 import { selectFeatures, type FeatureKind } from '../data/features.js';
 import type { BcPolicy } from '../policies/policy.js';
 import { FlareHistory } from '../policies/flare.js';
-import type { RenderSettings } from '../protocol/render_settings.js';
+import { frameOptions, type RenderSettings } from '../protocol/render_settings.js';
 
 export interface RolloutOptions {
   /** One env per episode run in parallel (all of the same task); episodes run in waves of envs.length. */
@@ -51,7 +51,8 @@ export async function evaluateEpisodes(options: RolloutOptions): Promise<Episode
 
 async function runWave(options: RolloutOptions, envs: readonly Env[], seeds: readonly number[]): Promise<EpisodeOutcome[]> {
   const { encoder, policy, kind, horizon } = options;
-  const { imageSize, camera } = options.render;
+  const { imageSize } = options.render;
+  const frame = frameOptions(options.render);
   const n = envs.length;
   const frameBytes = imageSize * imageSize * 3;
   const proprioDim = policy.spec.proprioDim;
@@ -74,7 +75,7 @@ async function runWave(options: RolloutOptions, envs: readonly Env[], seeds: rea
     const active = [...Array(n).keys()].filter((i) => !done[i]);
     if (active.length === 0) break;
     const frames: FrameBatch = { data: new Uint8Array(active.length * frameBytes), n: active.length, height: imageSize, width: imageSize };
-    active.forEach((i, k) => frames.data.set(envs[i]!.render({ width: imageSize, height: imageSize, camera }).rgb, k * frameBytes));
+    active.forEach((i, k) => frames.data.set(envs[i]!.render(frame).rgb, k * frameBytes));
     const encoded = await encoder.encode(frames, { spatial: kind === 'spatial' });
     // Same float16 rounding as the cached training features (see data/features.ts).
     const values = roundToHalf(selectFeatures(encoded, encoder, kind, active.length).slice());

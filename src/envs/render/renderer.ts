@@ -45,19 +45,13 @@ import { checkRenderSize, SUPERSAMPLES, type RenderOptions, type RenderResult, t
 
 export { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from './types.js';
 /**
- * The look of frames unless a render asks otherwise (observations use it), chosen against native MuJoCo with
- * benchmarks/render_fidelity.ts: linear texture filtering everywhere, and 4 samples per pixel for frames under
- * SUPERSAMPLE_BELOW pixels on a side, where silhouette edges are a large share of the pixels (one sample is up to
- * 1.7/255 off native at 128 px, 4 samples at most 0.5). At 256 px one sample stays within 1/255, at a quarter of
- * the cost of four.
+ * The look of frames unless a render asks otherwise, chosen against native MuJoCo with
+ * benchmarks/render_fidelity.ts: linear texture filtering and one sample per pixel. One sample is within 2/255 of
+ * native on every task's default view at 64-256 px (worst 1.84 at 64 px, 0.77 at 256); 4 samples (native's 4x
+ * multisampling positions) bring small frames to ~0.5/255 at 4-5x the cost, so they are an option, not the default.
  */
 export const DEFAULT_TEXTURE_FILTER: TextureFilter = 'linear';
-export const SUPERSAMPLE_BELOW = 160;
-
-/** The default samples per pixel for a frame of `width` x `height` pixels. */
-export function defaultSupersample(width: number, height: number): Supersample {
-  return Math.min(width, height) < SUPERSAMPLE_BELOW ? 4 : 1;
-}
+export const DEFAULT_SUPERSAMPLE: Supersample = 1;
 
 /**
  * Sample positions within a pixel (x right, y down, in [0, 1)) per supersampling setting: the centre; native
@@ -232,7 +226,7 @@ export class Renderer {
   render(options: RenderOptions): RenderResult {
     const { width, height } = options;
     checkRenderSize('render: ', options);
-    const supersample = options.supersample ?? defaultSupersample(width, height);
+    const supersample = options.supersample ?? DEFAULT_SUPERSAMPLE;
     if (!SUPERSAMPLES.includes(supersample)) {
       throw new Error(`render: supersample must be one of ${SUPERSAMPLES.join(', ')}, got ${String(supersample)}`);
     }

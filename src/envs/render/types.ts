@@ -33,8 +33,8 @@ export interface RenderOptions {
   segmentation?: boolean;
   /**
    * Anti-aliasing of the RGB frame: the scene is drawn once per sample position (see `Supersample`) and the
-   * samples averaged. Depth and segmentation stay single samples at pixel centres. Default: 4 for frames under
-   * 160 pixels on a side, else 1 (see `defaultSupersample`).
+   * samples averaged. Depth and segmentation stay single samples at pixel centres. Default 1 (see
+   * `DEFAULT_SUPERSAMPLE`).
    */
   supersample?: Supersample;
   /** Texture lookup (see `TextureFilter`). Default 'linear'. */
