@@ -3,3 +3,4 @@ import './reacher.js';
 import './cheetah.js';
 import './metaworld/button_press_topdown.js';
 import './metaworld/drawer_open.js';
+import './metaworld/button_press.js';
