@@ -3,16 +3,25 @@ import '../src/envs/domains/index.js';
 import { Env } from '../src/envs/env.js';
 import { getTask, listTasks } from '../src/envs/registry.js';
 import { Rng } from '../src/util/rng.js';
-import { DEFAULT_WORKSPACE as WORKSPACE, MOCAP_LEASH, MOCAP_STEP, TCP_OFFSET } from '../src/envs/domains/metaworld/arm.js';
+import { MOCAP_LEASH, MOCAP_STEP, TCP_OFFSET } from '../src/envs/domains/metaworld/arm.js';
 
+const BOTH = ['cortexbench', 'factorworld'] as const;
+const FACTORWORLD = ['factorworld'] as const;
+const HIGH = [0.5, 1, 0.5] as const;
 /**
  * Per task, the facts the tests check (research-tasks.md and cortexbench.md, or our stated choices): the hand's
- * start (mocap target), the body whose placement the seed draws (x range, y range, z) and the benchmarks.
+ * start (mocap target) and workspace, the body whose placement the seed draws (x range, y range, z: its body
+ * origin after reset) and the benchmarks.
  */
 const FACTS = {
-  'button-press-topdown': { hand: [0, 0.4, 0.2], body: 'button_box', x: [-0.1, 0.1], y: [0.8, 0.9], z: 0.115, benchmarks: ['cortexbench', 'factorworld'] },
-  'drawer-open': { hand: [0, 0.6, 0.2], body: 'drawer_cabinet', x: [-0.1, 0.1], y: [0.9, 0.9], z: 0, benchmarks: ['cortexbench', 'factorworld'] },
-  'button-press': { hand: [0, 0.6, 0.2], body: 'button_box', x: [-0.1, 0.1], y: [0.85, 0.9], z: 0.115, benchmarks: ['factorworld'] },
+  'button-press-topdown': { hand: [0, 0.4, 0.2], low: [-0.5, 0.4, 0.05], body: 'button_box', x: [-0.1, 0.1], y: [0.8, 0.9], z: 0.115, benchmarks: BOTH },
+  'drawer-open': { hand: [0, 0.6, 0.2], low: [-0.5, 0.4, 0.05], body: 'drawer_cabinet', x: [-0.1, 0.1], y: [0.9, 0.9], z: 0, benchmarks: BOTH },
+  assembly: { hand: [0, 0.6, 0.2], low: [-0.5, 0.4, 0.05], body: 'peg', x: [-0.1, 0.1], y: [0.75, 0.85], z: 0, benchmarks: BOTH },
+  'bin-picking': { hand: [0, 0.6, 0.2], low: [-0.5, 0.4, 0.07], body: 'cube', x: [-0.16, -0.08], y: [0.66, 0.74], z: 0.031, benchmarks: BOTH },
+  hammer: { hand: [0, 0.4, 0.2], low: [-0.5, 0.4, 0.05], body: 'hammer', x: [-0.1, 0.1], y: [0.4, 0.5], z: 0, benchmarks: BOTH },
+  'button-press': { hand: [0, 0.6, 0.2], low: [-0.5, 0.4, 0.05], body: 'button_box', x: [-0.1, 0.1], y: [0.85, 0.9], z: 0.115, benchmarks: FACTORWORLD },
+  'door-open': { hand: [0, 0.6, 0.2], low: [-0.5, 0.4, 0.05], body: 'door_cabinet', x: [-0.1, 0.1], y: [0.85, 0.95], z: 0, benchmarks: FACTORWORLD },
+  'pick-place': { hand: [0, 0.6, 0.2], low: [-0.5, 0.4, 0.05], body: 'puck', x: [-0.1, 0.1], y: [0.6, 0.7], z: 0.025, benchmarks: FACTORWORLD },
 } as const;
 const TASKS = Object.keys(FACTS) as (keyof typeof FACTS)[];
 
@@ -98,7 +107,7 @@ describe.each(TASKS)('%s', (name) => {
     const env = await make(name);
     env.reset({ seed: 5 });
     mocap(env).forEach((v, i) => expect(v).toBeCloseTo(FACTS[name].hand[i]!, 10));
-    expect(WORKSPACE.low[1]).toBe(0.4);
+    expect(FACTS[name].low[1]).toBe(0.4);
   });
 
   it('has a 4-D action in [-1, 1] and clips actions (1 cm of mocap travel per unit)', async () => {
@@ -162,6 +171,7 @@ describe.each(TASKS)('%s', (name) => {
 
   it('keeps the mocap target within 1 cm per axis per step and inside the workspace box', async () => {
     const env = await make(name);
+    const WORKSPACE = { low: FACTS[name].low, high: HIGH };
     env.reset({ seed: 2 });
     const rng = new Rng(99);
     let prev = mocap(env);

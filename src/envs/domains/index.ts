@@ -4,3 +4,8 @@ import './cheetah.js';
 import './metaworld/button_press_topdown.js';
 import './metaworld/drawer_open.js';
 import './metaworld/button_press.js';
+import './metaworld/bin_picking.js';
+import './metaworld/hammer.js';
+import './metaworld/assembly.js';
+import './metaworld/pick_place.js';
+import './metaworld/door_open.js';

@@ -32,13 +32,16 @@ export abstract class ArmTask implements Task {
 
   constructor(readonly workspace: Workspace = DEFAULT_WORKSPACE) {}
 
-  /** The episode's layout; every random draw comes from `rng`. */
-  abstract sampleLayout(rng: Rng): ArmLayout;
+  /**
+   * The episode's layout; every random draw comes from `rng`. `physics` is the freshly reset model, for sizes the
+   * layout depends on (an object rests on the table at its own, possibly scaled, half height).
+   */
+  abstract sampleLayout(rng: Rng, physics: Physics): ArmLayout;
   abstract reward(physics: Physics): number;
   abstract success(physics: Physics): boolean;
 
   initializeEpisode(physics: Physics, rng: Rng): void {
-    const layout = this.sampleLayout(rng);
+    const layout = this.sampleLayout(rng, physics);
     for (const [body, pos] of Object.entries(layout.fixtures)) placeStaticBody(physics, body, pos);
     for (const [joint, { pos, quat }] of Object.entries(layout.objects)) placeFreeBody(physics, joint, pos, quat);
     this.arm(physics).reset(layout.hand, this.workspace);

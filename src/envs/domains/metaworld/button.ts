@@ -100,7 +100,7 @@ export class ButtonTask extends ArmTask {
     super(mount.workspace);
   }
 
-  sampleLayout(rng: Rng): ArmLayout {
+  sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
     const { x, y, z } = this.mount.placement;
     return { hand: this.mount.hand, fixtures: { button_box: [rng.uniform(x[0], x[1]), rng.uniform(y[0], y[1]), z] }, objects: {} };
   }

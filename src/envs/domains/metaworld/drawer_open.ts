@@ -116,7 +116,7 @@ class DrawerHandles {
 class DrawerOpenTask extends ArmTask {
   private readonly drawer = perPhysics((physics) => new DrawerHandles(physics));
 
-  sampleLayout(rng: Rng): ArmLayout {
+  sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
     return { hand: HAND_START, fixtures: { drawer_cabinet: [rng.uniform(-0.1, 0.1), CABINET_Y, 0] }, objects: {} };
   }
 

@@ -1,0 +1,177 @@
+/**
+ * door-open (Factor-World's task list): swing a hinged cabinet door open by its handle.
+ *
+ * The cabinet (origin at the centre of its footprint) stands at (U(-0.1, 0.1), U(0.85, 0.95), 0). Its door covers
+ * the front (robot-facing, -y) side and turns about a vertical hinge at its +x edge, opening towards the robot
+ * (0..120 degrees, with friction so it stays where it is left). A handle bar along the door's width stands 4.5 cm
+ * off its face near the free edge. The hand starts at (0, 0.6, 0.2). Success: the door opened by at least
+ * DOOR_SUCCESS_ANGLE (80 degrees; upstream asks for the handle within 8 cm of its position with the door about
+ * 90 degrees open). The scripted expert closes the gripper, hooks it into the gap behind the handle from above and
+ * pulls the handle round the hinge, 12 degrees ahead of the door at a time, to 100 degrees, then holds it there.
+ */
+import { registerTask } from '../../registry.js';
+import { tolerance } from '../../rewards.js';
+import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
+import type { Physics } from '../../mujoco.js';
+import type { Rng } from '../../../util/rng.js';
+import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
+import { armBinding } from './arm.js';
+import { ArmTask, FACTORWORLD_ONLY, metaworldTask, type ArmLayout } from './arm_task.js';
+import { near, reachAction } from './expert_control.js';
+import { distance, jointQposAddress, perPhysics, requireId, sitePos } from './lookup.js';
+import { reachTerm } from './shaping.js';
+import { tabletopScene } from './tabletop.js';
+
+const DEG = Math.PI / 180;
+/** Success: door angle, radians. */
+export const DOOR_SUCCESS_ANGLE = 80 * DEG;
+/** MJCF hinge ranges are in degrees (compiler default). */
+const DOOR_RANGE_DEGREES = 120;
+const CABINET_HALF: Vec3 = [0.12, 0.1, 0.1];
+const DOOR_THICKNESS = 0.016;
+const HANDLE_STANDOFF = 0.045;
+const HANDLE_RADIUS = 0.01;
+const HANDLE_HALF_LENGTH = 0.045;
+/** Handle centre from the free edge of the door, along the door. */
+const HANDLE_INSET = 0.06;
+/** Handle height below the door top (the palm then stays above the door while the fingers hook in). */
+const HANDLE_BELOW_TOP = 0.04;
+const HAND_START: Vec3 = [0, 0.6, 0.2];
+
+/** Cabinet, door and handle. `scale` widens and heightens cabinet and door; the handle keeps its size. */
+function doorElements(scale: number) {
+  const [hx, hy, hz] = [CABINET_HALF[0] * scale, CABINET_HALF[1], CABINET_HALF[2] * scale];
+  const wall = 0.01;
+  const box = (name: string, pos: Vec3, size: Vec3) => el('geom', { name, type: 'box', pos, size, material: 'fixture' });
+  const cabinet = [
+    box('cabinet_top', [0, 0, 2 * hz - wall / 2], [hx, hy, wall / 2]),
+    box('cabinet_back', [0, hy - wall / 2, hz], [hx, wall / 2, hz]),
+    box('cabinet_left', [-hx + wall / 2, 0, hz], [wall / 2, hy, hz]),
+    box('cabinet_right', [hx - wall / 2, 0, hz], [wall / 2, hy, hz]),
+    box('cabinet_bottom', [0, 0, wall / 2], [hx, hy, wall / 2]),
+  ];
+  // The door frame: hinge line at the cabinet's front right edge; the door extends along -x from it.
+  const doorWidth = 2 * hx;
+  const faceY = -DOOR_THICKNESS;
+  const handleY = faceY - HANDLE_STANDOFF;
+  const handleX = -doorWidth + HANDLE_INSET;
+  const handleZ = 2 * hz - HANDLE_BELOW_TOP;
+  const door = el('body', { name: 'door', pos: [hx, -hy, 0] }, [
+    el('joint', { name: 'door', type: 'hinge', axis: [0, 0, 1], range: [0, DOOR_RANGE_DEGREES], damping: 0.5, frictionloss: 0.05, armature: 0.02 }),
+    el('geom', { name: 'door_panel', type: 'box', pos: [-hx, -DOOR_THICKNESS / 2, hz], size: [hx - 0.002, DOOR_THICKNESS / 2, hz - 0.002], material: 'object', mass: 0.3 }),
+    el('geom', {
+      name: 'door_handle',
+      type: 'capsule',
+      fromto: [handleX - HANDLE_HALF_LENGTH, handleY, handleZ, handleX + HANDLE_HALF_LENGTH, handleY, handleZ],
+      size: [HANDLE_RADIUS],
+      material: 'object',
+      mass: 0.02,
+    }),
+    ...[-1, 1].map((side) =>
+      box(`door_handle_post_${side < 0 ? 'left' : 'right'}`, [handleX + side * (HANDLE_HALF_LENGTH - 0.006), (handleY + faceY) / 2, handleZ], [0.006, (faceY - handleY) / 2, 0.006]),
+    ),
+    // Middle of the gap between handle and door face: where the closed fingers hook in.
+    el('site', { name: 'door_grip', pos: [handleX, (handleY + HANDLE_RADIUS + faceY) / 2, handleZ], size: [0.005], rgba: [0, 0, 1, 0], group: 4 }),
+    el('site', { name: 'door_hinge', pos: [0, 0, handleZ], size: [0.005], rgba: [0, 1, 0, 0], group: 4 }),
+  ]);
+  return el('body', { name: 'door_cabinet', pos: [0, 0.9, 0] }, [...cabinet, door]);
+}
+
+export function buildDoorOpenScene(options: SceneOptions = {}): string {
+  const scene = tabletopScene('door-open');
+  scene.world(doorElements(resolveObjectScale(options)));
+  // The door turns in front of the cabinet; its hinge, not contacts with the cabinet, holds it.
+  scene.contact(el('exclude', { body1: 'door_cabinet', body2: 'door' }));
+  return scene.build(options);
+}
+
+class DoorHandles {
+  readonly doorQpos: number;
+  readonly grip: number;
+  readonly hinge: number;
+  constructor(readonly physics: Physics) {
+    this.doorQpos = jointQposAddress(physics, 'door');
+    this.grip = requireId(physics, 'mjOBJ_SITE', 'door_grip');
+    this.hinge = requireId(physics, 'mjOBJ_SITE', 'door_hinge');
+  }
+  /** Door angle, radians (0 closed). */
+  angle(): number {
+    return (this.physics.data.qpos as Float64Array)[this.doorQpos]!;
+  }
+  gripPos(): Vec3 {
+    return sitePos(this.physics, this.grip);
+  }
+  hingePos(): Vec3 {
+    return sitePos(this.physics, this.hinge);
+  }
+}
+
+class DoorOpenTask extends ArmTask {
+  private readonly door = perPhysics((physics) => new DoorHandles(physics));
+
+  sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
+    return { hand: HAND_START, fixtures: { door_cabinet: [rng.uniform(-0.1, 0.1), rng.uniform(0.85, 0.95), 0] }, objects: {} };
+  }
+
+  /**
+   * Shaped reward in [0, 10], MetaWorld-v2-like:
+   *   reach = tolerance(|tcp - handle grip point|, bounds [0, 2 cm], margin 0.3 m, long_tail)
+   *   open  = tolerance(DOOR_SUCCESS_ANGLE - angle, bounds [-inf, 0], margin DOOR_SUCCESS_ANGLE, long_tail)
+   *   reward = 2 * reach + 8 * reach * open
+   */
+  reward(physics: Physics): number {
+    const door = this.door(physics);
+    const reach = reachTerm(distance(this.arm(physics).tcpPos(), door.gripPos()));
+    const open = tolerance(DOOR_SUCCESS_ANGLE - door.angle(), { bounds: [-Infinity, 0], margin: DOOR_SUCCESS_ANGLE, sigmoid: 'long_tail' });
+    return 2 * reach + 8 * reach * open;
+  }
+
+  success(physics: Physics): boolean {
+    return this.door(physics).angle() >= DOOR_SUCCESS_ANGLE;
+  }
+}
+
+/** Closed gripper; above the handle gap; down into it; pull the handle round the hinge to 100 degrees. */
+class DoorOpenExpert implements Expert {
+  readonly name = 'scripted';
+  private readonly arm = armBinding();
+  private readonly door = perPhysics((physics) => new DoorHandles(physics));
+  private phase: 'above' | 'descend' | 'pull' = 'above';
+
+  reset(_physics: Physics, _rng: Rng): void {
+    this.phase = 'above';
+  }
+
+  act(physics: Physics, _task: Task, _step: number): Float64Array {
+    const arm = this.arm(physics);
+    const door = this.door(physics);
+    const tcp = arm.tcpPos();
+    const grip = door.gripPos();
+    if (this.phase === 'above') {
+      const above: Vec3 = [grip[0], grip[1], grip[2] + 0.08];
+      if (near(tcp, above, 0.006, 0.03)) this.phase = 'descend';
+      else return reachAction(arm, above, 1);
+    }
+    if (this.phase === 'descend') {
+      if (near(tcp, grip, 0.008, 0.01)) this.phase = 'pull';
+      else return reachAction(arm, grip, 1);
+    }
+    // The grip point turned about the hinge to 12 degrees ahead of the door (at most 100 degrees open).
+    const hinge = door.hingePos();
+    const turn = Math.min(100 * DEG, door.angle() + 12 * DEG) - door.angle();
+    const [dx, dy] = [grip[0] - hinge[0], grip[1] - hinge[1]];
+    const target: Vec3 = [hinge[0] + dx * Math.cos(turn) - dy * Math.sin(turn), hinge[1] + dx * Math.sin(turn) + dy * Math.cos(turn), grip[2]];
+    return reachAction(arm, target, 1, 0.6);
+  }
+}
+
+export const doorOpen: TaskDefinition = metaworldTask({
+  name: 'door-open',
+  version: 1,
+  suites: FACTORWORLD_ONLY,
+  buildScene: buildDoorOpenScene,
+  createTask: () => new DoorOpenTask(),
+  createExpert: () => new DoorOpenExpert(),
+});
+
+registerTask(doorOpen);
