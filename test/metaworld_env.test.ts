@@ -123,6 +123,6 @@ describe.each(TASKS)('%s environment', (name) => {
 });
 
 it('an unknown task lists every MetaWorld task', async () => {
-  const err = await Env.make('pick-and-place-please').catch((e: unknown) => e as Error);
+  const err = (await Env.make('pick-and-place-please').catch((e: unknown) => e)) as Error;
   for (const task of TASKS) expect(err.message).toContain(task);
 });

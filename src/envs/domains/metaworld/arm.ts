@@ -11,9 +11,9 @@
  * Proprio (4): tool-centre-point xyz (between the fingertips) and the gripper opening in [0, 1] (1 = fully open).
  */
 import type { Physics } from '../../mujoco.js';
+import { jointDofAddress, jointQposAddress, mocapIndex, objectId, perPhysics } from '../../named.js';
 import { el, type Vec3, type XmlElement } from '../../scene.js';
 import type { ActionSpec } from '../../task.js';
-import { jointAddresses, perPhysics, requireId, sitePos } from './lookup.js';
 
 /** Metres the mocap target moves per unit action per step. */
 export const MOCAP_STEP = 0.01;
@@ -99,8 +99,12 @@ export function armElements(workspace: Workspace): { world: XmlElement[]; equali
   };
 }
 
-/** Ids and addresses of the arm in one compiled model. */
+const HAND_JOINTS = ['hand_x', 'hand_y', 'hand_z'];
+const FINGER_JOINTS = ['finger_left', 'finger_right'];
+
+/** Ids and addresses of the arm in one compiled physics (get them through `armHandles`). */
 export class ArmHandles {
+  /** Index of the hand target in mocap_pos. */
   readonly mocapId: number;
   /** qpos/qvel addresses of hand_x, hand_y, hand_z. */
   readonly handQpos: number[];
@@ -111,25 +115,21 @@ export class ArmHandles {
   readonly tcpSite: number;
 
   constructor(readonly physics: Physics) {
-    const { model } = physics;
-    this.mocapId = (model.body_mocapid as Int32Array)[requireId(physics, 'mjOBJ_BODY', 'hand_target')]!;
-    const hand = jointAddresses(physics, ['hand_x', 'hand_y', 'hand_z']);
-    const fingers = jointAddresses(physics, ['finger_left', 'finger_right']);
-    this.handQpos = hand.qpos;
-    this.handQvel = hand.qvel;
-    this.fingerQpos = fingers.qpos;
-    this.fingerQvel = fingers.qvel;
-    this.gripActuators = ['grip_left', 'grip_right'].map((n) => requireId(physics, 'mjOBJ_ACTUATOR', n));
-    this.tcpSite = requireId(physics, 'mjOBJ_SITE', 'tcp');
+    this.mocapId = mocapIndex(physics, 'hand_target');
+    this.handQpos = HAND_JOINTS.map((j) => jointQposAddress(physics, j));
+    this.handQvel = HAND_JOINTS.map((j) => jointDofAddress(physics, j));
+    this.fingerQpos = FINGER_JOINTS.map((j) => jointQposAddress(physics, j));
+    this.fingerQvel = FINGER_JOINTS.map((j) => jointDofAddress(physics, j));
+    this.gripActuators = ['grip_left', 'grip_right'].map((n) => objectId(physics, 'actuator', n));
+    this.tcpSite = objectId(physics, 'site', 'tcp');
   }
 
   /** Places hand and target at `handPos` (hand origin, world; clipped to `workspace`) at rest with the gripper open. */
   reset(handPos: Vec3, workspace: Workspace): void {
-    const { data } = this.physics;
-    const qpos = data.qpos as Float64Array;
-    const qvel = data.qvel as Float64Array;
+    const { views, data } = this.physics;
+    const { qpos, qvel, ctrl } = views;
     const pos = clipToWorkspace(handPos, workspace);
-    (data.mocap_pos as Float64Array).set(pos, 3 * this.mocapId);
+    views.mocapPos.set(pos, 3 * this.mocapId);
     (data.mocap_quat as Float64Array).set([1, 0, 0, 0], 4 * this.mocapId);
     for (let i = 0; i < 3; i++) {
       qpos[this.handQpos[i]!] = pos[i]!;
@@ -138,7 +138,7 @@ export class ArmHandles {
     for (let i = 0; i < 2; i++) {
       qpos[this.fingerQpos[i]!] = FINGER_TRAVEL;
       qvel[this.fingerQvel[i]!] = 0;
-      (data.ctrl as Float64Array)[this.gripActuators[i]!] = FINGER_TRAVEL;
+      ctrl[this.gripActuators[i]!] = FINGER_TRAVEL;
     }
   }
 
@@ -148,9 +148,7 @@ export class ArmHandles {
    * still moves at most 1 cm per axis and step.
    */
   apply(action: Float64Array, workspace: Workspace): void {
-    const { data } = this.physics;
-    const mocap = data.mocap_pos as Float64Array;
-    const qpos = data.qpos as Float64Array;
+    const { mocapPos: mocap, qpos, ctrl } = this.physics.views;
     const base = 3 * this.mocapId;
     for (let i = 0; i < 3; i++) {
       const current = mocap[base + i]!;
@@ -159,32 +157,33 @@ export class ArmHandles {
       const high = Math.min(workspace.high[i]!, Math.max(current, hand + MOCAP_LEASH));
       mocap[base + i] = Math.min(high, Math.max(low, current + action[i]! * MOCAP_STEP));
     }
-    // grip +1 closes (target 0), -1 opens fully.
-    const grip = Math.min(1, Math.max(-1, action[3]!));
-    const target = (FINGER_TRAVEL * (1 - grip)) / 2;
-    for (const a of this.gripActuators) (data.ctrl as Float64Array)[a] = target;
+    // grip +1 closes (target 0), -1 opens fully (the action is already clipped to [-1, 1]).
+    const target = (FINGER_TRAVEL * (1 - action[3]!)) / 2;
+    for (const a of this.gripActuators) ctrl[a] = target;
   }
 
   mocapPos(): Vec3 {
-    const mocap = this.physics.data.mocap_pos as Float64Array;
+    const mocap = this.physics.views.mocapPos;
     const b = 3 * this.mocapId;
     return [mocap[b]!, mocap[b + 1]!, mocap[b + 2]!];
   }
 
   tcpPos(): Vec3 {
-    return sitePos(this.physics, this.tcpSite);
+    const xpos = this.physics.views.siteXpos;
+    const b = 3 * this.tcpSite;
+    return [xpos[b]!, xpos[b + 1]!, xpos[b + 2]!];
   }
 
   /** Gripper opening in [0, 1]: mean finger travel over its maximum. */
   gripperOpening(): number {
-    const qpos = this.physics.data.qpos as Float64Array;
+    const qpos = this.physics.views.qpos;
     const mean = (qpos[this.fingerQpos[0]!]! + qpos[this.fingerQpos[1]!]!) / 2;
     return Math.min(1, Math.max(0, mean / FINGER_TRAVEL));
   }
 
   /** The opening the grip actuators are commanded to, in [0, 1]. */
   commandedOpening(): number {
-    const ctrl = this.physics.data.ctrl as Float64Array;
+    const ctrl = this.physics.views.ctrl;
     return (ctrl[this.gripActuators[0]!]! + ctrl[this.gripActuators[1]!]!) / 2 / FINGER_TRAVEL;
   }
 
@@ -207,7 +206,5 @@ export function clipToWorkspace(p: Vec3, workspace: Workspace): Vec3 {
   return p.map((v, i) => Math.min(workspace.high[i]!, Math.max(workspace.low[i]!, v))) as Vec3;
 }
 
-/** The arm's handles, looked up once per compiled model (one function per task or expert object). */
-export function armBinding(): (physics: Physics) => ArmHandles {
-  return perPhysics((physics) => new ArmHandles(physics));
-}
+/** The arm's handles in `physics`, looked up once per physics. */
+export const armHandles = perPhysics((physics) => new ArmHandles(physics));

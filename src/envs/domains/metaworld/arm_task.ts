@@ -4,11 +4,11 @@
  * everything starts), reward and success test.
  */
 import type { Physics } from '../../mujoco.js';
-import type { Vec3 } from '../../scene.js';
+import type { Quat, Vec3 } from '../../scene.js';
 import type { Rng } from '../../../util/rng.js';
 import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
-import { armBinding, ARM_PROPRIO_DIM, armActionSpec, DEFAULT_WORKSPACE, type Workspace } from './arm.js';
-import { placeFreeBody, placeStaticBody, type Quat } from './lookup.js';
+import { ARM_PROPRIO_DIM, armActionSpec, armHandles, DEFAULT_WORKSPACE, type Workspace } from './arm.js';
+import { placeFreeBody, placeStaticBody } from './lookup.js';
 import { DEFAULT_CAMERA, METAWORLD_HORIZON, METAWORLD_SUBSTEPS, METAWORLD_TIMESTEP } from './tabletop.js';
 
 /**
@@ -28,7 +28,6 @@ export abstract class ArmTask implements Task {
   readonly actionSpec: ActionSpec = armActionSpec();
   readonly proprioDim = ARM_PROPRIO_DIM;
   readonly actionMovesMocap = true;
-  protected readonly arm = armBinding();
 
   constructor(readonly workspace: Workspace = DEFAULT_WORKSPACE) {}
 
@@ -44,15 +43,15 @@ export abstract class ArmTask implements Task {
     const layout = this.sampleLayout(rng, physics);
     for (const [body, pos] of Object.entries(layout.fixtures)) placeStaticBody(physics, body, pos);
     for (const [joint, { pos, quat }] of Object.entries(layout.objects)) placeFreeBody(physics, joint, pos, quat);
-    this.arm(physics).reset(layout.hand, this.workspace);
+    armHandles(physics).reset(layout.hand, this.workspace);
   }
 
   applyAction(physics: Physics, action: Float64Array): void {
-    this.arm(physics).apply(action, this.workspace);
+    armHandles(physics).apply(action, this.workspace);
   }
 
   proprio(physics: Physics): Float32Array {
-    return this.arm(physics).proprio();
+    return armHandles(physics).proprio();
   }
 }
 

@@ -13,10 +13,12 @@
 import { registerTask } from '../../registry.js';
 import { el, resolveObjectScale, type Vec3, type XmlElement } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
+import { objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
+import { armHandles } from './arm.js';
 import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
-import { bodyPos, distance, horizontalDistance, perPhysics, requireId, sitePos } from './lookup.js';
+import { bodyPos, distance, horizontalDistance, sitePos } from './lookup.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
@@ -72,10 +74,10 @@ class AssemblyHandles {
   readonly pegTop: number;
   readonly nut: number;
   constructor(readonly physics: Physics) {
-    this.grasp = requireId(physics, 'mjOBJ_SITE', 'nut_grasp');
-    this.ring = requireId(physics, 'mjOBJ_SITE', 'ring_centre');
-    this.pegTop = requireId(physics, 'mjOBJ_SITE', 'peg_top');
-    this.nut = requireId(physics, 'mjOBJ_BODY', 'nut');
+    this.grasp = objectId(physics, 'site', 'nut_grasp');
+    this.ring = objectId(physics, 'site', 'ring_centre');
+    this.pegTop = objectId(physics, 'site', 'peg_top');
+    this.nut = objectId(physics, 'body', 'nut');
   }
   graspPos(): Vec3 {
     return sitePos(this.physics, this.grasp);
@@ -91,8 +93,10 @@ class AssemblyHandles {
   }
 }
 
+/** Looked up once per physics. */
+const assemblyHandles = perPhysics((physics) => new AssemblyHandles(physics));
+
 class AssemblyTask extends ArmTask {
-  private readonly nut = perPhysics((physics) => new AssemblyHandles(physics));
 
   sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
     const peg: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.75, 0.85), 0];
@@ -101,8 +105,8 @@ class AssemblyTask extends ArmTask {
 
   /** graspReward with reach to the handle, held = pinching within 3 cm of it, place = ring centre to the peg top. */
   reward(physics: Physics): number {
-    const nut = this.nut(physics);
-    const arm = this.arm(physics);
+    const nut = assemblyHandles(physics);
+    const arm = armHandles(physics);
     const reachDistance = distance(arm.tcpPos(), nut.graspPos());
     return graspReward({
       reachDistance,
@@ -115,7 +119,7 @@ class AssemblyTask extends ArmTask {
   }
 
   success(physics: Physics): boolean {
-    const nut = this.nut(physics);
+    const nut = assemblyHandles(physics);
     const ring = nut.ringCentre();
     const top = nut.pegTopPos();
     return horizontalDistance(ring, top) <= RING_SUCCESS_RADIUS && ring[2] < top[2];
@@ -123,13 +127,12 @@ class AssemblyTask extends ArmTask {
 }
 
 function assemblyExpert(): PickAndPlaceExpert {
-  const nut = perPhysics((physics) => new AssemblyHandles(physics));
   return new PickAndPlaceExpert({
-    graspPoint: (physics) => nut(physics).graspPos(),
-    objectPoint: (physics) => nut(physics).ringCentre(),
+    graspPoint: (physics) => assemblyHandles(physics).graspPos(),
+    objectPoint: (physics) => assemblyHandles(physics).ringCentre(),
     // Down the peg to 1 cm above the table, then let go.
     goal: (physics) => {
-      const top = nut(physics).pegTopPos();
+      const top = assemblyHandles(physics).pegTopPos();
       return [top[0], top[1], RING_CAPSULE_RADIUS + 0.01];
     },
     approachGrip: -1,

@@ -12,11 +12,12 @@
 import { registerTask } from '../../registry.js';
 import { el, resolveObjectScale, type Vec3, type XmlElement } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
+import { objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
-import { DEFAULT_WORKSPACE, type Workspace } from './arm.js';
+import { armHandles, DEFAULT_WORKSPACE, type Workspace } from './arm.js';
 import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
-import { bodyPos, distance, perPhysics, requireId } from './lookup.js';
+import { bodyPos, distance } from './lookup.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
@@ -67,9 +68,9 @@ class BinHandles {
   readonly cubeGeom: number;
   readonly goalBin: number;
   constructor(readonly physics: Physics) {
-    this.cube = requireId(physics, 'mjOBJ_BODY', 'cube');
-    this.cubeGeom = requireId(physics, 'mjOBJ_GEOM', 'cube');
-    this.goalBin = requireId(physics, 'mjOBJ_BODY', 'bin_goal');
+    this.cube = objectId(physics, 'body', 'cube');
+    this.cubeGeom = objectId(physics, 'geom', 'cube');
+    this.goalBin = objectId(physics, 'body', 'bin_goal');
   }
   cubePos(): Vec3 {
     return bodyPos(this.physics, this.cube);
@@ -83,8 +84,10 @@ class BinHandles {
   }
 }
 
+/** Looked up once per physics. */
+const binHandles = perPhysics((physics) => new BinHandles(physics));
+
 class BinPickingTask extends ArmTask {
-  private readonly bins = perPhysics((physics) => new BinHandles(physics));
 
   constructor() {
     super(WORKSPACE);
@@ -94,14 +97,14 @@ class BinPickingTask extends ArmTask {
     const x = START_BIN[0] + rng.uniform(-0.04, 0.04);
     const y = START_BIN[1] + rng.uniform(-0.04, 0.04);
     // 1 mm above the bin floor, at the (possibly scaled) cube's half height.
-    const z = START_BIN[2] + BIN_WALL + this.bins(physics).cubeHalf() + 0.001;
+    const z = START_BIN[2] + BIN_WALL + binHandles(physics).cubeHalf() + 0.001;
     return { hand: HAND_START, fixtures: { bin_start: START_BIN, bin_goal: GOAL_BIN }, objects: { cube: { pos: [x, y, z] } } };
   }
 
   /** graspReward with reach to the cube, held = pinching within 3 cm of it, place = distance to the goal bin origin. */
   reward(physics: Physics): number {
-    const bins = this.bins(physics);
-    const arm = this.arm(physics);
+    const bins = binHandles(physics);
+    const arm = armHandles(physics);
     const cube = bins.cubePos();
     const reachDistance = distance(arm.tcpPos(), cube);
     return graspReward({
@@ -115,24 +118,23 @@ class BinPickingTask extends ArmTask {
   }
 
   success(physics: Physics): boolean {
-    const bins = this.bins(physics);
+    const bins = binHandles(physics);
     return distance(bins.cubePos(), bins.goal()) <= BIN_SUCCESS_DISTANCE;
   }
 }
 
 function binPickingExpert(): PickAndPlaceExpert {
-  const bins = perPhysics((physics) => new BinHandles(physics));
   return new PickAndPlaceExpert({
     // Close on the lower half of the cube: the fingertips then stay clear of the bin floor.
     graspPoint: (physics) => {
-      const c = bins(physics).cubePos();
+      const c = binHandles(physics).cubePos();
       return [c[0], c[1], c[2] - 0.008];
     },
-    objectPoint: (physics) => bins(physics).cubePos(),
+    objectPoint: (physics) => binHandles(physics).cubePos(),
     // Let go 2 cm above the resting height, over the centre of the goal bin.
     goal: (physics) => {
-      const g = bins(physics).goal();
-      return [g[0], g[1], g[2] + BIN_WALL + bins(physics).cubeHalf() + 0.02];
+      const g = binHandles(physics).goal();
+      return [g[0], g[1], g[2] + BIN_WALL + binHandles(physics).cubeHalf() + 0.02];
     },
     // Half open: the outer finger faces then clear the bin walls wherever the cube starts.
     approachGrip: -0.5,

@@ -9,14 +9,15 @@
  * hand is the force that holds the button in its stop.
  */
 import { tolerance } from '../../rewards.js';
-import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
+import { el, resolveObjectScale, type Quat, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
+import { jointQposAddress, objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { Expert, SceneOptions, Task } from '../../task.js';
-import { armBinding, type Workspace } from './arm.js';
+import { armHandles, type Workspace } from './arm.js';
 import { ArmTask, type ArmLayout } from './arm_task.js';
 import { near, reachAction } from './expert_control.js';
-import { bodyAxis, distance, jointQposAddress, perPhysics, requireId, sitePos, type Quat } from './lookup.js';
+import { bodyAxis, distance, sitePos } from './lookup.js';
 import { tabletopScene } from './tabletop.js';
 
 /** How far the cap slides into its box, metres. */
@@ -77,12 +78,12 @@ class ButtonHandles {
   readonly box: number;
   constructor(readonly physics: Physics) {
     this.buttonQpos = jointQposAddress(physics, 'button');
-    this.buttonTop = requireId(physics, 'mjOBJ_SITE', 'button_top');
-    this.box = requireId(physics, 'mjOBJ_BODY', 'button_box');
+    this.buttonTop = objectId(physics, 'site', 'button_top');
+    this.box = objectId(physics, 'body', 'button_box');
   }
   /** Travel left to the end stop, metres (BUTTON_TRAVEL at rest, 0 fully pressed; negative past the stop). */
   remainingTravel(): number {
-    return (this.physics.data.qpos as Float64Array)[this.buttonQpos]! + BUTTON_TRAVEL;
+    return this.physics.views.qpos[this.buttonQpos]! + BUTTON_TRAVEL;
   }
   top(): Vec3 {
     return sitePos(this.physics, this.buttonTop);
@@ -93,8 +94,10 @@ class ButtonHandles {
   }
 }
 
+/** Looked up once per physics. */
+const buttonHandles = perPhysics((physics) => new ButtonHandles(physics));
+
 export class ButtonTask extends ArmTask {
-  private readonly button = perPhysics((physics) => new ButtonHandles(physics));
 
   constructor(private readonly mount: ButtonMount) {
     super(mount.workspace);
@@ -113,35 +116,33 @@ export class ButtonTask extends ArmTask {
    * Pressing only pays while the hand is on the button, so knocking it is not rewarded as much as holding it.
    */
   reward(physics: Physics): number {
-    const button = this.button(physics);
-    const reach = tolerance(distance(this.arm(physics).tcpPos(), button.top()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
+    const button = buttonHandles(physics);
+    const reach = tolerance(distance(armHandles(physics).tcpPos(), button.top()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
     const press = tolerance(button.remainingTravel(), { bounds: [-Infinity, PRESS_END_TOLERANCE], margin: BUTTON_TRAVEL, sigmoid: 'long_tail' });
     return 2 * reach + 8 * reach * press;
   }
 
   success(physics: Physics): boolean {
-    return this.button(physics).remainingTravel() <= PRESS_END_TOLERANCE;
+    return buttonHandles(physics).remainingTravel() <= PRESS_END_TOLERANCE;
   }
 }
 
 /** Closed gripper; in front of the cap (aligned within 8 mm); then push through to the stop and keep pushing. */
 export class ButtonExpert implements Expert {
   readonly name = 'scripted';
-  private readonly arm = armBinding();
-  private readonly button = perPhysics((physics) => new ButtonHandles(physics));
   private phase: 'approach' | 'press' = 'approach';
   private restTop: Vec3 = [0, 0, 0];
   private normal: Vec3 = [0, 0, 1];
 
   reset(physics: Physics, _rng: Rng): void {
     this.phase = 'approach';
-    const button = this.button(physics);
+    const button = buttonHandles(physics);
     this.restTop = button.top();
     this.normal = button.normal();
   }
 
   act(physics: Physics, _task: Task, _step: number): Float64Array {
-    const arm = this.arm(physics);
+    const arm = armHandles(physics);
     const along = (d: number): Vec3 => this.restTop.map((v, i) => v + d * this.normal[i]!) as Vec3;
     if (this.phase === 'approach') {
       const front = along(0.05);

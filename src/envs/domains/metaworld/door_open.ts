@@ -13,12 +13,13 @@ import { registerTask } from '../../registry.js';
 import { tolerance } from '../../rewards.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
+import { jointQposAddress, objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
-import { armBinding } from './arm.js';
+import { armHandles } from './arm.js';
 import { ArmTask, FACTORWORLD_ONLY, metaworldTask, type ArmLayout } from './arm_task.js';
 import { near, reachAction } from './expert_control.js';
-import { distance, jointQposAddress, perPhysics, requireId, sitePos } from './lookup.js';
+import { distance, sitePos } from './lookup.js';
 import { reachTerm } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
 
@@ -91,12 +92,12 @@ class DoorHandles {
   readonly hinge: number;
   constructor(readonly physics: Physics) {
     this.doorQpos = jointQposAddress(physics, 'door');
-    this.grip = requireId(physics, 'mjOBJ_SITE', 'door_grip');
-    this.hinge = requireId(physics, 'mjOBJ_SITE', 'door_hinge');
+    this.grip = objectId(physics, 'site', 'door_grip');
+    this.hinge = objectId(physics, 'site', 'door_hinge');
   }
   /** Door angle, radians (0 closed). */
   angle(): number {
-    return (this.physics.data.qpos as Float64Array)[this.doorQpos]!;
+    return this.physics.views.qpos[this.doorQpos]!;
   }
   gripPos(): Vec3 {
     return sitePos(this.physics, this.grip);
@@ -106,8 +107,10 @@ class DoorHandles {
   }
 }
 
+/** Looked up once per physics. */
+const doorHandles = perPhysics((physics) => new DoorHandles(physics));
+
 class DoorOpenTask extends ArmTask {
-  private readonly door = perPhysics((physics) => new DoorHandles(physics));
 
   sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
     return { hand: HAND_START, fixtures: { door_cabinet: [rng.uniform(-0.1, 0.1), rng.uniform(0.85, 0.95), 0] }, objects: {} };
@@ -120,22 +123,20 @@ class DoorOpenTask extends ArmTask {
    *   reward = 2 * reach + 8 * reach * open
    */
   reward(physics: Physics): number {
-    const door = this.door(physics);
-    const reach = reachTerm(distance(this.arm(physics).tcpPos(), door.gripPos()));
+    const door = doorHandles(physics);
+    const reach = reachTerm(distance(armHandles(physics).tcpPos(), door.gripPos()));
     const open = tolerance(DOOR_SUCCESS_ANGLE - door.angle(), { bounds: [-Infinity, 0], margin: DOOR_SUCCESS_ANGLE, sigmoid: 'long_tail' });
     return 2 * reach + 8 * reach * open;
   }
 
   success(physics: Physics): boolean {
-    return this.door(physics).angle() >= DOOR_SUCCESS_ANGLE;
+    return doorHandles(physics).angle() >= DOOR_SUCCESS_ANGLE;
   }
 }
 
 /** Closed gripper; above the handle gap; down into it; pull the handle round the hinge to 100 degrees. */
 class DoorOpenExpert implements Expert {
   readonly name = 'scripted';
-  private readonly arm = armBinding();
-  private readonly door = perPhysics((physics) => new DoorHandles(physics));
   private phase: 'above' | 'descend' | 'pull' = 'above';
 
   reset(_physics: Physics, _rng: Rng): void {
@@ -143,8 +144,8 @@ class DoorOpenExpert implements Expert {
   }
 
   act(physics: Physics, _task: Task, _step: number): Float64Array {
-    const arm = this.arm(physics);
-    const door = this.door(physics);
+    const arm = armHandles(physics);
+    const door = doorHandles(physics);
     const tcp = arm.tcpPos();
     const grip = door.gripPos();
     if (this.phase === 'above') {

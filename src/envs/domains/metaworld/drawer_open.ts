@@ -11,12 +11,13 @@ import { registerTask } from '../../registry.js';
 import { tolerance } from '../../rewards.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
+import { jointQposAddress, objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
-import { armBinding } from './arm.js';
+import { armHandles } from './arm.js';
 import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
 import { near, reachAction } from './expert_control.js';
-import { distance, jointQposAddress, perPhysics, requireId, sitePos } from './lookup.js';
+import { distance, sitePos } from './lookup.js';
 import { tabletopScene } from './tabletop.js';
 
 /** How far the drawer can be pulled out, metres. */
@@ -99,11 +100,11 @@ class DrawerHandles {
   readonly grip: number;
   constructor(readonly physics: Physics) {
     this.drawerQpos = jointQposAddress(physics, 'drawer');
-    this.handle = requireId(physics, 'mjOBJ_SITE', 'handle');
-    this.grip = requireId(physics, 'mjOBJ_SITE', 'handle_grip');
+    this.handle = objectId(physics, 'site', 'handle');
+    this.grip = objectId(physics, 'site', 'handle_grip');
   }
   opening(): number {
-    return (this.physics.data.qpos as Float64Array)[this.drawerQpos]!;
+    return this.physics.views.qpos[this.drawerQpos]!;
   }
   handlePos(): Vec3 {
     return sitePos(this.physics, this.handle);
@@ -113,8 +114,10 @@ class DrawerHandles {
   }
 }
 
+/** Looked up once per physics. */
+const drawerHandles = perPhysics((physics) => new DrawerHandles(physics));
+
 class DrawerOpenTask extends ArmTask {
-  private readonly drawer = perPhysics((physics) => new DrawerHandles(physics));
 
   sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
     return { hand: HAND_START, fixtures: { drawer_cabinet: [rng.uniform(-0.1, 0.1), CABINET_Y, 0] }, objects: {} };
@@ -127,22 +130,20 @@ class DrawerOpenTask extends ArmTask {
    *   reward = 2 * reach + 8 * reach * open
    */
   reward(physics: Physics): number {
-    const drawer = this.drawer(physics);
-    const reach = tolerance(distance(this.arm(physics).tcpPos(), drawer.gripPos()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
+    const drawer = drawerHandles(physics);
+    const reach = tolerance(distance(armHandles(physics).tcpPos(), drawer.gripPos()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
     const open = tolerance(DRAWER_TRAVEL - drawer.opening(), { bounds: [-Infinity, OPEN_END_TOLERANCE], margin: DRAWER_TRAVEL, sigmoid: 'long_tail' });
     return 2 * reach + 8 * reach * open;
   }
 
   success(physics: Physics): boolean {
-    return DRAWER_TRAVEL - this.drawer(physics).opening() <= OPEN_END_TOLERANCE;
+    return DRAWER_TRAVEL - drawerHandles(physics).opening() <= OPEN_END_TOLERANCE;
   }
 }
 
 /** Closed gripper; above the handle gap; descend into it; pull back past full travel and hold there. */
 class DrawerOpenExpert implements Expert {
   readonly name = 'scripted';
-  private readonly arm = armBinding();
-  private readonly drawer = perPhysics((physics) => new DrawerHandles(physics));
   private phase: 'above' | 'descend' | 'pull' = 'above';
 
   reset(_physics: Physics, _rng: Rng): void {
@@ -150,8 +151,8 @@ class DrawerOpenExpert implements Expert {
   }
 
   act(physics: Physics, _task: Task, _step: number): Float64Array {
-    const arm = this.arm(physics);
-    const drawer = this.drawer(physics);
+    const arm = armHandles(physics);
+    const drawer = drawerHandles(physics);
     const tcp = arm.tcpPos();
     const grip = drawer.gripPos();
     if (this.phase === 'above') {

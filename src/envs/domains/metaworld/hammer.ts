@@ -11,10 +11,12 @@
 import { registerTask } from '../../registry.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
+import { jointQposAddress, objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
+import { armHandles } from './arm.js';
 import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
-import { distance, jointQposAddress, perPhysics, requireId, sitePos } from './lookup.js';
+import { distance, sitePos } from './lookup.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
@@ -81,12 +83,12 @@ class HammerHandles {
   readonly nailHead: number;
   constructor(readonly physics: Physics) {
     this.nailQpos = jointQposAddress(physics, 'nail');
-    this.grasp = requireId(physics, 'mjOBJ_SITE', 'hammer_grasp');
-    this.face = requireId(physics, 'mjOBJ_SITE', 'hammer_face');
-    this.nailHead = requireId(physics, 'mjOBJ_SITE', 'nail_head');
+    this.grasp = objectId(physics, 'site', 'hammer_grasp');
+    this.face = objectId(physics, 'site', 'hammer_face');
+    this.nailHead = objectId(physics, 'site', 'nail_head');
   }
   nailDepth(): number {
-    return (this.physics.data.qpos as Float64Array)[this.nailQpos]!;
+    return this.physics.views.qpos[this.nailQpos]!;
   }
   graspPos(): Vec3 {
     return sitePos(this.physics, this.grasp);
@@ -104,8 +106,10 @@ class HammerHandles {
   }
 }
 
+/** Looked up once per physics. */
+const hammerHandles = perPhysics((physics) => new HammerHandles(physics));
+
 class HammerTask extends ArmTask {
-  private readonly hammer = perPhysics((physics) => new HammerHandles(physics));
 
   sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
     const pos: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.4, 0.5), 0];
@@ -117,8 +121,8 @@ class HammerTask extends ArmTask {
    * the head's striking face to where the nail head is once driven 9 cm.
    */
   reward(physics: Physics): number {
-    const hammer = this.hammer(physics);
-    const arm = this.arm(physics);
+    const hammer = hammerHandles(physics);
+    const arm = armHandles(physics);
     const reachDistance = distance(arm.tcpPos(), hammer.graspPos());
     return graspReward({
       reachDistance,
@@ -131,24 +135,23 @@ class HammerTask extends ArmTask {
   }
 
   success(physics: Physics): boolean {
-    return this.hammer(physics).nailDepth() > NAIL_SUCCESS_DEPTH;
+    return hammerHandles(physics).nailDepth() > NAIL_SUCCESS_DEPTH;
   }
 }
 
 function hammerExpert(): PickAndPlaceExpert {
-  const hammer = perPhysics((physics) => new HammerHandles(physics));
   return new PickAndPlaceExpert({
-    graspPoint: (physics) => hammer(physics).graspPos(),
-    objectPoint: (physics) => hammer(physics).facePos(),
+    graspPoint: (physics) => hammerHandles(physics).graspPos(),
+    objectPoint: (physics) => hammerHandles(physics).facePos(),
     // 5 cm in front of the nail head at its height, then through it to full travel (no further: pushing the head
     // into the box would only twist the hammer in the grasp).
     approachPoint: (physics) => {
-      const nail = hammer(physics).nailHeadPos();
-      return [nail[0], nail[1] - hammer(physics).nailDepth() - 0.05, nail[2]];
+      const nail = hammerHandles(physics).nailHeadPos();
+      return [nail[0], nail[1] - hammerHandles(physics).nailDepth() - 0.05, nail[2]];
     },
     goal: (physics) => {
-      const nail = hammer(physics).nailHeadPos();
-      return [nail[0], nail[1] - hammer(physics).nailDepth() + NAIL_TRAVEL, nail[2]];
+      const nail = hammerHandles(physics).nailHeadPos();
+      return [nail[0], nail[1] - hammerHandles(physics).nailDepth() + NAIL_TRAVEL, nail[2]];
     },
     approachGrip: -1,
     carryHeight: NAIL_BOX[2] + NAIL_HEAD[2],

@@ -19,7 +19,7 @@ import type { Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
 import type { Rng } from '../../../util/rng.js';
 import type { Expert, Task } from '../../task.js';
-import { armBinding } from './arm.js';
+import { armHandles } from './arm.js';
 import { near, reachAction } from './expert_control.js';
 import { distance } from './lookup.js';
 
@@ -53,7 +53,6 @@ type Phase = 'above' | 'descend' | 'close' | 'lift' | 'carry' | 'place' | 'relea
 
 export class PickAndPlaceExpert implements Expert {
   readonly name = 'scripted';
-  private readonly arm = armBinding();
   private phase: Phase = 'above';
   private phaseSteps = 0;
   /** Object point minus tool centre when the grasp closed: a grasp that slips much further has failed. */
@@ -67,7 +66,7 @@ export class PickAndPlaceExpert implements Expert {
   }
 
   act(physics: Physics, _task: Task, _step: number): Float64Array {
-    const arm = this.arm(physics);
+    const arm = armHandles(physics);
     const plan = this.plan;
     const tcp = arm.tcpPos();
     this.phaseSteps++;

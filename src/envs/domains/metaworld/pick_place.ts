@@ -10,10 +10,12 @@
 import { registerTask } from '../../registry.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
+import { objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
+import { armHandles } from './arm.js';
 import { ArmTask, FACTORWORLD_ONLY, metaworldTask, type ArmLayout } from './arm_task.js';
-import { bodyPos, distance, perPhysics, requireId } from './lookup.js';
+import { bodyPos, distance } from './lookup.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
@@ -44,9 +46,9 @@ class PickPlaceHandles {
   readonly puckGeom: number;
   readonly goal: number;
   constructor(readonly physics: Physics) {
-    this.puck = requireId(physics, 'mjOBJ_BODY', 'puck');
-    this.puckGeom = requireId(physics, 'mjOBJ_GEOM', 'puck');
-    this.goal = requireId(physics, 'mjOBJ_BODY', 'goal');
+    this.puck = objectId(physics, 'body', 'puck');
+    this.puckGeom = objectId(physics, 'geom', 'puck');
+    this.goal = objectId(physics, 'body', 'goal');
   }
   puckPos(): Vec3 {
     return bodyPos(this.physics, this.puck);
@@ -60,19 +62,21 @@ class PickPlaceHandles {
   }
 }
 
+/** Looked up once per physics. */
+const pickPlaceHandles = perPhysics((physics) => new PickPlaceHandles(physics));
+
 class PickPlaceTask extends ArmTask {
-  private readonly parts = perPhysics((physics) => new PickPlaceHandles(physics));
 
   sampleLayout(rng: Rng, physics: Physics): ArmLayout {
-    const puck: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.6, 0.7), this.parts(physics).puckHalfHeight()];
+    const puck: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.6, 0.7), pickPlaceHandles(physics).puckHalfHeight()];
     const goal: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.75, 0.85), rng.uniform(0.05, 0.3)];
     return { hand: HAND_START, fixtures: { goal }, objects: { puck: { pos: puck } } };
   }
 
   /** graspReward with reach to the puck, held = pinching within 3 cm of it, place = puck to the goal. */
   reward(physics: Physics): number {
-    const parts = this.parts(physics);
-    const arm = this.arm(physics);
+    const parts = pickPlaceHandles(physics);
+    const arm = armHandles(physics);
     const puck = parts.puckPos();
     const reachDistance = distance(arm.tcpPos(), puck);
     return graspReward({
@@ -86,21 +90,20 @@ class PickPlaceTask extends ArmTask {
   }
 
   success(physics: Physics): boolean {
-    const parts = this.parts(physics);
+    const parts = pickPlaceHandles(physics);
     return distance(parts.puckPos(), parts.goalPos()) <= PLACE_SUCCESS_DISTANCE;
   }
 }
 
 function pickPlaceExpert(): PickAndPlaceExpert {
-  const parts = perPhysics((physics) => new PickPlaceHandles(physics));
   return new PickAndPlaceExpert({
-    graspPoint: (physics) => parts(physics).puckPos(),
-    objectPoint: (physics) => parts(physics).puckPos(),
-    goal: (physics) => parts(physics).goalPos(),
+    graspPoint: (physics) => pickPlaceHandles(physics).puckPos(),
+    objectPoint: (physics) => pickPlaceHandles(physics).puckPos(),
+    goal: (physics) => pickPlaceHandles(physics).goalPos(),
     approachGrip: -1,
     // Lift clear of the table, then straight to the goal.
     carryHeight: 0.1,
-    approachPoint: (physics) => parts(physics).goalPos(),
+    approachPoint: (physics) => pickPlaceHandles(physics).goalPos(),
     alignTolerance: 0.01,
     placeSpeed: 0.5,
     hold: true,
