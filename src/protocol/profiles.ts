@@ -83,7 +83,16 @@ const PROFILES: Record<ProfileName, Profile> = {
     // (10 took 324 s of a 732 s run on a shared 2-core machine). reacher-easy gets 20 evaluation episodes:
     // they are short (50 steps) and its per-episode scores spread over 0-100, so 10 leave the normal policy and
     // the shuffled-action control too close to tell apart.
-    tasks: { 'cheetah-run': { demos: 6 }, 'reacher-easy': { evalEpisodes: 20 } },
+    // The grasping tasks' experts finish later than 100 steps allow: bin-picking drops the cube at steps 86-100,
+    // hammer drives the nail home at 85-97, assembly has the ring down the peg at 81-92 (20 seeds each), so they
+    // keep 150 steps.
+    tasks: {
+      'cheetah-run': { demos: 6 },
+      'reacher-easy': { evalEpisodes: 20 },
+      assembly: { horizon: 150 },
+      'bin-picking': { horizon: 150 },
+      hammer: { horizon: 150 },
+    },
     // 20 epochs of batch 64 (~780 Adam updates on MetaWorld's 2500 samples, ~1560 on reacher's 5000) and ONE
     // evaluation, after the last epoch. Measured with the shuffled-action control beside it (10-20 episodes):
     // button-press-topdown with vit-tiny-random rises from 50% at epoch 10 to 70% at epoch 20, with pixels it is
