@@ -16,9 +16,8 @@ import type { Physics } from '../../mujoco.js';
 import { objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
-import { armHandles } from './arm.js';
 import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
-import { bodyPos, distance, horizontalDistance, sitePos } from './lookup.js';
+import { horizontalDistance, sitePos } from './lookup.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
@@ -72,12 +71,10 @@ class AssemblyHandles {
   readonly grasp: number;
   readonly ring: number;
   readonly pegTop: number;
-  readonly nut: number;
   constructor(readonly physics: Physics) {
     this.grasp = objectId(physics, 'site', 'nut_grasp');
     this.ring = objectId(physics, 'site', 'ring_centre');
     this.pegTop = objectId(physics, 'site', 'peg_top');
-    this.nut = objectId(physics, 'body', 'nut');
   }
   graspPos(): Vec3 {
     return sitePos(this.physics, this.grasp);
@@ -88,35 +85,23 @@ class AssemblyHandles {
   pegTopPos(): Vec3 {
     return sitePos(this.physics, this.pegTop);
   }
-  nutPos(): Vec3 {
-    return bodyPos(this.physics, this.nut);
-  }
 }
 
 /** Looked up once per physics. */
 const assemblyHandles = perPhysics((physics) => new AssemblyHandles(physics));
 
 class AssemblyTask extends ArmTask {
-
   sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
     const peg: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.75, 0.85), 0];
     return { hand: HAND_START, fixtures: { peg }, objects: { nut: { pos: NUT_START } } };
   }
 
-  /** graspReward with reach to the handle, held = pinching within 3 cm of it, place = ring centre to the peg top. */
+  /** graspReward: grasp = the handle point, object = the ring centre, goal = the peg top. */
   reward(physics: Physics): number {
     const nut = assemblyHandles(physics);
-    const arm = armHandles(physics);
-    const reachDistance = distance(arm.tcpPos(), nut.graspPos());
-    return graspReward({
-      reachDistance,
-      held: arm.pinching() && reachDistance < 0.03,
-      placeDistance: distance(nut.ringCentre(), nut.pegTopPos()),
-      placeTolerance: RING_SUCCESS_RADIUS,
-      placeMargin: 0.3,
-      success: this.success(physics),
-    });
+    return graspReward(physics, { grasp: nut.graspPos(), object: nut.ringCentre(), goal: nut.pegTopPos(), placeTolerance: RING_SUCCESS_RADIUS, success: this.success(physics) });
   }
+
 
   success(physics: Physics): boolean {
     const nut = assemblyHandles(physics);

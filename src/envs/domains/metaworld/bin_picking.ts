@@ -15,7 +15,7 @@ import type { Physics } from '../../mujoco.js';
 import { objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
-import { armHandles, DEFAULT_WORKSPACE, type Workspace } from './arm.js';
+import { DEFAULT_WORKSPACE, type Workspace } from './arm.js';
 import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
 import { bodyPos, distance } from './lookup.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
@@ -88,7 +88,6 @@ class BinHandles {
 const binHandles = perPhysics((physics) => new BinHandles(physics));
 
 class BinPickingTask extends ArmTask {
-
   constructor() {
     super(WORKSPACE);
   }
@@ -101,21 +100,13 @@ class BinPickingTask extends ArmTask {
     return { hand: HAND_START, fixtures: { bin_start: START_BIN, bin_goal: GOAL_BIN }, objects: { cube: { pos: [x, y, z] } } };
   }
 
-  /** graspReward with reach to the cube, held = pinching within 3 cm of it, place = distance to the goal bin origin. */
+  /** graspReward: grasp and object = the cube, goal = the goal bin's origin. */
   reward(physics: Physics): number {
     const bins = binHandles(physics);
-    const arm = armHandles(physics);
     const cube = bins.cubePos();
-    const reachDistance = distance(arm.tcpPos(), cube);
-    return graspReward({
-      reachDistance,
-      held: arm.pinching() && reachDistance < 0.03,
-      placeDistance: distance(cube, bins.goal()),
-      placeTolerance: BIN_SUCCESS_DISTANCE,
-      placeMargin: 0.3,
-      success: this.success(physics),
-    });
+    return graspReward(physics, { grasp: cube, object: cube, goal: bins.goal(), placeTolerance: BIN_SUCCESS_DISTANCE, success: this.success(physics) });
   }
+
 
   success(physics: Physics): boolean {
     const bins = binHandles(physics);

@@ -18,6 +18,7 @@ import { armHandles, type Workspace } from './arm.js';
 import { ArmTask, type ArmLayout } from './arm_task.js';
 import { near, reachAction } from './expert_control.js';
 import { bodyAxis, distance, sitePos } from './lookup.js';
+import { fixtureReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
 
 /** How far the cap slides into its box, metres. */
@@ -28,7 +29,6 @@ export const BUTTON_TRAVEL = 0.05;
  * accepts any push that reaches the stop and nothing that stops short of it.
  */
 export const PRESS_END_TOLERANCE = 0.001;
-const BOX_HALF_WIDTH = 0.05;
 const CAP_RADIUS = 0.025;
 const CAP_HALF_LENGTH = 0.03;
 /** Gap between the box face and the cap at rest. */
@@ -98,7 +98,6 @@ class ButtonHandles {
 const buttonHandles = perPhysics((physics) => new ButtonHandles(physics));
 
 export class ButtonTask extends ArmTask {
-
   constructor(private readonly mount: ButtonMount) {
     super(mount.workspace);
   }
@@ -109,17 +108,13 @@ export class ButtonTask extends ArmTask {
   }
 
   /**
-   * Shaped reward in [0, 10], MetaWorld-v2-like:
-   *   reach = tolerance(|tcp - cap centre|, bounds [0, 2 cm], margin 0.3 m, long_tail)
-   *   press = tolerance(travel left, bounds [-inf, PRESS_END_TOLERANCE], margin BUTTON_TRAVEL, long_tail)
-   *   reward = 2 * reach + 8 * reach * press
-   * Pressing only pays while the hand is on the button, so knocking it is not rewarded as much as holding it.
+   * fixtureReward: reach to the cap's face centre, and
+   *   progress = tolerance(travel left, bounds [-inf, PRESS_END_TOLERANCE], margin BUTTON_TRAVEL, long_tail).
    */
   reward(physics: Physics): number {
     const button = buttonHandles(physics);
-    const reach = tolerance(distance(armHandles(physics).tcpPos(), button.top()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
     const press = tolerance(button.remainingTravel(), { bounds: [-Infinity, PRESS_END_TOLERANCE], margin: BUTTON_TRAVEL, sigmoid: 'long_tail' });
-    return 2 * reach + 8 * reach * press;
+    return fixtureReward(distance(armHandles(physics).tcpPos(), button.top()), press);
   }
 
   success(physics: Physics): boolean {

@@ -15,12 +15,12 @@ import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
 import { jointQposAddress, objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
-import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
+import type { SceneOptions, TaskDefinition } from '../../task.js';
 import { armHandles } from './arm.js';
 import { ArmTask, FACTORWORLD_ONLY, metaworldTask, type ArmLayout } from './arm_task.js';
-import { near, reachAction } from './expert_control.js';
+import { HookAndPullExpert } from './hook_and_pull.js';
 import { distance, sitePos } from './lookup.js';
-import { reachTerm } from './shaping.js';
+import { fixtureReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
 
 const DEG = Math.PI / 180;
@@ -111,22 +111,18 @@ class DoorHandles {
 const doorHandles = perPhysics((physics) => new DoorHandles(physics));
 
 class DoorOpenTask extends ArmTask {
-
   sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
     return { hand: HAND_START, fixtures: { door_cabinet: [rng.uniform(-0.1, 0.1), rng.uniform(0.85, 0.95), 0] }, objects: {} };
   }
 
   /**
-   * Shaped reward in [0, 10], MetaWorld-v2-like:
-   *   reach = tolerance(|tcp - handle grip point|, bounds [0, 2 cm], margin 0.3 m, long_tail)
-   *   open  = tolerance(DOOR_SUCCESS_ANGLE - angle, bounds [-inf, 0], margin DOOR_SUCCESS_ANGLE, long_tail)
-   *   reward = 2 * reach + 8 * reach * open
+   * fixtureReward: reach to the gap behind the handle, and
+   *   progress = tolerance(DOOR_SUCCESS_ANGLE - angle, bounds [-inf, 0], margin DOOR_SUCCESS_ANGLE, long_tail).
    */
   reward(physics: Physics): number {
     const door = doorHandles(physics);
-    const reach = reachTerm(distance(armHandles(physics).tcpPos(), door.gripPos()));
     const open = tolerance(DOOR_SUCCESS_ANGLE - door.angle(), { bounds: [-Infinity, 0], margin: DOOR_SUCCESS_ANGLE, sigmoid: 'long_tail' });
-    return 2 * reach + 8 * reach * open;
+    return fixtureReward(distance(armHandles(physics).tcpPos(), door.gripPos()), open);
   }
 
   success(physics: Physics): boolean {
@@ -134,36 +130,19 @@ class DoorOpenTask extends ArmTask {
   }
 }
 
-/** Closed gripper; above the handle gap; down into it; pull the handle round the hinge to 100 degrees. */
-class DoorOpenExpert implements Expert {
-  readonly name = 'scripted';
-  private phase: 'above' | 'descend' | 'pull' = 'above';
-
-  reset(_physics: Physics, _rng: Rng): void {
-    this.phase = 'above';
-  }
-
-  act(physics: Physics, _task: Task, _step: number): Float64Array {
-    const arm = armHandles(physics);
-    const door = doorHandles(physics);
-    const tcp = arm.tcpPos();
-    const grip = door.gripPos();
-    if (this.phase === 'above') {
-      const above: Vec3 = [grip[0], grip[1], grip[2] + 0.08];
-      if (near(tcp, above, 0.006, 0.03)) this.phase = 'descend';
-      else return reachAction(arm, above, 1);
-    }
-    if (this.phase === 'descend') {
-      if (near(tcp, grip, 0.008, 0.01)) this.phase = 'pull';
-      else return reachAction(arm, grip, 1);
-    }
-    // The grip point turned about the hinge to 12 degrees ahead of the door (at most 100 degrees open).
-    const hinge = door.hingePos();
-    const turn = Math.min(100 * DEG, door.angle() + 12 * DEG) - door.angle();
-    const [dx, dy] = [grip[0] - hinge[0], grip[1] - hinge[1]];
-    const target: Vec3 = [hinge[0] + dx * Math.cos(turn) - dy * Math.sin(turn), hinge[1] + dx * Math.sin(turn) + dy * Math.cos(turn), grip[2]];
-    return reachAction(arm, target, 1, 0.6);
-  }
+/** Hooks behind the handle and pulls it round the hinge, 12 degrees ahead of the door, to 100 degrees open. */
+function doorOpenExpert(): HookAndPullExpert {
+  return new HookAndPullExpert({
+    gripPoint: (physics) => doorHandles(physics).gripPos(),
+    pullTarget: (physics) => {
+      const door = doorHandles(physics);
+      const [grip, hinge] = [door.gripPos(), door.hingePos()];
+      const turn = Math.min(100 * DEG, door.angle() + 12 * DEG) - door.angle();
+      const [dx, dy] = [grip[0] - hinge[0], grip[1] - hinge[1]];
+      return [hinge[0] + dx * Math.cos(turn) - dy * Math.sin(turn), hinge[1] + dx * Math.sin(turn) + dy * Math.cos(turn), grip[2]];
+    },
+    pullSpeed: 0.6,
+  });
 }
 
 export const doorOpen: TaskDefinition = metaworldTask({
@@ -172,7 +151,7 @@ export const doorOpen: TaskDefinition = metaworldTask({
   suites: FACTORWORLD_ONLY,
   buildScene: buildDoorOpenScene,
   createTask: () => new DoorOpenTask(),
-  createExpert: () => new DoorOpenExpert(),
+  createExpert: doorOpenExpert,
 });
 
 registerTask(doorOpen);

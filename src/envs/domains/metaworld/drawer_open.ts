@@ -13,11 +13,12 @@ import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
 import { jointQposAddress, objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
-import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
+import type { SceneOptions, TaskDefinition } from '../../task.js';
 import { armHandles } from './arm.js';
 import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
-import { near, reachAction } from './expert_control.js';
+import { HookAndPullExpert } from './hook_and_pull.js';
 import { distance, sitePos } from './lookup.js';
+import { fixtureReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
 
 /** How far the drawer can be pulled out, metres. */
@@ -79,7 +80,6 @@ function drawerElements(scale: number) {
     ...[-1, 1].map((side) =>
       box(`handle_post_${side < 0 ? 'left' : 'right'}`, 'fixture', [side * (HANDLE_HALF_LENGTH - 0.006), (handleY + frontY - 0.006) / 2, handleZ], [0.006, (frontY - 0.006 - handleY) / 2, 0.006], 0.01),
     ),
-    el('site', { name: 'handle', pos: [0, handleY, handleZ], size: [0.005], rgba: [0, 1, 0, 0], group: 4 }),
     // Middle of the gap between handle and drawer face: where the fingers go to pull.
     el('site', { name: 'handle_grip', pos: [0, (handleY + HANDLE_RADIUS + frontY - 0.006) / 2, handleZ], size: [0.005], rgba: [0, 0, 1, 0], group: 4 }),
   ]);
@@ -96,18 +96,13 @@ export function buildDrawerOpenScene(options: SceneOptions = {}): string {
 
 class DrawerHandles {
   readonly drawerQpos: number;
-  readonly handle: number;
   readonly grip: number;
   constructor(readonly physics: Physics) {
     this.drawerQpos = jointQposAddress(physics, 'drawer');
-    this.handle = objectId(physics, 'site', 'handle');
     this.grip = objectId(physics, 'site', 'handle_grip');
   }
   opening(): number {
     return this.physics.views.qpos[this.drawerQpos]!;
-  }
-  handlePos(): Vec3 {
-    return sitePos(this.physics, this.handle);
   }
   gripPos(): Vec3 {
     return sitePos(this.physics, this.grip);
@@ -118,22 +113,18 @@ class DrawerHandles {
 const drawerHandles = perPhysics((physics) => new DrawerHandles(physics));
 
 class DrawerOpenTask extends ArmTask {
-
   sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
     return { hand: HAND_START, fixtures: { drawer_cabinet: [rng.uniform(-0.1, 0.1), CABINET_Y, 0] }, objects: {} };
   }
 
   /**
-   * Shaped reward in [0, 10], MetaWorld-v2-like:
-   *   reach = tolerance(|tcp - handle grip point|, bounds [0, 2 cm], margin 0.3 m, long_tail)
-   *   open  = tolerance(DRAWER_TRAVEL - opening, bounds [-inf, OPEN_END_TOLERANCE], margin DRAWER_TRAVEL, long_tail)
-   *   reward = 2 * reach + 8 * reach * open
+   * fixtureReward: reach to the gap behind the handle, and
+   *   progress = tolerance(DRAWER_TRAVEL - opening, bounds [-inf, OPEN_END_TOLERANCE], margin DRAWER_TRAVEL, long_tail).
    */
   reward(physics: Physics): number {
     const drawer = drawerHandles(physics);
-    const reach = tolerance(distance(armHandles(physics).tcpPos(), drawer.gripPos()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
     const open = tolerance(DRAWER_TRAVEL - drawer.opening(), { bounds: [-Infinity, OPEN_END_TOLERANCE], margin: DRAWER_TRAVEL, sigmoid: 'long_tail' });
-    return 2 * reach + 8 * reach * open;
+    return fixtureReward(distance(armHandles(physics).tcpPos(), drawer.gripPos()), open);
   }
 
   success(physics: Physics): boolean {
@@ -141,33 +132,17 @@ class DrawerOpenTask extends ArmTask {
   }
 }
 
-/** Closed gripper; above the handle gap; descend into it; pull back past full travel and hold there. */
-class DrawerOpenExpert implements Expert {
-  readonly name = 'scripted';
-  private phase: 'above' | 'descend' | 'pull' = 'above';
-
-  reset(_physics: Physics, _rng: Rng): void {
-    this.phase = 'above';
-  }
-
-  act(physics: Physics, _task: Task, _step: number): Float64Array {
-    const arm = armHandles(physics);
-    const drawer = drawerHandles(physics);
-    const tcp = arm.tcpPos();
-    const grip = drawer.gripPos();
-    if (this.phase === 'above') {
-      const above: Vec3 = [grip[0], grip[1], grip[2] + 0.1];
-      if (near(tcp, above, 0.006, 0.03)) this.phase = 'descend';
-      else return reachAction(arm, above, 1);
-    }
-    if (this.phase === 'descend') {
-      if (near(tcp, grip, 0.008, 0.01)) this.phase = 'pull';
-      else return reachAction(arm, grip, 1);
-    }
-    // 1.5 cm past the fully opened grip point, so the hand keeps the drawer against its end stop.
-    const closedGripY = grip[1] + drawer.opening();
-    return reachAction(arm, [grip[0], closedGripY - DRAWER_TRAVEL - 0.015, grip[2]], 1);
-  }
+/** Hooks behind the handle and pulls to 1.5 cm past full travel, so the hand keeps the drawer in its end stop. */
+function drawerOpenExpert(): HookAndPullExpert {
+  return new HookAndPullExpert({
+    gripPoint: (physics) => drawerHandles(physics).gripPos(),
+    pullTarget: (physics) => {
+      const drawer = drawerHandles(physics);
+      const grip = drawer.gripPos();
+      return [grip[0], grip[1] + drawer.opening() - DRAWER_TRAVEL - 0.015, grip[2]];
+    },
+    pullSpeed: 1,
+  });
 }
 
 export const drawerOpen: TaskDefinition = metaworldTask({
@@ -178,7 +153,7 @@ export const drawerOpen: TaskDefinition = metaworldTask({
   benchmarks: CORTEXBENCH_AND_FACTORWORLD,
   buildScene: buildDrawerOpenScene,
   createTask: () => new DrawerOpenTask(),
-  createExpert: () => new DrawerOpenExpert(),
+  createExpert: drawerOpenExpert,
 });
 
 registerTask(drawerOpen);

@@ -14,9 +14,8 @@ import type { Physics } from '../../mujoco.js';
 import { jointQposAddress, objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
-import { armHandles } from './arm.js';
 import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
-import { distance, sitePos } from './lookup.js';
+import { sitePos } from './lookup.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
@@ -110,29 +109,18 @@ class HammerHandles {
 const hammerHandles = perPhysics((physics) => new HammerHandles(physics));
 
 class HammerTask extends ArmTask {
-
   sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
     const pos: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.4, 0.5), 0];
     return { hand: HAND_START, fixtures: { nail_box: NAIL_BOX }, objects: { hammer: { pos } } };
   }
 
-  /**
-   * graspReward with reach to the handle's grasp point, held = pinching within 3 cm of it, and place = distance of
-   * the head's striking face to where the nail head is once driven 9 cm.
-   */
+  /** graspReward: grasp = the handle point, object = the head's striking face, goal = the nail head driven 9 cm. */
   reward(physics: Physics): number {
     const hammer = hammerHandles(physics);
-    const arm = armHandles(physics);
-    const reachDistance = distance(arm.tcpPos(), hammer.graspPos());
-    return graspReward({
-      reachDistance,
-      held: arm.pinching() && reachDistance < 0.03,
-      placeDistance: distance(hammer.facePos(), hammer.drivenHeadPos()),
-      placeTolerance: 0.01,
-      placeMargin: 0.3,
-      success: this.success(physics),
-    });
+    const success = this.success(physics);
+    return graspReward(physics, { grasp: hammer.graspPos(), object: hammer.facePos(), goal: hammer.drivenHeadPos(), placeTolerance: 0.01, success });
   }
+
 
   success(physics: Physics): boolean {
     return hammerHandles(physics).nailDepth() > NAIL_SUCCESS_DEPTH;

@@ -13,7 +13,6 @@ import type { Physics } from '../../mujoco.js';
 import { objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
-import { armHandles } from './arm.js';
 import { ArmTask, FACTORWORLD_ONLY, metaworldTask, type ArmLayout } from './arm_task.js';
 import { bodyPos, distance } from './lookup.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
@@ -66,28 +65,19 @@ class PickPlaceHandles {
 const pickPlaceHandles = perPhysics((physics) => new PickPlaceHandles(physics));
 
 class PickPlaceTask extends ArmTask {
-
   sampleLayout(rng: Rng, physics: Physics): ArmLayout {
     const puck: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.6, 0.7), pickPlaceHandles(physics).puckHalfHeight()];
     const goal: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.75, 0.85), rng.uniform(0.05, 0.3)];
     return { hand: HAND_START, fixtures: { goal }, objects: { puck: { pos: puck } } };
   }
 
-  /** graspReward with reach to the puck, held = pinching within 3 cm of it, place = puck to the goal. */
+  /** graspReward: grasp and object = the puck, goal = the goal marker. */
   reward(physics: Physics): number {
     const parts = pickPlaceHandles(physics);
-    const arm = armHandles(physics);
     const puck = parts.puckPos();
-    const reachDistance = distance(arm.tcpPos(), puck);
-    return graspReward({
-      reachDistance,
-      held: arm.pinching() && reachDistance < 0.03,
-      placeDistance: distance(puck, parts.goalPos()),
-      placeTolerance: PLACE_SUCCESS_DISTANCE,
-      placeMargin: 0.3,
-      success: this.success(physics),
-    });
+    return graspReward(physics, { grasp: puck, object: puck, goal: parts.goalPos(), placeTolerance: PLACE_SUCCESS_DISTANCE, success: this.success(physics) });
   }
+
 
   success(physics: Physics): boolean {
     const parts = pickPlaceHandles(physics);
