@@ -120,8 +120,9 @@ export class PickAndPlaceExpert implements Expert {
         return steer(goal, plan.placeSpeed);
       }
       case 'release':
+        // Still, while the fingers open.
         if (this.phaseSteps >= RELEASE_STEPS) this.enter('withdraw');
-        return reachAction(arm, [this.withdrawTarget[0], this.withdrawTarget[1], tcp[2]], open, 0);
+        return Float64Array.of(0, 0, 0, open);
       case 'withdraw':
         return reachAction(arm, this.withdrawTarget, open);
     }
