@@ -49,10 +49,8 @@ export function armActionSpec(): ActionSpec {
 const PALM_HALF: Vec3 = [0.02, 0.02, 0.012];
 /** Finger half extents: x (width), y (thickness along the closing axis), z (length). */
 const FINGER_HALF: Vec3 = [0.012, 0.006, 0.025];
-/** Gap between the fingers' inner faces when closed. */
+/** Gap between the fingers' inner faces when closed (fully open: CLOSED_GAP + 2 FINGER_TRAVEL = 8.4 cm). */
 const CLOSED_GAP = 0.004;
-/** Widest object the open gripper takes, metres (between the inner faces). */
-export const MAX_GRASP_WIDTH = CLOSED_GAP + 2 * FINGER_TRAVEL;
 
 function finger(side: 'left' | 'right'): XmlElement {
   const sign = side === 'right' ? -1 : 1;
@@ -92,7 +90,7 @@ export function armElements(workspace: Workspace): { world: XmlElement[]; equali
   return {
     world: [target, hand],
     equality: [el('connect', { name: 'hand_to_target', body1: 'hand', body2: 'hand_target', anchor: [0, 0, 0], solref: [0.02, 1] })],
-    // kp 600: ~12 N of squeeze on a 4 cm object, enough friction for a 0.1-0.3 kg object swung at 1 cm per step.
+    // kp 600: ~11 N of squeeze on a 4 cm object, enough friction for a 0.1-0.3 kg object swung at 1 cm per step.
     actuators: ['left', 'right'].map((side) =>
       el('position', { name: `grip_${side}`, joint: `finger_${side}`, kp: 600, ctrlrange: [0, FINGER_TRAVEL], forcerange: [-20, 20] }),
     ),

@@ -43,7 +43,7 @@ const HAND_START: Vec3 = [0, 0.6, 0.2];
 function doorElements(scale: number) {
   const [hx, hy, hz] = [CABINET_HALF[0] * scale, CABINET_HALF[1], CABINET_HALF[2] * scale];
   const wall = 0.01;
-  const box = (name: string, pos: Vec3, size: Vec3) => el('geom', { name, type: 'box', pos, size, material: 'fixture' });
+  const box = (name: string, pos: Vec3, size: Vec3, material = 'fixture') => el('geom', { name, type: 'box', pos, size, material });
   const cabinet = [
     box('cabinet_top', [0, 0, 2 * hz - wall / 2], [hx, hy, wall / 2]),
     box('cabinet_back', [0, hy - wall / 2, hz], [hx, wall / 2, hz]),
@@ -69,7 +69,7 @@ function doorElements(scale: number) {
       mass: 0.02,
     }),
     ...[-1, 1].map((side) =>
-      box(`door_handle_post_${side < 0 ? 'left' : 'right'}`, [handleX + side * (HANDLE_HALF_LENGTH - 0.006), (handleY + faceY) / 2, handleZ], [0.006, (faceY - handleY) / 2, 0.006]),
+      box(`door_handle_post_${side < 0 ? 'left' : 'right'}`, [handleX + side * (HANDLE_HALF_LENGTH - 0.006), (handleY + faceY) / 2, handleZ], [0.006, (faceY - handleY) / 2, 0.006], 'object'),
     ),
     // Middle of the gap between handle and door face: where the closed fingers hook in.
     el('site', { name: 'door_grip', pos: [handleX, (handleY + HANDLE_RADIUS + faceY) / 2, handleZ], size: [0.005], rgba: [0, 0, 1, 0], group: 4 }),
