@@ -87,13 +87,17 @@ const PROFILES: Record<ProfileName, Profile> = {
     // hammer drives the nail home at 85-97, assembly has the ring down the peg at 81-92 (20 seeds each), so they
     // keep 150 steps. bin-picking gets 100 demos: with 25, pixels scored 20% (control 0), with 100, 100% (control 0).
     // assembly scored 0 with 25 and with 100 demos (control 0): its ring clears the peg by 9 mm, finer than 16x16
-    // pixels place the peg (about 3 cm per pixel), so more demos are no help there.
+    // pixels place the peg (about 3 cm per pixel), so more demos are no help there. Factor-World's door-open and
+    // pick-place also get 100 demos: door-open 10% -> 90%, pick-place 0% -> 20% (controls 0); button-press scores
+    // 100% with 25 (control 30%: pushing forward presses the front button in some layouts).
     tasks: {
       'cheetah-run': { demos: 6 },
       'reacher-easy': { evalEpisodes: 20 },
       assembly: { horizon: 150 },
       'bin-picking': { horizon: 150, demos: 100 },
       hammer: { horizon: 150 },
+      'door-open': { demos: 100 },
+      'pick-place': { demos: 100 },
     },
     // 20 epochs of batch 64 (~780 Adam updates on MetaWorld's 2500 samples, ~1560 on reacher's 5000) and ONE
     // evaluation, after the last epoch. Measured with the shuffled-action control beside it (10-20 episodes):
