@@ -132,7 +132,7 @@ function assemblyExpert(): PickAndPlaceExpert {
 export const assembly: TaskDefinition = metaworldTask({
   name: 'assembly',
   version: 1,
-  suites: CORTEXBENCH_AND_FACTORWORLD,
+  benchmarks: CORTEXBENCH_AND_FACTORWORLD,
   buildScene: buildAssemblyScene,
   createTask: () => new AssemblyTask(),
   createExpert: assemblyExpert,

@@ -139,7 +139,7 @@ function binPickingExpert(): PickAndPlaceExpert {
 export const binPicking: TaskDefinition = metaworldTask({
   name: 'bin-picking',
   version: 1,
-  suites: CORTEXBENCH_AND_FACTORWORLD,
+  benchmarks: CORTEXBENCH_AND_FACTORWORLD,
   buildScene: buildBinPickingScene,
   createTask: () => new BinPickingTask(),
   createExpert: binPickingExpert,

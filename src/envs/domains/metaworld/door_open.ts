@@ -148,7 +148,7 @@ function doorOpenExpert(): HookAndPullExpert {
 export const doorOpen: TaskDefinition = metaworldTask({
   name: 'door-open',
   version: 1,
-  suites: FACTORWORLD_ONLY,
+  benchmarks: FACTORWORLD_ONLY,
   buildScene: buildDoorOpenScene,
   createTask: () => new DoorOpenTask(),
   createExpert: doorOpenExpert,

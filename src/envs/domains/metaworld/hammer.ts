@@ -152,7 +152,7 @@ function hammerExpert(): PickAndPlaceExpert {
 export const hammer: TaskDefinition = metaworldTask({
   name: 'hammer',
   version: 1,
-  suites: CORTEXBENCH_AND_FACTORWORLD,
+  benchmarks: CORTEXBENCH_AND_FACTORWORLD,
   buildScene: buildHammerScene,
   createTask: () => new HammerTask(),
   createExpert: hammerExpert,

@@ -103,7 +103,7 @@ function pickPlaceExpert(): PickAndPlaceExpert {
 export const pickPlace: TaskDefinition = metaworldTask({
   name: 'pick-place',
   version: 1,
-  suites: FACTORWORLD_ONLY,
+  benchmarks: FACTORWORLD_ONLY,
   buildScene: buildPickPlaceScene,
   createTask: () => new PickPlaceTask(),
   createExpert: pickPlaceExpert,
