@@ -288,12 +288,12 @@ describe('one camera convention, in every family', () => {
     }
   });
 
-  it('MetaWorld: top_cap2 on its sphere around the table centre (azimuth 90, elevation 65, 1.2 m), aimed at it', async () => {
+  it('MetaWorld: top_cap2 at upstream\'s (0, 0.9, 0.6) on its sphere around the table centre (azimuth 90, elevation 63.4, 0.671 m), aimed at it', async () => {
     const env = await Env.make(getTask('button-press-topdown'));
     try {
       const cam = cameraAtRest(env.physics, 'top_cap2');
-      const el = (65 * Math.PI) / 180;
-      expectVector(cam.pos, [0, 0.6 + 1.2 * Math.cos(el), 1.2 * Math.sin(el)], 'pos');
+      const el = Math.atan2(0.6, 0.3);
+      expectVector(cam.pos, [0, 0.9, 0.6], 'pos');
       expectVector(cam.axis, [0, -Math.cos(el), -Math.sin(el)], 'axis');
       expectVector(cam.right, [-1, 0, 0], 'right');
     } finally {

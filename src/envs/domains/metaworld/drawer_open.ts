@@ -3,8 +3,9 @@
  *
  * The cabinet (origin on the table, at the centre of its footprint) is placed at (U(-0.1, 0.1), 0.9, 0); the
  * drawer slides out along -y up to DRAWER_TRAVEL. The handle is a bar held 5.5 cm in front of the drawer face.
- * Success: the handle is within 3 cm of its fully opened position. The scripted expert closes the gripper, moves
- * above the gap between handle and drawer face, descends into it and pulls back, then holds the drawer open.
+ * Success: the drawer pulled to its end stop (within OPEN_END_TOLERANCE), as upstream, whose target lies past the
+ * joint range. The hand starts at (0, 0.6, 0.2) as upstream. The scripted expert closes the gripper, moves above
+ * the gap between handle and drawer face, descends into it and pulls back, then holds the drawer at its stop.
  */
 import { registerTask } from '../../registry.js';
 import { tolerance } from '../../rewards.js';
@@ -12,17 +13,22 @@ import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
 import { jointQposAddress, objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
-import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
+import type { SceneOptions, TaskDefinition } from '../../task.js';
 import { armHandles } from './arm.js';
-import { ArmTask, metaworldTask } from './arm_task.js';
-import { horizontalDistance, reachAction } from './expert_control.js';
-import { distance, placeStaticBody, sitePos } from './lookup.js';
+import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
+import { HookAndPullExpert } from './hook_and_pull.js';
+import { distance, sitePos } from './lookup.js';
+import { fixtureReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
 
 /** How far the drawer can be pulled out, metres. */
 export const DRAWER_TRAVEL = 0.2;
-/** Success threshold: handle distance to its fully opened position, metres. */
-export const OPEN_SUCCESS_TOLERANCE = 0.03;
+/**
+ * Success: opening short of the end stop, metres. The scripted expert holds the drawer 0.1 mm past the stop (a soft
+ * constraint); a drawer left anywhere short of the stop stays there (friction, no spring). 2 mm accepts any pull
+ * into the stop and nothing that stops short of it.
+ */
+export const OPEN_END_TOLERANCE = 0.002;
 const CABINET_Y = 0.9;
 /** Cabinet half extents (x, y, z) and wall thickness. */
 const CABINET_HALF: Vec3 = [0.12, 0.1, 0.07];
@@ -30,7 +36,7 @@ const WALL = 0.01;
 const HANDLE_STANDOFF = 0.055;
 const HANDLE_RADIUS = 0.01;
 const HANDLE_HALF_LENGTH = 0.05;
-const HAND_START: Vec3 = [0, 0.45, 0.25];
+const HAND_START: Vec3 = [0, 0.6, 0.2];
 
 /**
  * Cabinet, drawer and handle. `scale` widens (x) and heightens (z) cabinet and drawer; the depth (y) stays so the
@@ -74,7 +80,6 @@ function drawerElements(scale: number) {
     ...[-1, 1].map((side) =>
       box(`handle_post_${side < 0 ? 'left' : 'right'}`, 'fixture', [side * (HANDLE_HALF_LENGTH - 0.006), (handleY + frontY - 0.006) / 2, handleZ], [0.006, (frontY - 0.006 - handleY) / 2, 0.006], 0.01),
     ),
-    el('site', { name: 'handle', pos: [0, handleY, handleZ], size: [0.005], rgba: [0, 1, 0, 0], group: 4 }),
     // Middle of the gap between handle and drawer face: where the fingers go to pull.
     el('site', { name: 'handle_grip', pos: [0, (handleY + HANDLE_RADIUS + frontY - 0.006) / 2, handleZ], size: [0.005], rgba: [0, 0, 1, 0], group: 4 }),
   ]);
@@ -91,26 +96,16 @@ export function buildDrawerOpenScene(options: SceneOptions = {}): string {
 
 class DrawerHandles {
   readonly drawerQpos: number;
-  readonly handle: number;
   readonly grip: number;
   constructor(readonly physics: Physics) {
     this.drawerQpos = jointQposAddress(physics, 'drawer');
-    this.handle = objectId(physics, 'site', 'handle');
     this.grip = objectId(physics, 'site', 'handle_grip');
   }
   opening(): number {
     return this.physics.views.qpos[this.drawerQpos]!;
   }
-  handlePos(): Vec3 {
-    return sitePos(this.physics, this.handle);
-  }
   gripPos(): Vec3 {
     return sitePos(this.physics, this.grip);
-  }
-  /** Where the handle is when the drawer is fully open. */
-  openedHandlePos(): Vec3 {
-    const [x, y, z] = this.handlePos();
-    return [x, y + this.opening() - DRAWER_TRAVEL, z];
   }
 }
 
@@ -118,65 +113,48 @@ class DrawerHandles {
 const drawerHandles = perPhysics((physics) => new DrawerHandles(physics));
 
 class DrawerOpenTask extends ArmTask {
-  initializeEpisode(physics: Physics, rng: Rng): void {
-    placeStaticBody(physics, 'drawer_cabinet', [rng.uniform(-0.1, 0.1), CABINET_Y, 0]);
-    armHandles(physics).reset(HAND_START);
+  sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
+    return { hand: HAND_START, fixtures: { drawer_cabinet: [rng.uniform(-0.1, 0.1), CABINET_Y, 0] }, objects: {} };
   }
 
   /**
-   * Shaped reward in [0, 10], MetaWorld-v2-like:
-   *   reach = tolerance(|tcp - handle grip point|, bounds [0, 2 cm], margin 0.3 m, long_tail)
-   *   open  = tolerance(|handle - fully opened handle position|, bounds [0, 3 cm], margin DRAWER_TRAVEL, long_tail)
-   *   reward = 2 * reach + 8 * reach * open
+   * fixtureReward: reach to the gap behind the handle, and
+   *   progress = tolerance(DRAWER_TRAVEL - opening, bounds [-inf, OPEN_END_TOLERANCE], margin DRAWER_TRAVEL, long_tail).
    */
   reward(physics: Physics): number {
     const drawer = drawerHandles(physics);
-    const reach = tolerance(distance(armHandles(physics).tcpPos(), drawer.gripPos()), { bounds: [0, 0.02], margin: 0.3, sigmoid: 'long_tail' });
-    const open = tolerance(distance(drawer.handlePos(), drawer.openedHandlePos()), { bounds: [0, OPEN_SUCCESS_TOLERANCE], margin: DRAWER_TRAVEL, sigmoid: 'long_tail' });
-    return 2 * reach + 8 * reach * open;
+    const open = tolerance(DRAWER_TRAVEL - drawer.opening(), { bounds: [-Infinity, OPEN_END_TOLERANCE], margin: DRAWER_TRAVEL, sigmoid: 'long_tail' });
+    return fixtureReward(distance(armHandles(physics).tcpPos(), drawer.gripPos()), open);
   }
 
   success(physics: Physics): boolean {
-    const drawer = drawerHandles(physics);
-    return distance(drawer.handlePos(), drawer.openedHandlePos()) <= OPEN_SUCCESS_TOLERANCE;
+    return DRAWER_TRAVEL - drawerHandles(physics).opening() <= OPEN_END_TOLERANCE;
   }
 }
 
-/** Closed gripper; above the handle gap; descend into it; pull back past full travel and hold there. */
-class DrawerOpenExpert implements Expert {
-  readonly name = 'scripted';
-  private phase: 'above' | 'descend' | 'pull' = 'above';
-
-  reset(_physics: Physics, _rng: Rng): void {
-    this.phase = 'above';
-  }
-
-  act(physics: Physics, _task: Task, _step: number): Float64Array {
-    const arm = armHandles(physics);
-    const drawer = drawerHandles(physics);
-    const tcp = arm.tcpPos();
-    const grip = drawer.gripPos();
-    if (this.phase === 'above') {
-      const above: Vec3 = [grip[0], grip[1], grip[2] + 0.1];
-      if (horizontalDistance(tcp, above) < 0.006 && Math.abs(tcp[2] - above[2]) < 0.03) this.phase = 'descend';
-      else return reachAction(arm, above, 1);
-    }
-    if (this.phase === 'descend') {
-      if (horizontalDistance(tcp, grip) < 0.008 && Math.abs(tcp[2] - grip[2]) < 0.01) this.phase = 'pull';
-      else return reachAction(arm, grip, 1);
-    }
-    // 1.5 cm past the fully opened grip point, so the hand keeps the drawer against its end stop.
-    const closedGripY = grip[1] + drawer.opening();
-    return reachAction(arm, [grip[0], closedGripY - DRAWER_TRAVEL - 0.015, grip[2]], 1);
-  }
+/** Hooks behind the handle and pulls to 1.5 cm past full travel, so the hand keeps the drawer in its end stop. */
+function drawerOpenExpert(): HookAndPullExpert {
+  return new HookAndPullExpert({
+    gripPoint: (physics) => drawerHandles(physics).gripPos(),
+    pullTarget: (physics) => {
+      const drawer = drawerHandles(physics);
+      const grip = drawer.gripPos();
+      return [grip[0], grip[1] + drawer.opening() - DRAWER_TRAVEL - 0.015, grip[2]];
+    },
+    pullSpeed: 1,
+  });
 }
 
 export const drawerOpen: TaskDefinition = metaworldTask({
   name: 'drawer-open',
-  version: 2,
+  // v2: top_cap2 at the upstream pose, hand start (0, 0.6, 0.2), workspace y from 0.40, success at the end stop,
+  // fingers closing along y.
+  // v3: the renderer's native look.
+  version: 3,
+  benchmarks: CORTEXBENCH_AND_FACTORWORLD,
   buildScene: buildDrawerOpenScene,
   createTask: () => new DrawerOpenTask(),
-  createExpert: () => new DrawerOpenExpert(),
+  createExpert: drawerOpenExpert,
 });
 
 registerTask(drawerOpen);

@@ -5,8 +5,8 @@
  * Named materials (Factor-World factors address these): floor, table, object (the part the task moves),
  * fixture (the part it is mounted in), arm.
  */
-import { SceneBuilder, el, type Vec3 } from '../../scene.js';
-import { armElements } from './arm.js';
+import { SceneBuilder, el, type CameraPose, type Vec3 } from '../../scene.js';
+import { armElements, DEFAULT_WORKSPACE, type Workspace } from './arm.js';
 
 export const METAWORLD_TIMESTEP = 0.0025;
 export const METAWORLD_SUBSTEPS = 5;
@@ -18,6 +18,19 @@ export const TABLE_CENTRE: Vec3 = [0, 0.6, 0];
 const TABLE_HALF: Vec3 = [0.7, 0.4, 0.025];
 const TABLE_HEIGHT = 0.8;
 
+/**
+ * CortexBench's MetaWorld camera `top_cap2`, as the fact it is (research-tasks.md): at (0, 0.9, 0.6) above the far
+ * table edge, aimed at the table centre, fovy 45 (0.671 m away, 63.4 degrees down).
+ */
+export const TOP_CAP2 = { pos: [0, 0.9, 0.6] as Vec3, lookAt: TABLE_CENTRE, fovy: 45 };
+
+/** The orbit pose (the scene builder's camera convention) that puts a camera at `pos`, looking at `lookAt`. */
+export function poseLookingAt(pos: Vec3, lookAt: Vec3): CameraPose {
+  const [dx, dy, dz] = [pos[0] - lookAt[0], pos[1] - lookAt[1], pos[2] - lookAt[2]];
+  const distance = Math.hypot(dx, dy, dz);
+  return { azimuth: (Math.atan2(dy, dx) * 180) / Math.PI, elevation: (Math.asin(dz / distance) * 180) / Math.PI, distance };
+}
+
 /** The canonical textures of the named materials (all from the standard texture set). */
 export const CANONICAL_TEXTURES = {
   floor: 'checker-slate',
@@ -27,7 +40,8 @@ export const CANONICAL_TEXTURES = {
   arm: 'flat-white',
 } as const;
 
-export function tabletopScene(modelName: string): SceneBuilder {
+/** The shared scene; `workspace` is the task's hand box (the arm's slide limits sit just outside it). */
+export function tabletopScene(modelName: string, workspace: Workspace = DEFAULT_WORKSPACE): SceneBuilder {
   const scene = new SceneBuilder(modelName, { timestep: METAWORLD_TIMESTEP, option: { integrator: 'implicitfast', cone: 'elliptic' } });
   // The hand's pull towards its target (a default-soft connect) reaches hundreds of newtons a few cm off target.
   // Contacts and joint end stops are made much stiffer (solimp 0.999 vs 0.95, solref 0.01 vs 0.02 s) so that a
@@ -43,8 +57,7 @@ export function tabletopScene(modelName: string): SceneBuilder {
     .material('object', { texture: CANONICAL_TEXTURES.object, specular: 0.3 })
     .material('fixture', { texture: CANONICAL_TEXTURES.fixture, specular: 0.2 })
     .material('arm', { texture: CANONICAL_TEXTURES.arm, specular: 0.4 });
-  // top_cap2: above the far table edge, aimed at the table centre (CortexBench's MetaWorld camera), fovy 45.
-  scene.camera({ name: DEFAULT_CAMERA, lookAt: TABLE_CENTRE, azimuth: 90, elevation: 65, distance: 1.2, fovy: 45 }, { main: true });
+  scene.camera({ name: DEFAULT_CAMERA, lookAt: TOP_CAP2.lookAt, ...poseLookingAt(TOP_CAP2.pos, TOP_CAP2.lookAt), fovy: TOP_CAP2.fovy }, { main: true });
   scene.camera({ name: 'corner', lookAt: TABLE_CENTRE, azimuth: 135, elevation: 35, distance: 1.5, fovy: 45 });
   scene.camera({ name: 'front', lookAt: TABLE_CENTRE, azimuth: -90, elevation: 30, distance: 1.4, fovy: 45 });
 
@@ -59,7 +72,7 @@ export function tabletopScene(modelName: string): SceneBuilder {
       }),
     ),
   );
-  const arm = armElements();
+  const arm = armElements(workspace);
   scene.world(
     el('light', { name: 'top_light', directional: true, pos: [0, 0.6, 2], dir: [0, 0, -1], diffuse: [0.3, 0.3, 0.3], specular: [0.1, 0.1, 0.1], castshadow: false }),
     el('geom', { name: 'floor', type: 'plane', pos: [0, 0.6, -TABLE_HEIGHT], size: [3, 3, 0.1], material: 'floor' }),
