@@ -27,22 +27,24 @@ import { Renderer } from '../src/envs/render/renderer.js';
 import type { RenderOptions } from '../src/envs/render/types.js';
 import type { TaskDefinition } from '../src/envs/task.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
+import { observationLook } from '../src/protocol/render_settings.js';
 import { mjcfForMujoco22, mjcheckState, nativeTool, readPpm } from './native_mujoco.js';
 
 /** A renderer configuration to compare; the first one is the default observation look. */
 interface Variant {
   name: string;
-  options: Partial<RenderOptions>;
+  /** Renderer options for frames of `size` pixels. */
+  options: (size: number) => Partial<RenderOptions>;
 }
 
-/** The renderer's own defaults (the observation look), then each combination the options offer. */
-const DEFAULT_VARIANT: Variant = { name: 'default', options: {} };
+/** The observation look of the run's frames (`observationLook`), then each combination the options offer. */
+const DEFAULT_VARIANT: Variant = { name: 'default', options: (size) => observationLook(size) };
 const EXTRA_VARIANTS: Variant[] = [
-  { name: 'nearest x1', options: { supersample: 1, textureFilter: 'nearest' } },
-  { name: 'linear x1', options: { supersample: 1, textureFilter: 'linear' } },
-  { name: 'nearest x4', options: { supersample: 4, textureFilter: 'nearest' } },
-  { name: 'linear x4', options: { supersample: 4, textureFilter: 'linear' } },
-  { name: 'linear x16', options: { supersample: 16, textureFilter: 'linear' } },
+  { name: 'nearest x1', options: () => ({ supersample: 1, textureFilter: 'nearest' }) },
+  { name: 'linear x1', options: () => ({ supersample: 1, textureFilter: 'linear' }) },
+  { name: 'nearest x4', options: () => ({ supersample: 4, textureFilter: 'nearest' }) },
+  { name: 'linear x4', options: () => ({ supersample: 4, textureFilter: 'linear' }) },
+  { name: 'linear x16', options: () => ({ supersample: 16, textureFilter: 'linear' }) },
 ];
 
 interface NativeFrame {
@@ -164,7 +166,7 @@ function differenceImage(ours: Uint8Array, native: Uint8Array): Uint8Array {
  */
 function measureSpeed(physics: Physics, camera: string, size: number, variants: Variant[], frames: number): number[] {
   const renderers = variants.map(() => new Renderer(physics));
-  const draw = (k: number) => renderers[k]!.render({ width: size, height: size, camera, ...variants[k]!.options });
+  const draw = (k: number) => renderers[k]!.render({ width: size, height: size, camera, ...variants[k]!.options(size) });
   const micros = variants.map(() => 0);
   variants.forEach((_, k) => {
     for (let f = 0; f < 3; f++) draw(k);
@@ -242,7 +244,7 @@ function compareFrames(
   }
   const fps = measureSpeed(physics, camera, size, variants, args.frames);
   const results = variants.map((v, k): VariantResult => {
-    const rgb = renderer.render({ width: size, height: size, camera, ...v.options }).rgb;
+    const rgb = renderer.render({ width: size, height: size, camera, ...v.options(size) }).rgb;
     if (args.out) {
       const name = `${task.name}_${size}_${v.name.replace(/ /g, '_')}`;
       writeFileAtomic(join(args.out, `${name}.png`), encodePng(rgb, size, size));

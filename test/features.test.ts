@@ -9,7 +9,7 @@ import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder
 import type { Env } from '../src/envs/env.js';
 import type { TaskDefinition } from '../src/envs/task.js';
 import { buildDataset, shuffleActions } from '../src/run/dataset.js';
-import { OBSERVATION_LOOK } from '../src/protocol/render_settings.js';
+import { observationLook } from '../src/protocol/render_settings.js';
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -89,7 +89,7 @@ const task = { name: 'fake-task', version: 3, defaultCamera: 'main' } as unknown
 const demos = { key: 'demo-set-1', episodes: [fakeEpisode(0, 5), fakeEpisode(10, 7)] };
 
 function request(overrides: Partial<FeatureRequest> = {}): FeatureRequest {
-  return { task, demos, encoder: fakeEncoder(), env: fakeEnv(), kind: 'pooled', render: { imageSize: 8, camera: 'main', ...OBSERVATION_LOOK }, cacheDir: tempDir(), batchSize: 3, quiet: true, ...overrides };
+  return { task, demos, encoder: fakeEncoder(), env: fakeEnv(), kind: 'pooled', render: { imageSize: 8, camera: 'main', ...observationLook(8) }, cacheDir: tempDir(), batchSize: 3, quiet: true, ...overrides };
 }
 
 describe('demo features', () => {
@@ -129,8 +129,8 @@ describe('demo features', () => {
       { task: { ...task, version: 4 } as TaskDefinition },
       { demos: { ...demos, key: 'demo-set-2' } },
       { maxSteps: 4 },
-      { render: { imageSize: 16, camera: 'main', ...OBSERVATION_LOOK } },
-      { render: { imageSize: 8, camera: 'other', ...OBSERVATION_LOOK } },
+      { render: { imageSize: 16, camera: 'main', ...observationLook(16) } },
+      { render: { imageSize: 8, camera: 'other', ...observationLook(8) } },
       { kind: 'spatial' },
     ];
     const keys = variants.map((v) => featureCacheKey({ ...base, ...v }));

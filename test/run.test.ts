@@ -15,7 +15,7 @@ import type { RunDependencies } from '../src/run/deps.js';
 import { listOption, seedListOption, shardOption } from '../src/cli/option_checks.js';
 import { planCells } from '../src/run/plan.js';
 import { evaluationEpochs, getProfile, type Profile } from '../src/protocol/profiles.js';
-import { OBSERVATION_LOOK } from '../src/protocol/render_settings.js';
+import { frameOptions, observationLook } from '../src/protocol/render_settings.js';
 import { runBenchmark, type RunOptions } from '../src/run/runner.js';
 import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/csv.js';
 import type { CellResult, EntropyRecord, RunResults } from '../src/results/schema.js';
@@ -299,17 +299,18 @@ describe('training frames', () => {
     const replay = await Env.make(task);
     try {
       const size = 64;
+      const render = { imageSize: size, camera: task.defaultCamera, ...observationLook(size) };
       const live: Uint8Array[][] = [];
       const episodes = [11, 22].map((seed) => {
         const frames: Uint8Array[] = [];
         live.push(frames);
-        return rollout.episode(seed, { maxSteps: 3, onState: () => frames.push(rollout.env.render({ width: size, height: size, camera: task.defaultCamera }).rgb.slice()) });
+        return rollout.episode(seed, { maxSteps: 3, onState: () => frames.push(rollout.env.render(frameOptions(render)).rgb.slice()) });
       });
       const steps: [number, number][] = [];
       episodes.forEach((e, i) => {
         for (let t = 0; t < e.length; t++) steps.push([i, t]);
       });
-      const batch = renderDemoFrames(replay, episodes, steps, { imageSize: size, camera: task.defaultCamera, ...OBSERVATION_LOOK });
+      const batch = renderDemoFrames(replay, episodes, steps, render);
       const frameBytes = size * size * 3;
       steps.forEach(([i, t], k) => expect(Buffer.compare(Buffer.from(batch.data.subarray(k * frameBytes, (k + 1) * frameBytes)), Buffer.from(live[i]![t]!))).toBe(0));
       // The two episodes place the button box differently, so the check above could not pass with one layout.

@@ -5,7 +5,7 @@
  */
 import { FAMILIES, TASK_FAMILIES, type TaskFamily } from '../envs/families.js';
 import type { TaskDefinition } from '../envs/task.js';
-import { OBSERVATION_LOOK, type RenderSettings } from './render_settings.js';
+import { observationLook, type RenderSettings } from './render_settings.js';
 
 export type ProfileName = 'smoke' | 'quick' | 'paper';
 export const PROFILE_NAMES: readonly ProfileName[] = ['smoke', 'quick', 'paper'];
@@ -161,7 +161,7 @@ export function taskProtocol(profile: Profile, task: Pick<TaskDefinition, 'name'
     demos: settings.demos,
     evalEpisodes: settings.evalEpisodes,
     horizon: settings.horizon === null ? task.horizon : Math.min(settings.horizon, task.horizon),
-    render: { imageSize: profile.imageSize, camera: task.defaultCamera, ...OBSERVATION_LOOK },
+    render: { imageSize: profile.imageSize, camera: task.defaultCamera, ...observationLook(profile.imageSize) },
   };
 }
 
