@@ -80,4 +80,4 @@ for (const name of values.models.split(',')) {
       `${row.harnessCpuSecPerImage.toFixed(3)}, direct ${row.directCpuSecPerImage.toFixed(3)}, ratio ${row.cpuRatio.toFixed(3)} | build ${row.buildSeconds.toFixed(1)} s | peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
   );
 }
-if (values.json) writeFileAtomic(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+if (values.json) writeFileAtomic(values.json, `${JSON.stringify(rows, null, 2)}\n`, 'benchmark results');

@@ -97,4 +97,4 @@ const tasks = args.task?.length ? args.task.map(getTask) : listTasks();
 const rows: Row[] = [];
 for (const task of tasks) rows.push(await measure(task, args.episodes, args.seed));
 process.stdout.write(`${table(rows)}\n\n${JSON.stringify(rows, null, 2)}\n`);
-if (args.json) writeFileAtomic(args.json, `${JSON.stringify(rows, null, 2)}\n`);
+if (args.json) writeFileAtomic(args.json, `${JSON.stringify(rows, null, 2)}\n`, 'benchmark results');

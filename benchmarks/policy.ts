@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   y.dispose();
 
   if (args.conv) result.conv = await convThroughput();
-  if (args.out) writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`);
+  if (args.out) writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`, 'benchmark results');
 }
 
 /** Conv head (Theia-tiny token grid 14x14x192, proprio 4) samples/s over a few batches; for information. */

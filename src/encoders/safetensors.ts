@@ -7,9 +7,10 @@
  * into its own typed array (never the whole file, never two copies), so multi-GB checkpoints load in bounded memory.
  * Floating tensors (F32, F16, BF16) are returned as float32; U8 is readable as bytes (the `frames` of `bench encode`).
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { writeFileAtomic } from '../util/atomic.js';
+import { parseJson } from '../util/json_file.js';
 import type { Tensor, WeightMap } from './vit_spec.js';
 
 /** Byte sizes of every dtype the format defines; all are accepted in a header, only some can be read. */
@@ -53,12 +54,7 @@ function parseHeader(path: string, headerText: string, dataStart: number, fileSi
   entries: Map<string, SafetensorsEntry>;
   metadata: Record<string, string>;
 } {
-  let header: unknown;
-  try {
-    header = JSON.parse(headerText);
-  } catch (error) {
-    fail(path, `header is not valid JSON (${(error as Error).message})`);
-  }
+  const header = parseJson(headerText, `safetensors file ${path}: header`);
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail(path, 'header must be a JSON object');
   const metadata: Record<string, string> = {};
   const entries = new Map<string, SafetensorsEntry>();
@@ -253,8 +249,8 @@ export type WritableTensor =
   | { name: string; dtype: 'U8'; shape: number[]; data: Uint8Array };
 
 /**
- * Writes a safetensors file atomically (a temporary file renamed into place), streaming each tensor's bytes so no
- * second copy of the data is made. Tensors are stored in the given order.
+ * Writes a safetensors file atomically (util/atomic.ts), writing each tensor's bytes in place so no second copy of
+ * the data is made. Tensors are stored in the given order.
  */
 export function writeSafetensors(path: string, tensors: WritableTensor[], metadata: Record<string, string> = {}): void {
   assertLittleEndianHost();
@@ -282,26 +278,6 @@ export function writeSafetensors(path: string, tensors: WritableTensor[], metada
   const lengthBytes = Buffer.alloc(8);
   lengthBytes.writeBigUInt64LE(BigInt(headerBytes.length));
 
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeAll(fd, lengthBytes);
-    writeAll(fd, headerBytes);
-    for (const tensor of tensors) writeAll(fd, new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    rmSync(tmp, { force: true });
-    throw error;
-  }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, Math.min(bytes.length - done, READ_CHUNK_BYTES));
+  const chunks = [lengthBytes, headerBytes, ...tensors.map((t) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))];
+  writeFileAtomic(path, chunks, 'safetensors file');
 }

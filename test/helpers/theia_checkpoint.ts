@@ -91,6 +91,6 @@ export function writeRandomTheiaCheckpoint(dir: string, options: TheiaCheckpoint
     num_reg_tokens: 0,
     torch_dtype: 'float32',
   };
-  writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2), 'checkpoint config');
   return parameters;
 }

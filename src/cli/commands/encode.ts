@@ -11,6 +11,7 @@ import type { OutputTensor } from '../../encoders/checkpoint_session.js';
 import type { OrtDevice, OrtSessionOptions } from '../../encoders/ort.js';
 import type { EncoderSpec } from '../../encoders/registry.js';
 import { writeSafetensors } from '../../encoders/safetensors.js';
+import { prepareOutputFile } from '../../util/atomic.js';
 import { readFrames } from '../frames_input.js';
 import { integerOption, listOption, requiredStringOption, stringOption } from '../option_checks.js';
 
@@ -59,6 +60,7 @@ export async function runEncode(options: RunEncodeOptions): Promise<string> {
   if (!options.out.toLowerCase().endsWith('.safetensors')) throw new Error(`runEncode: out must end in .safetensors, got '${options.out}'`);
   const { isCheckpointSpec, loadCheckpointModel, parseEncoderSpec } = await import('../../encoders/registry.js');
   const spec = parseEncoderSpec(options.encoder);
+  prepareOutputFile(options.out, '--out file');
   const frames = readFrames(options.frames);
   const ortOptions: OrtSessionOptions = { threads: options.threads, device: options.device };
   let results: Map<string, OutputTensor>;

@@ -2,7 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { resultsToCsv } from '../../results/csv.js';
 import { RunDir } from '../../results/run_dir.js';
-import { writeFileAtomic } from '../../util/atomic.js';
+import { prepareOutputFile, writeFileAtomic } from '../../util/atomic.js';
 import { requiredStringOption, stringOption } from '../option_checks.js';
 
 const FORMATS = ['csv', 'json'] as const;
@@ -23,9 +23,10 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('out', { type: 'string', requiresArg: true, describe: 'output file (default: stdout)', coerce: stringOption('out') }),
   handler: (args) => {
     if (!(FORMATS as readonly string[]).includes(args.format)) throw new Error(`--format: expected ${FORMATS.join(' or ')}, got '${args.format}'`);
+    if (args.out) prepareOutputFile(args.out, '--out file');
     const results = new RunDir(args.in).readResults();
     const text = args.format === 'csv' ? resultsToCsv(results) : `${JSON.stringify(results, null, 2)}\n`;
-    if (args.out) writeFileAtomic(args.out, text);
+    if (args.out) writeFileAtomic(args.out, text, `exported results (${args.format})`);
     else process.stdout.write(text);
   },
 };

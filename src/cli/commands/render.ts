@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { ExpertRollout } from '../../envs/expert_rollout.js';
 import { encodeGif, encodePng } from '../../envs/render/image_io.js';
 import { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from '../../envs/render/renderer.js';
-import { writeFileAtomic } from '../../util/atomic.js';
+import { prepareOutputFile, writeFileAtomic } from '../../util/atomic.js';
 import { integerOption, requiredStringOption, seedOption, stringOption } from '../option_checks.js';
 import { lookupTask, TASK_OPTION } from '../task_lookup.js';
 
@@ -44,6 +44,7 @@ export const renderCommand: CommandModule<object, RenderArgs> = {
     const steps = args.steps ?? (format === '.gif' ? task.horizon : 0);
     if (steps > task.horizon) throw new Error(`--steps must be at most the horizon of '${task.name}' (${task.horizon}), got ${steps}`);
     if (format === '.gif' && steps < 1) throw new Error('--steps must be at least 1 for a GIF');
+    prepareOutputFile(args.out, '--out file');
 
     const rollout = await ExpertRollout.create(task);
     try {
@@ -80,7 +81,7 @@ export const renderCommand: CommandModule<object, RenderArgs> = {
         bytes = encodeGif(frames, size, size, fps);
         what = `GIF ${size}x${size}, ${frames.length} frames (every ${stride} of ${episode.length} expert steps, ${fps.toFixed(1)} fps), return ${episode.episodeReturn.toFixed(1)}`;
       }
-      writeFileAtomic(args.out, bytes);
+      writeFileAtomic(args.out, bytes, `rendered ${format.slice(1).toUpperCase()}`);
       process.stdout.write(`wrote ${args.out}: ${what}; task ${task.name}, seed ${args.seed}, camera '${camera}'\n`);
     } finally {
       rollout.close();
