@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Env } from '../src/envs/env.js';
-import { encodeDemoEpisode, readDemoEpisode, DemoFileError } from '../src/data/demo_file.js';
+import { CacheFileError } from '../src/data/cache_file.js';
+import { encodeDemoEpisode, readDemoEpisode } from '../src/data/demo_file.js';
 import { demoEpisodePath, demoEpisodeSeed, demoEpisodeSeeds, demoSetKey, loadOrGenerateDemos, summarizeEpisodes } from '../src/data/demos.js';
 import { ExpertRollout, restoreDemoState, type DemoEpisode } from '../src/envs/expert_rollout.js';
 import { listTasks } from '../src/envs/registry.js';
@@ -136,12 +137,33 @@ describe('demo store', () => {
     const [a, b] = first.episodes.map((e) => demoEpisodePath(cacheDir, identity, e.seed));
     writeFileSync(a!, 'not a demo');
     // A valid file of another seed under this seed's name must be rejected by its header.
-    writeFileSync(b!, encodeDemoEpisode(identity, { ...first.episodes[0]! }));
-    expect(() => readDemoEpisode(b!, identity, first.episodes[1]!.seed)).toThrow(DemoFileError);
+    writeFileSync(b!, Buffer.concat(encodeDemoEpisode(identity, { ...first.episodes[0]! })));
+    expect(() => readDemoEpisode(b!, identity, first.episodes[1]!.seed)).toThrow(CacheFileError);
     const again = await loadOrGenerateDemos(task, { episodes: 2, seed: 5, cacheDir });
     expect(again.loaded).toBe(0);
     expectSameEpisode(again.episodes[1]!, first.episodes[1]!);
     expect(readDemoEpisode(b!, identity, first.episodes[1]!.seed).seed).toBe(first.episodes[1]!.seed);
+  });
+
+  it('regenerates an episode whose stored arrays were changed (content hash), warning with the file name', async () => {
+    const cacheDir = tempCache();
+    const first = await loadOrGenerateDemos(task, { episodes: 2, seed: 6, cacheDir });
+    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: null };
+    const path = demoEpisodePath(cacheDir, identity, first.episodes[0]!.seed);
+    const good = readFileSync(path);
+    // Actions 37x out of bounds, written over the stored ones: a well-formed file with wrong numbers.
+    const actions = first.episodes[0]!.actions;
+    const at = good.indexOf(Buffer.from(actions.buffer, actions.byteOffset, actions.byteLength));
+    expect(at).toBeGreaterThan(0);
+    const edited = Buffer.from(good);
+    Buffer.from(new Float32Array(actions.map((a) => a * 37)).buffer).copy(edited, at);
+    writeFileSync(path, edited);
+    const warnings: string[] = [];
+    const again = await loadOrGenerateDemos(task, { episodes: 2, seed: 6, cacheDir, warn: (line) => warnings.push(line) });
+    expect(again.loaded).toBe(1);
+    expectSameEpisode(again.episodes[0]!, first.episodes[0]!);
+    expect(warnings).toEqual([`warning: demo file ${path}: content hash mismatch: the file was changed or damaged after it was written; generating the episode again`]);
+    expect(readFileSync(path).equals(good)).toBe(true);
   });
 
   it('keys a demo set by task version, expert, scene, base seed and episode count', () => {

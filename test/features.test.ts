@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,12 +145,65 @@ describe('demo features', () => {
     await expect(loadOrComputeFeatures(request({ kind: 'spatial', encoder: fakeEncoder('p', false) }))).rejects.toThrow(/has no spatial tokens.*--head mlp/);
   });
 
-  it('refuses a damaged cache file with a message naming it', async () => {
+  it('recomputes a damaged cache file (content hash, bad magic) with a warning naming it, instead of using it', async () => {
     const cacheDir = tempDir();
-    await loadOrComputeFeatures(request({ cacheDir }));
+    const first = await loadOrComputeFeatures(request({ cacheDir }));
     const dir = join(cacheDir, 'features', 'fake-task');
-    writeFileSync(join(dir, readdirSync(dir)[0]!), 'garbage');
-    await expect(loadOrComputeFeatures(request({ cacheDir }))).rejects.toThrow(/feature cache file .*bad magic bytes.*delete it/);
+    const file = join(dir, readdirSync(dir)[0]!);
+    const good = readFileSync(file);
+    // Other finite numbers in place of the stored ones (one bit of the last float16 value): only the hash tells.
+    const edited = Buffer.from(good);
+    edited[edited.length - 2]! ^= 0x01;
+    const damaged: [Buffer, RegExp][] = [
+      [edited, /content hash mismatch/],
+      [Buffer.from('garbage'), /bad magic bytes/],
+      [good.subarray(0, good.length - 6), /content hash mismatch/],
+    ];
+    for (const [bytes, why] of damaged) {
+      writeFileSync(file, bytes);
+      const warnings: string[] = [];
+      const encoder = fakeEncoder();
+      const again = await loadOrComputeFeatures(request({ cacheDir, encoder, warn: (line) => warnings.push(line) }));
+      expect(again.cached).toBe(false);
+      expect(encoder.calls).toBeGreaterThan(0);
+      expect(Array.from(again.values)).toEqual(Array.from(first.values));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`feature cache file ${file}: `);
+      expect(warnings[0]).toMatch(why);
+      expect(warnings[0]).toMatch(/computing the features again/);
+      expect(readFileSync(file).equals(good)).toBe(true);
+    }
+  });
+
+  it('stores float32 for features beyond the float16 range (no infinities) and says so', async () => {
+    const cacheDir = tempDir();
+    const big = fakeEncoder('big');
+    const encode = big.encode.bind(big);
+    // Finite features up to ~1e6, far above float16's 65504.
+    big.encode = async (frames, options) => {
+      const out = await encode(frames, options);
+      return { ...out, pooled: out.pooled.map((v) => v * 20_000) };
+    };
+    const computed = await loadOrComputeFeatures(request({ cacheDir, encoder: big }));
+    expect(computed.precision).toBe('float32');
+    expect(computed.values.every((v) => Number.isFinite(v))).toBe(true);
+    expect(Math.max(...computed.values)).toBeGreaterThan(65504);
+    expect(computed.values[(5 + 2) * 2]).toBe(Math.fround((120 / 3) * 20_000));
+    const cached = await loadOrComputeFeatures(request({ cacheDir, encoder: big }));
+    expect([cached.cached, cached.precision]).toEqual([true, 'float32']);
+    expect(Array.from(cached.values)).toEqual(Array.from(computed.values));
+    expect((await loadOrComputeFeatures(request({ cacheDir: tempDir() }))).precision).toBe('float16');
+  });
+
+  it('names the encoder and the frame when an encoder returns a non-finite feature', async () => {
+    const nan = fakeEncoder('nan');
+    const encode = nan.encode.bind(nan);
+    nan.encode = async (frames, options) => {
+      const out = await encode(frames, options);
+      return { ...out, pooled: out.pooled.map((v, i) => (i === 3 ? Number.NaN : v)) };
+    };
+    // Batches of 3: row 1 of the first batch is episode 0, step 1.
+    await expect(loadOrComputeFeatures(request({ encoder: nan }))).rejects.toThrow(/encoder 'fake-nan' returned NaN \(feature 1 of 2\) for demo episode 0 step 1 of task 'fake-task'/);
   });
 });
 

@@ -1,20 +1,20 @@
 /**
- * The on-disk format of one demonstration episode (".bdemo"), little-endian:
- *
- *   bytes 0-7    magic "BDEMO01\n"
- *   bytes 8-11   uint32 H: byte length of the JSON header
- *   next H bytes UTF-8 JSON header (`DemoFileHeader`), space-padded so that the arrays start 8-byte aligned
- *   arrays       in header.arrays order, each `shape` product x dtype size bytes, each padded to 8 bytes
+ * The on-disk format of one demonstration episode (".bdemo"): a cache file (cache_file.ts) with magic "BDEMO02\n",
+ * a `DemoFileHeader`, and as payload the arrays in header.arrays order, each `shape` product x dtype size bytes
+ * (little-endian), each padded to 8 bytes.
  *
  * The header carries the episode's identity (task, version, expert, scene, seed) so that a file that does not
- * belong to the requested set is never used, and the scalar results so that summaries need no array reads.
+ * belong to the requested set is never used, the scalar results so that summaries need no array reads, and the
+ * payload's hash so that a changed file is never used.
  */
-import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { DemoEpisode } from '../envs/expert_rollout.js';
+import { CacheFileError, encodeCacheFile, readCacheFile } from './cache_file.js';
 
-const MAGIC = Buffer.from('BDEMO01\n', 'ascii');
-const PREFIX_BYTES = MAGIC.length + 4;
+/** Format 2 added the payload hash. */
+const FORMAT = 2;
+const MAGIC = 'BDEMO02\n';
+const KIND = 'demo file';
 
 /** Who produced an episode: everything besides the seed that determines its content. */
 export interface DemoIdentity {
@@ -34,7 +34,7 @@ interface ArrayEntry {
 }
 
 interface DemoFileHeader extends DemoIdentity {
-  format: 1;
+  format: typeof FORMAT;
   seed: number;
   length: number;
   stateSize: number;
@@ -45,16 +45,8 @@ interface DemoFileHeader extends DemoIdentity {
   arrays: ArrayEntry[];
 }
 
-/** A file that is not a readable demo episode, or not the one asked for. */
-export class DemoFileError extends Error {
-  constructor(
-    readonly path: string,
-    reason: string,
-  ) {
-    super(`demo file ${path}: ${reason}`);
-    this.name = 'DemoFileError';
-  }
-}
+/** A demo file that cannot be used: damaged, of another format, or not the episode asked for. */
+const demoFileError = (path: string, reason: string): CacheFileError => new CacheFileError(path, KIND, reason);
 
 const BYTES: Record<Dtype, number> = { float64: 8, float32: 4, uint8: 1 };
 
@@ -65,8 +57,8 @@ function assertLittleEndian(): void {
 
 const pad8 = (n: number): number => (8 - (n % 8)) % 8;
 
-/** Serialises an episode with its identity. */
-export function encodeDemoEpisode(identity: DemoIdentity, episode: DemoEpisode): Uint8Array {
+/** Serialises an episode with its identity, as chunks to write in order. */
+export function encodeDemoEpisode(identity: DemoIdentity, episode: DemoEpisode): Uint8Array[] {
   assertLittleEndian();
   const { length: T, stateSize: S, actionDim: A, proprioDim: P } = episode;
   const arrays: { entry: ArrayEntry; data: Float64Array | Float32Array | Uint8Array }[] = [
@@ -83,7 +75,7 @@ export function encodeDemoEpisode(identity: DemoIdentity, episode: DemoEpisode):
     }
   }
   const header: DemoFileHeader = {
-    format: 1,
+    format: FORMAT,
     ...identity,
     seed: episode.seed,
     length: T,
@@ -94,45 +86,29 @@ export function encodeDemoEpisode(identity: DemoIdentity, episode: DemoEpisode):
     success: episode.success,
     arrays: arrays.map((a) => a.entry),
   };
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
-  json = Buffer.concat([json, Buffer.alloc(pad8(PREFIX_BYTES + json.length), 0x20)]);
-  const parts: Buffer[] = [MAGIC, Buffer.alloc(4), json];
-  parts[1]!.writeUInt32LE(json.length, 0);
-  for (const { data } of arrays) {
-    parts.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    parts.push(Buffer.alloc(pad8(data.byteLength)));
-  }
-  return Buffer.concat(parts);
+  const payload = arrays.flatMap(({ data }) => [new Uint8Array(data.buffer, data.byteOffset, data.byteLength), new Uint8Array(pad8(data.byteLength))]);
+  return encodeCacheFile(MAGIC, header, payload);
 }
 
-/** Reads an episode and checks that it belongs to `expected` and has the seed asked for. */
+/** Reads an episode and checks that it belongs to `expected` and has the seed asked for; else a CacheFileError. */
 export function readDemoEpisode(path: string, expected: DemoIdentity, seed: number): DemoEpisode {
   assertLittleEndian();
-  const bytes = readFileSync(path);
-  if (bytes.length < PREFIX_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new DemoFileError(path, 'not a demo file (bad magic bytes)');
-  }
-  const headerBytes = bytes.readUInt32LE(MAGIC.length);
-  if (PREFIX_BYTES + headerBytes > bytes.length) throw new DemoFileError(path, 'truncated header');
-  let header: DemoFileHeader;
-  try {
-    header = JSON.parse(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes).toString('utf8')) as DemoFileHeader;
-  } catch (err) {
-    throw new DemoFileError(path, `unreadable header (${(err as Error).message})`);
-  }
-  if (header.format !== 1) throw new DemoFileError(path, `unsupported format ${String(header.format)}, expected 1`);
+  const read = readCacheFile(path, KIND, MAGIC);
+  const header = read.header as unknown as DemoFileHeader;
+  const bytes = read.payload;
+  if (header.format !== FORMAT) throw demoFileError(path, `unsupported format ${String(header.format)}, expected ${FORMAT}`);
   for (const key of ['task', 'taskVersion', 'expert', 'scene'] as const) {
     if (header[key] !== expected[key]) {
-      throw new DemoFileError(path, `${key} is ${JSON.stringify(header[key])}, expected ${JSON.stringify(expected[key])}`);
+      throw demoFileError(path, `${key} is ${JSON.stringify(header[key])}, expected ${JSON.stringify(expected[key])}`);
     }
   }
-  if (header.seed !== seed) throw new DemoFileError(path, `seed is ${header.seed}, expected ${seed}`);
+  if (header.seed !== seed) throw demoFileError(path, `seed is ${header.seed}, expected ${seed}`);
 
-  let offset = PREFIX_BYTES + headerBytes;
-  const read = (entry: ArrayEntry): Float64Array | Float32Array | Uint8Array => {
+  let offset = 0;
+  const readArray = (entry: ArrayEntry): Float64Array | Float32Array | Uint8Array => {
     const count = entry.shape.reduce((a, b) => a * b, 1);
     const byteLength = count * BYTES[entry.dtype];
-    if (offset + byteLength > bytes.length) throw new DemoFileError(path, `truncated array '${entry.name}'`);
+    if (offset + byteLength > bytes.length) throw demoFileError(path, `truncated array '${entry.name}'`);
     // Copy into a fresh, aligned ArrayBuffer: Node's Buffer may sit at any offset of a shared pool.
     const copy = bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + byteLength);
     offset += byteLength + pad8(byteLength);
@@ -140,10 +116,10 @@ export function readDemoEpisode(path: string, expected: DemoIdentity, seed: numb
     if (entry.dtype === 'float32') return new Float32Array(copy);
     return new Uint8Array(copy);
   };
-  const byName = new Map(header.arrays.map((entry) => [entry.name, read(entry)]));
+  const byName = new Map(header.arrays.map((entry) => [entry.name, readArray(entry)]));
   const get = <T extends Float64Array | Float32Array | Uint8Array>(name: ArrayEntry['name'], type: new (n: number) => T): T => {
     const data = byName.get(name);
-    if (!(data instanceof type)) throw new DemoFileError(path, `array '${name}' is missing or has the wrong type`);
+    if (!(data instanceof type)) throw demoFileError(path, `array '${name}' is missing or has the wrong type`);
     return data;
   };
   const episode: DemoEpisode = {
@@ -169,7 +145,7 @@ export function readDemoEpisode(path: string, expected: DemoIdentity, seed: numb
     ['successes', episode.successes.length, T],
   ];
   for (const [name, actual, wanted] of sizes) {
-    if (actual !== wanted) throw new DemoFileError(path, `array '${name}' has ${actual} values, expected ${wanted}`);
+    if (actual !== wanted) throw demoFileError(path, `array '${name}' has ${actual} values, expected ${wanted}`);
   }
   return episode;
 }

@@ -14,13 +14,17 @@ import { join } from 'node:path';
 import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
 import { FAMILIES, episodeScore, episodeSucceeded, type TaskFamily } from '../envs/families.js';
 import type { SceneOptions, TaskDefinition } from '../envs/task.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { checkSeed } from '../util/rng.js';
-import { DemoFileError, encodeDemoEpisode, readDemoEpisode, type DemoIdentity } from './demo_file.js';
+import { CacheFileError } from './cache_file.js';
+import { encodeDemoEpisode, readDemoEpisode, type DemoIdentity } from './demo_file.js';
 
-/** Bump when the content of a recorded episode changes for the same inputs (it is part of every key). */
-export const DEMO_FORMAT_VERSION = 1;
+/**
+ * Bump when the content of a recorded episode changes for the same inputs (it is part of every key). 2: episode
+ * files carry a content hash.
+ */
+export const DEMO_FORMAT_VERSION = 2;
 
 /** Demos per task in the CortexBench protocol (the family table: DMC 100, MetaWorld 25, Adroit 100). */
 export function defaultDemoEpisodes(family: TaskFamily): number {
@@ -132,6 +136,10 @@ export interface LoadDemosOptions extends DemoSetSpec {
    */
   shard?: { index: number; count: number };
   onProgress?: (progress: DemoProgress) => void;
+  /** Where warnings go (a damaged cache file that is regenerated); default stderr. */
+  warn?: (line: string) => void;
+  /** Stops between episodes when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface DemoSet {
@@ -151,7 +159,8 @@ export interface DemoSet {
 
 /**
  * Returns the demo set, reading episodes already in the cache and generating (and storing) the missing ones.
- * A cached file that is unreadable or belongs to another set is regenerated and replaced.
+ * A cached file that is unreadable, damaged (content hash) or of another set is regenerated and replaced, with a
+ * warning naming it.
  */
 export async function loadOrGenerateDemos(definition: TaskDefinition, options: LoadDemosOptions): Promise<DemoSet> {
   const { shard } = options;
@@ -162,12 +171,18 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
   const cacheDir = resolveCacheDir(options.cacheDir);
   const expertName = definition.createExpert().name;
   const identity = demoIdentity(definition, expertName, options.scene);
+  const warn = options.warn ?? ((line: string) => console.warn(line));
   const episodes: DemoEpisode[] = [];
   let loaded = 0;
   // The environment is built only when an episode is missing, so a fully cached set needs no simulator.
   let rollout: ExpertRollout | null = null;
   try {
     for (const seed of seeds) {
+      if (options.signal) {
+        // Generation is synchronous: yield to the event loop so that a signal handler (Ctrl-C) can abort.
+        await new Promise((resolve) => setImmediate(resolve));
+        options.signal.throwIfAborted();
+      }
       const path = demoEpisodePath(cacheDir, identity, seed);
       let episode: DemoEpisode | null = null;
       if (existsSync(path)) {
@@ -175,16 +190,18 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
           episode = readDemoEpisode(path, identity, seed);
           loaded++;
         } catch (err) {
-          if (!(err instanceof DemoFileError)) throw err;
+          if (!(err instanceof CacheFileError)) throw err;
+          warn(`warning: ${err.message}; generating the episode again`);
         }
       }
       if (!episode) {
+        if (!rollout) removeStaleTemporaries(demoSetDir(cacheDir, identity));
         rollout ??= await ExpertRollout.create(definition, options.scene);
         if (rollout.expert.name !== expertName) {
           throw new Error(`task '${definition.name}': createExpert() returned experts named '${expertName}' and '${rollout.expert.name}'`);
         }
         episode = rollout.episode(seed);
-        writeFileAtomic(path, encodeDemoEpisode(identity, episode));
+        writeFileAtomic(path, encodeDemoEpisode(identity, episode), 'demo episode');
       }
       episodes.push(episode);
       options.onProgress?.({ done: episodes.length, total: seeds.length, loaded, seed });

@@ -4,32 +4,40 @@
  *
  * Cache: <cacheDir>/features/<task>/<key>.bfeat, key = sha256 of (encoder digest, task name + version, demo set key,
  * steps per episode, image size, camera, kind). Values are stored as float16 (half the disk of float32; relative
- * rounding <= 2^-11). So that a run that computes features and a run that reads them train on identical numbers,
- * freshly computed features are rounded to float16 too (`roundToHalf`), and evaluation rounds online features
- * the same way.
+ * rounding <= 2^-11) when they all fit its range (|x| <= 65504), else as float32: float16 would turn them into
+ * infinities. So that a run that computes features and a run that reads them train on identical numbers, freshly
+ * computed float16 features are rounded to float16 too (`roundToHalf`), and evaluation rounds online features the
+ * same way (`DemoFeatures.precision` says which).
  *
- * File layout (little-endian): "BFEAT01\n", uint32 header length, JSON header (`FeatureFileHeader`) space-padded to
- * 8 bytes, then float16 values [frames, width] with frames = sum of episode lengths in episode order.
+ * File: a cache file (cache_file.ts) with magic "BFEAT03\n", a `FeatureFileHeader` and as payload the values
+ * [frames, width] (float16 or float32, little-endian), frames = sum of episode lengths in episode order. A damaged
+ * file (content hash) is recomputed with a warning naming it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { EncodedBatch, Encoder, FrameBatch } from '../encoders/encoder.js';
 import type { Env } from '../envs/env.js';
 import { restoreDemoState, type DemoEpisode } from '../envs/expert_rollout.js';
 import type { TaskDefinition } from '../envs/task.js';
 import { frameOptions, type RenderSettings } from '../protocol/render_settings.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { createProgress } from '../util/progress.js';
-import { decodeHalf, encodeHalf, roundToHalf } from './float16.js';
+import { CacheFileError, encodeCacheFile, readCacheFile } from './cache_file.js';
+import { decodeHalf, encodeHalf, fitsHalf, roundToHalf } from './float16.js';
 
-const MAGIC = Buffer.from('BFEAT01\n', 'ascii');
 // Format 2: frames are re-rendered through restoreDemoState (format 1 skipped the per-episode reset, so tasks
 // whose episode values live in the model, e.g. MetaWorld fixture positions, rendered every frame with one layout).
-const FORMAT = 2;
+// Format 3: a content hash, and float32 storage for features outside float16's range.
+const FORMAT = 3;
+const MAGIC = 'BFEAT03\n';
+const KIND = 'feature cache file';
 
 /** What is encoded per frame: the pooled vector [D] or the spatial tokens [T, C] flattened. */
 export type FeatureKind = 'pooled' | 'spatial';
+
+/** How features are stored and fed to the policy (see the header comment). */
+export type FeaturePrecision = 'float16' | 'float32';
 
 /** A demo set as the demo store returns it (only what features need). */
 export interface DemoSetLike {
@@ -52,6 +60,10 @@ export interface FeatureRequest {
   cacheDir: string;
   batchSize?: number;
   quiet?: boolean;
+  /** Where warnings go (a damaged cache file that is recomputed); default stderr. */
+  warn?: (line: string) => void;
+  /** Stops between batches when aborted. */
+  signal?: AbortSignal;
 }
 
 /** Features of a demo set: `values` is [frames, width] row-major, frames of episode i start at `offsets[i]`. */
@@ -63,6 +75,7 @@ export interface DemoFeatures {
   lengths: number[];
   offsets: number[];
   values: Float32Array;
+  precision: FeaturePrecision;
   /** Whether the values came from the cache. */
   cached: boolean;
   key: string;
@@ -78,6 +91,7 @@ interface FeatureFileHeader {
   kind: FeatureKind;
   width: number;
   lengths: number[];
+  precision: FeaturePrecision;
 }
 
 /** Frames used per episode. */
@@ -153,8 +167,13 @@ export async function loadOrComputeFeatures(request: FeatureRequest): Promise<De
   const path = join(request.cacheDir, 'features', task.name, `${key}.bfeat`);
 
   if (existsSync(path)) {
-    const values = readFeatureFile(path, key, frames * width);
-    return { kind, width, lengths, offsets, values, cached: true, key };
+    try {
+      const { values, precision } = readFeatureFile(path, key, frames * width);
+      return { kind, width, lengths, offsets, values, precision, cached: true, key };
+    } catch (error) {
+      if (!(error instanceof CacheFileError)) throw error;
+      (request.warn ?? console.warn)(`warning: ${error.message}; computing the features again`);
+    }
   }
 
   const values = new Float32Array(frames * width);
@@ -166,16 +185,20 @@ export async function loadOrComputeFeatures(request: FeatureRequest): Promise<De
   const progress = createProgress({ label: `features ${task.name} ${encoder.info.id}`, total: frames, quiet: request.quiet });
   try {
     for (let start = 0; start < frames; start += batchSize) {
+      request.signal?.throwIfAborted();
       const steps = all.slice(start, start + batchSize);
       const batch = renderDemoFrames(request.env, demos.episodes, steps, render);
       const encoded = await encoder.encode(batch, { spatial: kind === 'spatial' });
-      values.set(selectFeatures(encoded, encoder, kind, steps.length), start * width);
+      const rows = selectFeatures(encoded, encoder, kind, steps.length);
+      checkFinite(rows, width, encoder, (row) => `demo episode ${steps[row]![0]} step ${steps[row]![1]} of task '${task.name}'`);
+      values.set(rows, start * width);
       progress.update(start + steps.length);
     }
   } finally {
     progress.stop();
   }
-  roundToHalf(values);
+  const precision: FeaturePrecision = fitsHalf(values) ? 'float16' : 'float32';
+  if (precision === 'float16') roundToHalf(values);
   const header: FeatureFileHeader = {
     format: FORMAT,
     key,
@@ -186,33 +209,41 @@ export async function loadOrComputeFeatures(request: FeatureRequest): Promise<De
     kind,
     width,
     lengths,
+    precision,
   };
-  writeFileAtomic(path, encodeFeatureFile(header, values));
-  return { kind, width, lengths, offsets, values, cached: false, key };
+  removeStaleTemporaries(dirname(path));
+  writeFileAtomic(path, encodeFeatureFile(header, values), 'feature cache');
+  return { kind, width, lengths, offsets, values, precision, cached: false, key };
 }
 
-function encodeFeatureFile(header: FeatureFileHeader, values: Float32Array): Uint8Array {
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
-  const pad = (8 - ((MAGIC.length + 4 + json.length) % 8)) % 8;
-  json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(json.length, 0);
-  const half = encodeHalf(values);
-  return Buffer.concat([MAGIC, length, json, Buffer.from(half.buffer, half.byteOffset, half.byteLength)]);
+/**
+ * Errors when an encoder output holds NaN or an infinity, naming the encoder and the frame (`describeRow(row)`):
+ * such a value would surface much later as a NaN loss that names neither.
+ */
+export function checkFinite(rows: Float32Array, width: number, encoder: Encoder, describeRow: (row: number) => string): void {
+  for (let i = 0; i < rows.length; i++) {
+    if (Number.isFinite(rows[i]!)) continue;
+    const row = Math.floor(i / width);
+    throw new Error(`encoder '${encoder.info.id}' returned ${rows[i]} (feature ${i % width} of ${width}) for ${describeRow(row)}; its features must be finite`);
+  }
 }
 
-function readFeatureFile(path: string, key: string, count: number): Float32Array {
-  const bytes = readFileSync(path);
+function encodeFeatureFile(header: FeatureFileHeader, values: Float32Array): Uint8Array[] {
+  const stored = header.precision === 'float16' ? encodeHalf(values) : values;
+  return encodeCacheFile(MAGIC, header, [new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength)]);
+}
+
+function readFeatureFile(path: string, key: string, count: number): { values: Float32Array; precision: FeaturePrecision } {
+  const { header: raw, payload } = readCacheFile(path, KIND, MAGIC);
+  const header = raw as unknown as FeatureFileHeader;
   const fail = (why: string): never => {
-    throw new Error(`feature cache file ${path}: ${why}; delete it to recompute`);
+    throw new CacheFileError(path, KIND, why);
   };
-  if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) fail('not a feature file (bad magic bytes)');
-  const headerLength = bytes.readUInt32LE(MAGIC.length);
-  const start = MAGIC.length + 4 + headerLength;
-  const header = JSON.parse(bytes.subarray(MAGIC.length + 4, start).toString('utf8')) as FeatureFileHeader;
   if (header.format !== FORMAT) fail(`format ${header.format}, expected ${FORMAT}`);
-  if (header.key !== key) fail(`key ${header.key.slice(0, 12)} does not match the requested ${key.slice(0, 12)}`);
-  if (bytes.length - start !== count * 2) fail(`holds ${(bytes.length - start) / 2} values, expected ${count}`);
-  const half = new Uint16Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + count * 2));
-  return decodeHalf(half);
+  if (header.key !== key) fail(`key ${String(header.key).slice(0, 12)} does not match the requested ${key.slice(0, 12)}`);
+  const bytesPerValue = header.precision === 'float16' ? 2 : header.precision === 'float32' ? 4 : fail(`unknown precision ${JSON.stringify(header.precision)}`);
+  if (payload.length !== count * bytesPerValue) fail(`holds ${payload.length / bytesPerValue} values, expected ${count}`);
+  // Copy into a fresh, aligned buffer: Node's Buffer may sit at any offset of a shared pool.
+  const copy = payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.length);
+  return header.precision === 'float16' ? { values: decodeHalf(new Uint16Array(copy)), precision: 'float16' } : { values: new Float32Array(copy), precision: 'float32' };
 }

@@ -65,6 +65,15 @@ export function decodeHalf(bits: Uint16Array): Float32Array {
   return out;
 }
 
+/** Magnitudes from here up round to infinity in float16 (its largest finite value is 65504). */
+const HALF_OVERFLOW = 65520;
+
+/** Whether every value is finite and rounds to a finite float16. */
+export function fitsHalf(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!(Math.abs(values[i]!) < HALF_OVERFLOW)) return false;
+  return true;
+}
+
 /** Rounds every value to the nearest float16 in place (what a cache round trip does). */
 export function roundToHalf(values: Float32Array): Float32Array {
   values.set(decodeHalf(encodeHalf(values)));

@@ -102,7 +102,13 @@ export async function featureNormEntropy(
       width: probe.width,
     };
     const encoded = await encoder.encode(batch, { spatial: encoder.info.spatial !== null });
-    parts.push(tokenNorms(encoded, encoder));
+    const norms = tokenNorms(encoded, encoder);
+    const bad = norms.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const frame = start + Math.floor(bad / (norms.length / n));
+      throw new Error(`feature-norm entropy: encoder '${encoder.info.id}' gave a token norm of ${norms[bad]} on probe frame ${frame} of ${probe.n}; its features must be finite`);
+    }
+    parts.push(norms);
   }
   const all = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let offset = 0;

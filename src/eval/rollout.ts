@@ -6,8 +6,8 @@
 import type { Encoder, FrameBatch } from '../encoders/encoder.js';
 import type { Env } from '../envs/env.js';
 import { episodeScore } from '../envs/families.js';
-import { roundToHalf } from '../data/float16.js';
-import { selectFeatures, type FeatureKind } from '../data/features.js';
+import { fitsHalf, roundToHalf } from '../data/float16.js';
+import { checkFinite, selectFeatures, type FeatureKind, type FeaturePrecision } from '../data/features.js';
 import type { BcPolicy } from '../policies/policy.js';
 import { FlareHistory } from '../policies/flare.js';
 import { frameOptions, type RenderSettings } from '../protocol/render_settings.js';
@@ -18,6 +18,8 @@ export interface RolloutOptions {
   encoder: Encoder;
   policy: BcPolicy;
   kind: FeatureKind;
+  /** The precision the training features were stored in; online features are rounded the same way. */
+  precision: FeaturePrecision;
   /** Reset seed of every evaluation episode. */
   seeds: readonly number[];
   /** Policy steps per episode (<= the task's horizon). */
@@ -71,15 +73,18 @@ async function runWave(options: RolloutOptions, envs: readonly Env[], seeds: rea
   });
 
   for (let t = 0; t < horizon; t++) {
-    if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+    options.signal?.throwIfAborted();
     const active = [...Array(n).keys()].filter((i) => !done[i]);
     if (active.length === 0) break;
     const frames: FrameBatch = { data: new Uint8Array(active.length * frameBytes), n: active.length, height: imageSize, width: imageSize };
     active.forEach((i, k) => frames.data.set(envs[i]!.render(frame).rgb, k * frameBytes));
     const encoded = await encoder.encode(frames, { spatial: kind === 'spatial' });
-    // Same float16 rounding as the cached training features (see data/features.ts).
-    const values = roundToHalf(selectFeatures(encoded, encoder, kind, active.length).slice());
+    const values = selectFeatures(encoded, encoder, kind, active.length).slice();
     const W = values.length / active.length;
+    checkFinite(values, W, encoder, (row) => `evaluation episode seed ${seeds[active[row]!]} step ${t} of task '${envs[0]!.definition.name}'`);
+    // The rounding of the cached training features (see data/features.ts); a frame beyond float16's range where
+    // the demos were within it is fed unrounded rather than as infinity.
+    if (options.precision === 'float16' && fitsHalf(values)) roundToHalf(values);
     history ??= new FlareHistory(n, W);
     const fused = new Float32Array(active.length * 3 * W);
     const proprioBatch = new Float32Array(active.length * proprioDim);
