@@ -1,73 +1,117 @@
 /**
  * Run-time choice of the TensorFlow.js backend for policy training.
  *
- * Order: `@tensorflow/tfjs-node-gpu` (CUDA), `@tensorflow/tfjs-node` (native CPU), `@tensorflow/tfjs-backend-wasm`.
- * The two native packages download libtensorflow when installed, which fails offline, so they are optional
- * peers: imported dynamically and skipped when absent or broken. The wasm backend is a dependency and always
+ * Requests: 'node-gpu' (`@tensorflow/tfjs-node-gpu`, CUDA), 'node' (`@tensorflow/tfjs-node`, native CPU), 'wasm'
+ * (`@tensorflow/tfjs-backend-wasm`), 'cpu' (plain JS), and 'auto': node-gpu, then node, then wasm, the first that
+ * starts. The two native packages download libtensorflow when installed, which fails offline, so they are optional
+ * peers, loaded at run time only when installed in this project's own node_modules: Node's resolution also searches
+ * every parent folder's node_modules (e.g. /tmp/node_modules, which any local user can write), so a package is
+ * located from the project root and refused when its file lies outside the project's node_modules. What was found,
+ * refused or failed to start is reported in `TfBackendInfo.notes`. The wasm backend is a dependency and always
  * works; in Node it loads its .wasm files relative to its own bundle, so the working directory does not matter.
  *
  * Threads: tfjs-backend-wasm 4.x disables its multi-threaded build under Node (its WASM_HAS_MULTITHREAD_SUPPORT
  * flag is false when IS_NODE), so the wasm backend runs single-threaded SIMD and `setThreadsCount` has no effect.
  */
+import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 
-export type TfBackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type TfBackendRequest = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
+export const TF_BACKEND_REQUESTS: readonly TfBackendRequest[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
+
+type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 
 export interface TfBackendInfo {
   /** tfjs backend name as registered: 'tensorflow' (node / node-gpu), 'wasm' or 'cpu'. */
   backend: string;
   /** Which package provides it. */
-  provider: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node' | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs';
+  provider: NativePackage | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs';
   /** Compute threads the backend uses, when known (wasm: 1 under Node, see above). */
   threads: number | null;
-  /** Human-readable summary for the CLI, e.g. "wasm (simd, 1 thread)". */
+  /** Human-readable summary for the CLI and result rows, e.g. "wasm (simd, 1 thread)". */
   description: string;
-  /** Why the preferred native backends were skipped (empty when one of them was used). */
-  skipped: string[];
+  /** Native packages that were found and used, refused (outside the project) or failed to start; empty when none is installed. */
+  notes: string[];
 }
 
-const CHOICES: readonly TfBackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/** The folder of this package's package.json (src/policies or dist/policies, two levels down). */
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-let active: { choice: TfBackendChoice; info: Promise<TfBackendInfo> } | null = null;
+let active: { request: TfBackendRequest; info: Promise<TfBackendInfo> } | null = null;
 
 /**
  * Selects and initialises the tfjs backend once per process; later calls return the same result.
- * `choice` forces one backend (an error if it cannot start); 'auto' walks the order above.
+ * A request other than 'auto' forces one backend (an error if it cannot start, or if another one already runs);
+ * 'auto' walks the order above.
  */
-export function selectTfBackend(choice: TfBackendChoice = 'auto'): Promise<TfBackendInfo> {
-  if (!CHOICES.includes(choice)) {
-    throw new Error(`selectTfBackend: backend must be one of ${CHOICES.join(', ')}, got "${String(choice)}"`);
+export async function selectTfBackend(request: TfBackendRequest = 'auto'): Promise<TfBackendInfo> {
+  if (!TF_BACKEND_REQUESTS.includes(request)) {
+    throw new Error(`tfjs backend must be one of ${TF_BACKEND_REQUESTS.join(', ')}, got "${String(request)}"`);
   }
-  if (active !== null) {
-    if (choice !== 'auto' && active.choice !== choice) {
-      throw new Error(`selectTfBackend: backend already initialised as "${active.choice}", cannot switch to "${choice}"`);
-    }
-    return active.info;
+  if (active === null) {
+    const info = initialise(request);
+    active = { request, info };
+    // A failed start must not poison later attempts (e.g. a forced native backend that is not installed).
+    info.catch(() => {
+      if (active?.info === info) active = null;
+    });
+    return info;
   }
-  const info = initialise(choice);
-  active = { choice, info };
-  // A failed start must not poison later attempts (e.g. a forced native backend that is not installed).
-  info.catch(() => {
-    if (active?.info === info) active = null;
-  });
+  const info = await active.info;
+  if (request !== 'auto' && !satisfies(info, request)) {
+    throw new Error(`tfjs backend already initialised as ${info.description}, cannot switch to "${request}"`);
+  }
   return info;
 }
 
-async function initialise(choice: TfBackendChoice): Promise<TfBackendInfo> {
-  const skipped: string[] = [];
-  if (choice === 'auto' || choice === 'tensorflow-gpu') {
-    const info = await tryNative('@tensorflow/tfjs-node-gpu', skipped);
-    if (info) return info;
-    if (choice === 'tensorflow-gpu') throw new Error(`selectTfBackend: tensorflow-gpu unavailable (${skipped.join('; ')})`);
+/** Whether the running backend is the one `request` names. */
+function satisfies(info: TfBackendInfo, request: Exclude<TfBackendRequest, 'auto'>): boolean {
+  const provider: Record<typeof request, TfBackendInfo['provider']> = {
+    'node-gpu': '@tensorflow/tfjs-node-gpu',
+    node: '@tensorflow/tfjs-node',
+    wasm: '@tensorflow/tfjs-backend-wasm',
+    cpu: '@tensorflow/tfjs',
+  };
+  return info.provider === provider[request];
+}
+
+/**
+ * Where `pkg` resolves from `projectRoot`: its entry file when it lies inside `projectRoot`'s node_modules, null
+ * when it is not installed, or the reason it is refused (it resolves outside, e.g. to a parent folder's node_modules).
+ */
+export function locateOptionalPackage(pkg: string, projectRoot: string): { path: string } | { refused: string } | null {
+  let resolved: string;
+  try {
+    resolved = createRequire(join(projectRoot, 'package.json')).resolve(pkg);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return null;
+    return { refused: `cannot be resolved (${firstLine(error)})` };
   }
-  if (choice === 'auto' || choice === 'tensorflow') {
-    const info = await tryNative('@tensorflow/tfjs-node', skipped);
-    if (info) return info;
-    if (choice === 'tensorflow') throw new Error(`selectTfBackend: tensorflow unavailable (${skipped.join('; ')})`);
+  const own = join(realpathSync(projectRoot), 'node_modules');
+  const real = realpathSync(resolved);
+  const inside = relative(own, real);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+    return { refused: `resolves to ${real}, outside this project's node_modules (${own}); not loading code from there` };
   }
-  if (choice === 'cpu') {
+  return { path: real };
+}
+
+async function initialise(request: TfBackendRequest): Promise<TfBackendInfo> {
+  const notes: string[] = [];
+  for (const [name, pkg] of [['node-gpu', '@tensorflow/tfjs-node-gpu'], ['node', '@tensorflow/tfjs-node']] as const) {
+    if (request !== 'auto' && request !== name) continue;
+    const info = await tryNative(pkg, notes);
+    if (info) return info;
+    if (request === name) {
+      throw new Error(`tfjs backend ${name} is unavailable: ${notes.length ? notes.join('; ') : `${pkg} is not installed in this project (npm install ${pkg})`}`);
+    }
+  }
+  if (request === 'cpu') {
     await activate('cpu');
-    return { backend: 'cpu', provider: '@tensorflow/tfjs', threads: 1, description: 'cpu (plain JS)', skipped };
+    return { backend: 'cpu', provider: '@tensorflow/tfjs', threads: 1, description: 'cpu (plain JS)', notes };
   }
   await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm');
@@ -75,24 +119,27 @@ async function initialise(choice: TfBackendChoice): Promise<TfBackendInfo> {
   const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   const threads = multithread ? null : 1;
   const description = `wasm (${simd ? 'simd' : 'no simd'}, ${threads === 1 ? '1 thread' : 'multi-threaded'})`;
-  return { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', threads, description, skipped };
+  return { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', threads, description, notes };
 }
 
-async function tryNative(
-  pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node',
-  skipped: string[],
-): Promise<TfBackendInfo | null> {
-  try {
-    // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
-    const specifier: string = pkg;
-    await import(specifier);
-    await activate('tensorflow');
-    const description = `tensorflow (${pkg === '@tensorflow/tfjs-node-gpu' ? 'CUDA' : 'native CPU'})`;
-    return { backend: 'tensorflow', provider: pkg, threads: null, description, skipped };
-  } catch (error) {
-    skipped.push(`${pkg}: ${firstLine(error)}`);
+/** Starts a native backend installed in this project, or returns null: not installed, or why not in `notes`. */
+async function tryNative(pkg: NativePackage, notes: string[]): Promise<TfBackendInfo | null> {
+  const located = locateOptionalPackage(pkg, PROJECT_ROOT);
+  if (located === null) return null;
+  if ('refused' in located) {
+    notes.push(`${pkg}: REFUSED: ${located.refused}`);
     return null;
   }
+  try {
+    await import(pathToFileURL(located.path).href);
+    await activate('tensorflow');
+  } catch (error) {
+    notes.push(`${pkg}: found at ${located.path} but it failed to start: ${firstLine(error)}`);
+    return null;
+  }
+  notes.push(`${pkg}: using ${located.path}`);
+  const description = `tensorflow (${pkg === '@tensorflow/tfjs-node-gpu' ? 'CUDA' : 'native CPU'})`;
+  return { backend: 'tensorflow', provider: pkg, threads: null, description, notes };
 }
 
 async function activate(name: string): Promise<void> {

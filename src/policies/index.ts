@@ -8,8 +8,8 @@ import type { TrainingOptions } from './training.js';
 import { DEFAULT_TRAINING, TfBcPolicy } from './training.js';
 
 export type { BcDataset, BcPolicy, PolicyHead, PolicySpec } from './policy.js';
-export type { TfBackendChoice, TfBackendInfo } from './backend.js';
-export { selectTfBackend } from './backend.js';
+export type { TfBackendInfo, TfBackendRequest } from './backend.js';
+export { selectTfBackend, TF_BACKEND_REQUESTS } from './backend.js';
 export { FlareHistory, flareFuseEpisode, flareFuseTokenEpisode } from './flare.js';
 export type { TrainingOptions } from './training.js';
 export { DEFAULT_TRAINING, TfBcPolicy } from './training.js';
