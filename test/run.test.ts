@@ -134,6 +134,7 @@ describe('bench run', () => {
     ]);
     for (const row of firstCsv) {
       expect(row.profile).toBe('smoke');
+      expect(row.feature_dtype).toBe('float16');
       expect(row.horizon).toBe('20');
       expect(row.tfjs_backend).toMatch(/wasm|tensorflow|cpu/);
       expect(Number(row.entropy)).toBeGreaterThan(0);
@@ -178,17 +179,18 @@ describe('bench run', () => {
     await expect(main(['export', '--in', join(root, 'nowhere')])).rejects.toThrow(/no results.json in/);
   });
 
-  it('reads schema-1 results (the task family under `suite`): a rerun skips their cells, export writes schema 2', async () => {
+  it('reads schema-1 results (the task family under `suite`): a rerun skips their cells, export writes schema 3', async () => {
     const dir = join(root, 'v1');
     cpSync(join(root, 'a'), dir, { recursive: true });
-    const toV1 = ({ family, ...cell }: CellResult): Record<string, unknown> => ({ ...cell, schema: 1, suite: family });
+    const toV1 = ({ family, featurePrecision: _float16, ...cell }: CellResult): Record<string, unknown> => ({ ...cell, schema: 1, suite: family });
     for (const name of readdirSync(join(dir, 'cells'))) {
       const path = join(dir, 'cells', name);
       writeFileSync(path, JSON.stringify(toV1(JSON.parse(readFileSync(path, 'utf8')) as CellResult)));
     }
     const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;
+    const { failures: _none, ...withoutFailures } = results;
     const v1 = {
-      ...results,
+      ...withoutFailures,
       schema: 1,
       cells: results.cells.map(toV1),
       summary: results.summary.map(({ families, ...s }) => ({ ...s, suites: families })),
@@ -197,7 +199,9 @@ describe('bench run', () => {
     const exported = join(root, 'v1-export.json');
     await main(['export', '--in', dir, '--format', 'json', '--out', exported]);
     const upgraded = JSON.parse(readFileSync(exported, 'utf8')) as RunResults;
-    expect(upgraded.schema).toBe(2);
+    expect(upgraded.schema).toBe(3);
+    expect(upgraded.failures).toEqual([]);
+    expect(upgraded.cells.every((c) => c.featurePrecision === 'float16')).toBe(true);
     expect(upgraded.cells.map((c) => c.family)).toEqual(['dmc', 'dmc', 'metaworld', 'metaworld']);
     expect(upgraded.summary[0]!.families).toEqual(results.summary[0]!.families);
     await main(['export', '--in', dir, '--format', 'csv', '--out', join(root, 'v1-export.csv')]);
@@ -206,9 +210,9 @@ describe('bench run', () => {
     const report = await runBenchmark(options('v1'));
     expect([report.ran, report.skipped]).toEqual([0, 4]);
     expect(readCsv('v1')).toEqual(firstCsv);
-    expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).schema).toBe(2);
+    expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).schema).toBe(3);
     writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...v1, schema: 7 }));
-    await expect(main(['export', '--in', dir])).rejects.toThrow(/results of schema 7; this version reads schemas 1 and 2/);
+    await expect(main(['export', '--in', dir])).rejects.toThrow(/results of schema 7; this version reads schemas 1 to 3/);
   });
 
   it('refuses to mix configurations in one output directory', async () => {

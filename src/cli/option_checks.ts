@@ -38,6 +38,16 @@ export function stringOption(flag: string): (value: unknown) => string {
   };
 }
 
+/** One of `choices`. */
+export function choiceOption<T extends string>(flag: string, choices: readonly T[]): (value: unknown) => T {
+  return (value) => {
+    const text = stringOption(flag)(value);
+    const known = choices.find((c) => c === text);
+    if (known === undefined) throw new Error(`--${flag}: expected ${choices.join(', ')}, got '${text}'`);
+    return known;
+  };
+}
+
 /** A flag every call must give, with a non-empty string value. */
 export function requiredStringOption(flag: string, describe: string) {
   return { type: 'string', demandOption: true, requiresArg: true, describe, coerce: stringOption(flag) } as const;
@@ -53,7 +63,7 @@ export function listOption(flag: string): (value: unknown) => string[] {
   };
 }
 
-/** "100,200,300" -> [100, 200, 300]: a list of policy seeds (non-negative integers). */
+/** "100,200,300" -> [100, 200, 300]: a list of policy seeds (32-bit unsigned integers). */
 export function seedListOption(flag = 'seeds'): (value: unknown) => number[] {
   return (value) => {
     const text = stringOption(flag)(value);
@@ -62,9 +72,9 @@ export function seedListOption(flag = 'seeds'): (value: unknown) => number[] {
       throw new Error(`--${flag}: expected a comma-separated list of non-negative integers (e.g. 100,200,300), got '${text}'`);
     }
     return parts.map((p) => {
-      if (!/^\d+$/.test(p) || !Number.isSafeInteger(Number(p))) {
-        throw new Error(`--${flag}: '${p}' is not a non-negative integer (expected e.g. 100,200,300; got '${text}')`);
-      }
+      if (!/^\d+$/.test(p)) throw new Error(`--${flag}: '${p}' is not a non-negative integer (expected e.g. 100,200,300; got '${text}')`);
+      // Seeds are 32-bit: a larger value would alias a smaller one (4294967396 = 2^32 + 100 would replay seed 100).
+      if (Number(p) > MAX_SEED) throw new Error(`--${flag}: ${p} is out of range; seeds are integers in [0, ${MAX_SEED}]`);
       return Number(p);
     });
   };

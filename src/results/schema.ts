@@ -3,12 +3,14 @@ import type { TaskFamily } from '../envs/task.js';
 import type { PolicyHead } from '../policies/policy.js';
 import type { NormEntropy } from '../eval/entropy.js';
 import type { Profile } from '../protocol/profiles.js';
+import type { FeaturePrecision } from '../data/features.js';
 
 /**
- * Version 2 names the task family `family` (version 1 called it `suite`, which also meant the benchmark); readers
- * accept both (see `upgradeCellResult`).
+ * Version 2 names the task family `family` (version 1 called it `suite`, which also meant the benchmark). Version 3
+ * records each cell's feature storage precision (`featurePrecision`; older cells were all float16) and the cells
+ * that failed (`RunResults.failures`). Readers accept every version (see `upgradeCellResult`).
  */
-export const RESULTS_SCHEMA_VERSION = 2;
+export const RESULTS_SCHEMA_VERSION = 3;
 
 export interface Evaluation {
   /** Epochs trained when this evaluation ran (1-based). */
@@ -66,6 +68,11 @@ export interface CellResult {
   imageSize: number;
   batchSize: number;
   camera: string;
+  /**
+   * How the demo features were stored and fed to the policy: float16 normally, float32 for encoders whose features
+   * exceed float16's range (|x| > 65504), which float16 would turn into infinities.
+   */
+  featurePrecision: FeaturePrecision;
   evaluations: Evaluation[];
   /** Best evaluation score (the protocol's number) and the epoch it came from (the earliest on ties). */
   bestScore: number;
@@ -86,6 +93,21 @@ export interface EntropyRecord {
   probeSeed: number;
   imageSize: number;
   result: NormEntropy;
+}
+
+/** A cell whose last attempt failed (DIR/failed/*.json): the run went on with the other cells. */
+export interface CellFailure {
+  schema: number;
+  configDigest: string;
+  task: string;
+  taskVersion: number;
+  encoder: string;
+  encoderDigest: string;
+  seed: number;
+  /** The error message of the attempt. */
+  error: string;
+  /** ISO time of the failure. */
+  failedAt: string;
 }
 
 export interface EncoderSummary {
@@ -114,43 +136,56 @@ export interface RunResults {
   shuffleActions: boolean;
   tfjsBackend: string;
   cells: CellResult[];
+  /** Cells of this configuration whose last attempt failed; a rerun retries them. */
+  failures: CellFailure[];
   entropy: EntropyRecord[];
   summary: EncoderSummary[];
   /** Entropy vs benchmark mean across encoders; null with fewer than 3 encoders. */
   entropyCorrelation: Correlation | null;
 }
 
-/** A schema-1 cell: the same fields, with the task family under `suite`. */
-type CellResultV1 = Omit<CellResult, 'family'> & { suite: TaskFamily };
+/** A schema-2 cell: no featurePrecision (all features were float16). */
+type CellResultV2 = Omit<CellResult, 'featurePrecision'>;
+/** A schema-1 cell: schema 2 with the task family under `suite`. */
+type CellResultV1 = Omit<CellResultV2, 'family'> & { suite: TaskFamily };
+/** A schema-2 results.json: schema-2 cells, no failures. */
+type RunResultsV2 = Omit<RunResults, 'cells' | 'failures'> & { cells: CellResultV2[] };
 /** A schema-1 results.json: schema-1 cells, and the family means under `suites`. */
-type RunResultsV1 = Omit<RunResults, 'cells' | 'summary'> & {
+type RunResultsV1 = Omit<RunResultsV2, 'cells' | 'summary'> & {
   cells: CellResultV1[];
   summary: (Omit<EncoderSummary, 'families'> & { suites: EncoderSummary['families'] })[];
 };
 
 const readable = (source: string, what: string, schema: unknown): Error =>
-  new Error(`${source}: ${what} of schema ${String(schema)}; this version reads schemas 1 and ${RESULTS_SCHEMA_VERSION}`);
+  new Error(`${source}: ${what} of schema ${String(schema)}; this version reads schemas 1 to ${RESULTS_SCHEMA_VERSION}`);
 
 /** A cell result of any schema this version reads, as the current schema. */
-export function upgradeCellResult(raw: CellResult | CellResultV1, source: string): CellResult {
-  if (raw.schema === RESULTS_SCHEMA_VERSION && 'family' in raw) return raw;
+export function upgradeCellResult(raw: CellResult | CellResultV2 | CellResultV1, source: string): CellResult {
+  if (raw === null || typeof raw !== 'object') throw new Error(`${source} is not a cell result (a JSON object)`);
+  if (raw.schema === RESULTS_SCHEMA_VERSION && 'family' in raw && 'featurePrecision' in raw) return raw;
+  if (raw.schema === 2 && 'family' in raw) return { ...raw, schema: RESULTS_SCHEMA_VERSION, featurePrecision: 'float16' };
   if (raw.schema === 1 && 'suite' in raw) {
     const { suite, ...rest } = raw;
-    return { ...rest, schema: RESULTS_SCHEMA_VERSION, family: suite };
+    return { ...rest, schema: RESULTS_SCHEMA_VERSION, family: suite, featurePrecision: 'float16' };
   }
   throw readable(source, 'cell result', raw.schema);
 }
 
 /** A results.json of any schema this version reads, as the current schema. */
-export function upgradeRunResults(raw: RunResults | RunResultsV1, source: string): RunResults {
-  if (!Array.isArray(raw.cells)) throw new Error(`${source} is not a bench results file (no cells)`);
+export function upgradeRunResults(raw: RunResults | RunResultsV2 | RunResultsV1, source: string): RunResults {
+  if (raw === null || typeof raw !== 'object' || !Array.isArray(raw.cells)) throw new Error(`${source} is not a bench results file (no cells)`);
   if (raw.schema === RESULTS_SCHEMA_VERSION) return raw as RunResults;
+  if (raw.schema === 2) {
+    const v2 = raw as RunResultsV2;
+    return { ...v2, schema: RESULTS_SCHEMA_VERSION, cells: v2.cells.map((c) => upgradeCellResult(c, source)), failures: [] };
+  }
   if (raw.schema !== 1) throw readable(source, 'results', raw.schema);
   const v1 = raw as RunResultsV1;
   return {
     ...v1,
     schema: RESULTS_SCHEMA_VERSION,
     cells: v1.cells.map((c) => upgradeCellResult(c, source)),
+    failures: [],
     summary: v1.summary.map(({ suites, ...rest }) => ({ ...rest, families: suites })),
   };
 }

@@ -59,7 +59,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
   let evalSeconds = 0;
   try {
     for (let epoch = 1; epoch <= profile.epochs; epoch++) {
-      if (ctx.signal?.aborted) throw ctx.signal.reason ?? new Error('aborted');
+      ctx.signal?.throwIfAborted();
       const t0 = performance.now();
       const trainLoss = await policy.trainEpoch(dataset, epochSeed(cell.seed, epoch));
       trainSeconds += (performance.now() - t0) / 1000;
@@ -70,6 +70,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
         encoder,
         policy,
         kind,
+        precision: features.precision,
         seeds: evalSeeds,
         horizon,
         render,
@@ -109,6 +110,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
     imageSize: render.imageSize,
     batchSize: profile.batchSize,
     camera: render.camera,
+    featurePrecision: features.precision,
     evaluations,
     bestScore: best.score,
     bestEpoch: best.epoch,

@@ -8,6 +8,6 @@ export function defaultRunDependencies(): RunDependencies {
     parseEncoderSpec: (spec) => parseEncoderSpec(spec),
     createEncoder: (spec, options) => createEncoder(spec, options),
     createPolicy: (spec, seed, options) => createPolicy(spec, seed, options),
-    policyBackend: async () => (await selectTfBackend()).description,
+    policyBackend: (request) => selectTfBackend(request),
   };
 }

@@ -1,6 +1,7 @@
 /** The pieces a run is built from, injectable so that tests can swap a slow or missing piece for a small fake. */
 import type { Encoder, EncoderOptions } from '../encoders/encoder.js';
 import type { EncoderSpec } from '../encoders/registry.js';
+import type { TfBackendInfo, TfBackendRequest } from '../policies/backend.js';
 import type { BcPolicy, PolicySpec } from '../policies/policy.js';
 
 export interface RunDependencies {
@@ -9,6 +10,6 @@ export interface RunDependencies {
   createEncoder(spec: EncoderSpec, options: EncoderOptions): Promise<Encoder>;
   /** A policy whose initial weights depend only on `spec` and `seed`, trained in mini-batches of `batchSize`. */
   createPolicy(spec: PolicySpec, seed: number, options: { batchSize: number }): Promise<BcPolicy>;
-  /** Initialises the policy backend once and names it (e.g. "wasm (simd, 1 thread)"). */
-  policyBackend(): Promise<string>;
+  /** Initialises the policy backend once (the request: policies/backend.ts) and describes it. */
+  policyBackend(request: TfBackendRequest): Promise<TfBackendInfo>;
 }

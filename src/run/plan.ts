@@ -13,7 +13,7 @@ export interface Shard {
 /**
  * All cells in a fixed order (task, then encoder, then seed: cells that share features run back to back).
  * With a shard, the cells whose position modulo `count` equals `index`; every shard of the same options sees
- * the same full list, so the shards partition it exactly.
+ * the same full list, so the shards partition it exactly. An empty shard is an error that says so.
  */
 export function planCells(tasks: readonly string[], encoders: readonly string[], seeds: readonly number[], shard?: Shard): CellSpec[] {
   if (tasks.length === 0) throw new Error('planCells: no tasks to run');
@@ -25,5 +25,13 @@ export function planCells(tasks: readonly string[], encoders: readonly string[],
   }
   const cells: CellSpec[] = [];
   for (const task of tasks) for (const encoder of encoders) for (const seed of seeds) cells.push({ task, encoder, seed });
-  return shard ? cells.filter((_, i) => i % shard.count === shard.index) : cells;
+  if (!shard) return cells;
+  const mine = cells.filter((_, i) => i % shard.count === shard.index);
+  if (mine.length === 0) {
+    throw new Error(
+      `--shard ${shard.index + 1}/${shard.count} is empty: the plan has ${cells.length} cell(s), so only shards 1 to ` +
+        `${Math.min(cells.length, shard.count)} of ${shard.count} have work; nothing to run`,
+    );
+  }
+  return mine;
 }

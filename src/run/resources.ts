@@ -25,14 +25,19 @@ export class RunResources {
   constructor(
     private readonly deps: RunDependencies,
     private readonly cacheDir: string,
-    private readonly threads: number | undefined,
-    private readonly quiet: boolean,
+    private readonly options: {
+      threads?: number;
+      quiet: boolean;
+      /** Warnings about damaged cache files that are regenerated. */
+      warn: (line: string) => void;
+      signal?: AbortSignal;
+    },
   ) {}
 
   async encoder(spec: EncoderSpec): Promise<Encoder> {
     let encoder = this.encoders.get(spec.text);
     if (!encoder) {
-      encoder = await this.deps.createEncoder(spec, this.threads === undefined ? {} : { threads: this.threads });
+      encoder = await this.deps.createEncoder(spec, this.options.threads === undefined ? {} : { threads: this.options.threads });
       this.encoders.set(spec.text, encoder);
     }
     return encoder;
@@ -43,7 +48,7 @@ export class RunResources {
     const known = this.demoSets.get(definition.name);
     if (known) return known;
     const started = performance.now();
-    const progress = createProgress({ label: `demos ${definition.name}`, total: protocol.demos, quiet: this.quiet });
+    const progress = createProgress({ label: `demos ${definition.name}`, total: protocol.demos, quiet: this.options.quiet });
     let set: DemoSet;
     try {
       set = await loadOrGenerateDemos(definition, {
@@ -51,6 +56,8 @@ export class RunResources {
         seed: DEMO_BASE_SEED,
         cacheDir: this.cacheDir,
         onProgress: (p) => progress.update(p.done, p.loaded ? `${p.loaded} cached` : ''),
+        warn: this.options.warn,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
     } finally {
       progress.stop();
@@ -104,7 +111,9 @@ export class RunResources {
       render: protocol.render,
       maxSteps: protocol.horizon,
       cacheDir: this.cacheDir,
-      quiet: this.quiet,
+      quiet: this.options.quiet,
+      warn: this.options.warn,
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
     this.lastFeatures = { id, features };
     return { features, seconds: (performance.now() - started) / 1000 };

@@ -1,24 +1,33 @@
 /**
  * `bench run`: plans the cells of a benchmark, runs the ones without a finished result, and after every cell
  * rebuilds the run's results from its per-cell files (results/run_dir.ts), so a killed run resumes exactly where
- * it stopped and a rerun of a finished run does no work.
+ * it stopped and a rerun of a finished run does no work. Each cell is claimed before it runs, so processes running
+ * the same configuration in one directory share the cells instead of computing each twice. A cell that fails is
+ * recorded (DIR/failed/) and the run goes on with the others; only an interruption or a file that cannot be
+ * written stops it.
  */
+import { join } from 'node:path';
 import { getTask, listBenchmarks, listTasks } from '../envs/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
 import { featureNormEntropy, ENTROPY_PROBE_SEED } from '../eval/entropy.js';
 import type { FrameBatch } from '../encoders/encoder.js';
+import type { TfBackendRequest } from '../policies/backend.js';
 import type { PolicyHead } from '../policies/policy.js';
-import { RunDir } from '../results/run_dir.js';
-import { RESULTS_SCHEMA_VERSION, type CellResult, type EntropyRecord, type RunResults } from '../results/schema.js';
+import { RunDir, type CellKey } from '../results/run_dir.js';
+import { RESULTS_SCHEMA_VERSION, type CellFailure, type CellResult, type EntropyRecord, type RunResults } from '../results/schema.js';
 import { entropyCorrelation, formatSummary, summarise } from '../results/summary.js';
+import { ensureDirectory } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
-import { runCell } from './cell.js';
+import { FileSystemError } from '../util/fs_errors.js';
+import { describeOwner, isHeldLock, type LockOwner } from '../util/lock_file.js';
+import { checkSeed } from '../util/rng.js';
+import { runCell, type CellContext } from './cell.js';
 import { configDigest, type RunConfig } from './config.js';
 import type { RunDependencies } from './deps.js';
 import { planCells, type CellSpec, type Shard } from './plan.js';
 import { renderProbeFrames } from './probe.js';
 import { describeProfile, type Profile } from '../protocol/profiles.js';
-import { runEncoder, runTask, type ResolvedCell, type RunEncoder } from './resolved.js';
+import { runEncoder, runTask, type ResolvedCell, type RunEncoder, type RunTask } from './resolved.js';
 import { RunResources } from './resources.js';
 import { collectVersions } from './versions.js';
 
@@ -34,6 +43,8 @@ export interface RunOptions {
   out: string;
   head?: PolicyHead | 'auto';
   shuffleActions?: boolean;
+  /** The tfjs backend that trains the policies (policies/backend.ts); 'auto' when omitted. */
+  backend?: TfBackendRequest;
   threads?: number;
   shard?: Shard;
   cacheDir?: string;
@@ -51,6 +62,10 @@ export interface RunReport {
   /** Cells run by this call, and cells skipped because a finished result existed. */
   ran: number;
   skipped: number;
+  /** Cells whose attempt in this call failed (also in results.failures); the run went on with the others. */
+  failed: CellFailure[];
+  /** Cells left to other live processes that were running them in the same directory. */
+  leftToOthers: number;
   seconds: number;
 }
 
@@ -75,6 +90,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
   }
   const tasks = resolveTasks(options.benchmark, options.tasks);
   const seeds = options.seeds ?? options.profile.seeds;
+  for (const seed of seeds) checkSeed('--seeds: a policy seed', seed);
   const config: RunConfig = {
     benchmark: options.benchmark,
     profile: options.profile,
@@ -84,104 +100,206 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
   const digest = configDigest(config);
   const encoderSpecs = options.encoders.map((spec) => options.deps.parseEncoderSpec(spec));
   const cells = planCells(tasks.map((t) => t.name), options.encoders, seeds, options.shard);
-  const dir = new RunDir(options.out);
-  checkSameConfig(dir, digest);
 
-  const backend = await options.deps.policyBackend();
-  log(describeProfile({ ...options.profile, seeds }));
-  log(
-    `run: ${cells.length} cells (${tasks.length} tasks x ${options.encoders.length} encoders x ${seeds.length} seeds` +
-      `${options.shard ? `, shard ${options.shard.index + 1}/${options.shard.count}` : ''})` +
-      `${config.shuffleActions ? ', SHUFFLED-ACTION CONTROL' : ''}; tfjs backend ${backend}; out ${options.out}`,
-  );
-  const resources = new RunResources(options.deps, resolveCacheDir(options.cacheDir), options.threads, options.quiet ?? false);
-  const versions = collectVersions(backend);
+  // Outputs are checked before any expensive stage: a bad --out or --cache-dir fails now, not after the demos.
+  const dir = new RunDir(options.out, { warn: log });
+  dir.prepare();
+  const cacheDir = resolveCacheDir(options.cacheDir);
+  ensureDirectory(cacheDir, '--cache-dir');
+  const session = dir.beginRun({ configDigest: digest, profile: config.profile.name, head: config.head, shuffleActions: config.shuffleActions });
+
+  const tally: Tally = { ran: 0, skipped: 0, failed: [], leftTo: new Map() };
+  let resources: RunResources | null = null;
+  let backend = '';
   const order = { tasks: tasks.map((t) => t.name), encoders: options.encoders };
-  let ran = 0;
-  let skipped = 0;
   try {
+    const info = await options.deps.policyBackend(options.backend ?? 'auto');
+    backend = info.description;
+    log(describeProfile({ ...options.profile, seeds }));
+    log(
+      `run: ${cells.length} cells (${tasks.length} tasks x ${options.encoders.length} encoders x ${seeds.length} seeds` +
+        `${options.shard ? `, shard ${options.shard.index + 1}/${options.shard.count}` : ''})` +
+        `${config.shuffleActions ? ', SHUFFLED-ACTION CONTROL' : ''}; tfjs backend ${backend}; out ${options.out}`,
+    );
+    for (const note of info.notes) log(`tfjs backend: ${note}`);
+    resources = new RunResources(options.deps, cacheDir, {
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      quiet: options.quiet ?? false,
+      warn: log,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     // Every encoder is built (and every conv head checked) before any work, so bad specs fail fast.
     const encoders = new Map<string, RunEncoder>();
     for (const spec of encoderSpecs) encoders.set(spec.text, runEncoder(config, spec, await resources.encoder(spec)));
     const runTasks = new Map(tasks.map((t) => [t.name, runTask(options.profile, t)]));
-
-    let probe: FrameBatch | null = null;
-    for (const { spec, encoder } of encoders.values()) {
-      const existing = dir.readEntropy(spec.text);
-      if (existing && existing.configDigest === digest && existing.encoderDigest === encoder.info.digest) continue;
-      probe ??= await renderProbeFrames(resources, [...runTasks.values()]);
-      const result = await featureNormEntropy(encoder, probe);
-      const record: EntropyRecord = {
-        encoder: spec.text,
-        encoderDigest: encoder.info.digest,
-        configDigest: digest,
-        probeTasks: tasks.map((t) => t.name),
-        probeFrames: probe.n,
-        probeSeed: ENTROPY_PROBE_SEED,
-        imageSize: probe.height,
-        result,
-      };
-      dir.writeEntropy(record);
-      log(`entropy ${spec.text}: H = ${result.entropy.toFixed(4)} nats (${result.entropyNormalised.toFixed(4)} of ln ${result.bins}), ${result.norms} ${result.source} norms`);
-    }
+    await measureEntropy(dir, digest, resources, encoders, runTasks, log);
     rebuildResults(dir, config, backend, order);
 
+    const context: CellContext = { config, configDigest: digest, deps: options.deps, resources, versions: collectVersions(backend), log, ...(options.signal ? { signal: options.signal } : {}) };
     for (const [i, cell] of cells.entries()) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+      options.signal?.throwIfAborted();
       const resolved: ResolvedCell = { task: runTasks.get(cell.task)!, encoder: encoders.get(cell.encoder)!, seed: cell.seed };
-      const existing = dir.readCell(cell);
-      if (existing && existing.encoderDigest === resolved.encoder.encoder.info.digest && existing.taskVersion === resolved.task.definition.version) {
-        skipped++;
-        continue;
-      }
-      if (existing) log(`cell ${describeCell(cell)}: encoder weights or task version changed since it ran; running it again`);
-      log(`cell ${i + 1}/${cells.length}: ${describeCell(cell)}`);
-      const result = await runCell({ config, configDigest: digest, deps: options.deps, resources, versions, log, ...(options.signal ? { signal: options.signal } : {}) }, resolved);
-      dir.writeCell(result);
-      ran++;
-      log(
-        `cell ${i + 1}/${cells.length}: ${describeCell(cell)}: best ${result.bestScore.toFixed(1)} (epoch ${result.bestEpoch}), final ${result.finalScore.toFixed(1)}, ${result.timings.totalSeconds.toFixed(1)} s`,
-      );
+      const result = await attemptCell(dir, context, resolved, `cell ${i + 1}/${cells.length}: ${describeCell(cell)}`, tally);
+      if (!result) continue;
       rebuildResults(dir, config, backend, order);
       options.onCellDone?.(result);
     }
+  } catch (error) {
+    if (options.signal?.aborted) {
+      const kept = rebuildResults(dir, config, backend, order).cells.length;
+      log(
+        `interrupted: ${tally.ran} cells finished in this run; all ${kept} finished cells are kept in ${dir.cellsDir} and listed in ` +
+          `${join(dir.path, 'results.json')}; the cell in progress was discarded. Rerun the same command to resume.`,
+      );
+    }
+    throw error;
   } finally {
-    await resources.dispose();
+    await resources?.dispose();
+    session.release();
   }
   const results = rebuildResults(dir, config, backend, order);
-  if (skipped > 0) log(`skipped ${skipped} finished cells (results in ${dir.cellsDir})`);
+  if (tally.skipped > 0) log(`skipped ${tally.skipped} finished cells (results in ${dir.cellsDir})`);
+  if (tally.leftTo.size > 0) {
+    const owners = [...new Set([...tally.leftTo.values()].map((o) => `pid ${o.pid} on ${o.host}`))].join(', ');
+    log(`${tally.leftTo.size} cells were being run by other processes (${owners}); their results join results.json when they finish`);
+  }
+  if (tally.failed.length > 0) {
+    log(`${tally.failed.length} of ${cells.length} cells FAILED; their errors are in ${dir.failedDir} and results.json ('failures'); a rerun retries them`);
+  }
   log('');
   log(formatSummary(results.summary, results.entropyCorrelation));
-  return { results, ran, skipped, seconds: (performance.now() - started) / 1000 };
+  return { results, ran: tally.ran, skipped: tally.skipped, failed: tally.failed, leftToOthers: tally.leftTo.size, seconds: (performance.now() - started) / 1000 };
+}
+
+/** What became of the cells of one call. */
+interface Tally {
+  ran: number;
+  skipped: number;
+  failed: CellFailure[];
+  /** Cells left to other processes that hold their claims, by description. */
+  leftTo: Map<string, LockOwner>;
+}
+
+/** Feature-norm entropy of every encoder without a current record (a probe set shared by all encoders). */
+async function measureEntropy(
+  dir: RunDir,
+  digest: string,
+  resources: RunResources,
+  encoders: ReadonlyMap<string, RunEncoder>,
+  runTasks: ReadonlyMap<string, RunTask>,
+  log: (line: string) => void,
+): Promise<void> {
+  let probe: FrameBatch | null = null;
+  for (const { spec, encoder } of encoders.values()) {
+    const existing = dir.readEntropy(spec.text);
+    if (existing && existing.configDigest === digest && existing.encoderDigest === encoder.info.digest) continue;
+    probe ??= await renderProbeFrames(resources, [...runTasks.values()]);
+    const result = await featureNormEntropy(encoder, probe);
+    const record: EntropyRecord = {
+      encoder: spec.text,
+      encoderDigest: encoder.info.digest,
+      configDigest: digest,
+      probeTasks: [...runTasks.keys()],
+      probeFrames: probe.n,
+      probeSeed: ENTROPY_PROBE_SEED,
+      imageSize: probe.height,
+      result,
+    };
+    dir.writeEntropy(record);
+    log(`entropy ${spec.text}: H = ${result.entropy.toFixed(4)} nats (${result.entropyNormalised.toFixed(4)} of ln ${result.bins}), ${result.norms} ${result.source} norms`);
+  }
+}
+
+/**
+ * One cell of the plan: skipped when a current result exists, left alone when another process has claimed it,
+ * else claimed, run and written, or recorded as failed. Returns the new result, or null when none was made.
+ */
+async function attemptCell(dir: RunDir, context: CellContext, cell: ResolvedCell, label: string, tally: Tally): Promise<CellResult | null> {
+  const key = { task: cell.task.definition.name, encoder: cell.encoder.spec.text, seed: cell.seed };
+  const isCurrent = (result: CellResult | null): boolean =>
+    result !== null && result.encoderDigest === cell.encoder.encoder.info.digest && result.taskVersion === cell.task.definition.version;
+  const existing = dir.readCell(key);
+  if (isCurrent(existing)) {
+    tally.skipped++;
+    return null;
+  }
+  const claim = dir.claimCell(key, `bench run, config ${context.configDigest}`);
+  if (!isHeldLock(claim)) {
+    context.log(`${label}: being run by ${describeOwner(claim)}; leaving it to that process`);
+    tally.leftTo.set(label, claim);
+    return null;
+  }
+  try {
+    // Another process may have finished it between the check above and the claim.
+    if (isCurrent(dir.readCell(key))) {
+      tally.skipped++;
+      return null;
+    }
+    if (existing) context.log(`${label}: encoder weights or task version changed since it ran; running it again`);
+    context.log(label);
+    let result: CellResult;
+    try {
+      result = await runCell(context, cell);
+    } catch (error) {
+      if (stopsTheRun(error, context.signal)) throw error;
+      const failure = cellFailure(context.configDigest, cell, error);
+      dir.writeFailure(failure);
+      tally.failed.push(failure);
+      context.log(`${label}: FAILED: ${failure.error} (recorded in ${dir.failurePath(key)}; going on with the other cells)`);
+      return null;
+    }
+    dir.writeCell(result);
+    tally.ran++;
+    context.log(`${label}: best ${result.bestScore.toFixed(1)} (epoch ${result.bestEpoch}), final ${result.finalScore.toFixed(1)}, ${result.timings.totalSeconds.toFixed(1)} s`);
+    return result;
+  } finally {
+    claim.release();
+  }
 }
 
 function describeCell(cell: CellSpec): string {
   return `${cell.task} x ${cell.encoder} x seed ${cell.seed}`;
 }
 
-/** Refuses to mix the cells of two configurations (profile, head, control) in one output directory. */
-function checkSameConfig(dir: RunDir, digest: string): void {
-  const other = dir.readCells().find((c) => c.configDigest !== digest);
-  if (other) {
-    throw new Error(
-      `--out ${dir.path} holds results of another configuration (profile '${other.profile}', head ${other.head}, ` +
-        `shuffled actions ${other.shuffleActions}); use a different --out directory`,
-    );
-  }
+/**
+ * Errors that stop the whole run instead of failing one cell: an interruption, or a file that cannot be written
+ * (a full disk or a file-size limit would fail every later cell alike, and their results could not be kept).
+ */
+function stopsTheRun(error: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true || error instanceof FileSystemError;
 }
 
-/** Joins the run's cells and entropy records into its results, cells ordered by task, encoder, seed. */
+function cellFailure(digest: string, cell: ResolvedCell, error: unknown): CellFailure {
+  return {
+    schema: RESULTS_SCHEMA_VERSION,
+    configDigest: digest,
+    task: cell.task.definition.name,
+    taskVersion: cell.task.definition.version,
+    encoder: cell.encoder.spec.text,
+    encoderDigest: cell.encoder.encoder.info.digest,
+    seed: cell.seed,
+    error: error instanceof Error ? error.message : String(error),
+    failedAt: new Date().toISOString(),
+  };
+}
+
+/** Joins the run's cells, failures and entropy records into its results, cells ordered by task, encoder, seed. */
 function rebuildResults(dir: RunDir, config: RunConfig, backend: string, order: { tasks: string[]; encoders: string[] }): RunResults {
   const rank = (list: string[], v: string): number => (list.includes(v) ? list.indexOf(v) : list.length);
-  const cells = dir.readCells().sort(
-    (a, b) =>
-      rank(order.tasks, a.task) - rank(order.tasks, b.task) ||
-      a.task.localeCompare(b.task) ||
-      rank(order.encoders, a.encoder) - rank(order.encoders, b.encoder) ||
-      a.encoder.localeCompare(b.encoder) ||
-      a.seed - b.seed,
-  );
-  const entropy = dir.readEntropyRecords().filter((e) => e.configDigest === configDigest(config));
+  const byPlan = (a: CellKey, b: CellKey): number =>
+    rank(order.tasks, a.task) - rank(order.tasks, b.task) ||
+    a.task.localeCompare(b.task) ||
+    rank(order.encoders, a.encoder) - rank(order.encoders, b.encoder) ||
+    a.encoder.localeCompare(b.encoder) ||
+    a.seed - b.seed;
+  const digest = configDigest(config);
+  const cells = dir.readCells().sort(byPlan);
+  const finished = new Set(cells.map((c) => dir.cellPath(c)));
+  const failures = dir
+    .readFailures()
+    .filter((f) => f.configDigest === digest && !finished.has(dir.cellPath(f)))
+    .sort(byPlan);
+  const entropy = dir.readEntropyRecords().filter((e) => e.configDigest === digest);
   const summary = summarise(cells, entropy);
   const results: RunResults = {
     schema: RESULTS_SCHEMA_VERSION,
@@ -191,6 +309,7 @@ function rebuildResults(dir: RunDir, config: RunConfig, backend: string, order: 
     shuffleActions: config.shuffleActions,
     tfjsBackend: backend,
     cells,
+    failures,
     entropy,
     summary,
     entropyCorrelation: entropyCorrelation(summary),

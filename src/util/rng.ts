@@ -18,8 +18,9 @@ export class Rng {
   private spareNormal: number | null = null;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
-    let x = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
+    // Out-of-range seeds would alias: the state is 32-bit, so 2^32 + 100 would give the stream of 100.
+    checkSeed('Rng: seed', seed);
+    let x = (seed ^ 0x9e3779b9) >>> 0;
     const next = (): number => {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;

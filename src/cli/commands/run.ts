@@ -1,10 +1,13 @@
 /** `bench run`: train and evaluate BC policies on frozen-encoder features over a benchmark's cells; resumes. */
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { TF_BACKEND_REQUESTS, type TfBackendRequest } from '../../policies/backend.js';
 import { getProfile, PROFILE_NAMES } from '../../protocol/profiles.js';
 import { runBenchmark } from '../../run/runner.js';
 import { defaultRunDependencies } from '../../run/default_deps.js';
 import type { Shard } from '../../run/plan.js';
-import { integerOption, listOption, seedListOption, shardOption, stringOption } from '../option_checks.js';
+import { withInterrupts } from '../interrupt.js';
+import { choiceOption, integerOption, listOption, seedListOption, shardOption, stringOption } from '../option_checks.js';
 
 /** Encoders of `bench run` when --encoders is not given: both built in, no download or file needed. */
 export const DEFAULT_RUN_ENCODERS = ['pixels', 'vit-tiny-random'];
@@ -17,6 +20,7 @@ interface RunArgs {
   seeds?: number[];
   out?: string;
   head: string;
+  backend: TfBackendRequest;
   threads?: number;
   shard?: Shard;
   'shuffle-actions': boolean;
@@ -53,6 +57,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
         coerce: stringOption('out'),
       })
       .option('head', { type: 'string', default: 'auto', requiresArg: true, describe: 'policy head: mlp | conv | auto (conv for theia: encoders in the paper profile)', coerce: stringOption('head') })
+      .option('backend', {
+        type: 'string',
+        default: 'auto',
+        requiresArg: true,
+        describe: 'tfjs backend for the policies: auto (node-gpu, node, then wasm) | node-gpu | node | wasm; recorded in every row',
+        coerce: choiceOption('backend', TF_BACKEND_REQUESTS.filter((r) => r !== 'cpu')),
+      })
       .option('threads', { type: 'number', requiresArg: true, describe: 'encoder inference threads', coerce: integerOption('threads', 1, 1024) })
       .option('shard', { type: 'string', requiresArg: true, describe: 'run only shard i of n of the cell list, e.g. 2/4', coerce: shardOption('shard') })
       .option('shuffle-actions', { type: 'boolean', default: false, describe: 'control: train on actions shuffled across samples (should not learn)' })
@@ -62,20 +73,34 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const profile = getProfile(args.profile);
     if (!['mlp', 'conv', 'auto'].includes(args.head)) throw new Error(`--head: expected mlp, conv or auto, got '${args.head}'`);
     await import('../../envs/index.js');
-    await runBenchmark({
-      benchmark: args.suite,
-      ...(args.tasks !== undefined ? { tasks: args.tasks } : {}),
-      encoders: args.encoders ?? DEFAULT_RUN_ENCODERS,
-      profile,
-      ...(args.seeds !== undefined ? { seeds: args.seeds } : {}),
-      out: args.out ?? `runs/${args.suite}-${profile.name}${args['shuffle-actions'] ? '-shuffled' : ''}`,
-      head: args.head as 'mlp' | 'conv' | 'auto',
-      shuffleActions: args['shuffle-actions'],
-      ...(args.threads !== undefined ? { threads: args.threads } : {}),
-      ...(args.shard !== undefined ? { shard: args.shard } : {}),
-      ...(args['cache-dir'] !== undefined ? { cacheDir: args['cache-dir'] } : {}),
-      quiet: args.quiet,
-      deps: defaultRunDependencies(),
-    });
+    const log = (line: string): void => console.log(line);
+    const out = args.out ?? `runs/${args.suite}-${profile.name}${args['shuffle-actions'] ? '-shuffled' : ''}`;
+    const report = await withInterrupts(log, (signal) =>
+      runBenchmark({
+        benchmark: args.suite,
+        ...(args.tasks !== undefined ? { tasks: args.tasks } : {}),
+        encoders: args.encoders ?? DEFAULT_RUN_ENCODERS,
+        profile,
+        ...(args.seeds !== undefined ? { seeds: args.seeds } : {}),
+        out,
+        head: args.head as 'mlp' | 'conv' | 'auto',
+        shuffleActions: args['shuffle-actions'],
+        backend: args.backend,
+        ...(args.threads !== undefined ? { threads: args.threads } : {}),
+        ...(args.shard !== undefined ? { shard: args.shard } : {}),
+        ...(args['cache-dir'] !== undefined ? { cacheDir: args['cache-dir'] } : {}),
+        quiet: args.quiet,
+        signal,
+        log,
+        deps: defaultRunDependencies(),
+      }),
+    );
+    if (report.failed.length > 0) {
+      const first = report.failed[0]!;
+      throw new Error(
+        `${report.failed.length} cell(s) failed, the first ${first.task} x ${first.encoder} x seed ${first.seed}: ${first.error.split('\n')[0]} ` +
+          `(every error is under 'failures' in ${join(out, 'results.json')}; the other cells are kept; rerun the same command to retry)`,
+      );
+    }
   },
 };
