@@ -102,4 +102,4 @@ for (const name of values.models.split(',')) {
       `CPU s/img harness ${row.harnessCpuSecPerImage.toFixed(3)}, direct ${row.directCpuSecPerImage.toFixed(3)}, ratio ${row.cpuRatio.toFixed(3)} | peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
   );
 }
-if (values.json) writeFileAtomic(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+if (values.json) writeFileAtomic(values.json, `${JSON.stringify(rows, null, 2)}\n`, 'benchmark results');

@@ -8,21 +8,30 @@
  *                "pooled": "pooler_output", "spatial": "last_hidden_state_patches"}
  * Frames are resized (antialiased bilinear) to inputSize, scaled to [0, 1] and normalised. The pooled output must be
  * [N, D]; the spatial output [N, T, C] or [N, C, h, w] with a square token grid.
+ *
+ * Only files inside the model's folder are read: the settings file, and the external data files a model may keep
+ * its weights in (then the session loads from the path, see onnx/external_data.ts); a link out of the folder is
+ * refused. The encoder digest covers the model bytes, the external data and the preprocessing.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import onnxPkg from 'onnx-proto';
+import { readJsonFile } from '../util/json_file.js';
 import { resizeNormalise } from './baselines/preprocess.js';
 import type { Encoder, EncoderOptions, ModelFileConfig } from './encoder.js';
+import { fileInModelFolder } from './model_files.js';
+import { externalDataFiles, hashExternalData, type ExternalDataFile } from './onnx/external_data.js';
 import { DEFAULT_MAX_BATCH, SessionEncoder } from './onnx/session_encoder.js';
 import { encoderDigest } from './encoder_model.js';
 import { createOrtSession, ort } from './ort.js';
 
 const CONFIG_KEYS = ['inputSize', 'mean', 'std', 'input', 'layout', 'pooled', 'spatial'] as const;
 
-/** The JSON settings file that applies to `modelPath`, or null. */
+/** The JSON settings file that applies to `modelPath`, or null; one that links out of the model's folder is refused. */
 export function findOnnxConfigFile(modelPath: string): string | null {
-  for (const candidate of [`${modelPath}.json`, join(dirname(modelPath), 'model.json')]) {
+  for (const name of [`${basename(modelPath)}.json`, 'model.json']) {
+    const candidate = fileInModelFolder(dirname(modelPath), name, `onnx model '${modelPath}'`);
     if (existsSync(candidate)) return candidate;
   }
   return null;
@@ -69,15 +78,7 @@ export function parseModelFileConfig(value: unknown, source: string): ModelFileC
 function loadSettings(modelPath: string, flags: ModelFileConfig | undefined): ModelFileConfig {
   const file = findOnnxConfigFile(modelPath);
   let fromFile: ModelFileConfig = {};
-  if (file) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new Error(`onnx encoder settings '${file}' is not valid JSON: ${(err as Error).message}`);
-    }
-    fromFile = parseModelFileConfig(parsed, `onnx encoder settings '${file}'`);
-  }
+  if (file) fromFile = parseModelFileConfig(readJsonFile(file, 'onnx encoder settings'), `onnx encoder settings '${file}'`);
   const fromFlags = flags ? parseModelFileConfig(stripUndefined(flags), 'onnx encoder options') : {};
   return { ...fromFile, ...fromFlags };
 }
@@ -89,8 +90,7 @@ function stripUndefined(o: ModelFileConfig): Record<string, unknown> {
 const FLOAT_TYPES = new Set([1, 10, 11, 16]); // FLOAT, FLOAT16, DOUBLE, BFLOAT16
 
 /** Values in the model's floating-point, non-scalar initialisers (its parameter count; constants excluded). */
-function countParameters(bytes: Uint8Array): number {
-  const model = onnxPkg.onnx.ModelProto.decode(bytes);
+function countParameters(model: onnxPkg.onnx.ModelProto): number {
   let total = 0;
   for (const t of model.graph?.initializer ?? []) {
     if (FLOAT_TYPES.has(t.dataType ?? 0) && (t.dims ?? []).length > 0) total += (t.dims ?? []).reduce<number>((a, d) => a * Number(d), 1);
@@ -104,16 +104,40 @@ export async function createOnnxFileEncoder(id: string, path: string, options: E
   if (!existsSync(modelPath)) throw new Error(`encoder '${id}': ONNX model file '${path}' not found`);
   const settings = loadSettings(modelPath, options.onnx);
   const bytes = new Uint8Array(readFileSync(modelPath));
-  const session = await createOrtSession(bytes, { threads: options.threads, device: options.device });
+  let model: onnxPkg.onnx.ModelProto;
   try {
-    return await wrapSession(id, path, bytes, session, settings, options);
+    model = onnxPkg.onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw new Error(`encoder '${id}': '${path}' is not an ONNX model (${(err as Error).message.split('\n')[0]})`);
+  }
+  // External data is read by ONNX Runtime relative to the model file, so such a model is loaded from its path.
+  const realPath = realpathSync(modelPath);
+  const external = externalDataFiles(model, dirname(realPath), `encoder '${id}'`);
+  const session = await createOrtSession(external.length > 0 ? realPath : bytes, { threads: options.threads, device: options.device }, `'${path}'`);
+  try {
+    return await wrapSession(id, path, { bytes, model, external }, session, settings, options);
   } catch (err) {
     await session.release();
     throw err;
   }
 }
 
-async function wrapSession(id: string, path: string, bytes: Uint8Array, session: ort.InferenceSession, settings: ModelFileConfig, options: EncoderOptions): Promise<Encoder> {
+/** The model file's contents: its bytes, their decoding and the external data files it names. */
+interface ModelContents {
+  bytes: Uint8Array;
+  model: onnxPkg.onnx.ModelProto;
+  external: ExternalDataFile[];
+}
+
+/** encoderDigest of the model (external data included) and the preprocessing: what determines its features. */
+function modelDigest({ bytes, external }: ModelContents, preprocessId: string): string {
+  if (external.length === 0) return encoderDigest(bytes, preprocessId);
+  const hash = createHash('sha256').update(bytes);
+  hashExternalData(hash, external);
+  return hash.update('\0preprocess:').update(preprocessId).digest('hex');
+}
+
+async function wrapSession(id: string, path: string, contents: ModelContents, session: ort.InferenceSession, settings: ModelFileConfig, options: EncoderOptions): Promise<Encoder> {
   const who = `encoder '${id}'`;
   // Input: name, layout, and side, checked against the model's declared shape.
   if (settings.input === undefined && session.inputNames.length !== 1) {
@@ -195,8 +219,8 @@ async function wrapSession(id: string, path: string, bytes: Uint8Array, session:
       normalisation: norm,
       pooledDim: pooledDims[1]!,
       spatial,
-      parameterCount: countParameters(bytes),
-      digest: encoderDigest(bytes, `${preprocess.id};${mapping}`),
+      parameterCount: countParameters(contents.model),
+      digest: modelDigest(contents, `${preprocess.id};${mapping}`),
     },
     session,
     preprocess,

@@ -59,15 +59,18 @@ export function sessionOptions(options: OrtSessionOptions = {}): ort.InferenceSe
   };
 }
 
-/** A session over in-memory model bytes (e.g. from buildVitGraph) or an .onnx file path. */
-export async function createOrtSession(model: Uint8Array | string, options: OrtSessionOptions = {}): Promise<ort.InferenceSession> {
+/**
+ * A session over in-memory model bytes (e.g. from buildVitGraph) or an .onnx file path; `source` names the model
+ * in errors (default: the path, or "an in-memory model").
+ */
+export async function createOrtSession(model: Uint8Array | string, options: OrtSessionOptions = {}, source?: string): Promise<ort.InferenceSession> {
   const resolved = sessionOptions(options);
   try {
     return typeof model === 'string'
       ? await ort.InferenceSession.create(model, resolved)
       : await ort.InferenceSession.create(model, resolved);
   } catch (err) {
-    const what = typeof model === 'string' ? `'${model}'` : `an in-memory model (${model.byteLength} bytes)`;
+    const what = source ?? (typeof model === 'string' ? `'${model}'` : `an in-memory model (${model.byteLength} bytes)`);
     throw new Error(`ONNX Runtime could not load ${what} on ${options.device ?? 'cpu'}: ${(err as Error).message}`);
   }
 }

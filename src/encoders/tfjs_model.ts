@@ -11,18 +11,21 @@
  * there is one, else none). Output names are the layers model's `outputNames` or the graph model's output nodes.
  * Frames are resized (antialiased bilinear) to inputSize, as for `onnx:`.
  *
- * Only model.json and the shards its weightsManifest names (inside DIR) are read; tfjs models hold no code.
+ * Only model.json, encoder.json and the shards its weightsManifest names are read, each only when it resolves inside
+ * DIR (model_files.ts); tfjs models hold no code.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { checkFrameBatch, sliceFrames } from './baselines/image_ops.js';
 import { resizeNormalise } from './baselines/preprocess.js';
 import type { EncodedBatch, EncodeOptions, Encoder, EncoderInfo, EncoderOptions, FrameBatch, ModelFileConfig, Normalisation } from './encoder.js';
 import type { Preprocessor } from './onnx/session_encoder.js';
 import { DEFAULT_MAX_BATCH } from './onnx/session_encoder.js';
+import { fileInModelFolder } from './model_files.js';
 import { parseModelFileConfig } from './onnx_file.js';
+import { parseJson, readJsonFile } from '../util/json_file.js';
 
 const TFJS_SETTINGS_FILE = 'encoder.json';
 
@@ -45,13 +48,8 @@ function modelDir(path: string, who: string): string {
 }
 
 async function loadModel(dir: string, who: string): Promise<LoadedTfjs> {
-  const jsonBytes = readFileSync(join(dir, 'model.json'));
-  let modelJson: tf.io.ModelJSON;
-  try {
-    modelJson = JSON.parse(jsonBytes.toString('utf8')) as tf.io.ModelJSON;
-  } catch (error) {
-    throw new Error(`${who}: model.json is not valid JSON (${(error as Error).message})`);
-  }
+  const jsonBytes = readFileSync(fileInModelFolder(dir, 'model.json', who));
+  const modelJson = parseJson(jsonBytes.toString('utf8'), `${who}: model.json`) as tf.io.ModelJSON;
   if (!modelJson || typeof modelJson !== 'object' || !modelJson.modelTopology) throw new Error(`${who}: model.json has no modelTopology`);
   const topology = modelJson.modelTopology as Record<string, unknown>;
   const kind = modelJson.format === 'graph-model' || Array.isArray(topology.node) ? 'graph' : 'layers';
@@ -62,9 +60,7 @@ async function loadModel(dir: string, who: string): Promise<LoadedTfjs> {
     const buffers: ArrayBuffer[] = [];
     for (const group of manifest ?? []) {
       for (const shard of group.paths) {
-        const file = resolve(dir, shard);
-        const inside = relative(dir, file);
-        if (inside.startsWith('..') || isAbsolute(inside)) throw new Error(`${who}: weight shard '${shard}' lies outside ${dir}`);
+        const file = fileInModelFolder(dir, shard, `${who}: weight shard`);
         if (!existsSync(file)) throw new Error(`${who}: weight shard '${shard}' named in model.json is missing`);
         const bytes = readFileSync(file);
         hash.update(bytes);
@@ -172,15 +168,9 @@ class TfjsEncoder implements Encoder {
 }
 
 function readSettings(dir: string, who: string): ModelFileConfig {
-  const path = join(dir, TFJS_SETTINGS_FILE);
+  const path = fileInModelFolder(dir, TFJS_SETTINGS_FILE, who);
   if (!existsSync(path)) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`${who}: ${path} is not valid JSON (${(error as Error).message})`);
-  }
-  return parseModelFileConfig(value, `tfjs encoder settings '${path}'`);
+  return parseModelFileConfig(readJsonFile(path, 'tfjs encoder settings'), `tfjs encoder settings '${path}'`);
 }
 
 export async function createTfjsEncoder(id: string, path: string, options: EncoderOptions = {}): Promise<Encoder> {

@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EncoderModel } from '../encoder_model.js';
+import { fileInModelFolder } from '../model_files.js';
 import type { ImageProcessorType, PreprocessRecipe } from '../preprocess/processor_config.js';
 import { DEIT_HUB_PREPROCESSOR_CONFIG, parsePreprocessorConfig, recipeSquareSide } from '../preprocess/processor_config.js';
 import { openTensorFile, type TensorFile } from '../tensor_file.js';
@@ -82,7 +83,7 @@ const SUPPORTED_HF_ARCHITECTURES = Object.keys(HF_ARCHITECTURES);
 /** The weights file of a snapshot: model.safetensors, else pytorch_model.bin (a torch zip, read without code). */
 export function openSnapshotWeights(dir: string): TensorFile {
   for (const name of ['model.safetensors', 'pytorch_model.bin']) {
-    const path = join(dir, name);
+    const path = fileInModelFolder(dir, name, `checkpoint directory ${dir}`);
     if (existsSync(path)) return openTensorFile(path);
   }
   throw new Error(`checkpoint directory ${dir}: neither model.safetensors nor pytorch_model.bin found`);
@@ -171,7 +172,7 @@ function loadTheia(dir: string): EncoderModel {
   if (config.model_type !== 'theia' && !architectures.includes('TheiaModel')) {
     throw new Error(`${id}: config.json is not a Theia config (model_type ${JSON.stringify(config.model_type)}, architectures ${JSON.stringify(config.architectures)}); use hf:DIR for other models`);
   }
-  const regTokens = numberField(config, 'num_reg_tokens', 0, id);
+  const regTokens = numberField(config, 'num_reg_tokens', 0, id, 'non-negative integer');
   if (regTokens !== 0) throw new Error(`${id}: num_reg_tokens = ${regTokens} is not supported (only 0)`);
   // The hub Theia repos carry no preprocessor config: the backbone's DeiT processor settings apply.
   const processorConfig = readJsonObject(dir, 'preprocessor_config.json', false) ?? DEIT_HUB_PREPROCESSOR_CONFIG;

@@ -21,7 +21,7 @@ export function mapClipVisionKeys(file: TensorFile, config: JsonObject, prefix: 
   const numLayers = agree(config.num_hidden_layers, countLayers(file.names(), layerPrefix, context), 'num_hidden_layers', context);
   const M = shapeOf(file, `${layerPrefix}0.mlp.fc1.weight`, context)[0]!;
   agree(config.intermediate_size, M, 'intermediate_size', context);
-  const numHeads = numberField(config, 'num_attention_heads', Math.max(1, Math.round(C / 64)), context);
+  const numHeads = numberField(config, 'num_attention_heads', Math.max(1, Math.round(C / 64)), context, 'positive integer');
   if (C % numHeads !== 0) throw new Error(`${context}: hidden size ${C} is not divisible by ${numHeads} attention heads`);
 
   const requests: WeightRequest[] = [
@@ -58,7 +58,7 @@ export function mapClipVisionKeys(file: TensorFile, config: JsonObject, prefix: 
       numLayers,
       numHeads,
       mlpSize: M,
-      layerNormEps: numberField(config, 'layer_norm_eps', 1e-5, context),
+      layerNormEps: numberField(config, 'layer_norm_eps', 1e-5, context, 'positive'),
       activation: activationOf(config.hidden_act, 'quick_gelu', context),
       qkvBias: true,
       patchBias: false,

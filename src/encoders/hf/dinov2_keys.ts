@@ -33,8 +33,8 @@ export function mapDinov2Keys(file: TensorFile, config: JsonObject, prefix: stri
   const layerPrefix = k('encoder.layer.');
   const numLayers = agree(config.num_hidden_layers, countLayers(file.names(), layerPrefix, context), 'num_hidden_layers', context);
   const M = shapeOf(file, `${layerPrefix}0.mlp.fc1.weight`, context)[0]!;
-  if (config.mlp_ratio !== undefined) agree(Math.round(C * numberField(config, 'mlp_ratio', 4, context)), M, 'hidden_size * mlp_ratio', context);
-  const numHeads = numberField(config, 'num_attention_heads', Math.max(1, Math.round(C / 64)), context);
+  if (config.mlp_ratio !== undefined) agree(Math.round(C * numberField(config, 'mlp_ratio', 4, context, 'positive')), M, 'hidden_size * mlp_ratio', context);
+  const numHeads = numberField(config, 'num_attention_heads', Math.max(1, Math.round(C / 64)), context, 'positive integer');
   if (C % numHeads !== 0) throw new Error(`${context}: hidden size ${C} is not divisible by ${numHeads} attention heads`);
   const qkvBias = file.entries.has(`${layerPrefix}0.attention.attention.query.bias`);
 
@@ -77,7 +77,7 @@ export function mapDinov2Keys(file: TensorFile, config: JsonObject, prefix: stri
       numLayers,
       numHeads,
       mlpSize: M,
-      layerNormEps: numberField(config, 'layer_norm_eps', 1e-6, context),
+      layerNormEps: numberField(config, 'layer_norm_eps', 1e-6, context, 'positive'),
       activation: activationOf(config.hidden_act, 'gelu', context),
       qkvBias,
       patchBias: true,

@@ -39,7 +39,7 @@ export function mapTranslatorKeys(config: JsonObject, teachers: TranslatorSpec[]
   if (translatorType !== 'lconv') {
     throw new Error(`${context}: translator_type ${JSON.stringify(translatorType)} is not supported (supported: "lconv")`);
   }
-  const Ch = Math.trunc(C * numberField(config, 'translator_hidden_size_factor', 1, context));
+  const Ch = Math.trunc(C * numberField(config, 'translator_hidden_size_factor', 1, context, 'positive'));
   if (Ch < 1) throw new Error(`${context}: translator_hidden_size_factor gives ${Ch} hidden channels`);
   const requests: WeightRequest[] = [];
   for (const { teacherId, targetShape } of teachers) {

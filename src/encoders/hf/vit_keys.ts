@@ -51,7 +51,7 @@ export function mapVitKeys(
   const numLayers = agree(config.num_hidden_layers, countLayers(file.names(), layerPrefix, context), 'num_hidden_layers', context);
   const M = shapeOf(file, `${layerPrefix}0.intermediate.dense.weight`, context)[0]!;
   agree(config.intermediate_size, M, 'intermediate_size', context);
-  const numHeads = numberField(config, 'num_attention_heads', Math.max(1, Math.round(C / defaultHeadDim)), context);
+  const numHeads = numberField(config, 'num_attention_heads', Math.max(1, Math.round(C / defaultHeadDim)), context, 'positive integer');
   if (C % numHeads !== 0) throw new Error(`${context}: hidden size ${C} is not divisible by ${numHeads} attention heads`);
   const qkvBias = file.entries.has(`${layerPrefix}0.attention.attention.query.bias`);
   if (config.qkv_bias !== undefined && config.qkv_bias !== qkvBias) {
@@ -97,7 +97,7 @@ export function mapVitKeys(
       numLayers,
       numHeads,
       mlpSize: M,
-      layerNormEps: numberField(config, 'layer_norm_eps', 1e-12, context),
+      layerNormEps: numberField(config, 'layer_norm_eps', 1e-12, context, 'positive'),
       activation: activationOf(config.hidden_act, 'gelu', context),
       qkvBias,
       patchBias: true,
