@@ -90,7 +90,13 @@ export function locateOptionalPackage(pkg: string, projectRoot: string): { path:
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return null;
     return { refused: `cannot be resolved (${firstLine(error)})` };
   }
-  const own = join(realpathSync(projectRoot), 'node_modules');
+  // The project's node_modules may itself be a link (a shared install); what counts is where it leads.
+  let own = join(projectRoot, 'node_modules');
+  try {
+    own = realpathSync(own);
+  } catch {
+    // no node_modules of its own: every resolution lies outside
+  }
   const real = realpathSync(resolved);
   const inside = relative(own, real);
   if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {

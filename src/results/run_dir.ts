@@ -104,11 +104,11 @@ export class RunDir {
    */
   beginRun(identity: RunIdentity): HeldLock {
     return withLock(join(this.path, 'config.lock'), 'checking the run configuration', () => {
-      const other =
-        this.readCells().find((c) => c.configDigest !== identity.configDigest) ?? this.readFailures().find((f) => f.configDigest !== identity.configDigest);
-      if (other) {
-        const described = 'profile' in other ? ` (${describeConfig(other)})` : '';
-        throw new Error(`--out ${this.path} holds results of another configuration${described}, e.g. ${this.cellPath(other)}; use a different --out directory`);
+      const cell = this.readCells().find((c) => c.configDigest !== identity.configDigest);
+      const failure = cell ? undefined : this.readFailures().find((f) => f.configDigest !== identity.configDigest);
+      if (cell || failure) {
+        const example = cell ? `(${describeConfig(cell)}), e.g. ${this.cellPath(cell)}` : `(failed cells), e.g. ${this.failurePath(failure!)}`;
+        throw new Error(`--out ${this.path} holds results of another configuration ${example}; use a different --out directory`);
       }
       for (const name of existsSync(this.activeDir) ? readdirSync(this.activeDir) : []) {
         if (!name.endsWith('.lock') || name.startsWith(`${identity.configDigest}-`)) continue;
