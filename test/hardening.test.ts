@@ -105,6 +105,12 @@ describe('optional tfjs backends', () => {
     const own = installIn('own', 'copy');
     expect(locateOptionalPackage('@tensorflow/tfjs-node', own)).toEqual({ path: join(own, 'node_modules', '@tensorflow', 'tfjs-node', 'index.js') });
     expect(locateOptionalPackage('@tensorflow/tfjs-node', installIn('linked', 'link'))).toEqual({ refused: expect.stringMatching(/outside this project's node_modules/) });
+    // A node_modules folder that is itself a link (a shared install) is still the project's own.
+    const shared = join(parent, 'shared-project');
+    mkdirSync(shared);
+    writeFileSync(join(shared, 'package.json'), '{"name": "project"}');
+    symlinkSync(join(own, 'node_modules'), join(shared, 'node_modules'));
+    expect(locateOptionalPackage('@tensorflow/tfjs-node', shared)).toEqual({ path: join(own, 'node_modules', '@tensorflow', 'tfjs-node', 'index.js') });
     expect(locateOptionalPackage('@tensorflow/tfjs-node-gpu', project)).toBeNull();
   });
 
