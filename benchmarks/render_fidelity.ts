@@ -247,12 +247,12 @@ function compareFrames(
     const rgb = renderer.render({ width: size, height: size, camera, ...v.options(size) }).rgb;
     if (args.out) {
       const name = `${task.name}_${size}_${v.name.replace(/ /g, '_')}`;
-      writeFileAtomic(join(args.out, `${name}.png`), encodePng(rgb, size, size));
-      writeFileAtomic(join(args.out, `${name}_diff.png`), encodePng(differenceImage(rgb, native.rgb), size, size));
+      writeFileAtomic(join(args.out, `${name}.png`), encodePng(rgb, size, size), 'rendered frame');
+      writeFileAtomic(join(args.out, `${name}_diff.png`), encodePng(differenceImage(rgb, native.rgb), size, size), 'difference image');
     }
     return { variant: v.name, ...rgbDifference(rgb, native.rgb, interior), framesPerSecond: fps[k]! };
   });
-  if (args.out) writeFileAtomic(join(args.out, `${task.name}_${size}_native.png`), encodePng(native.rgb, size, size));
+  if (args.out) writeFileAtomic(join(args.out, `${task.name}_${size}_native.png`), encodePng(native.rgb, size, size), 'native frame');
   return {
     task: task.name,
     version: task.version,
@@ -349,4 +349,4 @@ try {
 console.log(`${compared} of ${tasks.length} tasks at ${args.sizes.join(', ')} px, seed ${args.seed}, ${args.steps} expert steps`);
 console.log(table(rows, variants));
 console.log(summary(rows, variants, args.sizes));
-if (args.json) writeFileAtomic(args.json, `${JSON.stringify(rows, null, 2)}\n`);
+if (args.json) writeFileAtomic(args.json, `${JSON.stringify(rows, null, 2)}\n`, 'benchmark results');
