@@ -18,7 +18,6 @@ import { registerTask } from '../src/envs/registry.js';
 import { featureNormEntropy } from '../src/eval/entropy.js';
 import { locateOptionalPackage, selectTfBackend } from '../src/policies/backend.js';
 import type { BcPolicy } from '../src/policies/policy.js';
-import { getProfile, type Profile } from '../src/protocol/profiles.js';
 import type { RunResults } from '../src/results/schema.js';
 import { defaultRunDependencies } from '../src/run/default_deps.js';
 import type { RunDependencies } from '../src/run/deps.js';
@@ -27,6 +26,7 @@ import { writeFileAtomic } from '../src/util/atomic.js';
 import { writeError } from '../src/util/fs_errors.js';
 import { Rng } from '../src/util/rng.js';
 import { pointMassTask } from './fixtures/point_mass_task.js';
+import { tinyProfile } from './helpers/tiny_profile.js';
 import onnxPkg from 'onnx-proto';
 
 const TASK = 'test-point-mass-hardening';
@@ -35,18 +35,7 @@ const cacheDir = join(root, 'cache');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeAll(() => registerTask(pointMassTask({ name: TASK, horizon: 20 })));
 
-const tiny: Profile = {
-  ...getProfile('smoke'),
-  families: {
-    dmc: { demos: 2, evalEpisodes: 2, horizon: 20 },
-    metaworld: { demos: 2, evalEpisodes: 2, horizon: 20 },
-    adroit: { demos: 2, evalEpisodes: 2, horizon: 20 },
-  },
-  epochs: 2,
-  evalEvery: 1,
-  imageSize: 64,
-  seeds: [1, 2],
-};
+const tiny = tinyProfile([1, 2]);
 
 const deps = defaultRunDependencies();
 const options = (out: string, extra: Partial<RunOptions> = {}): RunOptions => ({

@@ -14,7 +14,7 @@ import { defaultRunDependencies } from '../src/run/default_deps.js';
 import type { RunDependencies } from '../src/run/deps.js';
 import { listOption, seedListOption, shardOption } from '../src/cli/option_checks.js';
 import { planCells } from '../src/run/plan.js';
-import { evaluationEpochs, getProfile, type Profile } from '../src/protocol/profiles.js';
+import { evaluationEpochs, getProfile } from '../src/protocol/profiles.js';
 import { frameOptions, observationLook } from '../src/protocol/render_settings.js';
 import { runBenchmark, type RunOptions } from '../src/run/runner.js';
 import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/csv.js';
@@ -25,6 +25,7 @@ import { ExpertRollout } from '../src/envs/expert_rollout.js';
 import { renderDemoFrames } from '../src/data/features.js';
 import { Env } from '../src/envs/env.js';
 import { getTask } from '../src/envs/registry.js';
+import { tinyProfile } from './helpers/tiny_profile.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bench-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -65,18 +66,7 @@ const deps: RunDependencies = {
 };
 const encodedFrames = (): number => fakes['grid-2'].frames + fakes['grid-4'].frames;
 
-const tiny: Profile = {
-  ...getProfile('smoke'),
-  families: {
-    dmc: { demos: 2, evalEpisodes: 2, horizon: 20 },
-    metaworld: { demos: 2, evalEpisodes: 2, horizon: 20 },
-    adroit: { demos: 2, evalEpisodes: 2, horizon: 20 },
-  },
-  epochs: 2,
-  evalEvery: 1,
-  imageSize: 64,
-  seeds: [1],
-};
+const tiny = tinyProfile([1]);
 
 const options = (out: string, extra: Partial<RunOptions> = {}): RunOptions => ({
   benchmark: 'cortexbench',
