@@ -15,6 +15,7 @@ import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder
 import { GraphBuilder } from '../src/encoders/onnx/graph_builder.js';
 import { createEncoder } from '../src/encoders/registry.js';
 import { registerTask } from '../src/envs/registry.js';
+import type { Expert } from '../src/envs/task.js';
 import { featureNormEntropy } from '../src/eval/entropy.js';
 import { locateOptionalPackage, selectTfBackend } from '../src/policies/backend.js';
 import type { BcPolicy } from '../src/policies/policy.js';
@@ -265,7 +266,7 @@ describe('errors name the file and what was being written', () => {
 });
 
 describe('a failing cell', () => {
-  it('is recorded with its error while the other cells run, and the command fails at the end; a rerun retries it', async () => {
+  it('is recorded with its error while the other cells run; a rerun retries it', async () => {
     // Seed 2's policy predicts NaN actions, which the environment refuses.
     const nanPolicy: RunDependencies = {
       ...deps,
@@ -290,6 +291,30 @@ describe('a failing cell', () => {
     const retried = await runBenchmark(options('failing'));
     expect([retried.ran, retried.skipped, retried.failed.length]).toEqual([1, 1, 0]);
     expect(numbers('failing')).toEqual(clean);
+  });
+
+  it('makes bench run exit non-zero at the end, naming the first failure, after the other cells ran', async () => {
+    // A task whose expert breaks: its demos, and so its cells, fail; the healthy task's cells still run.
+    const broken = pointMassTask({ name: `${TASK}-broken-expert`, horizon: 20 });
+    const breakExpert = (expert: Expert): Expert => ({
+      name: expert.name,
+      reset: (physics, rng) => expert.reset(physics, rng),
+      act: () => {
+        throw new Error('the expert broke');
+      },
+    });
+    registerTask({ ...broken, createExpert: () => breakExpert(broken.createExpert()) });
+    const out = join(root, 'failing-cli');
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const run = main(['run', '--suite', 'test', '--tasks', `${TASK},${broken.name}`, '--encoders', 'pixels', '--profile', 'smoke', '--seeds', '1', '--out', out, '--cache-dir', cacheDir, '--quiet']);
+    await expect(run.finally(() => vi.restoreAllMocks())).rejects.toThrow(
+      new RegExp(`1 cell\\(s\\) failed, the first ${broken.name} x pixels x seed 1: the expert broke .*under 'failures' in ${out}/results\\.json`),
+    );
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
+    expect(results.cells.map((c) => c.task)).toEqual([TASK]);
+    expect(results.failures.map((f) => [f.task, f.error])).toEqual([[broken.name, 'the expert broke']]);
+    // The entropy probe needs the broken task's demos too: it is reported, and the cells ran without it.
+    expect(results.entropy).toEqual([]);
   });
 });
 

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { getTask, listBenchmarks, listTasks } from '../envs/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
-import { featureNormEntropy, ENTROPY_PROBE_SEED } from '../eval/entropy.js';
+import { featureNormEntropy, ENTROPY_PROBE_SEED, type NormEntropy } from '../eval/entropy.js';
 import type { FrameBatch } from '../encoders/encoder.js';
 import type { TfBackendRequest } from '../policies/backend.js';
 import type { PolicyHead } from '../policies/policy.js';
@@ -57,6 +57,11 @@ export interface RunOptions {
   deps: RunDependencies;
 }
 
+export interface EntropyFailure {
+  encoder: string;
+  error: string;
+}
+
 export interface RunReport {
   results: RunResults;
   /** Cells run by this call, and cells skipped because a finished result existed. */
@@ -64,6 +69,8 @@ export interface RunReport {
   skipped: number;
   /** Cells whose attempt in this call failed (also in results.failures); the run went on with the others. */
   failed: CellFailure[];
+  /** Encoders whose feature-norm entropy could not be measured in this call (a rerun tries again). */
+  entropyFailures: EntropyFailure[];
   /** Cells left to other live processes that were running them in the same directory. */
   leftToOthers: number;
   seconds: number;
@@ -108,7 +115,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
   ensureDirectory(cacheDir, '--cache-dir');
   const session = dir.beginRun({ configDigest: digest, profile: config.profile.name, head: config.head, shuffleActions: config.shuffleActions });
 
-  const tally: Tally = { ran: 0, skipped: 0, failed: [], leftTo: new Map() };
+  const tally: Tally = { ran: 0, skipped: 0, failed: [], entropyFailures: [], leftTo: new Map() };
   let resources: RunResources | null = null;
   let backend = '';
   const order = { tasks: tasks.map((t) => t.name), encoders: options.encoders };
@@ -132,7 +139,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     const encoders = new Map<string, RunEncoder>();
     for (const spec of encoderSpecs) encoders.set(spec.text, runEncoder(config, spec, await resources.encoder(spec)));
     const runTasks = new Map(tasks.map((t) => [t.name, runTask(options.profile, t)]));
-    await measureEntropy(dir, digest, resources, encoders, runTasks, log);
+    await measureEntropy(dir, digest, resources, encoders, runTasks, options.signal, tally, log);
     rebuildResults(dir, config, backend, order);
 
     const context: CellContext = { config, configDigest: digest, deps: options.deps, resources, versions: collectVersions(backend), log, ...(options.signal ? { signal: options.signal } : {}) };
@@ -168,41 +175,59 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
   }
   log('');
   log(formatSummary(results.summary, results.entropyCorrelation));
-  return { results, ran: tally.ran, skipped: tally.skipped, failed: tally.failed, leftToOthers: tally.leftTo.size, seconds: (performance.now() - started) / 1000 };
+  const { ran, skipped, failed, entropyFailures } = tally;
+  return { results, ran, skipped, failed, entropyFailures, leftToOthers: tally.leftTo.size, seconds: (performance.now() - started) / 1000 };
 }
 
-/** What became of the cells of one call. */
+/** What became of the cells (and entropy measurements) of one call. */
 interface Tally {
   ran: number;
   skipped: number;
   failed: CellFailure[];
+  entropyFailures: EntropyFailure[];
   /** Cells left to other processes that hold their claims, by description. */
   leftTo: Map<string, LockOwner>;
 }
 
-/** Feature-norm entropy of every encoder without a current record (a probe set shared by all encoders). */
+/**
+ * Feature-norm entropy of every encoder without a current record (a probe set shared by all encoders). An encoder
+ * whose entropy cannot be measured (the probe's demos fail, or its features are not finite) is reported in
+ * `tally.entropyFailures` and gets no record; the cells still run.
+ */
 async function measureEntropy(
   dir: RunDir,
   digest: string,
   resources: RunResources,
   encoders: ReadonlyMap<string, RunEncoder>,
   runTasks: ReadonlyMap<string, RunTask>,
+  signal: AbortSignal | undefined,
+  tally: Tally,
   log: (line: string) => void,
 ): Promise<void> {
-  let probe: FrameBatch | null = null;
+  let probe: Promise<FrameBatch> | null = null;
   for (const { spec, encoder } of encoders.values()) {
     const existing = dir.readEntropy(spec.text);
     if (existing && existing.configDigest === digest && existing.encoderDigest === encoder.info.digest) continue;
-    probe ??= await renderProbeFrames(resources, [...runTasks.values()]);
-    const result = await featureNormEntropy(encoder, probe);
+    let result: NormEntropy;
+    try {
+      probe ??= renderProbeFrames(resources, [...runTasks.values()]);
+      result = await featureNormEntropy(encoder, await probe);
+    } catch (error) {
+      if (stopsTheRun(error, signal)) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      tally.entropyFailures.push({ encoder: spec.text, error: message });
+      log(`entropy ${spec.text}: FAILED: ${message} (the cells run without it)`);
+      continue;
+    }
+    const frames = await probe;
     const record: EntropyRecord = {
       encoder: spec.text,
       encoderDigest: encoder.info.digest,
       configDigest: digest,
       probeTasks: [...runTasks.keys()],
-      probeFrames: probe.n,
+      probeFrames: frames.n,
       probeSeed: ENTROPY_PROBE_SEED,
-      imageSize: probe.height,
+      imageSize: frames.height,
       result,
     };
     dir.writeEntropy(record);

@@ -102,5 +102,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
           `(every error is under 'failures' in ${join(out, 'results.json')}; the other cells are kept; rerun the same command to retry)`,
       );
     }
+    if (report.entropyFailures.length > 0) {
+      const first = report.entropyFailures[0]!;
+      throw new Error(`the feature-norm entropy of ${report.entropyFailures.length} encoder(s) could not be measured, the first ${first.encoder}: ${first.error.split('\n')[0]} (the cells are kept; rerun the same command to retry)`);
+    }
   },
 };
