@@ -245,7 +245,7 @@ describe('createProgress', () => {
     return stream as unknown as NodeJS.WriteStream & { text: string };
   }
 
-  it('draws on a terminal, and nothing when not a terminal or when quiet', () => {
+  it('draws on a terminal, and nothing when quiet', () => {
     const tty = fakeStream(true);
     const bar = createProgress({ label: 'demos x', total: 4, stream: tty });
     bar.update(3, '(1 from cache)');
@@ -253,11 +253,33 @@ describe('createProgress', () => {
     bar.stop();
     expect(tty.text).toContain('demos x');
     expect(tty.text).toContain('3/4');
-    for (const [stream, quiet] of [[fakeStream(false), false], [fakeStream(true), true]] as const) {
-      const silent = createProgress({ label: 'demos x', total: 4, stream, quiet });
+    for (const stream of [fakeStream(false), fakeStream(true)]) {
+      const silent = createProgress({ label: 'demos x', total: 4, stream, quiet: true });
       silent.update(2);
       silent.stop();
       expect(stream.text).toBe('');
     }
+  });
+
+  it('prints lines with elapsed time and ETA when not a terminal: every 30 s while running, once at the end', () => {
+    const log = fakeStream(false);
+    let now = 0;
+    const progress = createProgress({ label: 'demos cheetah-run', total: 6, stream: log, clock: () => now });
+    now = 10_000;
+    progress.update(1);
+    expect(log.text).toBe('');
+    now = 40_000;
+    progress.update(2, '1 cached');
+    now = 50_000;
+    progress.update(3);
+    now = 90_000;
+    progress.update(6);
+    progress.stop();
+    progress.stop();
+    expect(log.text.split('\n')).toEqual([
+      'demos cheetah-run: 2/6, 40.0 s elapsed, eta 1m20s (1 cached)',
+      'demos cheetah-run: 6/6 done in 1m30s',
+      '',
+    ]);
   });
 });

@@ -195,7 +195,7 @@ describe('onnx:PATH', () => {
 
 describe('registry and runtime errors', () => {
   it('lists the known specs for an unknown one', async () => {
-    await expect(createEncoder('resnet50')).rejects.toThrow(/unknown encoder spec 'resnet50' \(known: pixels, vit-tiny-random\[:SEED\], vit-small-random\[:SEED\], onnx:PATH, tfjs:DIR, theia:DIR, hf:DIR, r3m:PATH, vc1:PATH\)/);
+    await expect(createEncoder('resnet50')).rejects.toThrow(/unknown encoder spec 'resnet50' \(known: pixels, conv-random\[:SEED\], vit-tiny-random\[:SEED\], vit-small-random\[:SEED\], onnx:PATH, tfjs:DIR, theia:DIR, hf:DIR, r3m:PATH, vc1:PATH\)/);
     expect(KNOWN_ENCODER_SPECS).toContain('onnx:PATH');
     await expect(createEncoder('vit-tiny-random:abc')).rejects.toThrow(/seed suffix must be a non-negative integer, got 'abc'/);
     await expect(createEncoder('theia:')).rejects.toThrow(/expected theia:DIR/);

@@ -169,7 +169,7 @@ describe('bench run', () => {
     await expect(main(['export', '--in', join(root, 'nowhere')])).rejects.toThrow(/no results.json in/);
   });
 
-  it('reads schema-1 results (the task family under `suite`): a rerun skips their cells, export writes schema 3', async () => {
+  it('reads schema-1 results (the task family under `suite`): a rerun skips their cells, export writes the current schema', async () => {
     const dir = join(root, 'v1');
     cpSync(join(root, 'a'), dir, { recursive: true });
     const toV1 = ({ family, featurePrecision: _float16, ...cell }: CellResult): Record<string, unknown> => ({ ...cell, schema: 1, suite: family });
@@ -178,7 +178,7 @@ describe('bench run', () => {
       writeFileSync(path, JSON.stringify(toV1(JSON.parse(readFileSync(path, 'utf8')) as CellResult)));
     }
     const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;
-    const { failures: _none, ...withoutFailures } = results;
+    const { failures: _none, plan: _plan, ...withoutFailures } = results;
     const v1 = {
       ...withoutFailures,
       schema: 1,
@@ -189,8 +189,9 @@ describe('bench run', () => {
     const exported = join(root, 'v1-export.json');
     await main(['export', '--in', dir, '--format', 'json', '--out', exported]);
     const upgraded = JSON.parse(readFileSync(exported, 'utf8')) as RunResults;
-    expect(upgraded.schema).toBe(3);
+    expect(upgraded.schema).toBe(4);
     expect(upgraded.failures).toEqual([]);
+    expect(upgraded.plan).toEqual(results.plan);
     expect(upgraded.cells.every((c) => c.featurePrecision === 'float16')).toBe(true);
     expect(upgraded.cells.map((c) => c.family)).toEqual(['dmc', 'dmc', 'metaworld', 'metaworld']);
     expect(upgraded.summary[0]!.families).toEqual(results.summary[0]!.families);
@@ -200,9 +201,9 @@ describe('bench run', () => {
     const report = await runBenchmark(options('v1'));
     expect([report.ran, report.skipped]).toEqual([0, 4]);
     expect(readCsv('v1')).toEqual(firstCsv);
-    expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).schema).toBe(3);
+    expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).schema).toBe(4);
     writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...v1, schema: 7 }));
-    await expect(main(['export', '--in', dir])).rejects.toThrow(/results of schema 7; this version reads schemas 1 to 3/);
+    await expect(main(['export', '--in', dir])).rejects.toThrow(/results of schema 7; this version reads schemas 1 to 4/);
   });
 
   it('refuses to mix configurations in one output directory', async () => {
@@ -269,7 +270,7 @@ describe('aggregation', () => {
     expect(corr.spearman).toBeCloseTo(1, 12);
     expect(corr.pearson).toBeCloseTo(0.9990152631781919, 10);
     expect(entropyCorrelation(summary.slice(0, 2))).toBeNull();
-    expect(formatSummary(summary, corr)).toMatch(/Pearson 0\.999, Spearman 1\.000/);
+    expect(formatSummary(summary, corr)).toMatch(/Pearson 0\.999 \(95% CI \[-1\.000, 1\.000\]\), Spearman 1\.000 \(95% CI \[-1\.000, 1\.000\]\)\nwarning: n = 3 encoders is too few/);
   });
 
   it('takes the best evaluation, the earliest on ties', () => {

@@ -1,11 +1,13 @@
 /** The `bench` command line: one module per sub-command under ./commands. */
 import yargs from 'yargs';
 import type { CommandModule } from 'yargs';
+import { compareCommand } from './commands/compare.js';
 import { demosCommand } from './commands/demos.js';
 import { encodeCommand } from './commands/encode.js';
 import { encodersCommand } from './commands/encoders.js';
 import { expertsCommand } from './commands/experts.js';
 import { exportCommand } from './commands/export.js';
+import { mergeCommand } from './commands/merge.js';
 import { renderCommand } from './commands/render.js';
 import { runCommand } from './commands/run.js';
 import { tasksCommand } from './commands/tasks.js';
@@ -21,6 +23,8 @@ const commands: CommandModule<any, any>[] = [
   encodeCommand,
   encodersCommand,
   exportCommand,
+  compareCommand,
+  mergeCommand,
 ];
 
 export async function main(argv: string[]): Promise<void> {

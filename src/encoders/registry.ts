@@ -1,6 +1,7 @@
 /**
  * Encoder spec strings: the one place that reads their syntax, and the factory that builds an Encoder from one.
  *   pixels                     16x16 area-averaged RGB in [0, 1], flattened (no network)
+ *   conv-random[:SEED]         untrained 3-layer stride-2 CNN (seed from the suffix, else options.seed, else 0)
  *   vit-tiny-random[:SEED]     untrained DeiT-Tiny-shaped ViT (seed from the suffix, else options.seed, else 0)
  *   vit-small-random[:SEED]    untrained DeiT-Small-shaped ViT
  *   onnx:PATH                  any ONNX model; settings from PATH.json / model.json / options.onnx (onnx_file.ts)
@@ -9,6 +10,7 @@
  *   r3m:PATH, vc1:PATH         R3M / VC-1 PyTorch checkpoints (or safetensors copies), read without running code
  * Everything else (the run, `bench encode`, `bench encoders`) asks `parseEncoderSpec` instead of reading strings.
  */
+import { ConvRandomEncoder } from './baselines/conv_random.js';
 import { PixelsEncoder } from './baselines/pixels.js';
 import { createRandomVit, isRandomVitName, RANDOM_VIT_SPECS, type RandomVitName } from './baselines/random_vit.js';
 import type { Encoder, EncoderOptions } from './encoder.js';
@@ -17,7 +19,7 @@ import { createOnnxFileEncoder } from './onnx_file.js';
 
 /** The spec forms `parseEncoderSpec` accepts, for help texts and errors. */
 export const KNOWN_ENCODER_SPECS: readonly string[] = [
-  'pixels', ...Object.keys(RANDOM_VIT_SPECS).map((n) => `${n}[:SEED]`), 'onnx:PATH', 'tfjs:DIR', 'theia:DIR', 'hf:DIR', 'r3m:PATH', 'vc1:PATH',
+  'pixels', 'conv-random[:SEED]', ...Object.keys(RANDOM_VIT_SPECS).map((n) => `${n}[:SEED]`), 'onnx:PATH', 'tfjs:DIR', 'theia:DIR', 'hf:DIR', 'r3m:PATH', 'vc1:PATH',
 ];
 
 /** One encoder family: how its specs are written, and what it feeds the policy. */
@@ -30,6 +32,7 @@ export interface EncoderFamilyInfo {
 /** Every encoder family, for `bench encoders`. */
 export const ENCODER_FAMILIES: readonly EncoderFamilyInfo[] = [
   { spec: 'pixels', family: 'pixels', feeds: 'pooled [768]: the frame area-averaged to 16x16, in [0, 1]' },
+  { spec: 'conv-random[:SEED]', family: 'random CNN', feeds: 'pooled [512]: the 8x8x32 map average-pooled to 4x4 (spatial tokens [64, 32] for --head conv)' },
   ...Object.keys(RANDOM_VIT_SPECS).map((name) => ({
     spec: `${name}[:SEED]`,
     family: 'random ViT',
@@ -68,6 +71,8 @@ export type EncoderSpec = ParsedSpec &
   (
     | { kind: 'pixels' }
     /** `seed` null: no suffix, the weights come from `options.seed` (default 0). */
+    | { kind: 'conv-random'; seed: number | null }
+    /** `seed` null: no suffix, the weights come from `options.seed` (default 0). */
     | { kind: 'random-vit'; model: RandomVitName; seed: number | null }
     | { kind: 'onnx'; path: string }
     /** The TensorFlow.js model folder. */
@@ -101,6 +106,7 @@ export function parseEncoderSpec(text: string): EncoderSpec {
   const head = colon < 0 ? text : text.slice(0, colon);
   const rest = colon < 0 ? '' : text.slice(colon + 1);
   if (head === 'pixels' && colon < 0) return { text, kind: 'pixels', preferredFeatures: 'pooled' };
+  if (head === 'conv-random') return { text, kind: 'conv-random', seed: colon < 0 ? null : parseSeed(text, rest), preferredFeatures: 'pooled' };
   if (isRandomVitName(head)) return { text, kind: 'random-vit', model: head, seed: colon < 0 ? null : parseSeed(text, rest), preferredFeatures: 'pooled' };
   if (colon >= 0 && Object.hasOwn(PATH_FORMS, head)) {
     const kind = head as keyof typeof PATH_FORMS;
@@ -133,6 +139,8 @@ export async function createEncoder(spec: EncoderSpec | string, options: Encoder
   switch (parsed.kind) {
     case 'pixels':
       return new PixelsEncoder();
+    case 'conv-random':
+      return new ConvRandomEncoder(parsed.text, parsed.seed ?? options.seed ?? 0);
     case 'random-vit':
       return createRandomVit(parsed.text, parsed.model, parsed.seed ?? options.seed ?? 0, options);
     case 'onnx':

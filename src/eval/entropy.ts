@@ -28,10 +28,12 @@ export interface NormEntropy {
   max: number;
   /** 'spatial' when token norms were used, 'pooled' for pooled-only encoders. */
   source: 'spatial' | 'pooled';
+  /** Norms per bin over [min, max] (`bins` counts; a constant set lies in the first); null in records of older runs. */
+  histogram: number[] | null;
 }
 
 /** Histogram entropy (nats) of `values` with `bins` equal-width bins over [min, max]. A constant set gives 0. */
-export function histogramEntropy(values: ArrayLike<number>, bins: number): { entropy: number; min: number; max: number } {
+export function histogramEntropy(values: ArrayLike<number>, bins: number): { entropy: number; min: number; max: number; counts: number[] } {
   if (!Number.isInteger(bins) || bins < 2) throw new Error(`histogramEntropy: bins must be an integer >= 2, got ${bins}`);
   if (values.length === 0) throw new Error('histogramEntropy: needs at least one value, got none');
   let min = Infinity;
@@ -42,7 +44,7 @@ export function histogramEntropy(values: ArrayLike<number>, bins: number): { ent
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  if (max === min) return { entropy: 0, min, max };
+  if (max === min) return { entropy: 0, min, max, counts: [values.length, ...new Array<number>(bins - 1).fill(0)] };
   const counts = new Float64Array(bins);
   const scale = bins / (max - min);
   for (let i = 0; i < values.length; i++) {
@@ -55,7 +57,7 @@ export function histogramEntropy(values: ArrayLike<number>, bins: number): { ent
     const p = c / values.length;
     entropy -= p * Math.log(p);
   }
-  return { entropy, min, max };
+  return { entropy, min, max, counts: [...counts] };
 }
 
 /** L2 norm of each row of a row-major [rows, width] matrix. */
@@ -116,7 +118,7 @@ export async function featureNormEntropy(
     all.set(p, offset);
     offset += p.length;
   }
-  const { entropy, min, max } = histogramEntropy(all, bins);
+  const { entropy, min, max, counts } = histogramEntropy(all, bins);
   return {
     entropy,
     entropyNormalised: entropy / Math.log(bins),
@@ -125,5 +127,6 @@ export async function featureNormEntropy(
     min,
     max,
     source: encoder.info.spatial ? 'spatial' : 'pooled',
+    histogram: counts,
   };
 }

@@ -1,9 +1,15 @@
 /** results.csv: one row per cell, the columns a spreadsheet needs (results.json keeps everything). */
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { CellResult, EntropyRecord, RunResults } from './schema.js';
+import { RESULTS_SCHEMA_VERSION, scoredEvaluation, type CellResult, type EntropyRecord, type RunResults } from './schema.js';
 
-/** CSV columns, in order. Columns ending in `_s` are timings and differ between otherwise identical runs. */
+/**
+ * CSV columns, in order. Columns ending in `_s` are timings and differ between otherwise identical runs.
+ * `episode_scores` holds the per-episode scores of the scored (best) evaluation at full precision, space-separated,
+ * so that `bench compare` can bootstrap a CSV like a run directory.
+ */
 export const CSV_COLUMNS = [
+  'schema',
   'benchmark',
   'family',
   'task',
@@ -29,6 +35,7 @@ export const CSV_COLUMNS = [
   'best_epoch',
   'final_score',
   'evaluations',
+  'episode_scores',
   'final_train_loss',
   'entropy',
   'entropy_normalised',
@@ -50,6 +57,7 @@ const round = (v: number, digits: number): string => (Number.isFinite(v) ? v.toF
 
 export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Record<(typeof CSV_COLUMNS)[number], string | number> {
   return {
+    schema: RESULTS_SCHEMA_VERSION,
     benchmark: cell.benchmark,
     family: cell.family,
     task: cell.task,
@@ -75,6 +83,7 @@ export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Re
     best_epoch: cell.bestEpoch,
     final_score: round(cell.finalScore, 3),
     evaluations: cell.evaluations.map((e) => `${e.epoch}:${round(e.score, 2)}`).join(' '),
+    episode_scores: scoredEvaluation(cell).episodeScores.map(String).join(' '),
     final_train_loss: round(cell.evaluations[cell.evaluations.length - 1]!.trainLoss, 6),
     entropy: entropy ? round(entropy.result.entropy, 4) : '',
     entropy_normalised: entropy ? round(entropy.result.entropyNormalised, 4) : '',
@@ -94,4 +103,31 @@ export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Re
 export function resultsToCsv(results: Pick<RunResults, 'cells' | 'entropy'>): string {
   const rows = results.cells.map((c) => csvRow(c, results.entropy.find((e) => e.encoder === c.encoder)));
   return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
+}
+
+/**
+ * Reads a results.csv into rows keyed by column, refusing what this version cannot compare: a CSV of results
+ * schema 1 (its task family column is `suite`), of schemas 2 and 3 (no `schema` and `episode_scores` columns), a later
+ * schema, or a file that is not a results CSV. `source` names the file in errors.
+ */
+export function parseResultsCsv(text: string, source: string): Record<string, string>[] {
+  let rows: Record<string, string>[];
+  try {
+    rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  } catch (err) {
+    throw new Error(`${source}: not a readable CSV file (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const header = text.split(/\r?\n/, 1)[0]!.split(',');
+  const reexport = 'export it again with this version (bench export --in RUN_DIR --format csv) or pass the run directory';
+  if (!header.includes('schema')) {
+    const old = header.includes('suite') && !header.includes('family') ? 1 : header.includes('feature_dtype') ? 3 : header.includes('family') ? 2 : null;
+    if (old === null) throw new Error(`${source}: not a bench results CSV (no 'schema' column; expected the header of results.csv)`);
+    throw new Error(`${source}: a results CSV of schema ${old}, which has no per-episode scores (column 'episode_scores'); ${reexport}`);
+  }
+  const missing = CSV_COLUMNS.filter((c) => !header.includes(c));
+  const schemas = [...new Set(rows.map((r) => r.schema))];
+  const other = schemas.find((s) => s !== String(RESULTS_SCHEMA_VERSION));
+  if (other !== undefined) throw new Error(`${source}: rows of results schema ${other}; this version compares CSVs of schema ${RESULTS_SCHEMA_VERSION}; ${reexport}`);
+  if (missing.length > 0) throw new Error(`${source}: results CSV without the column(s) ${missing.join(', ')}`);
+  return rows;
 }

@@ -22,7 +22,7 @@ import { ensureDirectory, removeStaleTemporaries, writeFileAtomic } from '../uti
 import { readJsonFile } from '../util/json_file.js';
 import { describeOwner, isHeldLock, liveOwner, tryLock, withLock, type HeldLock, type LockOwner } from '../util/lock_file.js';
 import { resultsToCsv } from './csv.js';
-import { upgradeCellResult, upgradeRunResults, type CellFailure, type CellResult, type EntropyRecord, type RunResults } from './schema.js';
+import { upgradeCellResult, upgradeEntropyRecord, upgradeRunResults, type CellFailure, type CellResult, type EntropyRecord, type RunResults } from './schema.js';
 
 /** What names a cell: its task, encoder spec and policy seed. */
 export interface CellKey {
@@ -203,7 +203,7 @@ export class RunDir {
 
   private readEntropyFile(path: string): EntropyRecord | null {
     try {
-      return readJsonFile(path, 'entropy record') as EntropyRecord;
+      return upgradeEntropyRecord(readJsonFile(path, 'entropy record') as EntropyRecord);
     } catch (error) {
       if (!existsSync(path)) return null;
       this.setAside(path, error);

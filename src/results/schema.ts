@@ -2,15 +2,18 @@
 import type { TaskFamily } from '../envs/task.js';
 import type { PolicyHead } from '../policies/policy.js';
 import type { NormEntropy } from '../eval/entropy.js';
+import { correlationInterval } from '../eval/statistics.js';
 import type { Profile } from '../protocol/profiles.js';
 import type { FeaturePrecision } from '../data/features.js';
 
 /**
  * Version 2 names the task family `family` (version 1 called it `suite`, which also meant the benchmark). Version 3
  * records each cell's feature storage precision (`featurePrecision`; older cells were all float16) and the cells
- * that failed (`RunResults.failures`). Readers accept every version (see `upgradeCellResult`).
+ * that failed (`RunResults.failures`). Version 4 records the run's plan (so shards can be merged and checked), the
+ * entropy histograms and the correlation's confidence intervals, and its CSV carries `schema` and `episode_scores`
+ * columns. Readers accept every version (see `upgradeCellResult`, `upgradeRunResults`, `upgradeEntropyRecord`).
  */
-export const RESULTS_SCHEMA_VERSION = 3;
+export const RESULTS_SCHEMA_VERSION = 4;
 
 export interface Evaluation {
   /** Epochs trained when this evaluation ran (1-based). */
@@ -82,6 +85,13 @@ export interface CellResult {
   timings: Timings;
 }
 
+/** The evaluation a cell's score comes from (the first at its best epoch). */
+export function scoredEvaluation(cell: Pick<CellResult, 'evaluations' | 'bestEpoch' | 'task' | 'encoder' | 'seed'>): Evaluation {
+  const scored = cell.evaluations.find((e) => e.epoch === cell.bestEpoch);
+  if (!scored) throw new Error(`cell ${cell.task} x ${cell.encoder} x seed ${cell.seed}: no evaluation at its best epoch ${cell.bestEpoch}`);
+  return scored;
+}
+
 /** Feature-norm entropy of one encoder, stored per run in DIR/entropy/. */
 export interface EntropyRecord {
   encoder: string;
@@ -126,6 +136,18 @@ export interface Correlation {
   encoders: number;
   pearson: number;
   spearman: number;
+  /** Confidence level 1 - alpha of the intervals. */
+  alpha: number;
+  /** Fisher-z confidence intervals; [-1, 1] with 3 encoders (nothing is known then). */
+  pearsonInterval: [number, number];
+  spearmanInterval: [number, number];
+}
+
+/** What a run planned before any sharding: the cells are tasks x encoders x seeds, in this order. */
+export interface RunPlan {
+  tasks: string[];
+  encoders: string[];
+  seeds: number[];
 }
 
 export interface RunResults {
@@ -135,6 +157,7 @@ export interface RunResults {
   head: PolicyHead | 'auto';
   shuffleActions: boolean;
   tfjsBackend: string;
+  plan: RunPlan;
   cells: CellResult[];
   /** Cells of this configuration whose last attempt failed; a rerun retries them. */
   failures: CellFailure[];
@@ -144,12 +167,19 @@ export interface RunResults {
   entropyCorrelation: Correlation | null;
 }
 
-/** A schema-2 cell: no featurePrecision (all features were float16). */
+/** A schema-2 cell: no featurePrecision (all features were float16). Schema-3 cells are stored as schema 4's. */
 type CellResultV2 = Omit<CellResult, 'featurePrecision'>;
 /** A schema-1 cell: schema 2 with the task family under `suite`. */
 type CellResultV1 = Omit<CellResultV2, 'family'> & { suite: TaskFamily };
+/** A schema-3 entropy record: no histogram. */
+type EntropyRecordV3 = Omit<EntropyRecord, 'result'> & { result: Omit<NormEntropy, 'histogram'> };
+/** A schema-3 results.json: no plan, no correlation intervals, entropy records without histograms. */
+type RunResultsV3 = Omit<RunResults, 'plan' | 'entropyCorrelation' | 'entropy'> & {
+  entropy: EntropyRecordV3[];
+  entropyCorrelation: Omit<Correlation, 'alpha' | 'pearsonInterval' | 'spearmanInterval'> | null;
+};
 /** A schema-2 results.json: schema-2 cells, no failures. */
-type RunResultsV2 = Omit<RunResults, 'cells' | 'failures'> & { cells: CellResultV2[] };
+type RunResultsV2 = Omit<RunResultsV3, 'cells' | 'failures'> & { cells: CellResultV2[] };
 /** A schema-1 results.json: schema-1 cells, and the family means under `suites`. */
 type RunResultsV1 = Omit<RunResultsV2, 'cells' | 'summary'> & {
   cells: CellResultV1[];
@@ -162,7 +192,7 @@ const readable = (source: string, what: string, schema: unknown): Error =>
 /** A cell result of any schema this version reads, as the current schema. */
 export function upgradeCellResult(raw: CellResult | CellResultV2 | CellResultV1, source: string): CellResult {
   if (raw === null || typeof raw !== 'object') throw new Error(`${source} is not a cell result (a JSON object)`);
-  if (raw.schema === RESULTS_SCHEMA_VERSION && 'family' in raw && 'featurePrecision' in raw) return raw;
+  if ((raw.schema === RESULTS_SCHEMA_VERSION || raw.schema === 3) && 'family' in raw && 'featurePrecision' in raw) return { ...raw, schema: RESULTS_SCHEMA_VERSION };
   if (raw.schema === 2 && 'family' in raw) return { ...raw, schema: RESULTS_SCHEMA_VERSION, featurePrecision: 'float16' };
   if (raw.schema === 1 && 'suite' in raw) {
     const { suite, ...rest } = raw;
@@ -171,21 +201,67 @@ export function upgradeCellResult(raw: CellResult | CellResultV2 | CellResultV1,
   throw readable(source, 'cell result', raw.schema);
 }
 
-/** A results.json of any schema this version reads, as the current schema. */
-export function upgradeRunResults(raw: RunResults | RunResultsV2 | RunResultsV1, source: string): RunResults {
-  if (raw === null || typeof raw !== 'object' || !Array.isArray(raw.cells)) throw new Error(`${source} is not a bench results file (no cells)`);
-  if (raw.schema === RESULTS_SCHEMA_VERSION) return raw as RunResults;
-  if (raw.schema === 2) {
-    const v2 = raw as RunResultsV2;
-    return { ...v2, schema: RESULTS_SCHEMA_VERSION, cells: v2.cells.map((c) => upgradeCellResult(c, source)), failures: [] };
-  }
-  if (raw.schema !== 1) throw readable(source, 'results', raw.schema);
-  const v1 = raw as RunResultsV1;
+/** An entropy record of any schema: records before schema 4 have no histogram (null). */
+export function upgradeEntropyRecord(raw: EntropyRecord | EntropyRecordV3): EntropyRecord {
+  return 'histogram' in raw.result ? (raw as EntropyRecord) : { ...raw, result: { ...raw.result, histogram: null } };
+}
+
+/** The plan of an older results file, as its cells show it: tasks and encoders in cell order, seeds ascending. */
+function planOfCells(cells: readonly CellResult[]): RunPlan {
+  const unique = <T>(values: T[]): T[] => [...new Set(values)];
+  return {
+    tasks: unique(cells.map((c) => c.task)),
+    encoders: unique(cells.map((c) => c.encoder)),
+    seeds: unique(cells.map((c) => c.seed)).sort((a, b) => a - b),
+  };
+}
+
+/** Schema 1 -> 2: cells and family means renamed from `suite` to `family`. */
+function v1ToV2(v1: RunResultsV1, source: string): RunResultsV2 {
   return {
     ...v1,
-    schema: RESULTS_SCHEMA_VERSION,
+    schema: 2,
     cells: v1.cells.map((c) => upgradeCellResult(c, source)),
-    failures: [],
     summary: v1.summary.map(({ suites, ...rest }) => ({ ...rest, families: suites })),
+  };
+}
+
+/** Schema 2 -> 3: cells gain their feature precision, the results an (empty) list of failures. */
+function v2ToV3(v2: RunResultsV2, source: string): RunResultsV3 {
+  return { ...v2, schema: 3, cells: v2.cells.map((c) => upgradeCellResult(c, source)), failures: [] };
+}
+
+/** A results.json of any schema this version reads, as the current schema. */
+export function upgradeRunResults(raw: RunResults | RunResultsV3 | RunResultsV2 | RunResultsV1, source: string): RunResults {
+  if (raw === null || typeof raw !== 'object' || !Array.isArray(raw.cells)) throw new Error(`${source} is not a bench results file (no cells)`);
+  if (raw.schema === RESULTS_SCHEMA_VERSION) return raw as RunResults;
+  if (raw.schema !== 1 && raw.schema !== 2 && raw.schema !== 3) throw readable(source, 'results', raw.schema);
+  const v2 = raw.schema === 1 ? v1ToV2(raw as RunResultsV1, source) : (raw as RunResultsV2);
+  const v3 = raw.schema === 3 ? (raw as RunResultsV3) : v2ToV3(v2, source);
+  // Schema 3 -> 4: the plan as the cells show it, entropy records without histograms, correlations with intervals.
+  const cells = v3.cells.map((c) => upgradeCellResult(c, source));
+  const corr = v3.entropyCorrelation;
+  return {
+    ...v3,
+    schema: RESULTS_SCHEMA_VERSION,
+    plan: planOfCells(cells),
+    cells,
+    entropy: v3.entropy.map(upgradeEntropyRecord),
+    entropyCorrelation: corr ? withIntervals(corr, DEFAULT_ALPHA) : null,
+  };
+}
+
+/** The significance level of intervals unless a command is given another (95% intervals). */
+export const DEFAULT_ALPHA = 0.05;
+
+/** A correlation with its Fisher-z intervals at level 1 - alpha. */
+export function withIntervals(corr: Pick<Correlation, 'encoders' | 'pearson' | 'spearman'>, alpha: number): Correlation {
+  return {
+    encoders: corr.encoders,
+    pearson: corr.pearson,
+    spearman: corr.spearman,
+    alpha,
+    pearsonInterval: correlationInterval(corr.pearson, corr.encoders, alpha, 'pearson'),
+    spearmanInterval: correlationInterval(corr.spearman, corr.encoders, alpha, 'spearman'),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { mean, pearson, spearman } from '../eval/statistics.js';
 import { FAMILIES, TASK_FAMILIES, type TaskFamily } from '../envs/families.js';
-import type { CellResult, Correlation, EncoderSummary, EntropyRecord } from './schema.js';
+import { DEFAULT_ALPHA, withIntervals, type CellResult, type Correlation, type EncoderSummary, type EntropyRecord } from './schema.js';
 
 export function summarise(cells: readonly CellResult[], entropy: readonly EntropyRecord[]): EncoderSummary[] {
   const encoders = [...new Set(cells.map((c) => c.encoder))];
@@ -32,13 +32,40 @@ export function summarise(cells: readonly CellResult[], entropy: readonly Entrop
   });
 }
 
-/** Pearson/Spearman of entropy with benchmark mean; null unless >= 3 encoders have both numbers. */
-export function entropyCorrelation(summary: readonly EncoderSummary[]): Correlation | null {
+/**
+ * Pearson/Spearman of entropy with benchmark mean and their (1 - alpha) Fisher-z intervals; null unless >= 3
+ * encoders have both numbers.
+ */
+export function entropyCorrelation(summary: readonly EncoderSummary[], alpha = DEFAULT_ALPHA): Correlation | null {
   const pairs = summary.filter((s) => s.entropy !== null && Number.isFinite(s.benchmarkMean));
   if (pairs.length < 3) return null;
   const h = pairs.map((s) => s.entropy!);
   const score = pairs.map((s) => s.benchmarkMean);
-  return { encoders: pairs.length, pearson: pearson(h, score), spearman: spearman(h, score) };
+  return withIntervals({ encoders: pairs.length, pearson: pearson(h, score), spearman: spearman(h, score) }, alpha);
+}
+
+/** Below this many encoders a correlation is reported with a warning: its interval is too wide to mean anything. */
+export const MIN_ENCODERS_FOR_CORRELATION = 10;
+
+/** The correlation line(s) of a summary: r with its interval, then a warning when n is small or r is undefined. */
+export function formatCorrelation(correlation: Correlation | null): string[] {
+  if (!correlation) return ['entropy vs benchmark mean: needs >= 3 encoders with an entropy and a score'];
+  const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'undefined');
+  const ci = ([lo, hi]: [number, number]): string => (Number.isFinite(lo) ? `[${f(lo)}, ${f(hi)}]` : '[undefined]');
+  const level = `${Math.round((1 - correlation.alpha) * 100)}%`;
+  const lines = [
+    `entropy vs benchmark mean over ${correlation.encoders} encoders: Pearson ${f(correlation.pearson)} (${level} CI ${ci(correlation.pearsonInterval)}), ` +
+      `Spearman ${f(correlation.spearman)} (${level} CI ${ci(correlation.spearmanInterval)})`,
+  ];
+  if (!Number.isFinite(correlation.pearson)) {
+    lines.push('warning: the correlation is undefined because the entropies or the benchmark means are all equal');
+  } else if (correlation.encoders < MIN_ENCODERS_FOR_CORRELATION) {
+    lines.push(
+      `warning: n = ${correlation.encoders} encoders is too few for this correlation to mean anything (its ${level} interval is ` +
+        `${ci(correlation.pearsonInterval)}); read its sign only with >= ${MIN_ENCODERS_FOR_CORRELATION} encoders`,
+    );
+  }
+  return lines;
 }
 
 /**
@@ -64,10 +91,6 @@ export function formatSummary(summary: readonly EncoderSummary[], correlation: C
   const line = (cols: string[]): string => cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   out.push(`MEAN = mean over the families present (${families.map((f) => FAMILIES[f].title).join(', ')}) of the mean over each family's tasks`);
-  out.push(
-    correlation
-      ? `entropy vs benchmark mean over ${correlation.encoders} encoders: Pearson ${fmt(correlation.pearson, 3)}, Spearman ${fmt(correlation.spearman, 3)}`
-      : 'entropy vs benchmark mean: needs >= 3 encoders',
-  );
+  out.push(...formatCorrelation(correlation));
   return out.join('\n');
 }

@@ -13,16 +13,18 @@ import { featureNormEntropy, ENTROPY_PROBE_SEED, type NormEntropy } from '../eva
 import type { FrameBatch } from '../encoders/encoder.js';
 import type { TfBackendRequest } from '../policies/backend.js';
 import type { PolicyHead } from '../policies/policy.js';
-import { RunDir, type CellKey } from '../results/run_dir.js';
-import { RESULTS_SCHEMA_VERSION, type CellFailure, type CellResult, type EntropyRecord, type RunResults } from '../results/schema.js';
-import { entropyCorrelation, formatSummary, summarise } from '../results/summary.js';
+import { RunDir } from '../results/run_dir.js';
+import { RESULTS_SCHEMA_VERSION, type CellFailure, type CellResult, type EntropyRecord, type RunPlan, type RunResults } from '../results/schema.js';
+import { formatSummary } from '../results/summary.js';
 import { ensureDirectory } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { FileSystemError } from '../util/fs_errors.js';
 import { describeOwner, isHeldLock, type LockOwner } from '../util/lock_file.js';
+import { estimateRemaining, formatDuration } from '../util/progress.js';
 import { checkSeed } from '../util/rng.js';
 import { runCell, type CellContext } from './cell.js';
 import { configDigest, type RunConfig } from './config.js';
+import { joinResults } from './join.js';
 import type { RunDependencies } from './deps.js';
 import { planCells, type CellSpec, type Shard } from './plan.js';
 import { renderProbeFrames } from './probe.js';
@@ -115,10 +117,13 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
   ensureDirectory(cacheDir, '--cache-dir');
   const session = dir.beginRun({ configDigest: digest, profile: config.profile.name, head: config.head, shuffleActions: config.shuffleActions });
 
-  const tally: Tally = { ran: 0, skipped: 0, failed: [], entropyFailures: [], leftTo: new Map() };
+  const tally: Tally = { ran: 0, skipped: 0, failed: [], entropyFailures: [], leftTo: new Map(), cellSeconds: 0 };
+  // The ETA assumes the remaining cells cost as much on average as the ones this call ran.
+  const progress = (remaining: number): string =>
+    `[run ${formatDuration((performance.now() - started) / 1000)} elapsed, eta ${formatDuration(estimateRemaining(tally.cellSeconds, tally.ran, tally.ran + remaining))}]`;
   let resources: RunResources | null = null;
   let backend = '';
-  const order = { tasks: tasks.map((t) => t.name), encoders: options.encoders };
+  const plan: RunPlan = { tasks: tasks.map((t) => t.name), encoders: options.encoders, seeds };
   try {
     const info = await options.deps.policyBackend(options.backend ?? 'auto');
     backend = info.description;
@@ -140,20 +145,20 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     for (const spec of encoderSpecs) encoders.set(spec.text, runEncoder(config, spec, await resources.encoder(spec)));
     const runTasks = new Map(tasks.map((t) => [t.name, runTask(options.profile, t)]));
     await measureEntropy(dir, digest, resources, encoders, runTasks, options.signal, tally, log);
-    rebuildResults(dir, config, backend, order);
+    joinResults(dir, config, backend, plan);
 
     const context: CellContext = { config, configDigest: digest, deps: options.deps, resources, versions: collectVersions(backend), log, ...(options.signal ? { signal: options.signal } : {}) };
     for (const [i, cell] of cells.entries()) {
       options.signal?.throwIfAborted();
       const resolved: ResolvedCell = { task: runTasks.get(cell.task)!, encoder: encoders.get(cell.encoder)!, seed: cell.seed };
-      const result = await attemptCell(dir, context, resolved, `cell ${i + 1}/${cells.length}: ${describeCell(cell)}`, tally);
+      const result = await attemptCell(dir, context, resolved, `cell ${i + 1}/${cells.length}: ${describeCell(cell)}`, tally, () => progress(cells.length - 1 - i));
       if (!result) continue;
-      rebuildResults(dir, config, backend, order);
+      joinResults(dir, config, backend, plan);
       options.onCellDone?.(result);
     }
   } catch (error) {
     if (options.signal?.aborted) {
-      const kept = rebuildResults(dir, config, backend, order).cells.length;
+      const kept = joinResults(dir, config, backend, plan).cells.length;
       log(
         `interrupted: ${tally.ran} cells finished in this run; all ${kept} finished cells are kept in ${dir.cellsDir} and listed in ` +
           `${join(dir.path, 'results.json')}; the cell in progress was discarded. Rerun the same command to resume.`,
@@ -164,7 +169,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     await resources?.dispose();
     session.release();
   }
-  const results = rebuildResults(dir, config, backend, order);
+  const results = joinResults(dir, config, backend, plan);
   if (tally.skipped > 0) log(`skipped ${tally.skipped} finished cells (results in ${dir.cellsDir})`);
   if (tally.leftTo.size > 0) {
     const owners = [...new Set([...tally.leftTo.values()].map((o) => `pid ${o.pid} on ${o.host}`))].join(', ');
@@ -187,6 +192,8 @@ interface Tally {
   entropyFailures: EntropyFailure[];
   /** Cells left to other processes that hold their claims, by description. */
   leftTo: Map<string, LockOwner>;
+  /** Seconds spent in the cells this call ran. */
+  cellSeconds: number;
 }
 
 /**
@@ -209,6 +216,7 @@ async function measureEntropy(
     const existing = dir.readEntropy(spec.text);
     if (existing && existing.configDigest === digest && existing.encoderDigest === encoder.info.digest) continue;
     let result: NormEntropy;
+    const entropyStarted = performance.now();
     try {
       probe ??= renderProbeFrames(resources, [...runTasks.values()]);
       result = await featureNormEntropy(encoder, await probe);
@@ -231,7 +239,7 @@ async function measureEntropy(
       result,
     };
     dir.writeEntropy(record);
-    log(`entropy ${spec.text}: H = ${result.entropy.toFixed(4)} nats (${result.entropyNormalised.toFixed(4)} of ln ${result.bins}), ${result.norms} ${result.source} norms`);
+    log(`entropy ${spec.text}: H = ${result.entropy.toFixed(4)} nats (${result.entropyNormalised.toFixed(4)} of ln ${result.bins}), ${result.norms} ${result.source} norms, ${formatDuration((performance.now() - entropyStarted) / 1000)}`);
   }
 }
 
@@ -239,7 +247,14 @@ async function measureEntropy(
  * One cell of the plan: skipped when a current result exists, left alone when another process has claimed it,
  * else claimed, run and written, or recorded as failed. Returns the new result, or null when none was made.
  */
-async function attemptCell(dir: RunDir, context: CellContext, cell: ResolvedCell, label: string, tally: Tally): Promise<CellResult | null> {
+async function attemptCell(
+  dir: RunDir,
+  context: CellContext,
+  cell: ResolvedCell,
+  label: string,
+  tally: Tally,
+  progress: () => string,
+): Promise<CellResult | null> {
   const key = { task: cell.task.definition.name, encoder: cell.encoder.spec.text, seed: cell.seed };
   const isCurrent = (result: CellResult | null): boolean =>
     result !== null && result.encoderDigest === cell.encoder.encoder.info.digest && result.taskVersion === cell.task.definition.version;
@@ -275,7 +290,10 @@ async function attemptCell(dir: RunDir, context: CellContext, cell: ResolvedCell
     }
     dir.writeCell(result);
     tally.ran++;
-    context.log(`${label}: best ${result.bestScore.toFixed(1)} (epoch ${result.bestEpoch}), final ${result.finalScore.toFixed(1)}, ${result.timings.totalSeconds.toFixed(1)} s`);
+    tally.cellSeconds += result.timings.totalSeconds;
+    context.log(
+      `${label}: best ${result.bestScore.toFixed(1)} (epoch ${result.bestEpoch}), final ${result.finalScore.toFixed(1)}, ${result.timings.totalSeconds.toFixed(1)} s ${progress()}`,
+    );
     return result;
   } finally {
     claim.release();
@@ -306,39 +324,4 @@ function cellFailure(digest: string, cell: ResolvedCell, error: unknown): CellFa
     error: error instanceof Error ? error.message : String(error),
     failedAt: new Date().toISOString(),
   };
-}
-
-/** Joins the run's cells, failures and entropy records into its results, cells ordered by task, encoder, seed. */
-function rebuildResults(dir: RunDir, config: RunConfig, backend: string, order: { tasks: string[]; encoders: string[] }): RunResults {
-  const rank = (list: string[], v: string): number => (list.includes(v) ? list.indexOf(v) : list.length);
-  const byPlan = (a: CellKey, b: CellKey): number =>
-    rank(order.tasks, a.task) - rank(order.tasks, b.task) ||
-    a.task.localeCompare(b.task) ||
-    rank(order.encoders, a.encoder) - rank(order.encoders, b.encoder) ||
-    a.encoder.localeCompare(b.encoder) ||
-    a.seed - b.seed;
-  const digest = configDigest(config);
-  const cells = dir.readCells().sort(byPlan);
-  const finished = new Set(cells.map((c) => dir.cellPath(c)));
-  const failures = dir
-    .readFailures()
-    .filter((f) => f.configDigest === digest && !finished.has(dir.cellPath(f)))
-    .sort(byPlan);
-  const entropy = dir.readEntropyRecords().filter((e) => e.configDigest === digest);
-  const summary = summarise(cells, entropy);
-  const results: RunResults = {
-    schema: RESULTS_SCHEMA_VERSION,
-    benchmark: config.benchmark,
-    profile: config.profile,
-    head: config.head,
-    shuffleActions: config.shuffleActions,
-    tfjsBackend: backend,
-    cells,
-    failures,
-    entropy,
-    summary,
-    entropyCorrelation: entropyCorrelation(summary),
-  };
-  dir.writeResults(results);
-  return results;
 }
