@@ -8,10 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
-import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder.js';
 import '../src/envs/index.js';
-import { defaultRunDependencies } from '../src/run/default_deps.js';
-import type { RunDependencies } from '../src/run/deps.js';
+import { encodedFrames, fakeEncoderDeps } from './helpers/fake_encoders.js';
 import { listOption, seedListOption, shardOption } from '../src/cli/option_checks.js';
 import { planCells } from '../src/run/plan.js';
 import { evaluationEpochs, getProfile } from '../src/protocol/profiles.js';
@@ -31,40 +29,7 @@ const root = mkdtempSync(join(tmpdir(), 'bench-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const cacheDir = join(root, 'cache');
 
-/** Area-averaged G x G colour grid: pooled [3 * G * G], spatial tokens [G * G, 3]. */
-function gridEncoder(grid: number): Encoder & { frames: number } {
-  const encoder = {
-    frames: 0,
-    info: { id: `grid${grid}`, inputSize: grid, normalisation: null, pooledDim: 3 * grid * grid, spatial: { tokens: grid * grid, channels: 3, grid }, parameterCount: 0, digest: `fake-grid-${grid}` },
-    async encode(frames: FrameBatch, options?: EncodeOptions) {
-      encoder.frames += frames.n;
-      const { n, height: H, width: W } = frames;
-      const tokens = new Float32Array(n * grid * grid * 3);
-      for (let i = 0; i < n; i++) {
-        for (let y = 0; y < H; y++) {
-          for (let x = 0; x < W; x++) {
-            const cell = Math.floor((y * grid) / H) * grid + Math.floor((x * grid) / W);
-            for (let c = 0; c < 3; c++) tokens[(i * grid * grid + cell) * 3 + c] += frames.data[((i * H + y) * W + x) * 3 + c]! / 255 / ((H * W) / (grid * grid));
-          }
-        }
-      }
-      return { pooled: tokens.slice(), ...(options?.spatial ? { spatial: tokens } : {}) };
-    },
-    async dispose() {},
-  };
-  return encoder;
-}
-
-const fakes = { 'grid-2': gridEncoder(2), 'grid-4': gridEncoder(4) };
-const realDeps = defaultRunDependencies();
-const isFake = (text: string): text is keyof typeof fakes => text in fakes;
-const deps: RunDependencies = {
-  ...realDeps,
-  // The fakes are pooled-feature encoders like `pixels`; only their spec text tells them apart.
-  parseEncoderSpec: (text) => (isFake(text) ? { ...realDeps.parseEncoderSpec('pixels'), text } : realDeps.parseEncoderSpec(text)),
-  createEncoder: async (spec, options) => (isFake(spec.text) ? fakes[spec.text] : realDeps.createEncoder(spec, options)),
-};
-const encodedFrames = (): number => fakes['grid-2'].frames + fakes['grid-4'].frames;
+const deps = fakeEncoderDeps;
 
 const tiny = tinyProfile([1]);
 
