@@ -85,6 +85,7 @@ describe('shards -> bench merge', () => {
     expect(csvWithoutTimings(dir('merged'))).toEqual(csvWithoutTimings(dir('whole')));
     expect(readdirSync(join(dir('merged'), 'cells'))).toEqual(readdirSync(join(dir('whole'), 'cells')));
     expect(snapshot(join(dir('merged'), 'entropy'))).toEqual(snapshot(join(dir('whole'), 'entropy')));
+    expect(snapshot(join(dir('merged'), 'frames'))).toEqual(snapshot(join(dir('whole'), 'frames')));
   });
 
   it('is idempotent: merging again, or merging the output with its shards, changes nothing', async () => {

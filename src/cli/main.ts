@@ -9,6 +9,7 @@ import { expertsCommand } from './commands/experts.js';
 import { exportCommand } from './commands/export.js';
 import { mergeCommand } from './commands/merge.js';
 import { renderCommand } from './commands/render.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { tasksCommand } from './commands/tasks.js';
 
@@ -25,6 +26,7 @@ const commands: CommandModule<any, any>[] = [
   exportCommand,
   compareCommand,
   mergeCommand,
+  reportCommand,
 ];
 
 export async function main(argv: string[]): Promise<void> {

@@ -5,6 +5,7 @@
  *   DIR/cells/<same name>.lock                       the claim of the process running that cell now (pid, host)
  *   DIR/failed/<same name>.json                      a CellFailure per cell whose last attempt failed
  *   DIR/entropy/<encoder slug>.json                  one EntropyRecord per encoder
+ *   DIR/frames/<task>.v<task version>.png            a strip of demo frames per task, as the policy sees them
  *   DIR/active/<config digest>-<pid>-<n>.lock         one per run in progress (pid, host, configuration)
  *   DIR/results.json, DIR/results.csv                the joined RunResults, rebuilt from the folders above
  *
@@ -16,7 +17,7 @@
  * `*.unreadable` with a warning and counts as not done. Files of an older schema are read as the current one.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDirectory, removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { readJsonFile } from '../util/json_file.js';
@@ -41,6 +42,12 @@ export interface RunIdentity {
 
 /** Session locks taken by this process (their names must be unique). */
 let sessions = 0;
+
+/** Names a task's frame strip: frames change with the task's version. */
+export interface FrameStripKey {
+  task: string;
+  version: number;
+}
 
 /** A file-name-safe name for an encoder spec: readable suffix + a hash so different specs never collide. */
 export function encoderSlug(encoder: string): string {
@@ -75,6 +82,7 @@ export class RunDir {
   readonly activeDir: string;
   readonly entropyDir: string;
   private readonly warn: (line: string) => void;
+  readonly framesDir: string;
 
   constructor(
     readonly path: string,
@@ -84,13 +92,14 @@ export class RunDir {
     this.failedDir = join(path, 'failed');
     this.activeDir = join(path, 'active');
     this.entropyDir = join(path, 'entropy');
+    this.framesDir = join(path, 'frames');
     this.warn = options.warn ?? ((line) => console.warn(line));
   }
 
   /** Creates the directory (or checks that it can be written) and removes what killed runs left behind. */
   prepare(): void {
     ensureDirectory(this.path, '--out directory');
-    for (const dir of [this.path, this.cellsDir, this.failedDir, this.entropyDir, this.activeDir]) removeStaleTemporaries(dir);
+    for (const dir of [this.path, this.cellsDir, this.failedDir, this.entropyDir, this.framesDir, this.activeDir]) removeStaleTemporaries(dir);
     for (const name of existsSync(this.activeDir) ? readdirSync(this.activeDir) : []) {
       if (name.endsWith('.lock') && liveOwner(join(this.activeDir, name)) === null) rmSync(join(this.activeDir, name), { force: true });
     }
@@ -217,6 +226,29 @@ export class RunDir {
 
   readEntropyRecords(): EntropyRecord[] {
     return jsonFiles(this.entropyDir).flatMap((path) => this.readEntropyFile(path) ?? []);
+  }
+
+  frameStripPath(strip: FrameStripKey): string {
+    return join(this.framesDir, `${strip.task}.v${strip.version}.png`);
+  }
+
+  hasFrameStrip(strip: FrameStripKey): boolean {
+    return existsSync(this.frameStripPath(strip));
+  }
+
+  writeFrameStrip(strip: FrameStripKey, png: Uint8Array): void {
+    writeFileAtomic(this.frameStripPath(strip), png, 'frame strip');
+  }
+
+  /** Every frame strip (PNG bytes), in file-name order. */
+  readFrameStrips(): (FrameStripKey & { png: Uint8Array })[] {
+    if (!existsSync(this.framesDir)) return [];
+    return readdirSync(this.framesDir)
+      .sort()
+      .flatMap((name) => {
+        const m = /^(.+)\.v(\d+)\.png$/.exec(name);
+        return m ? [{ task: m[1]!, version: Number(m[2]), png: new Uint8Array(readFileSync(join(this.framesDir, name))) }] : [];
+      });
   }
 
   /** Writes results.json and results.csv. */

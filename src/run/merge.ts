@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RunDir, type CellKey } from '../results/run_dir.js';
+import { RunDir, type CellKey, type FrameStripKey } from '../results/run_dir.js';
 import type { CellResult, EntropyRecord, RunResults } from '../results/schema.js';
 import { configDigest, type RunConfig } from './config.js';
 import { joinResults } from './join.js';
@@ -104,6 +104,16 @@ export function mergeRuns(paths: readonly string[], out: string): MergeReport {
     }
   }
 
+  const strips = new Map<string, { key: FrameStripKey; png: Uint8Array; from: string }>();
+  for (const input of inputs) {
+    for (const { png, ...key } of input.dir.readFrameStrips()) {
+      const name = `${key.task} (version ${key.version})`;
+      const known = strips.get(name);
+      if (!known) strips.set(name, { key, png, from: input.path });
+      else if (Buffer.compare(known.png, png) !== 0) throw new Error(`bench merge: conflicting frame strips of task ${name}: shard '${input.path}' differs from '${known.from}'`);
+    }
+  }
+
   // The output is written like a run directory: refused when it holds another configuration, locked meanwhile.
   const target = new RunDir(out);
   target.prepare();
@@ -111,6 +121,7 @@ export function mergeRuns(paths: readonly string[], out: string): MergeReport {
   const { plan } = first.results;
   let results: RunResults;
   try {
+    for (const { key, png } of strips.values()) if (!target.hasFrameStrip(key)) target.writeFrameStrip(key, png);
     for (const { cell } of cells.values()) if (!sameFile(target.readCell(cell), cell)) target.writeCell(cell);
     for (const { record } of entropy.values()) {
       const existing = target.readEntropy(record.encoder);

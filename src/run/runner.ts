@@ -24,6 +24,7 @@ import { estimateRemaining, formatDuration } from '../util/progress.js';
 import { checkSeed } from '../util/rng.js';
 import { runCell, type CellContext } from './cell.js';
 import { configDigest, type RunConfig } from './config.js';
+import { writeFrameStrip } from './frame_strip.js';
 import { joinResults } from './join.js';
 import type { RunDependencies } from './deps.js';
 import { planCells, type CellSpec, type Shard } from './plan.js';
@@ -145,6 +146,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     for (const spec of encoderSpecs) encoders.set(spec.text, runEncoder(config, spec, await resources.encoder(spec)));
     const runTasks = new Map(tasks.map((t) => [t.name, runTask(options.profile, t)]));
     await measureEntropy(dir, digest, resources, encoders, runTasks, options.signal, tally, log);
+    await writeFrameStrips(dir, resources, runTasks.values(), options.signal, log);
     joinResults(dir, config, backend, plan);
 
     const context: CellContext = { config, configDigest: digest, deps: options.deps, resources, versions: collectVersions(backend), log, ...(options.signal ? { signal: options.signal } : {}) };
@@ -297,6 +299,21 @@ async function attemptCell(
     return result;
   } finally {
     claim.release();
+  }
+}
+
+/**
+ * A strip of demo frames per task for the report, once per task version. A task whose strip cannot be made (its
+ * demos fail) is reported and left without one: its cells then record the failure themselves.
+ */
+async function writeFrameStrips(dir: RunDir, resources: RunResources, runTasks: Iterable<RunTask>, signal: AbortSignal | undefined, log: (line: string) => void): Promise<void> {
+  for (const task of runTasks) {
+    try {
+      await writeFrameStrip(dir, resources, task);
+    } catch (error) {
+      if (stopsTheRun(error, signal)) throw error;
+      log(`frame strip ${task.definition.name}: FAILED: ${error instanceof Error ? error.message : String(error)} (the report shows no frames for it)`);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Small fake encoders for end-to-end runs: area-averaged colour grids, so that a test does not spend minutes in ViT
- * inference. They are pooled-feature encoders like `pixels`; only their spec text (grid-2, grid-4) tells them apart.
+ * inference. They are pooled-feature encoders like `pixels`; only their spec text (grid-2, grid-4, grid-8) tells them apart.
  */
 import type { EncodeOptions, Encoder, FrameBatch } from '../../src/encoders/encoder.js';
 import { defaultRunDependencies } from '../../src/run/default_deps.js';
@@ -30,7 +30,7 @@ export function gridEncoder(grid: number): Encoder & { frames: number } {
   return encoder;
 }
 
-export const fakes = { 'grid-2': gridEncoder(2), 'grid-4': gridEncoder(4) };
+export const fakes = { 'grid-2': gridEncoder(2), 'grid-4': gridEncoder(4), 'grid-8': gridEncoder(8) };
 const realDeps = defaultRunDependencies();
 const isFake = (text: string): text is keyof typeof fakes => text in fakes;
 export const fakeEncoderDeps: RunDependencies = {
