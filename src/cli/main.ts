@@ -1,6 +1,7 @@
 /** The `bench` command line: one module per sub-command under ./commands. */
 import yargs from 'yargs';
 import type { CommandModule } from 'yargs';
+import { baselineCommand } from './commands/baseline.js';
 import { compareCommand } from './commands/compare.js';
 import { demosCommand } from './commands/demos.js';
 import { encodeCommand } from './commands/encode.js';
@@ -27,6 +28,7 @@ const commands: CommandModule<any, any>[] = [
   compareCommand,
   mergeCommand,
   reportCommand,
+  baselineCommand,
 ];
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,0 +1,64 @@
+/**
+ * `bench baseline update`: reruns the smoke profile of the cortexbench benchmark with the default encoders from a
+ * clean output directory and rewrites the committed baseline (results/smoke-baseline/results.{json,csv}) that CI
+ * compares every change against (`bench compare results/smoke-baseline NEW --fail-on-change`). Run it on purpose,
+ * when a change is meant to move scores, and commit the result with that change.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { getProfile } from '../../protocol/profiles.js';
+import { compareRuns, formatComparison } from '../../results/compare.js';
+import { DEFAULT_ALPHA } from '../../results/schema.js';
+import { readScoredRun } from '../../results/scored_cells.js';
+import { defaultRunDependencies } from '../../run/default_deps.js';
+import { runBenchmark } from '../../run/runner.js';
+import { writeFileAtomic } from '../../util/atomic.js';
+import { stringOption } from '../option_checks.js';
+import { DEFAULT_RUN_ENCODERS } from './run.js';
+
+/** The committed baseline, relative to the repository root (where CI and the command run). */
+export const BASELINE_DIR = join('results', 'smoke-baseline');
+export const BASELINE_BENCHMARK = 'cortexbench';
+export const BASELINE_PROFILE = 'smoke';
+
+interface BaselineArgs {
+  action: string;
+  out: string;
+  'cache-dir'?: string;
+}
+
+export const baselineCommand: CommandModule<object, BaselineArgs> = {
+  command: 'baseline <action>',
+  describe: `update: rerun the ${BASELINE_PROFILE} profile with the default encoders and rewrite the committed baseline (${BASELINE_DIR})`,
+  builder: (yargs) =>
+    yargs
+      .positional('action', { type: 'string', choices: ['update'], demandOption: true })
+      .option('out', { type: 'string', default: BASELINE_DIR, requiresArg: true, describe: 'the baseline directory', coerce: stringOption('out') })
+      .option('cache-dir', { type: 'string', requiresArg: true, describe: 'cache root for demos and features (default: a fresh one, as on a clean clone)', coerce: stringOption('cache-dir') }),
+  handler: async (args) => {
+    await import('../../envs/index.js');
+    const scratch = mkdtempSync(join(tmpdir(), 'bench-baseline-'));
+    try {
+      const run = join(scratch, 'run');
+      await runBenchmark({
+        benchmark: BASELINE_BENCHMARK,
+        encoders: DEFAULT_RUN_ENCODERS,
+        profile: getProfile(BASELINE_PROFILE),
+        out: run,
+        cacheDir: args['cache-dir'] ?? join(scratch, 'cache'),
+        quiet: true,
+        deps: defaultRunDependencies(),
+      });
+      if (existsSync(join(args.out, 'results.json'))) {
+        const comparison = compareRuns(readScoredRun(args.out, 'OLD'), readScoredRun(run, 'NEW'), { alpha: DEFAULT_ALPHA, failOnChange: true });
+        console.log(`\nthe new baseline against the old one:\n${formatComparison(comparison)}`);
+      }
+      for (const file of ['results.json', 'results.csv']) writeFileAtomic(join(args.out, file), readFileSync(join(run, file)));
+      console.log(`\nbaseline written to ${args.out}; commit it with the change that moved the scores`);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  },
+};
