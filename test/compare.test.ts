@@ -10,11 +10,12 @@ import { main } from '../src/cli/main.js';
 import '../src/envs/index.js';
 import { pairedTaskReplicates } from '../src/eval/bootstrap.js';
 import { correlationInterval, normalQuantile, percentileInterval } from '../src/eval/statistics.js';
-import { getProfile, type Profile } from '../src/protocol/profiles.js';
+import type { Profile } from '../src/protocol/profiles.js';
 import { compareRuns, type Comparison, type ComparisonRow } from '../src/results/compare.js';
 import type { ScoredCell, ScoredRun } from '../src/results/scored_cells.js';
 import { runBenchmark } from '../src/run/runner.js';
 import { Rng } from '../src/util/rng.js';
+import { tinyProfile } from './helpers/tiny_profile.js';
 import { fakeEncoderDeps } from './helpers/fake_encoders.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bench-compare-'));
@@ -170,18 +171,7 @@ describe('statistics behind the intervals', () => {
 });
 
 describe('bench compare on real runs', () => {
-  const tiny: Profile = {
-    ...getProfile('smoke'),
-    families: {
-      dmc: { demos: 2, evalEpisodes: 3, horizon: 20 },
-      metaworld: { demos: 2, evalEpisodes: 3, horizon: 20 },
-      adroit: { demos: 2, evalEpisodes: 3, horizon: 20 },
-    },
-    epochs: 2,
-    evalEvery: 2,
-    imageSize: 64,
-    seeds: [1],
-  };
+  const tiny = tinyProfile({ evalEpisodes: 3, evalEvery: 2 });
   const dir = (name: string): string => join(root, name);
   const runInto = (name: string, profile: Profile) =>
     runBenchmark({

@@ -36,7 +36,7 @@ const cacheDir = join(root, 'cache');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeAll(() => registerTask(pointMassTask({ name: TASK, horizon: 20 })));
 
-const tiny = tinyProfile([1, 2]);
+const tiny = tinyProfile({ seeds: [1, 2] });
 
 const deps = defaultRunDependencies();
 const options = (out: string, extra: Partial<RunOptions> = {}): RunOptions => ({

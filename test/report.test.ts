@@ -13,8 +13,8 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import '../src/envs/index.js';
-import { getProfile, type Profile } from '../src/protocol/profiles.js';
 import { runBenchmark } from '../src/run/runner.js';
+import { tinyProfile } from './helpers/tiny_profile.js';
 import { fakeEncoderDeps } from './helpers/fake_encoders.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -30,18 +30,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const tiny: Profile = {
-  ...getProfile('smoke'),
-  families: {
-    dmc: { demos: 2, evalEpisodes: 3, horizon: 20 },
-    metaworld: { demos: 2, evalEpisodes: 3, horizon: 20 },
-    adroit: { demos: 2, evalEpisodes: 3, horizon: 20 },
-  },
-  epochs: 2,
-  evalEvery: 2,
-  imageSize: 64,
-  seeds: [1, 2],
-};
+const tiny = tinyProfile({ evalEpisodes: 3, evalEvery: 2, seeds: [1, 2] });
 
 describe('bench report', () => {
   beforeAll(async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import '../src/envs/index.js';
 import { encodedFrames, fakeEncoderDeps } from './helpers/fake_encoders.js';
+import { tinyProfile } from './helpers/tiny_profile.js';
 import { listOption, seedListOption, shardOption } from '../src/cli/option_checks.js';
 import { planCells } from '../src/run/plan.js';
 import { evaluationEpochs, getProfile } from '../src/protocol/profiles.js';
@@ -23,7 +24,6 @@ import { ExpertRollout } from '../src/envs/expert_rollout.js';
 import { renderDemoFrames } from '../src/data/features.js';
 import { Env } from '../src/envs/env.js';
 import { getTask } from '../src/envs/registry.js';
-import { tinyProfile } from './helpers/tiny_profile.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bench-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -31,7 +31,7 @@ const cacheDir = join(root, 'cache');
 
 const deps = fakeEncoderDeps;
 
-const tiny = tinyProfile([1]);
+const tiny = tinyProfile();
 
 const options = (out: string, extra: Partial<RunOptions> = {}): RunOptions => ({
   benchmark: 'cortexbench',

@@ -6,27 +6,13 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { TASK_FAMILIES, type TaskFamily } from '../envs/families.js';
+import { TASK_FAMILIES } from '../envs/families.js';
 import { parseResultsCsv } from './csv.js';
 import { RunDir } from './run_dir.js';
 import { scoredEvaluation, type CellResult } from './schema.js';
 
-/** What defines a cell's measurement: cells are compared only when all of these agree. */
-export interface CellProtocol {
-  profile: string;
-  metric: string;
-  horizon: number;
-  demos: number;
-  evalEpisodes: number;
-  evalSeedBase: number;
-  epochs: number;
-  evalEvery: number;
-  imageSize: number;
-  batchSize: number;
-  camera: string;
-}
-
-export const PROTOCOL_FIELDS: readonly (keyof CellProtocol)[] = [
+/** The fields of a cell that define its measurement: cells are compared only when all of these agree. */
+export const PROTOCOL_FIELDS = [
   'profile',
   'metric',
   'horizon',
@@ -38,21 +24,15 @@ export const PROTOCOL_FIELDS: readonly (keyof CellProtocol)[] = [
   'imageSize',
   'batchSize',
   'camera',
-];
+] as const satisfies readonly (keyof CellResult)[];
 
-export interface ScoredCell {
-  benchmark: string;
-  family: TaskFamily;
-  task: string;
-  taskVersion: number;
-  encoder: string;
+export type CellProtocol = Pick<CellResult, (typeof PROTOCOL_FIELDS)[number]>;
+
+/** A cell as `bench compare` and `bench report` need it, read from a run directory or a CSV row. */
+export interface ScoredCell extends Pick<CellResult, 'benchmark' | 'family' | 'task' | 'taskVersion' | 'encoder' | 'seed' | 'head' | 'shuffleActions'> {
   /** The first 16 hex digits of the encoder digest (what the CSV keeps). */
   encoderDigest: string;
-  seed: number;
   protocol: CellProtocol;
-  /** The policy side, which compared runs may change on purpose (e.g. the shuffled-action control). */
-  head: string;
-  shuffleActions: boolean;
   /** Versions of the code that produced the cell, e.g. "bench 0.1.0, mujoco 3.3.7, ...". */
   versions: string;
   /** Per-episode scores of the scored evaluation, in evaluation-seed order. */
@@ -83,19 +63,7 @@ export function scoredCell(cell: CellResult): ScoredCell {
     encoder: cell.encoder,
     encoderDigest: cell.encoderDigest.slice(0, DIGEST_CHARS),
     seed: cell.seed,
-    protocol: {
-      profile: cell.profile,
-      metric: cell.metric,
-      horizon: cell.horizon,
-      demos: cell.demos,
-      evalEpisodes: cell.evalEpisodes,
-      evalSeedBase: cell.evalSeedBase,
-      epochs: cell.epochs,
-      evalEvery: cell.evalEvery,
-      imageSize: cell.imageSize,
-      batchSize: cell.batchSize,
-      camera: cell.camera,
-    },
+    protocol: Object.fromEntries(PROTOCOL_FIELDS.map((f) => [f, cell[f]])) as CellProtocol,
     head: cell.head,
     shuffleActions: cell.shuffleActions,
     versions: describeVersions(v.bench, v.mujoco, v.onnxruntime, v.tfjs, v.tfjsBackend),
@@ -115,15 +83,19 @@ function csvCell(row: Record<string, string>, line: number, source: string): Sco
     if (!/^-?\d+$/.test(text)) throw new Error(`${where}: column ${column} must be an integer, got '${text}'`);
     return Number(text);
   };
-  const family = row.family!;
-  if (!(TASK_FAMILIES as readonly string[]).includes(family)) throw new Error(`${where}: unknown task family '${family}' (expected ${TASK_FAMILIES.join(', ')})`);
+  const oneOf = <T extends string>(column: string, values: readonly T[]): T => {
+    const text = row[column]!;
+    if (!(values as readonly string[]).includes(text)) throw new Error(`${where}: column ${column} must be one of ${values.join(', ')}, got '${text}'`);
+    return text as T;
+  };
+  const family = oneOf('family', TASK_FAMILIES);
   const episodeScores = row.episode_scores!.split(' ').filter((s) => s !== '').map(Number);
   if (episodeScores.length === 0 || episodeScores.some((v) => !Number.isFinite(v))) {
     throw new Error(`${where}: column episode_scores must hold space-separated numbers, got '${row.episode_scores}'`);
   }
   return {
     benchmark: row.benchmark!,
-    family: family as TaskFamily,
+    family,
     task: row.task!,
     taskVersion: int('task_version'),
     encoder: row.encoder!,
@@ -142,7 +114,7 @@ function csvCell(row: Record<string, string>, line: number, source: string): Sco
       batchSize: int('batch_size'),
       camera: row.camera!,
     },
-    head: row.head!,
+    head: oneOf('head', ['mlp', 'conv'] as const),
     shuffleActions: row.shuffle_actions === '1',
     versions: describeVersions(row.bench_version!, row.mujoco_version!, row.onnxruntime_version!, row.tfjs_version!, row.tfjs_backend!),
     episodeScores,

@@ -1,7 +1,22 @@
-/** A profile for end-to-end runs in tests: 2 demos and 2 evaluation episodes of 20 steps, 2 epochs, 64 px frames. */
 import { getProfile, type Profile } from '../../src/protocol/profiles.js';
 
-export function tinyProfile(seeds: number[]): Profile {
-  const family = { demos: 2, evalEpisodes: 2, horizon: 20 };
-  return { ...getProfile('smoke'), families: { dmc: family, metaworld: family, adroit: family }, epochs: 2, evalEvery: 1, imageSize: 64, seeds };
+/** What a test may change of the tiny profile: whole profile fields, and the evaluation episodes per task. */
+export type TinyProfileOverrides = Partial<Profile> & { evalEpisodes?: number };
+
+/**
+ * A profile for end-to-end runs in tests (seconds per run): the smoke profile with 2 demos of 20 steps per task,
+ * 2 evaluation episodes (or `evalEpisodes`), 2 epochs evaluated after each, 64 px frames and seed 1; other
+ * `overrides` replace whole fields.
+ */
+export function tinyProfile({ evalEpisodes = 2, ...overrides }: TinyProfileOverrides = {}): Profile {
+  const family = { demos: 2, evalEpisodes, horizon: 20 };
+  return {
+    ...getProfile('smoke'),
+    families: { dmc: family, metaworld: family, adroit: family },
+    epochs: 2,
+    evalEvery: 1,
+    imageSize: 64,
+    seeds: [1],
+    ...overrides,
+  };
 }

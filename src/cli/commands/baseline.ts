@@ -22,6 +22,8 @@ import { DEFAULT_RUN_ENCODERS } from './run.js';
 export const BASELINE_DIR = join('results', 'smoke-baseline');
 export const BASELINE_BENCHMARK = 'cortexbench';
 export const BASELINE_PROFILE = 'smoke';
+/** The policy backend of the baseline and of CI's smoke run: the one every clean install has (scores depend on it). */
+export const BASELINE_BACKEND = 'wasm';
 
 interface BaselineArgs {
   action: string;
@@ -42,20 +44,23 @@ export const baselineCommand: CommandModule<object, BaselineArgs> = {
     const scratch = mkdtempSync(join(tmpdir(), 'bench-baseline-'));
     try {
       const run = join(scratch, 'run');
-      await runBenchmark({
+      const report = await runBenchmark({
         benchmark: BASELINE_BENCHMARK,
         encoders: DEFAULT_RUN_ENCODERS,
         profile: getProfile(BASELINE_PROFILE),
+        backend: BASELINE_BACKEND,
         out: run,
         cacheDir: args['cache-dir'] ?? join(scratch, 'cache'),
         quiet: true,
         deps: defaultRunDependencies(),
       });
+      const failures = [...report.failed.map((f) => `${f.task} x ${f.encoder} x seed ${f.seed}: ${f.error}`), ...report.entropyFailures.map((f) => `entropy of ${f.encoder}: ${f.error}`)];
+      if (failures.length > 0) throw new Error(`the baseline run did not finish (${failures.length} failure(s), the first ${failures[0]}); the baseline is unchanged`);
       if (existsSync(join(args.out, 'results.json'))) {
         const comparison = compareRuns(readScoredRun(args.out, 'OLD'), readScoredRun(run, 'NEW'), { alpha: DEFAULT_ALPHA, failOnChange: true });
         console.log(`\nthe new baseline against the old one:\n${formatComparison(comparison)}`);
       }
-      for (const file of ['results.json', 'results.csv']) writeFileAtomic(join(args.out, file), readFileSync(join(run, file)));
+      for (const file of ['results.json', 'results.csv']) writeFileAtomic(join(args.out, file), readFileSync(join(run, file)), `baseline ${file}`);
       console.log(`\nbaseline written to ${args.out}; commit it with the change that moved the scores`);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
