@@ -84,8 +84,8 @@ export async function buildReport(path: string, options: ReportOptions = {}): Pr
     );
   }
   sections.push(
-    `<h2>Norm histograms behind the entropy</h2><p>L2 norms of every ${escape(results.entropy[0]?.result.source === 'pooled' ? 'pooled vector' : 'spatial token')} ` +
-      `of ${results.entropy[0]?.probeFrames ?? 0} probe frames per encoder (pooled vectors for encoders without tokens).</p><div class="row">${histograms.join('')}</div>`,
+    `<h2>Norm histograms behind the entropy</h2><p>L2 norms of every spatial token (the pooled vector of encoders without tokens) ` +
+      `of the ${results.entropy[0]?.probeFrames ?? 0} probe frames, per encoder.</p><div class="row">${histograms.join('')}</div>`,
   );
 
   sections.push(
