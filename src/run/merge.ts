@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RunDir, type CellKey, type FrameStripKey } from '../results/run_dir.js';
-import type { CellResult, EntropyRecord, RunResults } from '../results/schema.js';
+import type { CellFailure, CellResult, EntropyRecord, RunResults } from '../results/schema.js';
 import { configDigest, type RunConfig } from './config.js';
 import { joinResults } from './join.js';
 import { planCells } from './plan.js';
@@ -69,6 +69,36 @@ function firstDifference(a: CellResult, b: CellResult): string {
   return 'content';
 }
 
+/** One copy per key across shards: the first is kept; a later copy must agree, else the merge stops, naming both. */
+class AgreeingCopies<T> {
+  private readonly items = new Map<string, { value: T; from: string }>();
+  duplicates = 0;
+
+  constructor(
+    private readonly what: string,
+    private readonly same: (a: T, b: T) => boolean,
+    private readonly detail: (a: T, b: T) => string = () => '',
+  ) {}
+
+  add(key: string, value: T, from: string): void {
+    const known = this.items.get(key);
+    if (!known) this.items.set(key, { value, from });
+    else if (this.same(known.value, value)) this.duplicates++;
+    else {
+      const detail = this.detail(known.value, value);
+      throw new Error(`bench merge: conflicting ${this.what} ${key}: shard '${from}' differs from '${known.from}'${detail ? ` (${detail})` : ''}; drop or rerun one of them`);
+    }
+  }
+
+  has(key: string): boolean {
+    return this.items.has(key);
+  }
+
+  values(): T[] {
+    return [...this.items.values()].map((i) => i.value);
+  }
+}
+
 export function mergeRuns(paths: readonly string[], out: string): MergeReport {
   if (paths.length === 0) throw new Error('bench merge: name at least one shard directory');
   // The output joins as the first input when it already holds results, so that a repeated merge keeps what it had.
@@ -79,39 +109,14 @@ export function mergeRuns(paths: readonly string[], out: string): MergeReport {
   const first = inputs[0]!;
   for (const input of inputs.slice(1)) checkSameRun(first, input);
 
-  const cells = new Map<string, { cell: CellResult; from: string }>();
-  const entropy = new Map<string, { record: EntropyRecord; from: string }>();
-  let duplicates = 0;
+  const cells = new AgreeingCopies<CellResult>('results for cell', (a, b) => cellContent(a) === cellContent(b), firstDifference);
+  const entropy = new AgreeingCopies<EntropyRecord>('feature-norm entropy of encoder', (a, b) => JSON.stringify(a) === JSON.stringify(b));
+  const strips = new AgreeingCopies<FrameStripKey & { png: Uint8Array }>('frame strips of task', (a, b) => Buffer.compare(a.png, b.png) === 0);
+  const failures = new Map<string, CellFailure>();
   for (const input of inputs) {
-    for (const cell of input.dir.readCells()) {
-      const key = describeCell(cell);
-      const known = cells.get(key);
-      if (!known) cells.set(key, { cell, from: input.path });
-      else if (cellContent(known.cell) === cellContent(cell)) duplicates++;
-      else {
-        throw new Error(
-          `bench merge: conflicting results for cell ${key}: shard '${input.path}' differs from '${known.from}' (${firstDifference(known.cell, cell)}); ` +
-            'drop or rerun one of them',
-        );
-      }
-    }
-    for (const record of input.dir.readEntropyRecords().filter((r) => r.configDigest === input.digest)) {
-      const known = entropy.get(record.encoder);
-      if (!known) entropy.set(record.encoder, { record, from: input.path });
-      else if (JSON.stringify(known.record) !== JSON.stringify(record)) {
-        throw new Error(`bench merge: conflicting feature-norm entropy of encoder '${record.encoder}': shard '${input.path}' differs from '${known.from}'`);
-      }
-    }
-  }
-
-  const strips = new Map<string, { key: FrameStripKey; png: Uint8Array; from: string }>();
-  for (const input of inputs) {
-    for (const { png, ...key } of input.dir.readFrameStrips()) {
-      const name = `${key.task} (version ${key.version})`;
-      const known = strips.get(name);
-      if (!known) strips.set(name, { key, png, from: input.path });
-      else if (Buffer.compare(known.png, png) !== 0) throw new Error(`bench merge: conflicting frame strips of task ${name}: shard '${input.path}' differs from '${known.from}'`);
-    }
+    for (const cell of input.dir.readCells()) cells.add(describeCell(cell), cell, input.path);
+    for (const record of input.dir.readEntropyRecords().filter((r) => r.configDigest === input.digest)) entropy.add(`'${record.encoder}'`, record, input.path);
+    for (const strip of input.dir.readFrameStrips()) strips.add(`${strip.task} (version ${strip.version})`, strip, input.path);
   }
 
   // The output is written like a run directory: refused when it holds another configuration, locked meanwhile.
@@ -121,18 +126,17 @@ export function mergeRuns(paths: readonly string[], out: string): MergeReport {
   const { plan } = first.results;
   let results: RunResults;
   try {
-    for (const { key, png } of strips.values()) if (!target.hasFrameStrip(key)) target.writeFrameStrip(key, png);
-    for (const { cell } of cells.values()) if (!sameFile(target.readCell(cell), cell)) target.writeCell(cell);
-    for (const { record } of entropy.values()) {
-      const existing = target.readEntropy(record.encoder);
-      if (!existing || JSON.stringify(existing) !== JSON.stringify(record)) target.writeEntropy(record);
-    }
+    for (const { png, ...key } of strips.values()) if (!target.hasFrameStrip(key)) target.writeFrameStrip(key, png);
+    for (const cell of cells.values()) if (!sameJson(target.readCell(cell), cell)) target.writeCell(cell);
+    for (const record of entropy.values()) if (!sameJson(target.readEntropy(record.encoder), record)) target.writeEntropy(record);
+    for (const failure of failures.values()) if (!cells.has(describeCell(failure)) && !existsSync(target.failurePath(failure))) target.writeFailure(failure);
     results = joinResults(target, first.config, first.results.tfjsBackend, plan);
   } finally {
     session.release();
   }
   const missing = planCells(plan.tasks, plan.encoders, plan.seeds).filter((c) => !cells.has(describeCell(c)));
-  return { results, inputs: inputs.map((i) => i.path), duplicates, missing };
+  return { results, inputs: inputs.map((i) => i.path), duplicates: cells.duplicates, missing };
 }
 
-const sameFile = (a: CellResult | null, b: CellResult): boolean => a !== null && JSON.stringify(a) === JSON.stringify(b);
+/** Whether the file already holds exactly this value (then it is not rewritten). */
+const sameJson = <T>(existing: T | null, value: T): boolean => existing !== null && JSON.stringify(existing) === JSON.stringify(value);
