@@ -21,6 +21,15 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The launch flags for a sandboxed CI machine without a GPU or network. */
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
+/** The DOM properties read in the page (the test's TypeScript has no DOM library). */
+interface LoadedImage {
+  naturalWidth: number;
+  naturalHeight: number;
+}
+interface RenderedElement {
+  innerText: string;
+}
+
 const root = mkdtempSync(join(tmpdir(), 'bench-report-'));
 const out = join(root, 'run');
 const page = join(root, 'report.html');
@@ -80,12 +89,12 @@ describe('bench report', () => {
     );
     expect(charts.map((c) => c.name)).toEqual(['task-scores', 'entropy-vs-mean', 'norm-histogram:grid-2', 'norm-histogram:grid-4', 'norm-histogram:grid-8']);
     for (const chart of charts) expect(chart.marks, `marks of chart ${chart.name}`).toBeGreaterThan(0);
-    const frames = await tab.$$eval('figure.frames img', (imgs) => imgs.map((i) => [(i as unknown as { naturalWidth: number }).naturalWidth, (i as unknown as { naturalHeight: number }).naturalHeight]));
+    const frames = await tab.$$eval('figure.frames img', (imgs) => imgs.map((i) => [(i as unknown as LoadedImage).naturalWidth, (i as unknown as LoadedImage).naturalHeight]));
     expect(frames).toEqual([
       [8 * 64, 64],
       [8 * 64, 64],
     ]);
-    const text = await tab.$eval('body', (b) => (b as unknown as { innerText: string }).innerText);
+    const text = await tab.$eval('body', (b) => (b as unknown as RenderedElement).innerText);
     // (The tiny run's scores may all be equal, which leaves the correlation undefined: the page says so.)
     expect(text).toMatch(/entropy vs benchmark mean over 3 encoders: Pearson (-?[\d.]+ \(95% CI \[-1\.000, 1\.000\]\)|undefined)/);
     expect(text).toMatch(/warning: /);
