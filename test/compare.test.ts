@@ -243,26 +243,30 @@ describe('bench compare on real runs', () => {
     expect((await compareError(dir('a'), dir('b'), '--alpha', '2')).message).toMatch(/--alpha must be a number in \(0, 1\), got '2'/);
     expect((await compareError(dir('a'), join(root, 'cache'))).message).toMatch(/NEW '.*cache': no results.json in/);
 
-    // A CSV from before schema 3 (no schema and episode_scores columns), and one of schema 1 (family under `suite`).
+    // CSVs from before schema 4 (no schema and episode_scores columns): schema 3 (feature_dtype), schema 2 (without
+    // it), and schema 1 (family under `suite`).
     const csv = readFileSync(join(dir('a'), 'results.csv'), 'utf8').split('\n').filter((l) => l !== '');
     const header = csv[0]!.split(',');
     const drop = (line: string, columns: string[]): string => line.split(',').filter((_, i) => !columns.includes(header[i]!)).join(',');
-    const v2 = csv.map((l) => drop(l, ['schema', 'episode_scores'])).join('\n');
-    writeFileSync(join(root, 'v2.csv'), v2);
-    expect(await compareError(join(root, 'v2.csv'), dir('b'))).toEqual({
-      message: expect.stringMatching(/^BASE '.*v2\.csv': a results CSV of schema 2, which has no per-episode scores \(column 'episode_scores'\); export it again/),
+    const older = (columns: string[]): string => csv.map((l) => drop(l, columns)).join('\n');
+    writeFileSync(join(root, 'v3.csv'), older(['schema', 'episode_scores']));
+    expect(await compareError(join(root, 'v3.csv'), dir('b'))).toEqual({
+      message: expect.stringMatching(/^BASE '.*v3\.csv': a results CSV of schema 3, which has no per-episode scores \(column 'episode_scores'\); export it again/),
       exitCode: 2,
     });
+    const v2 = older(['schema', 'episode_scores', 'feature_dtype']);
+    writeFileSync(join(root, 'v2.csv'), v2);
+    expect((await compareError(join(root, 'v2.csv'), dir('b'))).message).toMatch(/a results CSV of schema 2/);
     writeFileSync(join(root, 'v1.csv'), v2.replace(/^benchmark,family,/, 'benchmark,suite,'));
     expect((await compareError(join(root, 'v1.csv'), dir('b'))).message).toMatch(/a results CSV of schema 1/);
     writeFileSync(join(root, 'notes.csv'), 'a,b\n1,2\n');
     expect((await compareError(join(root, 'notes.csv'), dir('b'))).message).toMatch(/not a bench results CSV/);
 
     // Mixed benchmarks in one input, and two inputs of different benchmarks.
-    const mixed = [csv[0], csv[1], csv[2]!.replace(/^3,cortexbench,/, '3,factorworld,')].join('\n');
+    const mixed = [csv[0], csv[1], csv[2]!.replace(/^4,cortexbench,/, '4,factorworld,')].join('\n');
     writeFileSync(join(root, 'mixed.csv'), mixed);
     expect((await compareError(join(root, 'mixed.csv'), dir('b'))).message).toMatch(/BASE '.*mixed\.csv': mixes the benchmarks cortexbench, factorworld/);
-    writeFileSync(join(root, 'fw.csv'), csv.map((l, i) => (i === 0 ? l : l.replace(/^3,cortexbench,/, '3,factorworld,'))).join('\n'));
+    writeFileSync(join(root, 'fw.csv'), csv.map((l, i) => (i === 0 ? l : l.replace(/^4,cortexbench,/, '4,factorworld,'))).join('\n'));
     expect(await compareError(dir('a'), join(root, 'fw.csv'))).toEqual({ message: expect.stringMatching(/is benchmark 'cortexbench' but NEW .* is 'factorworld'/), exitCode: 2 });
   });
 });
