@@ -57,8 +57,13 @@ export const baselineCommand: CommandModule<object, BaselineArgs> = {
       const failures = [...report.failed.map((f) => `${f.task} x ${f.encoder} x seed ${f.seed}: ${f.error}`), ...report.entropyFailures.map((f) => `entropy of ${f.encoder}: ${f.error}`)];
       if (failures.length > 0) throw new Error(`the baseline run did not finish (${failures.length} failure(s), the first ${failures[0]}); the baseline is unchanged`);
       if (existsSync(join(args.out, 'results.json'))) {
-        const comparison = compareRuns(readScoredRun(args.out, 'OLD'), readScoredRun(run, 'NEW'), { alpha: DEFAULT_ALPHA, failOnChange: true });
-        console.log(`\nthe new baseline against the old one:\n${formatComparison(comparison)}`);
+        // The comparison is for the reader; an old baseline this version cannot read is replaced all the same.
+        try {
+          const comparison = compareRuns(readScoredRun(args.out, 'OLD'), readScoredRun(run, 'NEW'), { alpha: DEFAULT_ALPHA, failOnChange: true });
+          console.log(`\nthe new baseline against the old one:\n${formatComparison(comparison)}`);
+        } catch (error) {
+          console.log(`\nthe old baseline cannot be compared with the new one (${error instanceof Error ? error.message : String(error)}); replacing it`);
+        }
       }
       for (const file of ['results.json', 'results.csv']) writeFileAtomic(join(args.out, file), readFileSync(join(run, file)), `baseline ${file}`);
       console.log(`\nbaseline written to ${args.out}; commit it with the change that moved the scores`);
