@@ -10,3 +10,5 @@ import './metaworld/hammer.js';
 import './metaworld/button_press.js';
 import './metaworld/door_open.js';
 import './metaworld/pick_place.js';
+// Adroit-style: pen, relocate.
+import './adroit/index.js';

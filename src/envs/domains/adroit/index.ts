@@ -1,0 +1,55 @@
+/**
+ * The Adroit-style family: our dexterous hand (hand.ts) on a fixed forearm (pen) or on an arm (relocate), with
+ * Adroit's timing (timestep 0.002, 5 physics steps per policy step), its camera `vil_camera` and its success rule
+ * (the goal reached on more than `goalSteps` steps). Importing this module registers both tasks.
+ */
+import { registerTask } from '../../registry.js';
+import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
+import { PEN_HORIZON, PEN_SUCCESS_STEPS, PenTask, buildPenScene } from './pen.js';
+import { createPenExpert } from './pen_expert.js';
+import { RELOCATE_HORIZON, RELOCATE_SUCCESS_STEPS, RelocateTask, buildRelocateScene } from './relocate.js';
+import { RelocateExpert } from './relocate_expert.js';
+import { ADROIT_SUBSTEPS, ADROIT_TIMESTEP, DEFAULT_CAMERA } from './scene.js';
+
+function adroitTask(parts: {
+  name: string;
+  version: number;
+  horizon: number;
+  goalSteps: number;
+  buildScene: (options?: SceneOptions) => string;
+  createTask: () => Task;
+  createExpert: () => Expert;
+}): TaskDefinition {
+  return {
+    domain: 'adroit',
+    family: 'adroit',
+    suites: ['cortexbench'],
+    timestep: ADROIT_TIMESTEP,
+    substeps: ADROIT_SUBSTEPS,
+    defaultCamera: DEFAULT_CAMERA,
+    ...parts,
+  };
+}
+
+export const pen = adroitTask({
+  name: 'pen',
+  version: 1,
+  horizon: PEN_HORIZON,
+  goalSteps: PEN_SUCCESS_STEPS,
+  buildScene: buildPenScene,
+  createTask: () => new PenTask(),
+  createExpert: createPenExpert,
+});
+
+export const relocate = adroitTask({
+  name: 'relocate',
+  version: 1,
+  horizon: RELOCATE_HORIZON,
+  goalSteps: RELOCATE_SUCCESS_STEPS,
+  buildScene: buildRelocateScene,
+  createTask: () => new RelocateTask(),
+  createExpert: () => new RelocateExpert(),
+});
+
+registerTask(pen);
+registerTask(relocate);
