@@ -1,7 +1,9 @@
 /**
  * Expert quality for every registered task: N seeded episodes at the full horizon each, reporting mean and minimum
  * return, success at the last step and the mean score in the family's metric, next to the reference the experts are
- * accepted against (CortexBench's released demo returns for DMC, scripted-policy success for MetaWorld).
+ * accepted against (CortexBench's released demo returns for DMC, scripted-policy success for MetaWorld), and the
+ * demo cost: wall and CPU seconds per episode, and the CPU time of the paper profile's demos (paper demos per
+ * family x CPU-s per episode; the total over the measured tasks is printed under the table).
  *
  *   npx tsx benchmarks/experts.ts [--episodes 20] [--seed 0] [--task reacher-easy ...] [--json out.json]
  *
@@ -12,6 +14,7 @@ import { hideBin } from 'yargs/helpers';
 import { integerOption, seedOption } from '../src/cli/option_checks.js';
 import { demoEpisodeSeeds, summarizeEpisodes, type ExpertSummary } from '../src/data/demos.js';
 import { ExpertRollout, type DemoEpisode } from '../src/envs/expert_rollout.js';
+import { FAMILIES } from '../src/envs/families.js';
 import { getTask, listTasks } from '../src/envs/index.js';
 import type { TaskDefinition } from '../src/envs/task.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
@@ -39,6 +42,10 @@ interface Row extends ExpertSummary {
   horizon: number;
   mean_length: number;
   seconds_per_episode: number;
+  /** Process CPU time per episode (user + system), the cost that does not depend on other load. */
+  cpu_seconds_per_episode: number;
+  /** CPU time of the paper profile's demos of this task: cpu_seconds_per_episode x the family's paper demos. */
+  paper_demos_cpu_seconds: number;
   reference: string;
 }
 
@@ -47,6 +54,7 @@ async function measure(task: TaskDefinition, episodes: number, seed: number): Pr
   const played: DemoEpisode[] = [];
   const progress = createProgress({ label: task.name, total: episodes });
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   try {
     for (const s of demoEpisodeSeeds(seed, episodes)) {
       played.push(rollout.episode(s));
@@ -57,6 +65,7 @@ async function measure(task: TaskDefinition, episodes: number, seed: number): Pr
     rollout.close();
   }
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   return {
     ...summarizeEpisodes(task, played),
     version: task.version,
@@ -64,12 +73,14 @@ async function measure(task: TaskDefinition, episodes: number, seed: number): Pr
     horizon: task.horizon,
     mean_length: played.reduce((sum, e) => sum + e.length, 0) / played.length,
     seconds_per_episode: seconds / episodes,
+    cpu_seconds_per_episode: (cpu.user + cpu.system) / 1e6 / episodes,
+    paper_demos_cpu_seconds: ((cpu.user + cpu.system) / 1e6 / episodes) * FAMILIES[task.family].paperDemos,
     reference: reference(task),
   };
 }
 
 function table(rows: Row[]): string {
-  const header = ['task', 'expert', 'episodes', 'mean return', 'min return', 'success', 'mean score', 'reference', 's/episode'];
+  const header = ['task', 'expert', 'episodes', 'mean return', 'min return', 'success', 'mean score', 'reference', 's/episode', 'CPU-s/episode', 'paper demos CPU-s'];
   const cells = rows.map((r) => [
     `${r.task} v${r.version}`,
     r.expert,
@@ -80,6 +91,8 @@ function table(rows: Row[]): string {
     r.mean_score.toFixed(1),
     r.reference,
     r.seconds_per_episode.toFixed(2),
+    r.cpu_seconds_per_episode.toFixed(2),
+    r.paper_demos_cpu_seconds.toFixed(0),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   return [header, ...cells].map((line) => line.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
@@ -96,5 +109,6 @@ const args = await yargs(hideBin(process.argv))
 const tasks = args.task?.length ? args.task.map(getTask) : listTasks();
 const rows: Row[] = [];
 for (const task of tasks) rows.push(await measure(task, args.episodes, args.seed));
-process.stdout.write(`${table(rows)}\n\n${JSON.stringify(rows, null, 2)}\n`);
+const paperTotal = rows.reduce((sum, r) => sum + r.paper_demos_cpu_seconds, 0);
+process.stdout.write(`${table(rows)}\npaper profile demos of these tasks: ${(paperTotal / 3600).toFixed(2)} CPU-hours\n\n${JSON.stringify(rows, null, 2)}\n`);
 if (args.json) writeFileAtomic(args.json, `${JSON.stringify(rows, null, 2)}\n`, 'benchmark results');

@@ -136,7 +136,7 @@ describe('determinism across processes', () => {
       writeFileSync(script, ROLLOUT_SCRIPT);
       const run = (task: string, seed: number): string =>
         execFileSync(process.execPath, ['--import', 'tsx', script, task, String(seed), '40'], { encoding: 'utf8', cwd: process.cwd() }).trim();
-      for (const task of ['cheetah-run', 'drawer-open']) {
+      for (const task of ['cheetah-run', 'drawer-open', 'pen', 'relocate']) {
         const first = run(task, 7);
         expect(first).toMatch(/^[0-9a-f]{64}$/);
         expect(run(task, 7)).toBe(first);

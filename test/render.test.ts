@@ -181,6 +181,25 @@ describe('software renderer against mj_ray', () => {
   });
 });
 
+describe('software renderer against mj_ray on the Adroit hand', () => {
+  it('agrees close up on the curled hand and the pen (pen, camera fixed)', async () => {
+    const env = await Env.make('pen');
+    try {
+      env.reset({ seed: 3 });
+      for (let k = 0; k < 10; k++) env.step(new Float64Array(env.actionSpec.dim).fill(0.4));
+      const renderer = new Renderer(env.physics);
+      expectAgreement(checkAgainstRays(env.physics, renderer, 'fixed', 128), 'pen/fixed');
+      const seen = new Set(renderer.render({ width: 128, height: 128, camera: 'fixed', segmentation: true }).segmentation!);
+      const { mj, model } = env.physics;
+      for (const name of ['C_palm', 'C_ffdistal', 'C_mfmiddle', 'C_thdistal', 'pen']) {
+        expect(seen.has(mj.mj_name2id(model, mj.mjtObj.mjOBJ_GEOM.value, name)), `geom '${name}' visible`).toBe(true);
+      }
+    } finally {
+      env.close();
+    }
+  });
+});
+
 describe('software renderer outputs', () => {
   it('is deterministic: two renders (and two renderers) give identical bytes', async () => {
     const physics = await testScene();
