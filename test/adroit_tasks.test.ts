@@ -10,7 +10,8 @@ import { GOAL_COSINE, GOAL_DISTANCE, PEN_START, PenTask, penHandles, quatAxisZ, 
 import { PEN_PLANNER } from '../src/envs/domains/adroit/pen_expert.js';
 import { ARM_JOINTS, BALL_RADIUS, relocateHandles } from '../src/envs/domains/adroit/relocate.js';
 import { Env } from '../src/envs/env.js';
-import { ExpertRollout, demoEpisodeSeeds } from '../src/data/demos.js';
+import { demoEpisodeSeeds } from '../src/data/demos.js';
+import { ExpertRollout } from '../src/envs/expert_rollout.js';
 import { EpisodeSearchExpert } from '../src/envs/experts/episode_search.js';
 import { PredictiveSamplingExpert } from '../src/envs/experts/predictive_sampling.js';
 import type { Physics } from '../src/envs/mujoco.js';
@@ -36,7 +37,7 @@ describe.each([
   it('is registered as an Adroit task in cortexbench with Adroit timing and its success rule', () => {
     const def = getTask(spec.name);
     expect(def.family).toBe('adroit');
-    expect(def.suites).toContain('cortexbench');
+    expect(def.benchmarks).toEqual(['cortexbench']);
     expect(listTasks('cortexbench').map((t) => t.name)).toContain(spec.name);
     expect([def.horizon, def.timestep, def.substeps, def.goalSteps]).toEqual([spec.horizon, 0.002, 5, spec.goalSteps]);
     expect(def.defaultCamera).toBe('vil_camera');
@@ -311,7 +312,7 @@ describe('relocate', () => {
 
 describe('Adroit experts', () => {
   it('the scripted relocate grasp carries the ball to the target on demo seeds', async () => {
-    const rollout = await ExpertRollout.create('relocate');
+    const rollout = await ExpertRollout.create(getTask('relocate'));
     try {
       for (const seed of demoEpisodeSeeds(0, 3)) {
         const episode = rollout.episode(seed);

@@ -108,39 +108,49 @@ describe('Env input checks', () => {
   });
 });
 
-/** Rolls `steps` seeded random actions and hashes states, rewards and pixels (run in a child process). */
+/**
+ * Rolls `steps` seeded random actions on each task of a comma-separated list and prints one line per task: its name
+ * and a hash of states, rewards and pixels (run in a child process).
+ */
 const ROLLOUT_SCRIPT = `
 import { createHash } from 'node:crypto';
 import { Env } from './src/envs/index.ts';
 import { Rng } from './src/util/rng.ts';
-const [task, seed, steps] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
-const env = await Env.make(task, { pixels: { width: 64, height: 64 } });
-const rng = new Rng(seed + 1);
-const hash = createHash('sha256');
-let { obs } = env.reset({ seed });
-const add = (o) => { hash.update(new Uint8Array(o.state.buffer)); hash.update(o.pixels); };
-add(obs);
-for (let t = 0; t < steps; t++) {
-  const action = Array.from({ length: env.actionSpec.dim }, () => rng.uniform(-1, 1));
-  const r = env.step(action);
-  add(r.obs);
-  hash.update(new Uint8Array(new Float64Array([r.reward]).buffer));
+const [tasks, seed, steps] = [process.argv[2].split(','), Number(process.argv[3]), Number(process.argv[4])];
+for (const task of tasks) {
+  const env = await Env.make(task, { pixels: { width: 64, height: 64 } });
+  const rng = new Rng(seed + 1);
+  const hash = createHash('sha256');
+  let { obs } = env.reset({ seed });
+  const add = (o) => { hash.update(new Uint8Array(o.state.buffer)); hash.update(o.pixels); };
+  add(obs);
+  for (let t = 0; t < steps; t++) {
+    const action = Array.from({ length: env.actionSpec.dim }, () => rng.uniform(-1, 1));
+    const r = env.step(action);
+    add(r.obs);
+    hash.update(new Uint8Array(new Float64Array([r.reward]).buffer));
+    if (r.terminated) break; // a dropped pen ends its episode
+  }
+  env.close();
+  console.log(task, hash.digest('hex'));
 }
-console.log(hash.digest('hex'));
 `;
 
 describe('determinism across processes', () => {
   it('same task, seed and actions give identical states, rewards and pixels in two separate processes', () => {
     const script = join(process.cwd(), `.determinism-${process.pid}.mts`);
+    const tasks = ['cheetah-run', 'drawer-open', 'pen', 'relocate'];
     try {
       writeFileSync(script, ROLLOUT_SCRIPT);
-      const run = (task: string, seed: number): string =>
-        execFileSync(process.execPath, ['--import', 'tsx', script, task, String(seed), '40'], { encoding: 'utf8', cwd: process.cwd() }).trim();
-      for (const task of ['cheetah-run', 'drawer-open', 'pen', 'relocate']) {
-        const first = run(task, 7);
-        expect(first).toMatch(/^[0-9a-f]{64}$/);
-        expect(run(task, 7)).toBe(first);
-        expect(run(task, 8)).not.toBe(first);
+      const run = (seed: number): Map<string, string> => {
+        const out = execFileSync(process.execPath, ['--import', 'tsx', script, tasks.join(','), String(seed), '40'], { encoding: 'utf8', cwd: process.cwd() });
+        return new Map(out.trim().split('\n').map((line) => line.split(' ') as [string, string]));
+      };
+      const [first, again, other] = [run(7), run(7), run(8)];
+      for (const task of tasks) {
+        expect(first.get(task), task).toMatch(/^[0-9a-f]{64}$/);
+        expect(again.get(task), task).toBe(first.get(task));
+        expect(other.get(task), task).not.toBe(first.get(task));
       }
     } finally {
       rmSync(script, { force: true });

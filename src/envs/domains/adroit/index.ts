@@ -23,7 +23,7 @@ function adroitTask(parts: {
   return {
     domain: 'adroit',
     family: 'adroit',
-    suites: ['cortexbench'],
+    benchmarks: ['cortexbench'],
     timestep: ADROIT_TIMESTEP,
     substeps: ADROIT_SUBSTEPS,
     defaultCamera: DEFAULT_CAMERA,
