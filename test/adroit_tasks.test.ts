@@ -17,7 +17,8 @@ import { PredictiveSamplingExpert } from '../src/envs/experts/predictive_samplin
 import type { Physics } from '../src/envs/mujoco.js';
 import { objectId } from '../src/envs/named.js';
 import { getTask, listTasks } from '../src/envs/registry.js';
-import type { Vec3 } from '../src/envs/scene.js';
+import { placeFreeBody } from '../src/envs/positions.js';
+import type { Quat, Vec3 } from '../src/envs/scene.js';
 import type { Expert } from '../src/envs/task.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -158,16 +159,12 @@ describe('pen', () => {
 
   /** Places the pen (centre `pos`, axis `axis`) with zero velocity and recomputes positions. */
   function placePen(env: Env, pos: Vec3, axis: Vec3): void {
-    const h = penHandles(env.physics);
     // Quaternion taking +z onto `axis`: rotation about z x axis by the angle between them.
     const [x, y, z] = axis;
     const half = Math.acos(Math.max(-1, Math.min(1, z))) / 2;
     const n = Math.hypot(-y, x) || 1;
-    const q = [Math.cos(half), (-y / n) * Math.sin(half), (x / n) * Math.sin(half), 0];
-    const { qpos, qvel } = env.physics.views;
-    qpos.set(pos, h.penQpos);
-    qpos.set(q, h.penQpos + 3);
-    qvel.fill(0, h.penQvel, h.penQvel + 6);
+    const q: Quat = [Math.cos(half), (-y / n) * Math.sin(half), (x / n) * Math.sin(half), 0];
+    placeFreeBody(env.physics, 'pen', pos, q);
     env.physics.mj.mj_forward(env.physics.model, env.physics.data);
   }
 
@@ -224,8 +221,7 @@ describe('pen', () => {
     env.reset({ seed: 2 });
     const h = penHandles(env.physics);
     // Move the pen beside the hand: it falls onto the table.
-    const { qpos } = env.physics.views;
-    qpos[h.penQpos] = 0.3;
+    placeFreeBody(env.physics, 'pen', [0.3, PEN_START[1], PEN_START[2]]);
     let terminated = false;
     let steps = 0;
     while (!terminated && steps < 100) {
@@ -266,11 +262,7 @@ describe('relocate', () => {
 
   /** Puts the ball at `pos` at rest. */
   function placeBall(env: Env, pos: Vec3): void {
-    const h = relocateHandles(env.physics);
-    const { qpos, qvel } = env.physics.views;
-    qpos.set(pos, h.ballQpos);
-    qpos.set([1, 0, 0, 0], h.ballQpos + 3);
-    qvel.fill(0, h.ballQvel, h.ballQvel + 6);
+    placeFreeBody(env.physics, 'ball', pos);
     env.physics.mj.mj_forward(env.physics.model, env.physics.data);
   }
 

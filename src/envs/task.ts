@@ -14,6 +14,11 @@ export interface ActionSpec {
   high: Float64Array;
 }
 
+/** The [-1, 1]^dim action box most tasks use. */
+export function unitActionSpec(dim: number): ActionSpec {
+  return { dim, low: new Float64Array(dim).fill(-1), high: new Float64Array(dim).fill(1) };
+}
+
 /** Clips `values[offset, offset + dim)` to the action bounds in place: the one action clip. */
 export function clipToActionBounds(spec: ActionSpec, values: Float64Array, offset = 0): void {
   const { dim, low, high } = spec;

@@ -12,7 +12,7 @@ import { jointQposAddress, objectId, perPhysics, sensorAddress } from '../named.
 import { registerTask } from '../registry.js';
 import { tolerance, type ToleranceOptions } from '../rewards.js';
 import { SceneBuilder, el, type CameraSpec, type Vec3, type XmlElement } from '../scene.js';
-import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../task.js';
+import { unitActionSpec, type ActionSpec, type Expert, type SceneOptions, type Task, type TaskDefinition } from '../task.js';
 import { PredictiveSamplingExpert, type PredictiveSamplingConfig } from '../experts/predictive_sampling.js';
 import { DMC_SKYBOX, rejectObjectScale } from './dmc.js';
 
@@ -111,11 +111,7 @@ export function forwardSpeed(physics: Physics): number {
 const RUN_TOLERANCE: ToleranceOptions = { bounds: [RUN_SPEED, Infinity], margin: RUN_SPEED, valueAtMargin: 0, sigmoid: 'linear' };
 
 class CheetahRunTask implements Task {
-  readonly actionSpec: ActionSpec = {
-    dim: LEG_JOINTS.length,
-    low: new Float64Array(LEG_JOINTS.length).fill(-1),
-    high: new Float64Array(LEG_JOINTS.length).fill(1),
-  };
+  readonly actionSpec: ActionSpec = unitActionSpec(LEG_JOINTS.length);
   readonly proprioDim = 0;
   private readonly emptyProprio = new Float32Array(0);
 

@@ -14,11 +14,11 @@
  */
 import type { Rng } from '../../../util/rng.js';
 import type { Physics } from '../../mujoco.js';
-import { jointDofAddress, jointQposAddress, mocapIndex, objectId, perPhysics } from '../../named.js';
+import { jointQposAddress, mocapIndex, objectId, perPhysics } from '../../named.js';
 import { el, type Vec3 } from '../../scene.js';
-import type { ActionSpec, SceneOptions, Task } from '../../task.js';
+import { unitActionSpec, type ActionSpec, type SceneOptions, type Task } from '../../task.js';
 import { HAND_JOINT_COUNT, HandHandles } from './hand.js';
-import { bodyPos, distance } from './positions.js';
+import { bodyPos, distance, placeFreeBody } from '../../positions.js';
 import { adroitScene } from './scene.js';
 
 export const PEN_RADIUS = 0.015;
@@ -83,14 +83,12 @@ export class PenHandles {
   readonly hand: HandHandles;
   readonly pen: number;
   readonly penQpos: number;
-  readonly penQvel: number;
   readonly targetMocap: number;
 
   constructor(readonly physics: Physics) {
     this.hand = new HandHandles(physics);
     this.pen = objectId(physics, 'body', 'pen');
     this.penQpos = jointQposAddress(physics, 'pen');
-    this.penQvel = jointDofAddress(physics, 'pen');
     this.targetMocap = mocapIndex(physics, 'target');
   }
 
@@ -102,10 +100,6 @@ export class PenHandles {
     return quatAxisZ(this.physics.views.qpos, this.penQpos + 3);
   }
 
-  /** [6] the pen's linear then angular velocity (free-joint qvel). */
-  penVelocity(): Float64Array {
-    return this.physics.views.qvel.subarray(this.penQvel, this.penQvel + 6);
-  }
 
   targetAxis(): Vec3 {
     return quatAxisZ(this.physics.data.mocap_quat as Float64Array, 4 * this.targetMocap);
@@ -130,20 +124,14 @@ export const PEN_REST_POSE: readonly number[] = new Array(HAND_JOINT_COUNT).fill
 export const penHandles = perPhysics((physics) => new PenHandles(physics));
 
 export class PenTask implements Task {
-  readonly actionSpec: ActionSpec = {
-    dim: HAND_JOINT_COUNT,
-    low: new Float64Array(HAND_JOINT_COUNT).fill(-1),
-    high: new Float64Array(HAND_JOINT_COUNT).fill(1),
-  };
+  readonly actionSpec: ActionSpec = unitActionSpec(HAND_JOINT_COUNT);
   readonly proprioDim = HAND_JOINT_COUNT;
   readonly actionMovesMocap = false;
 
   initializeEpisode(physics: Physics, rng: Rng): void {
     const h = penHandles(physics);
     h.hand.reset(PEN_REST_POSE);
-    const qpos = physics.views.qpos;
-    qpos.set(PEN_START, h.penQpos);
-    qpos.set(PEN_START_QUAT, h.penQpos + 3);
+    placeFreeBody(physics, 'pen', PEN_START, PEN_START_QUAT);
     const roll = rng.uniform(-TARGET_ANGLE_RANGE, TARGET_ANGLE_RANGE);
     const pitch = rng.uniform(-TARGET_ANGLE_RANGE, TARGET_ANGLE_RANGE);
     (physics.data.mocap_quat as Float64Array).set(rollPitchQuat(roll, pitch), 4 * h.targetMocap);

@@ -15,9 +15,9 @@ import type { Rng } from '../../../util/rng.js';
 import type { Physics } from '../../mujoco.js';
 import { jointDofAddress, jointQposAddress, mocapIndex, objectId, perPhysics } from '../../named.js';
 import { el, type Vec3, type XmlElement } from '../../scene.js';
-import type { ActionSpec, SceneOptions, Task } from '../../task.js';
+import { unitActionSpec, type ActionSpec, type SceneOptions, type Task } from '../../task.js';
 import { HAND_JOINT_COUNT, HandHandles, actionToControl } from './hand.js';
-import { bodyPos, distance, sitePos } from './positions.js';
+import { bodyPos, distance, placeFreeBody, sitePos } from '../../positions.js';
 import { adroitScene } from './scene.js';
 
 export const BALL_RADIUS = 0.035;
@@ -97,8 +97,6 @@ export class RelocateHandles {
   readonly armQvel: Int32Array;
   readonly firstArmActuator: number;
   readonly ball: number;
-  readonly ballQpos: number;
-  readonly ballQvel: number;
   readonly targetMocap: number;
   readonly palm: number;
 
@@ -108,8 +106,6 @@ export class RelocateHandles {
     this.armQvel = Int32Array.from(ARM_JOINTS, (j) => jointDofAddress(physics, j.name));
     this.firstArmActuator = objectId(physics, 'actuator', `A_${ARM_JOINTS[0]!.name}`);
     this.ball = objectId(physics, 'body', 'ball');
-    this.ballQpos = jointQposAddress(physics, 'ball');
-    this.ballQvel = jointDofAddress(physics, 'ball');
     this.targetMocap = mocapIndex(physics, 'target');
     this.palm = objectId(physics, 'site', 'palm_centre');
   }
@@ -144,11 +140,7 @@ export class RelocateHandles {
 export const relocateHandles = perPhysics((physics) => new RelocateHandles(physics));
 
 export class RelocateTask implements Task {
-  readonly actionSpec: ActionSpec = {
-    dim: RELOCATE_ACTION_DIM,
-    low: new Float64Array(RELOCATE_ACTION_DIM).fill(-1),
-    high: new Float64Array(RELOCATE_ACTION_DIM).fill(1),
-  };
+  readonly actionSpec: ActionSpec = unitActionSpec(RELOCATE_ACTION_DIM);
   readonly proprioDim = RELOCATE_ACTION_DIM;
   readonly actionMovesMocap = false;
 
@@ -161,11 +153,9 @@ export class RelocateTask implements Task {
       ctrl[h.firstArmActuator + i] = 0;
     }
     h.hand.reset(new Array(HAND_JOINT_COUNT).fill(0));
-    const ball: Vec3 = [rng.uniform(...BALL_X_RANGE), rng.uniform(...BALL_Y_RANGE), BALL_RADIUS];
-    qpos.set(ball, h.ballQpos);
-    qpos.set([1, 0, 0, 0], h.ballQpos + 3);
+    placeFreeBody(physics, 'ball', [rng.uniform(...BALL_X_RANGE), rng.uniform(...BALL_Y_RANGE), BALL_RADIUS]);
     const target: Vec3 = [rng.uniform(...TARGET_XY_RANGE), rng.uniform(...TARGET_XY_RANGE), rng.uniform(...TARGET_Z_RANGE)];
-    (physics.data.mocap_pos as Float64Array).set(target, 3 * h.targetMocap);
+    physics.views.mocapPos.set(target, 3 * h.targetMocap);
   }
 
   applyAction(physics: Physics, action: Float64Array): void {

@@ -13,7 +13,7 @@
 import type { Physics } from '../../mujoco.js';
 import { jointDofAddress, jointQposAddress, mocapIndex, objectId, perPhysics } from '../../named.js';
 import { el, type Vec3, type XmlElement } from '../../scene.js';
-import type { ActionSpec } from '../../task.js';
+import { unitActionSpec, type ActionSpec } from '../../task.js';
 
 /** Metres the mocap target moves per unit action per step. */
 export const MOCAP_STEP = 0.01;
@@ -43,7 +43,7 @@ export const ARM_ACTION_DIM = 4;
 export const ARM_PROPRIO_DIM = 4;
 
 export function armActionSpec(): ActionSpec {
-  return { dim: ARM_ACTION_DIM, low: new Float64Array(ARM_ACTION_DIM).fill(-1), high: new Float64Array(ARM_ACTION_DIM).fill(1) };
+  return unitActionSpec(ARM_ACTION_DIM);
 }
 
 const PALM_HALF: Vec3 = [0.02, 0.02, 0.012];

@@ -8,7 +8,7 @@ import type { Quat, Vec3 } from '../../scene.js';
 import type { Rng } from '../../../util/rng.js';
 import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
 import { ARM_PROPRIO_DIM, armActionSpec, armHandles, DEFAULT_WORKSPACE, type Workspace } from './arm.js';
-import { placeFreeBody, placeStaticBody } from './lookup.js';
+import { placeFreeBody, placeStaticBody } from '../../positions.js';
 import { DEFAULT_CAMERA, METAWORLD_HORIZON, METAWORLD_SUBSTEPS, METAWORLD_TIMESTEP } from './tabletop.js';
 
 /**

@@ -17,7 +17,7 @@ import { objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
 import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
-import { horizontalDistance, sitePos } from './lookup.js';
+import { horizontalDistance, sitePos } from '../../positions.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';

@@ -17,7 +17,7 @@ import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
 import { DEFAULT_WORKSPACE, type Workspace } from './arm.js';
 import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
-import { bodyPos, distance } from './lookup.js';
+import { bodyPos, distance } from '../../positions.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';

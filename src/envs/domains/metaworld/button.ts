@@ -17,7 +17,7 @@ import type { Expert, SceneOptions, Task } from '../../task.js';
 import { armHandles, type Workspace } from './arm.js';
 import { ArmTask, type ArmLayout } from './arm_task.js';
 import { near, reachAction } from './expert_control.js';
-import { bodyAxis, distance, sitePos } from './lookup.js';
+import { bodyAxis, distance, sitePos } from '../../positions.js';
 import { fixtureReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
 

@@ -19,7 +19,7 @@ import type { SceneOptions, TaskDefinition } from '../../task.js';
 import { armHandles } from './arm.js';
 import { ArmTask, FACTORWORLD_ONLY, metaworldTask, type ArmLayout } from './arm_task.js';
 import { HookAndPullExpert } from './hook_and_pull.js';
-import { distance, sitePos } from './lookup.js';
+import { distance, sitePos } from '../../positions.js';
 import { fixtureReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';
 

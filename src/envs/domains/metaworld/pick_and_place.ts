@@ -21,7 +21,7 @@ import type { Rng } from '../../../util/rng.js';
 import type { Expert, Task } from '../../task.js';
 import { armHandles } from './arm.js';
 import { near, reachAction } from './expert_control.js';
-import { distance } from './lookup.js';
+import { distance } from '../../positions.js';
 
 export interface PickPlan {
   /** Where the tool centre point closes on the object, world (read live). */

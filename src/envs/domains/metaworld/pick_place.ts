@@ -14,7 +14,7 @@ import { objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
 import { ArmTask, FACTORWORLD_ONLY, metaworldTask, type ArmLayout } from './arm_task.js';
-import { bodyPos, distance } from './lookup.js';
+import { bodyPos, distance } from '../../positions.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
 import { tabletopScene } from './tabletop.js';

@@ -3,7 +3,7 @@ import type { Physics } from '../../mujoco.js';
 import { tolerance } from '../../rewards.js';
 import type { Vec3 } from '../../scene.js';
 import { armHandles } from './arm.js';
-import { distance } from './lookup.js';
+import { distance } from '../../positions.js';
 
 /** Reach term: 1 within 2 cm of the point, 0.1 at 32 cm (long tail). */
 export function reachTerm(distance: number): number {

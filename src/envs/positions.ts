@@ -1,7 +1,7 @@
-/** Position reads and placements in a compiled model that the MetaWorld-style tasks share. */
-import type { Physics } from '../../mujoco.js';
-import { jointDofAddress, jointQposAddress, objectId } from '../../named.js';
-import type { Quat, Vec3 } from '../../scene.js';
+/** Position reads and placements in a compiled model (world positions and axes by id, distances, placing bodies). */
+import type { Physics } from './mujoco.js';
+import { jointDofAddress, jointQposAddress, objectId } from './named.js';
+import type { Quat, Vec3 } from './scene.js';
 
 export function sitePos(physics: Physics, siteId: number): Vec3 {
   const x = physics.views.siteXpos;
