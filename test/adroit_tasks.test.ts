@@ -335,6 +335,34 @@ describe('pen planner', () => {
   });
 });
 
+describe('predictive sampling while holding a goal', () => {
+  it('rolls out holding.samples plans on steps where the goal is reached, the full count otherwise', () => {
+    const env = envOf('pen');
+    for (const reached of [true, false]) {
+      let objectiveCalls = 0;
+      const planner = new PredictiveSamplingExpert({
+        horizonSteps: 3,
+        knots: 2,
+        samples: 10,
+        noiseStd: 0.1,
+        holding: { samples: 4, reached: () => reached },
+        objective: () => ++objectiveCalls,
+      });
+      try {
+        env.reset({ seed: 1 });
+        planner.reset(env.physics, new Rng(1));
+        planner.act(env.physics, env.task);
+        expect(objectiveCalls).toBe(3 * (reached ? 4 : 10));
+      } finally {
+        planner.dispose();
+      }
+    }
+    expect(() => new PredictiveSamplingExpert({ horizonSteps: 3, knots: 2, samples: 10, noiseStd: 0.1, holding: { samples: 11, reached: () => true } })).toThrow(
+      /holding.samples must be an integer in \[1, 10\], got 11/,
+    );
+  });
+});
+
 describe('episode search', () => {
   /** The pen task with a success test that random actions pass on some steps and not others. */
   class RaisedPenTask extends PenTask {

@@ -95,7 +95,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     // --tasks pen,relocate). At vil_camera's 1.4 m the 7 cm ball and the 3 cm pen cover about one pixel of the
     // 16x16 observation, too coarse to place a grasp or to read the target's orientation, so more demos are no
     // help; their experts succeed on every seed (benchmarks/experts.ts). pen records 10 demos: its planner
-    // costs ~8 CPU-s per demo (25 took ~200 CPU-s); relocate's scripted grasp ~0.1 CPU-s.
+    // costs ~5.6 CPU-s per demo; relocate's scripted grasp ~0.1 CPU-s.
     tasks: {
       'cheetah-run': { demos: 6 },
       pen: { demos: 10 },

@@ -40,6 +40,12 @@ export interface PredictiveSamplingConfig {
    */
   update?: { kind: 'best' } | { kind: 'mppi'; temperature: number };
   /**
+   * Fewer rollouts while the goal is already reached: on steps where `reached(physics, task)` holds in the current
+   * state, the planner rolls out `samples` plans (the nominal and samples - 1 perturbations) instead of the full
+   * count; gait-memory candidates are left out then. Holding a reached goal needs less search than reaching it.
+   */
+  holding?: { samples: number; reached: (physics: Physics, task: Task) => boolean };
+  /**
    * Per-step objective maximised in rollouts; defaults to the task reward. A shaped objective may add terms
    * that make a short horizon less myopic (e.g. posture), as long as episodes are still scored by the task.
    */
@@ -70,6 +76,10 @@ export class PredictiveSamplingExpert implements Expert {
     if (!Number.isInteger(knots) || knots < 2) throw new Error(`knots must be an integer >= 2, got ${knots}`);
     if (!Number.isInteger(samples) || samples < 1) throw new Error(`samples must be an integer >= 1, got ${samples}`);
     if (!(noiseStd >= 0)) throw new Error(`noiseStd must be a number >= 0, got ${JSON.stringify(noiseStd)}`);
+    const holding = config.holding;
+    if (holding && !(Number.isInteger(holding.samples) && holding.samples >= 1 && holding.samples <= samples)) {
+      throw new Error(`holding.samples must be an integer in [1, ${samples}], got ${holding.samples}`);
+    }
     const periods = config.periodicCandidates ?? [];
     if (periods.length >= samples || !periods.every((p) => Number.isInteger(p) && p >= 1)) {
       throw new Error(
@@ -108,9 +118,11 @@ export class PredictiveSamplingExpert implements Expert {
     const best = this.best!;
 
     let bestReturn = -Infinity;
-    const returns = this.returns;
-    const periods = this.config.periodicCandidates ?? [];
-    for (let s = 0; s < samples; s++) {
+    const holding = this.config.holding;
+    const count = holding?.reached(physics, task) ? holding.samples : samples;
+    const returns = this.returns.subarray(0, count);
+    const periods = count === samples ? (this.config.periodicCandidates ?? []) : [];
+    for (let s = 0; s < count; s++) {
       candidate.copyFrom(nominal);
       const periodIndex = s - (samples - periods.length);
       if (periodIndex >= 0 && this.periodicPlan(periods[periodIndex]!, candidate)) {
@@ -130,7 +142,7 @@ export class PredictiveSamplingExpert implements Expert {
     }
     const update = this.config.update ?? { kind: 'best' };
     if (update.kind === 'best') nominal.copyFrom(best);
-    else this.weightedAverage(update.temperature, bestReturn, nominal);
+    else this.weightedAverage(returns, update.temperature, bestReturn, nominal);
     nominal.evaluate(0, this.action);
     this.record(this.action);
     return this.action;
@@ -184,8 +196,7 @@ export class PredictiveSamplingExpert implements Expert {
   }
 
   /** nominal = sum_i w_i plan_i / sum_i w_i with w_i = exp((R_i - R_best) / (temperature * std(R))). */
-  private weightedAverage(temperature: number, bestReturn: number, nominal: KnotSpline): void {
-    const returns = this.returns;
+  private weightedAverage(returns: Float64Array, temperature: number, bestReturn: number, nominal: KnotSpline): void {
     const n = returns.length;
     let mean = 0;
     for (let i = 0; i < n; i++) mean += returns[i]!;
