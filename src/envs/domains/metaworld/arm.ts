@@ -12,6 +12,7 @@
  */
 import type { Physics } from '../../mujoco.js';
 import { jointDofAddress, jointQposAddress, mocapIndex, objectId, perPhysics } from '../../named.js';
+import { sitePos } from '../../positions.js';
 import { el, type Vec3, type XmlElement } from '../../scene.js';
 import { unitActionSpec, type ActionSpec } from '../../task.js';
 
@@ -167,9 +168,7 @@ export class ArmHandles {
   }
 
   tcpPos(): Vec3 {
-    const xpos = this.physics.views.siteXpos;
-    const b = 3 * this.tcpSite;
-    return [xpos[b]!, xpos[b + 1]!, xpos[b + 2]!];
+    return sitePos(this.physics, this.tcpSite);
   }
 
   /** Gripper opening in [0, 1]: mean finger travel over its maximum. */
