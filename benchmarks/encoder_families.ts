@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PIXEL_INPUT } from '../src/encoders/onnx/graph_builder.js';
+import { PIXEL_INPUT } from '../src/encoders/onnx/pixel_input.js';
 import { createOrtSession, defaultThreadCount, ort } from '../src/encoders/ort.js';
 import { createEncoder, isCheckpointSpec, loadCheckpointModel, parseEncoderSpec } from '../src/encoders/registry.js';
 import { writeFileAtomic } from '../src/util/atomic.js';

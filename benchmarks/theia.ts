@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CheckpointSession } from '../src/encoders/checkpoint_session.js';
 import { loadCheckpoint } from '../src/encoders/hf/checkpoint.js';
-import { PIXEL_INPUT } from '../src/encoders/onnx/graph_builder.js';
+import { PIXEL_INPUT } from '../src/encoders/onnx/pixel_input.js';
 import { createOrtSession, defaultThreadCount, ort } from '../src/encoders/ort.js';
 import { Rng } from '../src/util/rng.js';
 import { DEIT_SIZES, THEIA_TEACHERS, writeRandomTheiaCheckpoint } from '../test/helpers/theia_checkpoint.js';

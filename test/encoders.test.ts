@@ -6,7 +6,7 @@ import { resizeNormalise } from '../src/encoders/baselines/preprocess.js';
 import { RANDOM_VIT_SPECS } from '../src/encoders/baselines/random_vit.js';
 import { randomVitWeights } from '../src/encoders/baselines/random_vit_weights.js';
 import type { Encoder, FrameBatch } from '../src/encoders/encoder.js';
-import { GraphBuilder, ints, int } from '../src/encoders/onnx/graph_builder.js';
+import { GraphBuilder, ints, int } from '../src/util/onnx_graph.js';
 import { createVitEncoder } from '../src/encoders/onnx/vit_encoder.js';
 import { buildVitGraph } from '../src/encoders/onnx/vit_graph.js';
 import { createOrtSession } from '../src/encoders/ort.js';

@@ -12,7 +12,7 @@ import { main } from '../src/cli/main.js';
 import { readFrames } from '../src/cli/frames_input.js';
 import { Interrupted } from '../src/cli/interrupt.js';
 import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder.js';
-import { GraphBuilder } from '../src/encoders/onnx/graph_builder.js';
+import { GraphBuilder } from '../src/util/onnx_graph.js';
 import { createEncoder } from '../src/encoders/registry.js';
 import { registerTask } from '../src/envs/registry.js';
 import type { Expert } from '../src/envs/task.js';

@@ -4,7 +4,7 @@
  */
 import type { FrameBatch } from './encoder.js';
 import { checkpointDigest, countParameters, encoderDigest, type EncoderModel } from './encoder_model.js';
-import { PIXEL_INPUT } from './onnx/graph_builder.js';
+import { PIXEL_INPUT } from './onnx/pixel_input.js';
 import { createOrtSession, ort, type OrtSessionOptions } from './ort.js';
 
 /** ORT threads/device (default: CPU, all cores) and batching. */

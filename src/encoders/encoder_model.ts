@@ -14,7 +14,7 @@ import type { DepthAnythingSpec } from './onnx/dpt_graph.js';
 import type { ResNetSpec } from './onnx/resnet_graph.js';
 import type { SamSpec } from './onnx/sam_graph.js';
 import { DEFAULT_MAX_BATCH, type Preprocessor, SessionEncoder } from './onnx/session_encoder.js';
-import { PIXEL_INPUT } from './onnx/graph_builder.js';
+import { PIXEL_INPUT } from './onnx/pixel_input.js';
 import { createOrtSession } from './ort.js';
 import type { PreprocessRecipe } from './preprocess/processor_config.js';
 import type { VitSpec, WeightMap } from './vit_spec.js';

@@ -18,7 +18,8 @@
  *                                  shrunk with torch's default 'nearest' (source index floor(d * in / 64))
  */
 import type { VitSpec, WeightMap } from '../vit_spec.js';
-import { GraphBuilder, int, ints, PIXEL_INPUT } from './graph_builder.js';
+import { GraphBuilder, int, ints } from '../../util/onnx_graph.js';
+import { PIXEL_INPUT } from './pixel_input.js';
 import { conv, resizeBilinear } from './layers.js';
 import { VitTrunk } from './vit_graph.js';
 import { WeightReader } from './weights.js';

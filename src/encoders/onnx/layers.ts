@@ -3,7 +3,7 @@
  * weight layouts: Linear [out, in], Conv2d [out, in, kh, kw], ConvTranspose2d [in, out, kh, kw].
  */
 import type { Tensor } from '../vit_spec.js';
-import { float, type GraphBuilder, int, ints } from './graph_builder.js';
+import { float, type GraphBuilder, int, ints } from '../../util/onnx_graph.js';
 import { transpose2d } from './weights.js';
 
 const safe = (hint: string): string => hint.replace(/[^A-Za-z0-9_]/g, '_');

@@ -10,7 +10,8 @@
  * map as row-major tokens), `feature_map` [N, C, h, w].
  */
 import type { Tensor, WeightMap } from '../vit_spec.js';
-import { GraphBuilder, float, int, ints, PIXEL_INPUT } from './graph_builder.js';
+import { GraphBuilder, float, int, ints } from '../../util/onnx_graph.js';
+import { PIXEL_INPUT } from './pixel_input.js';
 import { conv } from './layers.js';
 import { WeightReader } from './weights.js';
 

@@ -23,7 +23,8 @@
  *   hidden_states    [N, G, G, C]   the last block's output, before the neck
  */
 import type { TransformerShape, WeightMap } from '../vit_spec.js';
-import { GraphBuilder, int, ints, PIXEL_INPUT } from './graph_builder.js';
+import { GraphBuilder, int, ints } from '../../util/onnx_graph.js';
+import { PIXEL_INPUT } from './pixel_input.js';
 import { conv, gelu, layerNorm, linear } from './layers.js';
 import { WeightReader } from './weights.js';
 

@@ -6,7 +6,7 @@
  * Every LN normalises each sample over channels and space jointly ([C, H, W], affine [C, H, W], eps 1e-5).
  */
 import type { TranslatorSpec } from '../vit_spec.js';
-import { type GraphBuilder, int, ints } from './graph_builder.js';
+import { type GraphBuilder, int, ints } from '../../util/onnx_graph.js';
 import { conv, type ConvOptions, linear } from './layers.js';
 import type { WeightReader } from './weights.js';
 

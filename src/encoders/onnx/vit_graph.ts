@@ -9,7 +9,8 @@
  * here rather than in the graph.
  */
 import { prefixPositions, prefixTokens, type Tensor, type VitSpec, type WeightMap } from '../vit_spec.js';
-import { GraphBuilder, int, ints, PIXEL_INPUT } from './graph_builder.js';
+import { GraphBuilder, int, ints } from '../../util/onnx_graph.js';
+import { PIXEL_INPUT } from './pixel_input.js';
 import { conv, gelu, layerNorm, linear, quickGelu } from './layers.js';
 import { resizePositionEmbeddings } from './pos_embed.js';
 import { addTranslatorHead } from './translator_graph.js';

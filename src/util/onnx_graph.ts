@@ -12,8 +12,6 @@ type ValueInfoProto = onnxPkg.onnx.IValueInfoProto;
 type AttributeProto = onnxPkg.onnx.IAttributeProto;
 
 export const OPSET = 17;
-/** The image input of every encoder graph: [N, 3, S, S] float32, already preprocessed. */
-export const PIXEL_INPUT = 'pixel_values';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 const AttrType = onnx.AttributeProto.AttributeType;
