@@ -1,9 +1,10 @@
 /**
  * Policy training throughput on the selected tfjs backend: the BatchNorm-MLP policy (hand-written backward,
  * src/policies) against a plain tf.layers `model.fit` of the same network as the baseline, on the same data,
- * interleaved in one process so that machine load affects both alike. Optionally the conv head too.
+ * interleaved in one process so that machine load affects both alike. The conv head has its own script
+ * (conv_head.ts).
  *
- *   npx tsx benchmarks/policy.ts [--samples 10240] [--reps 3] [--input 580] [--conv] [--out results/policy-bench.json]
+ *   npx tsx benchmarks/policy.ts [--samples 10240] [--reps 3] [--input 580] [--out results/policy-bench.json]
  *
  * Prints samples/s per repetition, the median of each and their ratio.
  */
@@ -23,7 +24,6 @@ const { values: args } = parseArgs({
     input: { type: 'string', default: '580' },
     proprio: { type: 'string', default: '4' },
     actions: { type: 'string', default: '4' },
-    conv: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
         ` (load average ${loadavg()[0]!.toFixed(1)})`,
     );
   }
-  const result: Record<string, unknown> = {
+  const result = {
     backend: backend.description,
     samples,
     batch: BATCH,
@@ -130,32 +130,7 @@ async function main(): Promise<void> {
   x.dispose();
   y.dispose();
 
-  if (args.conv) result.conv = await convThroughput();
   if (args.out) writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`, 'benchmark results');
-}
-
-/** Conv head (Theia-tiny token grid 14x14x192, proprio 4) samples/s over a few batches; for information. */
-async function convThroughput(): Promise<{ samplesPerSecond: number; batches: number; batch: number }> {
-  const grid = 14;
-  const channels = 192;
-  const batch = 64;
-  const batches = 2;
-  const spec: PolicySpec = { head: 'conv', featureDim: 3 * grid * grid * channels, tokens: { grid, channels }, proprioDim: 4, actionDim: 4 };
-  const data = randomDataset(spec, batch * batches, 5);
-  const policy = await createPolicy(spec, 1, { batchSize: batch });
-  const warmUp: BcDataset = {
-    count: batch,
-    features: data.features.subarray(0, batch * spec.featureDim),
-    proprio: data.proprio.subarray(0, batch * spec.proprioDim),
-    actions: data.actions.subarray(0, batch * spec.actionDim),
-  };
-  await policy.trainEpoch(warmUp, 0);
-  const start = performance.now();
-  await policy.trainEpoch(data, 1);
-  const rate = data.count / ((performance.now() - start) / 1000);
-  policy.dispose();
-  console.log(`conv head (grid ${grid}, C ${channels}, batch ${batch}): ${rate.toFixed(1)} samples/s`);
-  return { samplesPerSecond: Number(rate.toFixed(1)), batches, batch };
 }
 
 main().catch((error: unknown) => {

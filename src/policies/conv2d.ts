@@ -114,6 +114,12 @@ export class Conv2d {
     return { y, cache: { padded, inputShape: [batch, height, width, channels] } };
   }
 
+  /** dy [B, Ho, Wo, Cout] -> dBias [Cout], the sum over batch and space; call inside a tidy. */
+  biasGradient(dy: tf.Tensor4D): tf.Tensor1D {
+    const rows = dy.shape[0] * dy.shape[1] * dy.shape[2];
+    return tf.reshape(tf.matMul(tf.ones([1, rows]), tf.reshape(dy, [rows, this.config.outChannels])), [-1]);
+  }
+
   /**
    * dy [B, Ho, Wo, Cout] -> [dWeight, dBias] and, when asked, dx [B, H, W, Cin]; call inside a tidy.
    * `tapColumns` may supply each tap's input columns from elsewhere (e.g. host memory when the input is data).
@@ -129,7 +135,7 @@ export class Conv2d {
     const outPixels = outH * outW;
     const taps = kernel * kernel;
     const dy2 = tf.reshape(dy, [batch * outPixels, outChannels]);
-    const dBias = tf.reshape(tf.matMul(tf.ones([1, batch * outPixels]), dy2), [-1]);
+    const dBias = this.biasGradient(dy);
 
     // dW[i, j] [Cin, Cout] = X(i, j)^T [Cin, N] dy [N, Cout]. Every tap shares the right operand dy, which
     // XNNPACK then packs once (a large im2col matrix as the right operand would be repacked in full).

@@ -10,7 +10,9 @@
  * (channel, row, column); for the standard grids (14 and 16) the last map is 1x1 and the two agree.
  *
  * Trained with MSE and Adam through hand-written backward passes (see conv2d.ts, layernorm.ts,
- * batchnorm_mlp.ts): tfjs-backend-wasm cannot run tf's conv2d gradient.
+ * batchnorm_mlp.ts): tfjs-backend-wasm cannot run tf's conv2d gradient. The convolutions, nearly all of the
+ * head's arithmetic, train on ONNX Runtime by default (conv_ort.ts; LayerNorms, ReLUs and the trunk stay in
+ * tfjs); `NeckEngine` 'tfjs' keeps every layer on tfjs. Prediction runs the whole head in tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng.js';
@@ -24,7 +26,8 @@ import { LAST_LAYER_SCALE, MLP_HIDDEN } from './mlp_policy.js';
 import { meanSquaredError } from './mse.js';
 import type { BcDataset, PolicySpec } from './policy.js';
 import { tokenTapColumns } from './token_columns.js';
-import type { BcModel, TrainingOptions } from './training.js';
+import { OrtConv } from './conv_ort.js';
+import type { BcModel, NeckEngine, TrainingOptions } from './training.js';
 import { gatherRows } from './training.js';
 
 export const CONV_NECK_CHANNELS = 256;
@@ -83,6 +86,9 @@ export class ConvHeadModel implements BcModel {
   private readonly stages: NeckStage[];
   private readonly flatDim: number;
   private readonly adam: Adam;
+  private readonly engine: NeckEngine;
+  private readonly threads: number | undefined;
+  private ortConvs: Promise<OrtConv[]> | null = null;
 
   constructor(spec: PolicySpec, seed: number, options: TrainingOptions) {
     if (!spec.tokens) throw new Error('conv head: spec.tokens ({ grid, channels }) is required');
@@ -100,6 +106,8 @@ export class ConvHeadModel implements BcModel {
     this.spec = spec;
     this.grid = grid;
     this.channels = channels;
+    this.engine = options.neckEngine ?? 'onnxruntime';
+    this.threads = options.threads;
     const rng = new Rng(seed);
     let inChannels = 3 * channels;
     this.stages = NECK_LAYERS.map((layer, index) => {
@@ -125,11 +133,16 @@ export class ConvHeadModel implements BcModel {
     return [...this.stages.flatMap((s) => [...s.conv.parameters(), ...s.norm.parameters()]), ...this.trunk.parameters()];
   }
 
-  trainBatch(data: BcDataset, indices: Int32Array): number {
+  async trainBatch(data: BcDataset, indices: Int32Array): Promise<number> {
     const batch = indices.length;
     const features = gatherRows(data.features, this.spec.featureDim, indices);
     const proprio = gatherRows(data.proprio, this.spec.proprioDim, indices);
     const actions = gatherRows(data.actions, this.spec.actionDim, indices);
+    return this.engine === 'onnxruntime' ? this.trainBatchOrt(features, proprio, actions, batch) : this.trainBatchTfjs(features, proprio, actions, batch);
+  }
+
+  /** The reference engine: every layer on the tfjs backend, in one tidy. */
+  private trainBatchTfjs(features: Float32Array, proprio: Float32Array, actions: Float32Array, batch: number): number {
     const squaredErrorSum = tf.tidy(() => {
       const { z, caches } = this.neckForward(features, proprio, batch);
       const { out, cache } = this.trunk.forwardTrain(z);
@@ -146,6 +159,78 @@ export class ConvHeadModel implements BcModel {
     return value;
   }
 
+  /**
+   * The default engine: each convolution's forward pass, weight gradient and input gradient on ONNX Runtime
+   * (host arrays in, host arrays out), LayerNorms, ReLUs, the trunk and Adam on tfjs. The same arithmetic as
+   * `trainBatchTfjs`, in the same order.
+   */
+  private async trainBatchOrt(features: Float32Array, proprio: Float32Array, actions: Float32Array, batch: number): Promise<number> {
+    const convs = await this.convsOnOrt();
+    // Tensors that live across awaits (a tidy cannot span one), disposed at the end whatever happens.
+    const held: tf.Tensor[] = [];
+    const hold = <T extends tf.Tensor[]>(tensors: T): T => {
+      held.push(...tensors);
+      return tensors;
+    };
+    try {
+      // Forward: stage k reads inputs[k] (the tokens, then the previous stage's activation as host data).
+      const inputs: Float32Array[] = [features];
+      const weights = this.stages.map((s) => s.conv.weight.dataSync() as Float32Array);
+      const normCaches: LayerNormCache[] = [];
+      const activations: tf.Tensor2D[] = [];
+      for (const [k, stage] of this.stages.entries()) {
+        const y = await convs[k]!.forward(inputs[k]!, batch, weights[k]!, stage.conv.bias.dataSync() as Float32Array);
+        const [xhat, invStd, onesRow, activation] = hold(
+          tf.tidy(() => {
+            const norm = stage.norm.forward(tf.tensor2d(y, [batch, y.length / batch]));
+            return [norm.cache.xhat, norm.cache.invStd, norm.cache.onesRow, tf.relu(norm.y)] as tf.Tensor2D[];
+          }),
+        );
+        normCaches.push({ xhat: xhat!, invStd: invStd!, onesRow: onesRow! });
+        activations.push(activation!);
+        if (k + 1 < this.stages.length) inputs.push(activation!.dataSync() as Float32Array);
+      }
+      const [sum, dLast, ...trunkGrads] = hold(
+        tf.tidy(() => {
+          const flat = activations[activations.length - 1]!;
+          const z = this.spec.proprioDim > 0 ? tf.concat([flat, tf.tensor2d(proprio, [batch, this.spec.proprioDim])], 1) : flat;
+          const { out, cache } = this.trunk.forwardTrain(z);
+          const { sum, dOut } = meanSquaredError(out, tf.tensor2d(actions, [batch, this.spec.actionDim]));
+          const grads = this.trunk.backward(cache, dOut, true);
+          this.trunk.updateRunningStatistics(cache);
+          const dFlat = this.spec.proprioDim > 0 ? tf.slice(grads.input!, [0, 0], [batch, this.flatDim]) : grads.input!;
+          return [sum, dFlat, ...grads.params];
+        }),
+      );
+      // Backward, last stage first.
+      const neckGrads: tf.Tensor[][] = new Array(this.stages.length);
+      let dFlat = dLast!;
+      for (let k = this.stages.length - 1; k >= 0; k--) {
+        const stage = this.stages[k]!;
+        const [dConv, dGamma, dBeta] = hold(
+          tf.tidy(() => {
+            const norm = stage.norm.backward(normCaches[k]!, tf.mul(dFlat, tf.step(activations[k]!)) as tf.Tensor2D);
+            return [norm.dx, ...norm.grads];
+          }),
+        );
+        const dy = dConv!.dataSync() as Float32Array;
+        const [dWeight, dBias] = hold([
+          tf.tensor4d(await convs[k]!.weightGradient(inputs[k]!, batch, dy), stage.conv.weight.shape),
+          tf.tidy(() => stage.conv.biasGradient(tf.reshape(dConv!, [batch, stage.side, stage.side, CONV_NECK_CHANNELS]))),
+        ]);
+        neckGrads[k] = [dWeight!, dBias!, dGamma!, dBeta!];
+        if (k > 0) {
+          const dx = await convs[k]!.inputGradient(dy, batch, weights[k]!);
+          dFlat = hold([tf.tensor2d(dx, [batch, dx.length / batch])])[0]!;
+        }
+      }
+      this.setParameters(this.adam.apply(this.parameters(), [...neckGrads.flat(), ...trunkGrads]));
+      return sum!.dataSync()[0]!;
+    } finally {
+      tf.dispose(held);
+    }
+  }
+
   predict(features: Float32Array, proprio: Float32Array, n: number): Float32Array {
     return tf.tidy(() => {
       const { z } = this.neckForward(features, proprio, n);
@@ -160,6 +245,30 @@ export class ConvHeadModel implements BcModel {
     }
     this.trunk.dispose();
     this.adam.dispose();
+    const convs = this.ortConvs;
+    this.ortConvs = null;
+    // Sessions hold native memory only; a failed creation has nothing to release.
+    void convs?.then((list) => Promise.all(list.map((c) => c.release()))).catch(() => undefined);
+  }
+
+  /** The neck's convolutions on ONNX Runtime, created on first use (a failed start is retried next batch). */
+  private convsOnOrt(): Promise<OrtConv[]> {
+    if (!this.ortConvs) {
+      const created = Promise.all(
+        this.stages.map((stage, k) =>
+          OrtConv.create(
+            k === 0 ? { layout: 'tokens', grid: this.grid, channels: this.channels } : { layout: 'nhwc', side: this.stages[k - 1]!.side },
+            stage.conv.config,
+            this.threads,
+          ),
+        ),
+      );
+      created.catch(() => {
+        if (this.ortConvs === created) this.ortConvs = null;
+      });
+      this.ortConvs = created;
+    }
+    return this.ortConvs;
   }
 
   /** features [n, 3, T, C] and proprio [n, P] -> trunk input [n, flatDim + P]; call inside a tidy. */

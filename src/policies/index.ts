@@ -4,20 +4,23 @@ import { ConvHeadModel, checkConvGrid } from './conv_head.js';
 import { MlpModel } from './mlp_policy.js';
 import type { PolicySpec } from './policy.js';
 import type { AdamOptions } from './adam.js';
-import type { TrainingOptions } from './training.js';
+import type { NeckEngine, TrainingOptions } from './training.js';
 import { DEFAULT_TRAINING, TfBcPolicy } from './training.js';
 
 export type { BcDataset, BcPolicy, PolicyHead, PolicySpec } from './policy.js';
 export type { TfBackendInfo, TfBackendRequest } from './backend.js';
 export { selectTfBackend, TF_BACKEND_REQUESTS } from './backend.js';
 export { FlareHistory, flareFuseEpisode, flareFuseTokenEpisode } from './flare.js';
-export type { TrainingOptions } from './training.js';
+export type { NeckEngine, TrainingOptions } from './training.js';
 export { DEFAULT_TRAINING, TfBcPolicy } from './training.js';
 
 /** Overrides of the protocol's training settings (tests, ablations). */
 export interface TrainingOverrides {
   batchSize?: number;
   adam?: Partial<AdamOptions>;
+  /** Conv head: where the first convolution trains and on how many ONNX Runtime threads (training.ts). */
+  neckEngine?: NeckEngine;
+  threads?: number;
 }
 
 /**
@@ -31,6 +34,8 @@ export async function createPolicy(spec: PolicySpec, seed: number, options: Trai
   const training: TrainingOptions = {
     batchSize: options.batchSize ?? DEFAULT_TRAINING.batchSize,
     adam: { ...DEFAULT_TRAINING.adam, ...options.adam },
+    ...(options.neckEngine !== undefined && { neckEngine: options.neckEngine }),
+    ...(options.threads !== undefined && { threads: options.threads }),
   };
   if (!Number.isInteger(training.batchSize) || training.batchSize < 2) {
     throw new Error(`createPolicy: batchSize must be an integer >= 2, got ${training.batchSize}`);

@@ -8,10 +8,20 @@ import type { AdamOptions } from './adam.js';
 import { TORCH_ADAM } from './adam.js';
 import type { BcDataset, BcPolicy, PolicySpec } from './policy.js';
 
+/**
+ * Where the conv head's convolutions train: 'onnxruntime' (conv_ort.ts: MLAS on every core, the default) or
+ * 'tfjs' (conv2d.ts on the policy's backend; the reference that tests and the benchmark compare with).
+ */
+export type NeckEngine = 'onnxruntime' | 'tfjs';
+
 export interface TrainingOptions {
   /** Mini-batch size (protocol: 256). */
   batchSize: number;
   adam: AdamOptions;
+  /** Conv head only: where its convolutions train (default 'onnxruntime'). */
+  neckEngine?: NeckEngine;
+  /** Conv head only: ONNX Runtime threads for its convolutions (default: every core). */
+  threads?: number;
 }
 
 export const DEFAULT_TRAINING: TrainingOptions = { batchSize: 256, adam: TORCH_ADAM };
@@ -22,7 +32,7 @@ export interface BcModel {
    * One Adam step on the samples `indices` of `data`. Returns the batch's sum of squared errors over all
    * action components (before the update), for the epoch's mean loss.
    */
-  trainBatch(data: BcDataset, indices: Int32Array): number;
+  trainBatch(data: BcDataset, indices: Int32Array): number | Promise<number>;
   /** Deterministic actions [n, actionDim] (BatchNorm in inference mode). */
   predict(features: Float32Array, proprio: Float32Array, n: number): Float32Array;
   /** Trainable tensors in a fixed order (owned by the model). */
@@ -130,7 +140,7 @@ export class TfBcPolicy implements BcPolicy {
     let squaredErrorSum = 0;
     const batches = epochBatches(data.count, this.options.batchSize, seed);
     for (let b = 0; b < batches.length; b++) {
-      squaredErrorSum += this.model.trainBatch(data, batches[b]!);
+      squaredErrorSum += await this.model.trainBatch(data, batches[b]!);
       // Let timers and I/O (progress bars, signals) run during long epochs.
       if (b % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
     }
