@@ -6,11 +6,16 @@
  * threads included) is the steadier measure; the wall-time ratio is what a user sees on an idle machine.
  *
  *   npx tsx benchmarks/conv_head.ts [--batches 1] [--reps 3] [--threads N] [--grid 14] [--channels 192] [--out FILE.json]
+ *
+ * `--memory-frames N` measures memory instead: a training set of N demo frames of token grids held as a cell
+ * holds them (FlareSamples: the frames once, fused per mini-batch), one epoch's first batches trained, and the
+ * process's peak RSS against the bytes of the frames themselves (what one more frame costs).
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createPolicy, selectTfBackend } from '../src/policies/index.js';
 import type { NeckEngine } from '../src/policies/index.js';
+import { FlareSamples } from '../src/policies/flare.js';
 import type { BcDataset, PolicySpec } from '../src/policies/policy.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 import { Rng } from '../src/util/rng.js';
@@ -23,6 +28,7 @@ const { values: args } = parseArgs({
     grid: { type: 'string', default: '14' },
     channels: { type: 'string', default: '192' },
     out: { type: 'string' },
+    'memory-frames': { type: 'string' },
   },
 });
 
@@ -47,6 +53,32 @@ function randomDataset(count: number, seed: number): BcDataset {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Peak RSS of training on `frames` frames; the frames are one episode per 1000 steps, as DMC demos are. */
+async function measureMemory(frames: number): Promise<void> {
+  await selectTfBackend();
+  const dim = grid * grid * channels;
+  const rng = new Rng(4);
+  const values = new Float32Array(frames * dim);
+  for (let i = 0; i < values.length; i++) values[i] = rng.normal();
+  const lengths = Array.from({ length: Math.ceil(frames / 1000) }, (_, i) => Math.min(1000, frames - i * 1000));
+  const samples = new FlareSamples(values, dim, lengths);
+  const fill = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
+  const policy = await createPolicy(spec, 3, { threads });
+  // Two batches from the held set (a whole epoch would take hours at paper scale; memory does not grow with it).
+  const n = Math.min(frames, 2 * BATCH);
+  const firstBatches: BcDataset = { count: n, features: new FlareSamples(samples.frames.subarray(0, n * dim), dim, [n]), proprio: fill(n * spec.proprioDim), actions: fill(n * spec.actionDim) };
+  const trained = await policy.trainEpoch(firstBatches, 0);
+  policy.dispose();
+  const peakBytes = process.resourceUsage().maxRSS * 1024;
+  const frameBytes = values.byteLength;
+  const result = { frames, grid, channels, frameGiB: frameBytes / 2 ** 30, peakRssGiB: peakBytes / 2 ** 30, loss: trained };
+  console.log(
+    `${frames} frames of ${grid}x${grid}x${channels} tokens: frames ${(frameBytes / 2 ** 30).toFixed(2)} GiB, peak RSS ${(peakBytes / 2 ** 30).toFixed(2)} GiB ` +
+      `(a fused copy would add ${((3 * frameBytes) / 2 ** 30).toFixed(2)} GiB)`,
+  );
+  if (args.out) writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`, 'benchmark results');
+}
 
 async function main(): Promise<void> {
   const backend = await selectTfBackend();
@@ -101,7 +133,7 @@ async function main(): Promise<void> {
   if (args.out) writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`, 'benchmark results');
 }
 
-main().catch((error: unknown) => {
+(args['memory-frames'] ? measureMemory(positiveInt('memory-frames', args['memory-frames'])) : main()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -44,7 +44,7 @@ if (!Number.isInteger(proprioDim) || proprioDim < 0 || proprioDim >= inputDim ||
 }
 const BATCH = 256;
 
-function randomDataset(spec: PolicySpec, count: number, seed: number): BcDataset {
+function randomDataset(spec: PolicySpec, count: number, seed: number): BcDataset & { features: Float32Array } {
   const rng = new Rng(seed);
   const fill = (n: number): Float32Array => {
     const out = new Float32Array(n);

@@ -8,6 +8,7 @@ import { decodeHalf, encodeHalf, fromHalfBits, toHalfBits } from '../src/data/fl
 import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder.js';
 import type { Env } from '../src/envs/env.js';
 import type { TaskDefinition } from '../src/envs/task.js';
+import { FlareSamples } from '../src/policies/flare.js';
 import { buildDataset, shuffleActions } from '../src/run/dataset.js';
 import { observationLook } from '../src/protocol/render_settings.js';
 
@@ -212,13 +213,17 @@ describe('training set', () => {
     const f = await loadOrComputeFeatures(request());
     const data = buildDataset(demos.episodes, f);
     expect(data.count).toBe(12);
+    // The frames are held once, not copied; rows are fused on demand.
+    expect(data.features).toBeInstanceOf(FlareSamples);
+    expect((data.features as FlareSamples).frames).toBe(f.values);
+    const fused = (data.features as FlareSamples).rows(Int32Array.from({ length: 12 }, (_, i) => i));
     const W = 2;
     const e = (s: number): number => f.values[s * W]!;
     // Sample 0 (t = 0): [0, 0, e0]; sample 6 (episode 1, t = 1): [0, e1 - e0, e1]; sample 8 (t = 3).
-    expect(Array.from(data.features.subarray(0, 6))).toEqual([0, 0, 0, 0, e(0), f.values[1]!]);
-    expect(data.features[6 * 6 + 0]).toBe(0);
-    expect(data.features[6 * 6 + 2]).toBeCloseTo(e(6) - e(5), 6);
-    expect(data.features[8 * 6 + 0]).toBeCloseTo(e(7) - e(6), 6);
+    expect(Array.from(fused.subarray(0, 6))).toEqual([0, 0, 0, 0, e(0), f.values[1]!]);
+    expect(fused[6 * 6 + 0]).toBe(0);
+    expect(fused[6 * 6 + 2]).toBeCloseTo(e(6) - e(5), 6);
+    expect(fused[8 * 6 + 0]).toBeCloseTo(e(7) - e(6), 6);
     expect(data.proprio[8]).toBe(-3);
     expect(data.actions[8]).toBeCloseTo(0.3, 6);
   });

@@ -8,7 +8,7 @@ import { selectTfBackend } from '../src/policies/backend.js';
 import { BatchNormMlp } from '../src/policies/batchnorm_mlp.js';
 import { Conv2d } from '../src/policies/conv2d.js';
 import { convNeckSides } from '../src/policies/conv_head.js';
-import { FlareHistory, flareFuseEpisode, flareFuseTokenEpisode } from '../src/policies/flare.js';
+import { FlareHistory, FlareSamples, flareFuseEpisode, flareFuseTokenEpisode } from '../src/policies/flare.js';
 import { createPolicy, type TrainingOverrides, validatePolicySpec } from '../src/policies/index.js';
 import { JointLayerNorm } from '../src/policies/layernorm.js';
 import { tokenTapColumns } from '../src/policies/token_columns.js';
@@ -44,7 +44,7 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 }
 
 /** A dataset whose actions are a fixed linear map (drawn from `mapSeed`) of [features ++ proprio]. */
-function linearDataset(spec: PolicySpec, count: number, dataSeed: number, mapSeed = 0): BcDataset {
+function linearDataset(spec: PolicySpec, count: number, dataSeed: number, mapSeed = 0): BcDataset & { features: Float32Array } {
   const inputDim = spec.featureDim + spec.proprioDim;
   const map = normals(new Rng(mapSeed), inputDim * spec.actionDim, 1 / Math.sqrt(inputDim));
   const rng = new Rng(dataSeed);
@@ -118,6 +118,18 @@ describe('FLARE fusion', () => {
     expect(Array.from(fused.subarray(0, 12))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]);
     expect(Array.from(fused.subarray(12, 24))).toEqual([0, 0, 0, 0, 1, 0, -1, -2, 2, 2, 2, 2]);
     expect(Array.from(fused.subarray(24, 36))).toEqual([1, 0, -1, -2, -2, -2, -1, -1, 0, 0, 1, 1]);
+  });
+
+  it('fuses training samples on demand exactly as whole episodes are fused', () => {
+    // Episodes of 4 and 2 steps back to back; the second one's history restarts at its own first frame.
+    const frames = new Float32Array([...episode, 6, 6, 6, 1, 2, 1]);
+    const samples = new FlareSamples(frames, dim, [4, 2]);
+    expect([samples.count, samples.width]).toEqual([6, 9]);
+    const expected = new Float32Array([...flareFuseEpisode(episode, 4, dim), ...flareFuseEpisode(frames.subarray(12), 2, dim)]);
+    const order = new Int32Array([5, 0, 3, 4, 1, 2]);
+    const rows = samples.rows(order);
+    order.forEach((s, r) => expect(Array.from(rows.subarray(r * 9, (r + 1) * 9))).toEqual(Array.from(expected.subarray(s * 9, (s + 1) * 9))));
+    expect(() => new FlareSamples(frames, dim, [4, 3])).toThrow(/expected \[7, 3\] = 21 values, got 18/);
   });
 
   it('online history matches the offline fusion per environment and restarts on reset', () => {

@@ -28,7 +28,7 @@ import type { BcDataset, PolicySpec } from './policy.js';
 import { tokenTapColumns } from './token_columns.js';
 import { OrtConv } from './conv_ort.js';
 import type { BcModel, NeckEngine, TrainingOptions } from './training.js';
-import { gatherRows } from './training.js';
+import { featureRows, gatherRows } from './training.js';
 
 export const CONV_NECK_CHANNELS = 256;
 
@@ -135,7 +135,7 @@ export class ConvHeadModel implements BcModel {
 
   async trainBatch(data: BcDataset, indices: Int32Array): Promise<number> {
     const batch = indices.length;
-    const features = gatherRows(data.features, this.spec.featureDim, indices);
+    const features = featureRows(data.features, this.spec.featureDim, indices);
     const proprio = gatherRows(data.proprio, this.spec.proprioDim, indices);
     const actions = gatherRows(data.actions, this.spec.actionDim, indices);
     return this.engine === 'onnxruntime' ? this.trainBatchOrt(features, proprio, actions, batch) : this.trainBatchTfjs(features, proprio, actions, batch);

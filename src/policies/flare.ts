@@ -32,6 +32,56 @@ export function flareFuseTokenEpisode(tokens: Float32Array, steps: number, token
 }
 
 /**
+ * The fused training samples of whole episodes, fused on demand: holds the frames [F, D] once (a view, not a
+ * copy) instead of the fused [F, 3D] (3x the memory; for token grids that is what bounds a cell's size), and
+ * writes the fused rows a mini-batch asks for. `rows` gives exactly `flareFuseEpisode`'s values.
+ */
+export class FlareSamples {
+  readonly count: number;
+  /** Fused width 3D. */
+  readonly width: number;
+  /** Per sample: its frame's index and its step in its episode (the history clamps at step 0). */
+  private readonly frameOf: Int32Array;
+  private readonly stepOf: Int32Array;
+
+  /** `frames` [sum(lengths), dim]: the episodes' frames back to back. */
+  constructor(
+    readonly frames: Float32Array,
+    readonly dim: number,
+    lengths: readonly number[],
+  ) {
+    const total = lengths.reduce((a, b) => a + b, 0);
+    checkEpisode('FlareSamples', frames, total, dim);
+    this.count = total;
+    this.width = 3 * dim;
+    this.frameOf = new Int32Array(total);
+    this.stepOf = new Int32Array(total);
+    let s = 0;
+    for (const length of lengths) {
+      if (!Number.isInteger(length) || length <= 0) throw new Error(`FlareSamples: episode lengths must be positive integers, got ${length}`);
+      for (let t = 0; t < length; t++, s++) {
+        this.frameOf[s] = s;
+        this.stepOf[s] = t;
+      }
+    }
+  }
+
+  /** Writes sample `sample`'s fused row [3D] at `out[offset]`. */
+  writeRow(sample: number, out: Float32Array, offset: number): void {
+    const { dim } = this;
+    const frame = this.frameOf[sample]!;
+    const step = this.stepOf[sample]!;
+    writeFused(this.frames, (frame - Math.min(step, 2)) * dim, (frame - Math.min(step, 1)) * dim, frame * dim, dim, out, offset);
+  }
+
+  /** Samples `indices` -> fused rows [indices.length, 3D]. */
+  rows(indices: Int32Array, out = new Float32Array(indices.length * this.width)): Float32Array {
+    for (let r = 0; r < indices.length; r++) this.writeRow(indices[r]!, out, r * this.width);
+    return out;
+  }
+}
+
+/**
  * Online fusion for rollouts: one ring buffer of the last two embeddings per environment.
  * After `reset(env)` the next `push` for that environment is treated as t = 0.
  */

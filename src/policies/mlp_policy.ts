@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng.js';
 import { Adam } from './adam.js';
 import { BatchNormMlp } from './batchnorm_mlp.js';
+import { FlareSamples } from './flare.js';
 import { meanSquaredError } from './mse.js';
 import type { BcDataset, PolicySpec } from './policy.js';
 import type { BcModel, TrainingOptions } from './training.js';
@@ -75,7 +76,7 @@ export class MlpModel implements BcModel {
 
   /** [rows, featureDim + proprioDim]: the selected rows (all `n` rows when `indices` is null). */
   private concatInputs(
-    features: Float32Array,
+    features: BcDataset['features'],
     proprio: Float32Array,
     indices: Int32Array | null,
     n: number,
@@ -86,7 +87,8 @@ export class MlpModel implements BcModel {
     const out = target ?? new Float32Array(rows * this.inputDim);
     for (let r = 0; r < rows; r++) {
       const s = indices ? indices[r]! : r;
-      out.set(features.subarray(s * featureDim, (s + 1) * featureDim), r * this.inputDim);
+      if (features instanceof FlareSamples) features.writeRow(s, out, r * this.inputDim);
+      else out.set(features.subarray(s * featureDim, (s + 1) * featureDim), r * this.inputDim);
       if (proprioDim > 0) out.set(proprio.subarray(s * proprioDim, (s + 1) * proprioDim), r * this.inputDim + featureDim);
     }
     return out;

@@ -6,6 +6,7 @@
  *   head 'mlp':  features [3 * D]            ([e(t-1) - e(t-2), e(t) - e(t-1), e(t)] of pooled vectors)
  *   head 'conv': features [3, T, C]          (the same fusion of spatial token grids, T = grid * grid tokens)
  */
+import type { FlareSamples } from './flare.js';
 
 export type PolicyHead = 'mlp' | 'conv';
 
@@ -22,8 +23,8 @@ export interface PolicySpec {
 /** A training set: S samples, row-major. */
 export interface BcDataset {
   count: number;
-  /** [S, featureDim] */
-  features: Float32Array;
+  /** [S, featureDim]: the rows themselves, or episodes' frames fused on demand (flare.ts). */
+  features: Float32Array | FlareSamples;
   /** [S, proprioDim] */
   proprio: Float32Array;
   /** [S, actionDim] */

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng.js';
 import type { AdamOptions } from './adam.js';
+import { FlareSamples } from './flare.js';
 import { TORCH_ADAM } from './adam.js';
 import type { BcDataset, BcPolicy, PolicySpec } from './policy.js';
 
@@ -74,10 +75,18 @@ export function validateDataset(spec: PolicySpec, data: BcDataset): void {
       throw new Error(`BcDataset: ${name} must hold [${count}, ${width}] = ${count * width} values, got ${array.length}`);
     }
   };
-  check('features', data.features, spec.featureDim);
+  if (data.features instanceof FlareSamples) {
+    if (data.features.count !== count || data.features.width !== spec.featureDim) {
+      throw new Error(`BcDataset: features must hold [${count}, ${spec.featureDim}] samples, got [${data.features.count}, ${data.features.width}]`);
+    }
+    // Fused rows of finite frames are finite.
+    checkFinite('BcDataset: feature frames', data.features.frames);
+  } else {
+    check('features', data.features, spec.featureDim);
+    checkFinite('BcDataset: features', data.features);
+  }
   check('proprio', data.proprio, spec.proprioDim);
   check('actions', data.actions, spec.actionDim);
-  checkFinite('BcDataset: features', data.features);
   checkFinite('BcDataset: proprio', data.proprio);
   checkFinite('BcDataset: actions', data.actions);
 }
@@ -109,6 +118,11 @@ export function validatePredictInput(spec: PolicySpec, features: Float32Array, p
   // Rollout buffers are often reused and refilled, so these are scanned on every call.
   checkFinite('predict: features', features, false);
   checkFinite('predict: proprio', proprio, false);
+}
+
+/** Feature rows `indices` of a dataset -> [indices.length, width], whichever way the dataset holds them. */
+export function featureRows(features: BcDataset['features'], width: number, indices: Int32Array): Float32Array {
+  return features instanceof FlareSamples ? features.rows(indices) : gatherRows(features, width, indices);
 }
 
 /** Copies rows `indices` of a row-major [S, width] array into a new [indices.length, width] array. */

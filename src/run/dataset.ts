@@ -4,35 +4,32 @@
  */
 import type { DemoFeatures } from '../data/features.js';
 import type { DemoEpisode } from '../envs/expert_rollout.js';
-import { flareFuseEpisode } from '../policies/flare.js';
+import { FlareSamples } from '../policies/flare.js';
 import type { BcDataset } from '../policies/policy.js';
 import { Rng } from '../util/rng.js';
 
 /**
  * One sample per used demo step: features [S, 3W] = fuse(e(t-2), e(t-1), e(t)) with the history clamped at the
- * episode start (e(-1) = e(-2) = e(0)), proprio [S, P] and actions [S, A] from the demo.
+ * episode start (e(-1) = e(-2) = e(0)), fused per mini-batch from the cached frames (no fused copy is held),
+ * proprio [S, P] and actions [S, A] from the demo.
  */
 export function buildDataset(episodes: readonly DemoEpisode[], features: DemoFeatures): BcDataset {
   if (episodes.length !== features.lengths.length) {
     throw new Error(`buildDataset: ${episodes.length} demo episodes but features for ${features.lengths.length}`);
   }
-  const W = features.width;
   const P = episodes[0]?.proprioDim ?? 0;
   const A = episodes[0]?.actionDim ?? 0;
-  const count = features.lengths.reduce((a, b) => a + b, 0);
+  const samples = new FlareSamples(features.values, features.width, features.lengths);
   const data: BcDataset = {
-    count,
-    features: new Float32Array(count * 3 * W),
-    proprio: new Float32Array(count * P),
-    actions: new Float32Array(count * A),
+    count: samples.count,
+    features: samples,
+    proprio: new Float32Array(samples.count * P),
+    actions: new Float32Array(samples.count * A),
   };
   let s = 0;
   episodes.forEach((episode, ep) => {
     if (episode.proprioDim !== P || episode.actionDim !== A) throw new Error(`buildDataset: episode ${ep} has different proprio/action sizes`);
-    const base = features.offsets[ep]!;
-    const T = features.lengths[ep]!;
-    data.features.set(flareFuseEpisode(features.values.subarray(base * W, (base + T) * W), T, W), s * 3 * W);
-    for (let t = 0; t < T; t++, s++) {
+    for (let t = 0; t < features.lengths[ep]!; t++, s++) {
       data.proprio.set(episode.proprio.subarray(t * P, (t + 1) * P), s * P);
       data.actions.set(episode.actions.subarray(t * A, (t + 1) * A), s * A);
     }
