@@ -24,6 +24,7 @@ import { estimateRemaining, formatDuration } from '../util/progress.js';
 import { checkSeed } from '../util/rng.js';
 import { runCell, type CellContext } from './cell.js';
 import { configDigest, type RunConfig } from './config.js';
+import { estimateRun, formatEstimate, measureEncoderCosts, measureTaskCosts, type EncoderCosts, type RunEstimate, type TaskCosts } from './estimate.js';
 import { writeFrameStrip } from './frame_strip.js';
 import { joinResults } from './join.js';
 import type { RunDependencies } from './deps.js';
@@ -184,6 +185,44 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
   log(formatSummary(results.summary, results.entropyCorrelation));
   const { ran, skipped, failed, entropyFailures } = tally;
   return { results, ran, skipped, failed, entropyFailures, leftToOthers: tally.leftTo.size, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * `bench run --dry-run`: measures each stage's cost here on a few units of work (estimate.ts), multiplies it out
+ * over the options' whole plan (every shard) and prints the estimate. Writes nothing; reads no cache.
+ */
+export async function estimateBenchmark(options: RunOptions): Promise<RunEstimate> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const tasks = resolveTasks(options.benchmark, options.tasks).map((t) => runTask(options.profile, t));
+  const seeds = options.seeds ?? options.profile.seeds;
+  for (const seed of seeds) checkSeed('--seeds: a policy seed', seed);
+  const config: RunConfig = { benchmark: options.benchmark, profile: options.profile, head: options.head ?? 'auto', shuffleActions: options.shuffleActions ?? false };
+  const encoderSpecs = options.encoders.map((spec) => options.deps.parseEncoderSpec(spec));
+  const backend = await options.deps.policyBackend(options.backend ?? 'auto');
+  log(`${describeProfile({ ...options.profile, seeds })}; tfjs backend ${backend.description}`);
+  const resources = new RunResources(options.deps, resolveCacheDir(options.cacheDir), {
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    quiet: true,
+    warn: log,
+  });
+  try {
+    const taskCosts: TaskCosts[] = [];
+    for (const task of tasks) {
+      options.signal?.throwIfAborted();
+      taskCosts.push(await measureTaskCosts(task));
+    }
+    const encoderCosts: EncoderCosts[] = [];
+    for (const spec of encoderSpecs) {
+      options.signal?.throwIfAborted();
+      const encoder = runEncoder(config, spec, await resources.encoder(spec));
+      encoderCosts.push(await measureEncoderCosts(encoder, options.profile.imageSize, options.profile.batchSize, options.deps.createPolicy));
+    }
+    const estimate = estimateRun(options.profile, tasks, seeds.length, taskCosts, encoderCosts);
+    log(formatEstimate(estimate, taskCosts, encoderCosts));
+    return estimate;
+  } finally {
+    await resources.dispose();
+  }
 }
 
 /** What became of the cells (and entropy measurements) of one call. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { TF_BACKEND_REQUESTS, type TfBackendRequest } from '../../policies/backend.js';
 import { getProfile, PROFILE_NAMES } from '../../protocol/profiles.js';
-import { runBenchmark } from '../../run/runner.js';
+import { estimateBenchmark, runBenchmark, type RunOptions } from '../../run/runner.js';
 import { defaultRunDependencies } from '../../run/default_deps.js';
 import type { Shard } from '../../run/plan.js';
 import { withInterrupts } from '../interrupt.js';
@@ -30,6 +30,7 @@ interface RunArgs {
   'shuffle-actions': boolean;
   'cache-dir'?: string;
   quiet: boolean;
+  'dry-run': boolean;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -72,33 +73,41 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('shard', { type: 'string', requiresArg: true, describe: 'run only shard i of n of the cell list, e.g. 2/4', coerce: shardOption('shard') })
       .option('shuffle-actions', { type: 'boolean', default: false, describe: 'control: train on actions shuffled across samples (should not learn)' })
       .option('cache-dir', { type: 'string', requiresArg: true, describe: 'cache root for demos and features (default: $BENCH_CACHE_DIR or .cache/bench)', coerce: stringOption('cache-dir') })
-      .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars' }),
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars' })
+      .option('dry-run', {
+        type: 'boolean',
+        default: false,
+        describe: 'measure each stage here on a few units of work and print what the run would cost (cells, frames to encode, policy steps, hours); writes nothing',
+      }),
   handler: async (args) => {
     const profile = getProfile(args.profile);
     if (!['mlp', 'conv', 'auto'].includes(args.head)) throw new Error(`--head: expected mlp, conv or auto, got '${args.head}'`);
     await import('../../envs/index.js');
     const log = (line: string): void => console.log(line);
     const out = args.out ?? `runs/${args.suite}-${profile.name}${args['shuffle-actions'] ? '-shuffled' : ''}`;
-    const report = await withInterrupts(log, (signal) =>
-      runBenchmark({
-        benchmark: args.suite,
-        ...(args.tasks !== undefined ? { tasks: args.tasks } : {}),
-        encoders: args.encoders ?? DEFAULT_RUN_ENCODERS,
-        profile,
-        ...(args.seeds !== undefined ? { seeds: args.seeds } : {}),
-        out,
-        head: args.head as 'mlp' | 'conv' | 'auto',
-        shuffleActions: args['shuffle-actions'],
-        backend: args.backend,
-        ...(args.threads !== undefined ? { threads: args.threads } : {}),
-        ...(args.shard !== undefined ? { shard: args.shard } : {}),
-        ...(args['cache-dir'] !== undefined ? { cacheDir: args['cache-dir'] } : {}),
-        quiet: args.quiet,
-        signal,
-        log,
-        deps: defaultRunDependencies(),
-      }),
-    );
+    const options = (signal: AbortSignal): RunOptions => ({
+      benchmark: args.suite,
+      ...(args.tasks !== undefined ? { tasks: args.tasks } : {}),
+      encoders: args.encoders ?? DEFAULT_RUN_ENCODERS,
+      profile,
+      ...(args.seeds !== undefined ? { seeds: args.seeds } : {}),
+      out,
+      head: args.head as 'mlp' | 'conv' | 'auto',
+      shuffleActions: args['shuffle-actions'],
+      backend: args.backend,
+      ...(args.threads !== undefined ? { threads: args.threads } : {}),
+      ...(args.shard !== undefined ? { shard: args.shard } : {}),
+      ...(args['cache-dir'] !== undefined ? { cacheDir: args['cache-dir'] } : {}),
+      quiet: args.quiet,
+      signal,
+      log,
+      deps: defaultRunDependencies(),
+    });
+    if (args['dry-run']) {
+      await withInterrupts(log, (signal) => estimateBenchmark(options(signal)));
+      return;
+    }
+    const report = await withInterrupts(log, (signal) => runBenchmark(options(signal)));
     if (report.failed.length > 0) {
       const first = report.failed[0]!;
       throw new Error(
