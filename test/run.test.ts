@@ -18,7 +18,7 @@ import { frameOptions, observationLook } from '../src/protocol/render_settings.j
 import { runBenchmark, type RunOptions } from '../src/run/runner.js';
 import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/csv.js';
 import type { CellResult, EntropyRecord, RunResults } from '../src/results/schema.js';
-import { entropyCorrelation, formatSummary, summarise } from '../src/results/summary.js';
+import { entropyCorrelation, formatStageTimes, formatSummary, summarise } from '../src/results/summary.js';
 import { bestEvaluation } from '../src/eval/metrics.js';
 import { ExpertRollout } from '../src/envs/expert_rollout.js';
 import { renderDemoFrames } from '../src/data/features.js';
@@ -72,11 +72,22 @@ const withoutTimings = (rows: Record<string, string>[]): Record<string, string>[
 
 describe('bench run', () => {
   let firstCsv: Record<string, string>[];
+  const firstLog: string[] = [];
 
   beforeAll(async () => {
-    const report = await runBenchmark(options('a'));
+    const report = await runBenchmark(options('a', { log: (line) => firstLog.push(line) }));
     expect(report.ran).toBe(4);
     firstCsv = readCsv('a');
+  });
+
+  it('says where the time went, per cell and over the run', () => {
+    const stages = /demos [\d.]+ s, features [\d.]+ s, train [\d.]+ s, eval [\d.]+ s, other [\d.]+ s; most: (demos|features|train|eval|other) \(\d+%\)/;
+    const cellLines = firstLog.filter((line) => /^cell \d\/4: .*: best /.test(line));
+    expect(cellLines).toHaveLength(4);
+    for (const line of cellLines) expect(line).toMatch(stages);
+    expect(firstLog.find((line) => line.startsWith('time by stage over the 4 cells run now: '))).toMatch(stages);
+    const timings = { demosSeconds: 1, featuresSeconds: 2, trainSeconds: 6, evalSeconds: 0.5, totalSeconds: 10 };
+    expect(formatStageTimes([timings, timings])).toBe('demos 2.0 s, features 4.0 s, train 12.0 s, eval 1.0 s, other 1.0 s; most: train (60%)');
   });
 
   it('writes results.json and results.csv with one row per task x encoder x seed', () => {

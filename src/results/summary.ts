@@ -5,7 +5,7 @@
  */
 import { mean, pearson, spearman } from '../eval/statistics.js';
 import { FAMILIES, TASK_FAMILIES, type TaskFamily } from '../envs/families.js';
-import { DEFAULT_ALPHA, withIntervals, type CellResult, type Correlation, type EncoderSummary, type EntropyRecord } from './schema.js';
+import { DEFAULT_ALPHA, withIntervals, type CellResult, type Correlation, type EncoderSummary, type EntropyRecord, type Timings } from './schema.js';
 
 export function summarise(cells: readonly CellResult[], entropy: readonly EntropyRecord[]): EncoderSummary[] {
   const encoders = [...new Set(cells.map((c) => c.encoder))];
@@ -93,4 +93,26 @@ export function formatSummary(summary: readonly EncoderSummary[], correlation: C
   out.push(`MEAN = mean over the families present (${families.map((f) => FAMILIES[f].title).join(', ')}) of the mean over each family's tasks`);
   out.push(...formatCorrelation(correlation));
   return out.join('\n');
+}
+
+/** The stages a cell's time goes to, with `other` the rest of its total (set-up, loading, writing). */
+const STAGES = [
+  ['demos', 'demosSeconds'],
+  ['features', 'featuresSeconds'],
+  ['train', 'trainSeconds'],
+  ['eval', 'evalSeconds'],
+] as const;
+
+/**
+ * Where the time of some cells went, e.g. "demos 1.0 s, features 3.2 s, train 4.1 s, eval 3.9 s, other 0.1 s;
+ * most: train (33%)", so a user sees the bottleneck.
+ */
+export function formatStageTimes(timings: readonly Timings[]): string {
+  const sum = (pick: (t: Timings) => number): number => timings.reduce((a, t) => a + pick(t), 0);
+  const total = sum((t) => t.totalSeconds);
+  const parts: [string, number][] = STAGES.map(([name, field]) => [name, sum((t) => t[field])]);
+  parts.push(['other', Math.max(0, total - parts.reduce((a, [, s]) => a + s, 0))]);
+  const [largest, seconds] = parts.reduce((best, part) => (part[1] > best[1] ? part : best));
+  const share = total > 0 ? ` (${Math.round((100 * seconds) / total)}%)` : '';
+  return `${parts.map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(', ')}; most: ${largest}${share}`;
 }

@@ -14,8 +14,8 @@ import type { FrameBatch } from '../encoders/encoder.js';
 import type { TfBackendRequest } from '../policies/backend.js';
 import type { PolicyHead } from '../policies/policy.js';
 import { RunDir } from '../results/run_dir.js';
-import { RESULTS_SCHEMA_VERSION, type CellFailure, type CellResult, type EntropyRecord, type RunPlan, type RunResults } from '../results/schema.js';
-import { formatSummary } from '../results/summary.js';
+import { RESULTS_SCHEMA_VERSION, type CellFailure, type CellResult, type EntropyRecord, type RunPlan, type RunResults, type Timings } from '../results/schema.js';
+import { formatStageTimes, formatSummary } from '../results/summary.js';
 import { ensureDirectory } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { FileSystemError } from '../util/fs_errors.js';
@@ -119,10 +119,10 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
   ensureDirectory(cacheDir, '--cache-dir');
   const session = dir.beginRun({ configDigest: digest, profile: config.profile.name, head: config.head, shuffleActions: config.shuffleActions });
 
-  const tally: Tally = { ran: 0, skipped: 0, failed: [], entropyFailures: [], leftTo: new Map(), cellSeconds: 0 };
+  const tally: Tally = { ran: 0, skipped: 0, failed: [], entropyFailures: [], leftTo: new Map(), timings: [] };
   // The ETA assumes the remaining cells cost as much on average as the ones this call ran.
   const progress = (remaining: number): string =>
-    `[run ${formatDuration((performance.now() - started) / 1000)} elapsed, eta ${formatDuration(estimateRemaining(tally.cellSeconds, tally.ran, tally.ran + remaining))}]`;
+    `[run ${formatDuration((performance.now() - started) / 1000)} elapsed, eta ${formatDuration(estimateRemaining(sumSeconds(tally.timings), tally.ran, tally.ran + remaining))}]`;
   let resources: RunResources | null = null;
   let backend = '';
   const plan: RunPlan = { tasks: tasks.map((t) => t.name), encoders: options.encoders, seeds };
@@ -173,6 +173,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     session.release();
   }
   const results = joinResults(dir, config, backend, plan);
+  if (tally.timings.length > 0) log(`time by stage over the ${tally.timings.length} cells run now: ${formatStageTimes(tally.timings)}`);
   if (tally.skipped > 0) log(`skipped ${tally.skipped} finished cells (results in ${dir.cellsDir})`);
   if (tally.leftTo.size > 0) {
     const owners = [...new Set([...tally.leftTo.values()].map((o) => `pid ${o.pid} on ${o.host}`))].join(', ');
@@ -225,6 +226,9 @@ export async function estimateBenchmark(options: RunOptions): Promise<RunEstimat
   }
 }
 
+/** Seconds the cells of `timings` took in all. */
+const sumSeconds = (timings: readonly Timings[]): number => timings.reduce((sum, t) => sum + t.totalSeconds, 0);
+
 /** What became of the cells (and entropy measurements) of one call. */
 interface Tally {
   ran: number;
@@ -233,8 +237,8 @@ interface Tally {
   entropyFailures: EntropyFailure[];
   /** Cells left to other processes that hold their claims, by description. */
   leftTo: Map<string, LockOwner>;
-  /** Seconds spent in the cells this call ran. */
-  cellSeconds: number;
+  /** Stage timings of the cells run by this call. */
+  timings: Timings[];
 }
 
 /**
@@ -331,9 +335,10 @@ async function attemptCell(
     }
     dir.writeCell(result);
     tally.ran++;
-    tally.cellSeconds += result.timings.totalSeconds;
+    tally.timings.push(result.timings);
     context.log(
-      `${label}: best ${result.bestScore.toFixed(1)} (epoch ${result.bestEpoch}), final ${result.finalScore.toFixed(1)}, ${result.timings.totalSeconds.toFixed(1)} s ${progress()}`,
+      `${label}: best ${result.bestScore.toFixed(1)} (epoch ${result.bestEpoch}), final ${result.finalScore.toFixed(1)}, ${result.timings.totalSeconds.toFixed(1)} s: ` +
+        `${formatStageTimes([result.timings])} ${progress()}`,
     );
     return result;
   } finally {
