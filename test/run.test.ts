@@ -118,6 +118,12 @@ describe('bench run', () => {
     expect(readdirSync(join(root, 'a', 'cells'))).toHaveLength(4);
   });
 
+  it('gives the same numbers with the evaluation envs on worker threads', async () => {
+    const report = await runBenchmark(options('workers', { envWorkers: 2 }));
+    expect(report.ran).toBe(4);
+    expect(withoutTimings(readCsv('workers'))).toEqual(withoutTimings(firstCsv));
+  });
+
   it('does no work when rerun on a finished directory', async () => {
     const before = encodedFrames();
     const report = await runBenchmark(options('a'));

@@ -1,10 +1,12 @@
 /**
- * Evaluation rollouts: several environments stepped together. Per policy step: render every running env's frame,
- * encode them in ONE batched encoder call, fuse each env's frame history online, predict all actions at once
- * (deterministic, BatchNorm in inference mode), step every env.
+ * Evaluation rollouts: several environments stepped together (a VectorEnv, on this thread or on worker threads:
+ * the same numbers). Per policy step: encode every running env's frame in ONE batched encoder call, fuse each
+ * env's frame history online, predict all actions at once (deterministic, BatchNorm in inference mode), step every
+ * env and render its next frame in one VectorEnv call.
  */
 import type { Encoder, FrameBatch } from '../encoders/encoder.js';
-import type { Env } from '../envs/env.js';
+import type { TaskDefinition } from '../envs/task.js';
+import type { VectorEnv } from '../envs/vector_env.js';
 import { episodeScore } from '../envs/families.js';
 import { fitsHalf, roundToHalf } from '../data/float16.js';
 import { checkFinite, selectFeatures, type FeatureKind, type FeaturePrecision } from '../data/features.js';
@@ -13,8 +15,9 @@ import { FlareHistory } from '../policies/flare.js';
 import { frameOptions, type RenderSettings } from '../protocol/render_settings.js';
 
 export interface RolloutOptions {
-  /** One env per episode run in parallel (all of the same task); episodes run in waves of envs.length. */
-  envs: readonly Env[];
+  /** One sub-env per episode run in parallel (all of `task`); episodes run in waves of envs.size. */
+  envs: VectorEnv;
+  task: TaskDefinition;
   encoder: Encoder;
   policy: BcPolicy;
   kind: FeatureKind;
@@ -42,46 +45,40 @@ export interface EpisodeOutcome {
 
 export async function evaluateEpisodes(options: RolloutOptions): Promise<EpisodeOutcome[]> {
   const { envs, seeds } = options;
-  if (envs.length === 0) throw new Error('evaluateEpisodes: needs at least one env');
   const outcomes: EpisodeOutcome[] = [];
-  for (let start = 0; start < seeds.length; start += envs.length) {
-    const wave = seeds.slice(start, start + envs.length);
-    outcomes.push(...(await runWave(options, envs.slice(0, wave.length), wave)));
+  for (let start = 0; start < seeds.length; start += envs.size) {
+    outcomes.push(...(await runWave(options, seeds.slice(start, start + envs.size))));
   }
   return outcomes;
 }
 
-async function runWave(options: RolloutOptions, envs: readonly Env[], seeds: readonly number[]): Promise<EpisodeOutcome[]> {
-  const { encoder, policy, kind, horizon } = options;
+/** Episodes `seeds` on sub-envs 0..seeds.length-1 of `options.envs`. */
+async function runWave(options: RolloutOptions, seeds: readonly number[]): Promise<EpisodeOutcome[]> {
+  const { envs, task, encoder, policy, kind, horizon } = options;
   const { imageSize } = options.render;
   const frame = frameOptions(options.render);
-  const n = envs.length;
+  const n = seeds.length;
   const frameBytes = imageSize * imageSize * 3;
   const proprioDim = policy.spec.proprioDim;
   const returns = new Float64Array(n);
-  const success = new Array<boolean>(n).fill(false);
   const successSteps = new Int32Array(n);
   const steps = new Int32Array(n);
-  const done = new Array<boolean>(n).fill(false);
-  const proprio: Float32Array[] = [];
   let history: FlareHistory | null = null;
 
-  envs.forEach((env, i) => {
-    const { obs, info } = env.reset({ seed: seeds[i]! });
-    proprio.push(obs.proprio);
-    success[i] = info.success;
-  });
+  const first = await envs.reset(seeds, frame);
+  const proprio = first.proprio;
+  const success = first.success;
+  /** Sub-envs still running, and their current frames [active, H, W, 3] in that order. */
+  let active = [...seeds.keys()];
+  let frameData = first.frames;
 
-  for (let t = 0; t < horizon; t++) {
+  for (let t = 0; t < horizon && active.length > 0; t++) {
     options.signal?.throwIfAborted();
-    const active = [...Array(n).keys()].filter((i) => !done[i]);
-    if (active.length === 0) break;
-    const frames: FrameBatch = { data: new Uint8Array(active.length * frameBytes), n: active.length, height: imageSize, width: imageSize };
-    active.forEach((i, k) => frames.data.set(envs[i]!.render(frame).rgb, k * frameBytes));
+    const frames: FrameBatch = { data: frameData, n: active.length, height: imageSize, width: imageSize };
     const encoded = await encoder.encode(frames, { spatial: kind === 'spatial' });
     const values = selectFeatures(encoded, encoder, kind, active.length).slice();
     const W = values.length / active.length;
-    checkFinite(values, W, encoder, (row) => `evaluation episode seed ${seeds[active[row]!]} step ${t} of task '${envs[0]!.definition.name}'`);
+    checkFinite(values, W, encoder, (row) => `evaluation episode seed ${seeds[active[row]!]} step ${t} of task '${task.name}'`);
     // The rounding of the cached training features (see data/features.ts); a frame beyond float16's range where
     // the demos were within it is fed unrounded rather than as infinity.
     if (options.precision === 'float16' && fitsHalf(values)) roundToHalf(values);
@@ -93,19 +90,32 @@ async function runWave(options: RolloutOptions, envs: readonly Env[], seeds: rea
       proprioBatch.set(proprio[i]!, k * proprioDim);
     });
     const actions = policy.predict(fused, proprioBatch, active.length);
-    const A = actions.length / active.length;
+    // The frames after this step are only needed when another step follows.
+    const result = await envs.step(active, actions, t + 1 < horizon ? frame : null);
+    const running: number[] = [];
+    const kept: number[] = [];
     active.forEach((i, k) => {
-      const result = envs[i]!.step(actions.subarray(k * A, (k + 1) * A));
-      returns[i] += result.reward;
-      success[i] = result.info.success;
-      if (result.info.success) successSteps[i]++;
-      proprio[i] = result.obs.proprio;
+      returns[i] += result.reward[k]!;
+      success[i] = result.success[k]!;
+      if (result.success[k]) successSteps[i]++;
+      proprio[i] = result.proprio[k]!;
       steps[i] = t + 1;
-      if (result.terminated || result.truncated) done[i] = true;
+      if (!result.terminated[k] && !result.truncated[k]) {
+        running.push(i);
+        kept.push(k);
+      }
     });
+    if (kept.length < active.length && result.frames.length > 0) {
+      const next = new Uint8Array(kept.length * frameBytes);
+      kept.forEach((k, r) => next.set(result.frames.subarray(k * frameBytes, (k + 1) * frameBytes), r * frameBytes));
+      frameData = next;
+    } else {
+      frameData = result.frames;
+    }
+    active = running;
   }
   return seeds.map((seed, i) => {
     const tally = { episodeReturn: returns[i]!, successAtLastStep: success[i]!, successSteps: successSteps[i]! };
-    return { seed, ...tally, steps: steps[i]!, score: episodeScore(envs[i]!.definition, tally, horizon) };
+    return { seed, ...tally, steps: steps[i]!, score: episodeScore(task, tally, horizon) };
   });
 }

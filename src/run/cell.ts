@@ -67,6 +67,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
       const t1 = performance.now();
       const outcomes = await evaluateEpisodes({
         envs,
+        task,
         encoder,
         policy,
         kind,

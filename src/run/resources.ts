@@ -8,6 +8,8 @@ import type { Encoder } from '../encoders/encoder.js';
 import type { EncoderSpec } from '../encoders/registry.js';
 import { Env } from '../envs/env.js';
 import type { TaskDefinition } from '../envs/task.js';
+import { LocalVectorEnv, type VectorEnv } from '../envs/vector_env.js';
+import { WorkerVectorEnv } from '../envs/vector_env_workers.js';
 import { DEMO_BASE_SEED } from '../protocol/seeds.js';
 import { createProgress } from '../util/progress.js';
 import type { RunDependencies } from './deps.js';
@@ -20,6 +22,7 @@ export class RunResources {
   private readonly unclaimedDemoSeconds = new Map<string, number>();
   private readonly replayEnvs = new Map<string, Env>();
   private readonly evalEnvs = new Map<string, Env[]>();
+  private readonly evalPools = new Map<string, WorkerVectorEnv>();
   private lastFeatures: { id: string; features: DemoFeatures } | null = null;
 
   constructor(
@@ -27,6 +30,8 @@ export class RunResources {
     private readonly cacheDir: string,
     private readonly options: {
       threads?: number;
+      /** Worker threads for evaluation envs (0 or absent: this thread). */
+      envWorkers?: number;
       quiet: boolean;
       /** Warnings about damaged cache files that are regenerated. */
       warn: (line: string) => void;
@@ -86,12 +91,24 @@ export class RunResources {
     return env;
   }
 
-  /** `count` environments of the task for parallel evaluation (reused across cells). */
-  async evalEnvsFor(task: TaskDefinition, count: number): Promise<Env[]> {
-    const envs = this.evalEnvs.get(task.name) ?? [];
-    while (envs.length < count) envs.push(await Env.make(task));
-    this.evalEnvs.set(task.name, envs);
-    return envs.slice(0, count);
+  /**
+   * `count` environments of the task for parallel evaluation (reused across cells): on this thread, or with
+   * `envWorkers` > 0 on that many worker threads (the same numbers either way).
+   */
+  async evalEnvsFor(task: TaskDefinition, count: number): Promise<VectorEnv> {
+    const workers = this.options.envWorkers ?? 0;
+    if (workers === 0) {
+      const envs = this.evalEnvs.get(task.name) ?? [];
+      while (envs.length < count) envs.push(await Env.make(task));
+      this.evalEnvs.set(task.name, envs);
+      return new LocalVectorEnv(envs.slice(0, count));
+    }
+    const pool = this.evalPools.get(task.name);
+    if (pool && pool.size === count) return pool;
+    await pool?.close();
+    const created = await WorkerVectorEnv.create(task.name, count, workers);
+    this.evalPools.set(task.name, created);
+    return created;
   }
 
   /** Demo features of the cell's (task, encoder, kind), from memory, the disk cache or computed; with the seconds spent. */
@@ -122,6 +139,8 @@ export class RunResources {
   async dispose(): Promise<void> {
     for (const env of this.replayEnvs.values()) env.close();
     for (const envs of this.evalEnvs.values()) for (const env of envs) env.close();
+    await Promise.all([...this.evalPools.values()].map((pool) => pool.close()));
+    this.evalPools.clear();
     for (const encoder of this.encoders.values()) await encoder.dispose();
     this.replayEnvs.clear();
     this.evalEnvs.clear();

@@ -50,6 +50,8 @@ export interface RunOptions {
   /** The tfjs backend that trains the policies (policies/backend.ts); 'auto' when omitted. */
   backend?: TfBackendRequest;
   threads?: number;
+  /** Worker threads that step and render the evaluation envs (0 or absent: the main thread). */
+  envWorkers?: number;
   shard?: Shard;
   cacheDir?: string;
   /** No progress bars. */
@@ -138,6 +140,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     for (const note of info.notes) log(`tfjs backend: ${note}`);
     resources = new RunResources(options.deps, cacheDir, {
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(options.envWorkers !== undefined ? { envWorkers: options.envWorkers } : {}),
       quiet: options.quiet ?? false,
       warn: log,
       ...(options.signal ? { signal: options.signal } : {}),

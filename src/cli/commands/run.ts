@@ -26,6 +26,7 @@ interface RunArgs {
   head: string;
   backend: TfBackendRequest;
   threads?: number;
+  'env-workers'?: number;
   shard?: Shard;
   'shuffle-actions': boolean;
   'cache-dir'?: string;
@@ -70,6 +71,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
         coerce: choiceOption('backend', TF_BACKEND_REQUESTS.filter((r) => r !== 'cpu')),
       })
       .option('threads', { type: 'number', requiresArg: true, describe: 'encoder inference threads', coerce: integerOption('threads', 1, 1024) })
+      .option('env-workers', {
+        type: 'number',
+        requiresArg: true,
+        describe: 'worker threads that step and render the evaluation envs while the main thread encodes (default 0: the main thread; the numbers are the same)',
+        coerce: integerOption('env-workers', 0, 64),
+      })
       .option('shard', { type: 'string', requiresArg: true, describe: 'run only shard i of n of the cell list, e.g. 2/4', coerce: shardOption('shard') })
       .option('shuffle-actions', { type: 'boolean', default: false, describe: 'control: train on actions shuffled across samples (should not learn)' })
       .option('cache-dir', { type: 'string', requiresArg: true, describe: 'cache root for demos and features (default: $BENCH_CACHE_DIR or .cache/bench)', coerce: stringOption('cache-dir') })
@@ -96,6 +103,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       shuffleActions: args['shuffle-actions'],
       backend: args.backend,
       ...(args.threads !== undefined ? { threads: args.threads } : {}),
+      ...(args['env-workers'] !== undefined ? { envWorkers: args['env-workers'] } : {}),
       ...(args.shard !== undefined ? { shard: args.shard } : {}),
       ...(args['cache-dir'] !== undefined ? { cacheDir: args['cache-dir'] } : {}),
       quiet: args.quiet,

@@ -1,0 +1,100 @@
+/**
+ * Several environments of one task stepped as one (Gymnasium's vector env, with rendering): reset with one seed per
+ * sub-env, step a subset with one action each and get their frames rendered after the step, so a rollout makes one
+ * call per policy step. Two implementations with the same numbers: `LocalVectorEnv` runs the envs on this thread;
+ * `WorkerVectorEnv` (vector_env_workers.ts) deals them to worker threads, each with its own MuJoCo instance,
+ * running a `LocalVectorEnv` over its share.
+ */
+import type { Env } from './env.js';
+import type { RenderOptions } from './render/types.js';
+
+/** The frame every call renders (RGB only: no depth or segmentation). */
+export type FrameRequest = Pick<RenderOptions, 'width' | 'height' | 'camera' | 'supersample' | 'textureFilter'>;
+
+export interface VectorObservation {
+  /** Per listed sub-env: proprio [P]. */
+  proprio: Float32Array[];
+  /** Per listed sub-env: the task's success test. */
+  success: boolean[];
+  /** Frames [k, H, W, 3] of the listed sub-envs in order; empty when none was asked for. */
+  frames: Uint8Array;
+}
+
+export interface VectorStep extends VectorObservation {
+  reward: number[];
+  terminated: boolean[];
+  truncated: boolean[];
+}
+
+export interface VectorEnv {
+  /** Sub-envs. */
+  readonly size: number;
+  /** Resets sub-envs 0..seeds.length-1 with `seeds` and renders their first frames. */
+  reset(seeds: readonly number[], frame: FrameRequest): Promise<VectorObservation>;
+  /** Steps sub-envs `indices` with `actions` [k, A] and renders their frames after the step when `frame` is given. */
+  step(indices: readonly number[], actions: Float32Array, frame: FrameRequest | null): Promise<VectorStep>;
+  /** Frees the envs (and threads). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The sub-envs on this thread. */
+export class LocalVectorEnv implements VectorEnv {
+  constructor(private readonly envs: readonly Env[]) {
+    if (envs.length === 0) throw new Error('LocalVectorEnv: needs at least one env');
+  }
+
+  get size(): number {
+    return this.envs.length;
+  }
+
+  async reset(seeds: readonly number[], frame: FrameRequest): Promise<VectorObservation> {
+    return this.resetNow(seeds, frame);
+  }
+
+  async step(indices: readonly number[], actions: Float32Array, frame: FrameRequest | null): Promise<VectorStep> {
+    return this.stepNow(indices, actions, frame);
+  }
+
+  /** `reset` without the promise (the worker side calls it directly). */
+  resetNow(seeds: readonly number[], frame: FrameRequest): VectorObservation {
+    if (seeds.length > this.envs.length) throw new Error(`VectorEnv.reset: ${seeds.length} seeds for ${this.envs.length} envs`);
+    const proprio: Float32Array[] = [];
+    const success: boolean[] = [];
+    seeds.forEach((seed, i) => {
+      const { obs, info } = this.envs[i]!.reset({ seed });
+      proprio.push(obs.proprio);
+      success.push(info.success);
+    });
+    return { proprio, success, frames: this.render([...seeds.keys()], frame) };
+  }
+
+  stepNow(indices: readonly number[], actions: Float32Array, frame: FrameRequest | null): VectorStep {
+    if (indices.length === 0) throw new Error('VectorEnv.step: no envs listed');
+    if (actions.length % indices.length !== 0) throw new Error(`VectorEnv.step: ${actions.length} action values for ${indices.length} envs`);
+    const A = actions.length / indices.length;
+    const out: VectorStep = { proprio: [], success: [], reward: [], terminated: [], truncated: [], frames: new Uint8Array(0) };
+    indices.forEach((i, k) => {
+      const env = this.envs[i];
+      if (!env) throw new Error(`VectorEnv.step: env index ${i} is outside [0, ${this.envs.length})`);
+      const result = env.step(actions.subarray(k * A, (k + 1) * A));
+      out.proprio.push(result.obs.proprio);
+      out.success.push(result.info.success);
+      out.reward.push(result.reward);
+      out.terminated.push(result.terminated);
+      out.truncated.push(result.truncated);
+    });
+    if (frame) out.frames = this.render(indices, frame);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    // The envs belong to whoever built them (a run reuses them across cells).
+  }
+
+  private render(indices: readonly number[], frame: FrameRequest): Uint8Array {
+    const bytes = frame.width * frame.height * 3;
+    const frames = new Uint8Array(indices.length * bytes);
+    indices.forEach((i, k) => frames.set(this.envs[i]!.render(frame).rgb, k * bytes));
+    return frames;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Entry point of one `WorkerVectorEnv` thread (vector_env_workers.ts): builds `count` envs of the task in this
+ * thread's own MuJoCo instance and answers reset/step requests with a `LocalVectorEnv` over them, frames returned
+ * in transferred buffers. Protocol: `WorkerReply` 'ready' (or 'failed') once, then one reply per request id.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import './domains/index.js';
+import { Env } from './env.js';
+import { LocalVectorEnv } from './vector_env.js';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './vector_env_workers.js';
+
+const port = parentPort!;
+const { task, count } = workerData as WorkerInit;
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+const envs: Env[] = [];
+try {
+  for (let i = 0; i < count; i++) envs.push(await Env.make(task));
+  const vector = new LocalVectorEnv(envs);
+  port.on('message', (request: WorkerRequest) => {
+    if (request.op === 'close') {
+      for (const env of envs) env.close();
+      port.close();
+      return;
+    }
+    try {
+      const result = request.op === 'reset' ? vector.resetNow(request.seeds, request.frame) : vector.stepNow(request.indices, request.actions, request.frame);
+      port.postMessage({ kind: 'result', id: request.id, result } satisfies WorkerReply, [result.frames.buffer as ArrayBuffer]);
+    } catch (error) {
+      port.postMessage({ kind: 'error', id: request.id, message: message(error) } satisfies WorkerReply);
+    }
+  });
+  port.postMessage({ kind: 'ready' } satisfies WorkerReply);
+} catch (error) {
+  for (const env of envs) env.close();
+  port.postMessage({ kind: 'failed', message: message(error) } satisfies WorkerReply);
+  port.close();
+}

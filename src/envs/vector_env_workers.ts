@@ -1,0 +1,194 @@
+/**
+ * `VectorEnv` over worker threads: sub-env i lives in worker i mod W (as its local env floor(i / W)), each worker
+ * with its own MuJoCo WASM instance running a `LocalVectorEnv` (vector_env_worker.ts), so the numbers are those of
+ * one thread. A call is sent to every worker concerned at once and their replies merged in the caller's order;
+ * frames come back in transferred buffers.
+ *
+ * Shutdown: `close()` asks each worker to free its envs and exit, and terminates any that does not; an error in a
+ * worker (a failed step, a crash) rejects the calls waiting on it with the worker's message and the pool refuses
+ * further calls, so the owner closes it (`evaluateEpisodes`' callers do, also on Ctrl-C, through their finally).
+ */
+import { Worker } from 'node:worker_threads';
+import type { FrameRequest, VectorEnv, VectorObservation, VectorStep } from './vector_env.js';
+
+/** What a worker is started with (plain data). */
+export interface WorkerInit {
+  task: string;
+  count: number;
+}
+
+export type WorkerRequest =
+  | { op: 'reset'; id: number; seeds: number[]; frame: FrameRequest }
+  | { op: 'step'; id: number; indices: number[]; actions: Float32Array; frame: FrameRequest | null }
+  | { op: 'close' };
+
+export type WorkerReply =
+  | { kind: 'ready' }
+  | { kind: 'failed'; message: string }
+  | { kind: 'result'; id: number; result: VectorObservation | VectorStep }
+  | { kind: 'error'; id: number; message: string };
+
+/** The worker entry next to this module: TypeScript sources load through tsx, the built package as JS. */
+function workerCode(): string {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSource ? './vector_env_worker.ts' : './vector_env_worker.js', import.meta.url).href;
+  return fromSource
+    ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`
+    : `import(${JSON.stringify(entry)})`;
+}
+
+class EnvWorker {
+  private readonly thread: Worker;
+  private readonly pending = new Map<number, { resolve: (r: VectorObservation | VectorStep) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private failure: Error | null = null;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<void>;
+  running = true;
+
+  constructor(init: WorkerInit, label: string) {
+    this.thread = new Worker(workerCode(), { eval: true, workerData: init });
+    this.exited = new Promise((resolve) =>
+      this.thread.once('exit', () => {
+        this.running = false;
+        resolve();
+      }),
+    );
+    this.ready = new Promise((resolve, reject) => {
+      this.thread.on('message', (reply: WorkerReply) => {
+        if (reply.kind === 'ready') resolve();
+        else if (reply.kind === 'failed') reject(this.fail(new Error(`${label}: ${reply.message}`)));
+        else this.settle(reply);
+      });
+      this.thread.on('error', (error) => reject(this.fail(new Error(`${label} crashed: ${error.message}`))));
+      this.thread.once('exit', (code) => reject(this.fail(new Error(`${label} exited (code ${code})`))));
+    });
+    this.ready.catch(() => undefined); // observed through call() and create()
+  }
+
+  call(request: Omit<Extract<WorkerRequest, { op: 'reset' }>, 'id'> | Omit<Extract<WorkerRequest, { op: 'step' }>, 'id'>): Promise<VectorObservation | VectorStep> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.thread.postMessage({ ...request, id });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new Error('VectorEnv: used after close()');
+    this.thread.postMessage({ op: 'close' } satisfies WorkerRequest);
+    // A worker that does not exit promptly (e.g. busy in a long step) is stopped.
+    const timer = setTimeout(() => void this.thread.terminate(), 2000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private settle(reply: Extract<WorkerReply, { id: number }>): void {
+    const waiting = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    if (reply.kind === 'result') waiting?.resolve(reply.result);
+    else waiting?.reject(this.fail(new Error(reply.message)));
+  }
+
+  /** Records the first failure and rejects every waiting call with it. */
+  private fail(error: Error): Error {
+    this.failure ??= error;
+    for (const { reject } of this.pending.values()) reject(this.failure);
+    this.pending.clear();
+    return this.failure;
+  }
+}
+
+export class WorkerVectorEnv implements VectorEnv {
+  private closed: Promise<void> | null = null;
+
+  private constructor(
+    readonly size: number,
+    private readonly workers: EnvWorker[],
+  ) {}
+
+  /** `size` envs of task `task` over `workers` threads (at most one per env). */
+  static async create(task: string, size: number, workers: number): Promise<WorkerVectorEnv> {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`WorkerVectorEnv: size must be a positive integer, got ${size}`);
+    if (!Number.isInteger(workers) || workers < 1) throw new Error(`WorkerVectorEnv: workers must be a positive integer, got ${workers}`);
+    const count = Math.min(workers, size);
+    const threads = Array.from(
+      { length: count },
+      (_, w) => new EnvWorker({ task, count: Math.ceil((size - w) / count) }, `env worker ${w + 1}/${count} (task '${task}')`),
+    );
+    const pool = new WorkerVectorEnv(size, threads);
+    try {
+      await Promise.all(threads.map((t) => t.ready));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  async reset(seeds: readonly number[], frame: FrameRequest): Promise<VectorObservation> {
+    if (seeds.length > this.size) throw new Error(`VectorEnv.reset: ${seeds.length} seeds for ${this.size} envs`);
+    const W = this.workers.length;
+    const indices = [...seeds.keys()];
+    const parts = await Promise.all(
+      this.workers.map((worker, w) => {
+        const mine = seeds.filter((_, i) => i % W === w);
+        return mine.length ? worker.call({ op: 'reset', seeds: mine, frame }) : null;
+      }),
+    );
+    return this.merge(indices, parts, frame);
+  }
+
+  async step(indices: readonly number[], actions: Float32Array, frame: FrameRequest | null): Promise<VectorStep> {
+    if (indices.length === 0) throw new Error('VectorEnv.step: no envs listed');
+    if (actions.length % indices.length !== 0) throw new Error(`VectorEnv.step: ${actions.length} action values for ${indices.length} envs`);
+    const A = actions.length / indices.length;
+    const W = this.workers.length;
+    for (const i of indices) {
+      if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new Error(`VectorEnv.step: env index ${i} is outside [0, ${this.size})`);
+    }
+    const parts = await Promise.all(
+      this.workers.map((worker, w) => {
+        const mine = indices.map((i, k) => [i, k] as const).filter(([i]) => i % W === w);
+        if (mine.length === 0) return null;
+        const local = new Float32Array(mine.length * A);
+        mine.forEach(([, k], r) => local.set(actions.subarray(k * A, (k + 1) * A), r * A));
+        return worker.call({ op: 'step', indices: mine.map(([i]) => Math.floor(i / W)), actions: local, frame });
+      }),
+    );
+    return this.merge(indices, parts, frame);
+  }
+
+  /** Worker threads that have not exited yet (0 after `close()`). */
+  get runningThreads(): number {
+    return this.workers.filter((w) => w.running).length;
+  }
+
+  close(): Promise<void> {
+    this.closed ??= Promise.all(this.workers.map((w) => w.close())).then(() => undefined);
+    return this.closed;
+  }
+
+  /** The workers' replies (each in its own listed order) back in the order of `indices`. */
+  private merge(indices: readonly number[], parts: readonly (VectorStep | VectorObservation | null)[], frame: FrameRequest | null): VectorStep {
+    const W = this.workers.length;
+    const bytes = frame ? frame.width * frame.height * 3 : 0;
+    const out: VectorStep = { proprio: [], success: [], reward: [], terminated: [], truncated: [], frames: new Uint8Array(indices.length * bytes) };
+    const taken = new Array<number>(W).fill(0);
+    indices.forEach((i, k) => {
+      const w = i % W;
+      const part = parts[w]!;
+      const r = taken[w]!++;
+      out.proprio.push(part.proprio[r]!);
+      out.success.push(part.success[r]!);
+      if ('reward' in part) {
+        out.reward.push(part.reward[r]!);
+        out.terminated.push(part.terminated[r]!);
+        out.truncated.push(part.truncated[r]!);
+      }
+      if (bytes) out.frames.set(part.frames.subarray(r * bytes, (r + 1) * bytes), k * bytes);
+    });
+    return out;
+  }
+}

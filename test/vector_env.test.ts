@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Encoder } from '../src/encoders/encoder.js';
+import { createEncoder, parseEncoderSpec } from '../src/encoders/registry.js';
+import '../src/envs/index.js';
+import { Env } from '../src/envs/env.js';
+import { getTask } from '../src/envs/registry.js';
+import { LocalVectorEnv } from '../src/envs/vector_env.js';
+import { WorkerVectorEnv } from '../src/envs/vector_env_workers.js';
+import { evaluateEpisodes, type RolloutOptions } from '../src/eval/rollout.js';
+import { createPolicy } from '../src/policies/index.js';
+import type { BcPolicy } from '../src/policies/policy.js';
+import { frameOptions, observationLook, type RenderSettings } from '../src/protocol/render_settings.js';
+
+const TASKS = ['reacher-easy', 'button-press-topdown'];
+const SEEDS = [1000, 1001, 1002];
+let encoder: Encoder;
+const policies = new Map<string, BcPolicy>();
+const local = new Map<string, Env[]>();
+
+const render = (task: string): RenderSettings => ({ imageSize: 64, camera: getTask(task).defaultCamera, ...observationLook(64) });
+
+beforeAll(async () => {
+  encoder = await createEncoder(parseEncoderSpec('pixels'), {});
+  for (const name of TASKS) {
+    const envs = await Promise.all(SEEDS.map(() => Env.make(name)));
+    local.set(name, envs);
+    const { proprioDim } = envs[0]!.observationSpec;
+    // An untrained policy with seeded weights: its actions depend on every frame, proprio and history value.
+    policies.set(name, await createPolicy({ head: 'mlp', featureDim: 3 * encoder.info.pooledDim, proprioDim, actionDim: envs[0]!.actionSpec.dim }, 3));
+  }
+});
+
+afterAll(async () => {
+  for (const envs of local.values()) for (const env of envs) env.close();
+  for (const policy of policies.values()) policy.dispose();
+  await encoder.dispose();
+});
+
+const rollout = (task: string, envs: RolloutOptions['envs'], extra: Partial<RolloutOptions> = {}): Promise<unknown> =>
+  evaluateEpisodes({ envs, task: getTask(task), encoder, policy: policies.get(task)!, kind: 'pooled', precision: 'float16', seeds: SEEDS, horizon: 12, render: render(task), ...extra });
+
+describe('vector env on worker threads', () => {
+  for (const task of TASKS) {
+    it(`gives the episodes of the main thread exactly (${task})`, async () => {
+      const serial = await rollout(task, new LocalVectorEnv(local.get(task)!));
+      // button-press-topdown's pool: 3 envs on 2 workers, one of which holds two (dealing and merging).
+      // reacher's pool: 2 envs on 2 workers, so 3 episodes run as a wave of 2 then 1.
+      const pool = task === 'reacher-easy' ? await WorkerVectorEnv.create(task, 2, 2) : await WorkerVectorEnv.create(task, 3, 2);
+      try {
+        expect(await rollout(task, pool)).toEqual(serial);
+      } finally {
+        await pool.close();
+      }
+      expect(pool.runningThreads).toBe(0);
+    });
+  }
+
+  it('returns frames and steps like the envs themselves', async () => {
+    const task = 'reacher-easy';
+    const frame = frameOptions(render(task));
+    const pool = await WorkerVectorEnv.create(task, 3, 3);
+    try {
+      const envs = local.get(task)!;
+      const fromPool = await pool.reset([5, 6], frame);
+      const direct = envs.slice(0, 2).map((env, i) => env.reset({ seed: 5 + i }));
+      expect(fromPool.proprio).toEqual(direct.map((d) => d.obs.proprio));
+      expect(Array.from(fromPool.frames.subarray(64 * 64 * 3))).toEqual(Array.from(envs[1]!.render(frame).rgb));
+      const action = new Float32Array([0.5, -0.5]);
+      const step = await pool.step([1], action, frame);
+      const expected = envs[1]!.step(action);
+      expect([step.reward[0], step.proprio[0]]).toEqual([expected.reward, expected.obs.proprio]);
+      expect(Array.from(step.frames)).toEqual(Array.from(envs[1]!.render(frame).rgb));
+      expect((await pool.step([0], action, null)).frames.length).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('reports a worker error, refuses further calls and shuts every thread down', async () => {
+    const frame = frameOptions(render('reacher-easy'));
+    const pool = await WorkerVectorEnv.create('reacher-easy', 2, 2);
+    await pool.reset([1, 2], frame);
+    await expect(pool.step([0, 1], new Float32Array([0, 0, Number.NaN, 0]), frame)).rejects.toThrow(/non-finite|NaN/);
+    await expect(pool.step([0, 1], new Float32Array(4), frame)).rejects.toThrow(/non-finite|NaN/);
+    await expect(pool.step([2], new Float32Array(2), frame)).rejects.toThrow(/env index 2 is outside \[0, 2\)/);
+    await pool.close();
+    expect(pool.runningThreads).toBe(0);
+    await expect(pool.reset([1], frame)).rejects.toThrow(/after close/);
+    await expect(WorkerVectorEnv.create('no-such-task', 2, 2)).rejects.toThrow(/env worker \d\/2 \(task 'no-such-task'\): .*no-such-task/);
+  });
+
+  it('stops at an interruption; closing then leaves no thread', async () => {
+    const task = 'reacher-easy';
+    const pool = await WorkerVectorEnv.create(task, 3, 2);
+    const controller = new AbortController();
+    let calls = 0;
+    const interrupting: Encoder = {
+      info: encoder.info,
+      dispose: async () => {},
+      encode: async (frames, options) => {
+        if (++calls === 3) controller.abort(new Error('SIGINT'));
+        return encoder.encode(frames, options);
+      },
+    };
+    try {
+      await expect(rollout(task, pool, { encoder: interrupting, signal: controller.signal })).rejects.toThrow(/SIGINT/);
+    } finally {
+      await pool.close();
+    }
+    expect(calls).toBe(3);
+    expect(pool.runningThreads).toBe(0);
+  });
+});
