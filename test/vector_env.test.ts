@@ -14,6 +14,8 @@ import { frameOptions, observationLook, type RenderSettings } from '../src/proto
 const TASKS = ['reacher-easy', 'button-press-topdown'];
 const SEEDS = [1000, 1001, 1002];
 let encoder: Encoder;
+/** reacher-easy: 2 envs on 2 workers, so 3 episodes run as a wave of 2 then 1 (shared by the tests below). */
+let reacherPool: WorkerVectorEnv;
 const policies = new Map<string, BcPolicy>();
 const local = new Map<string, Env[]>();
 
@@ -21,6 +23,7 @@ const render = (task: string): RenderSettings => ({ imageSize: 64, camera: getTa
 
 beforeAll(async () => {
   encoder = await createEncoder(parseEncoderSpec('pixels'), {});
+  reacherPool = await WorkerVectorEnv.create('reacher-easy', 2, 2);
   for (const name of TASKS) {
     const envs = await Promise.all(SEEDS.map(() => Env.make(name)));
     local.set(name, envs);
@@ -31,6 +34,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await reacherPool.close();
+  expect(reacherPool.runningThreads).toBe(0);
   for (const envs of local.values()) for (const env of envs) env.close();
   for (const policy of policies.values()) policy.dispose();
   await encoder.dispose();
@@ -44,8 +49,11 @@ describe('vector env on worker threads', () => {
     it(`gives the episodes of the main thread exactly (${task})`, async () => {
       const serial = await rollout(task, new LocalVectorEnv(local.get(task)!));
       // button-press-topdown's pool: 3 envs on 2 workers, one of which holds two (dealing and merging).
-      // reacher's pool: 2 envs on 2 workers, so 3 episodes run as a wave of 2 then 1.
-      const pool = task === 'reacher-easy' ? await WorkerVectorEnv.create(task, 2, 2) : await WorkerVectorEnv.create(task, 3, 2);
+      if (task === 'reacher-easy') {
+        expect(await rollout(task, reacherPool)).toEqual(serial);
+        return;
+      }
+      const pool = await WorkerVectorEnv.create(task, 3, 2);
       try {
         expect(await rollout(task, pool)).toEqual(serial);
       } finally {
@@ -58,8 +66,8 @@ describe('vector env on worker threads', () => {
   it('returns frames and steps like the envs themselves', async () => {
     const task = 'reacher-easy';
     const frame = frameOptions(render(task));
-    const pool = await WorkerVectorEnv.create(task, 3, 3);
-    try {
+    const pool = reacherPool;
+    {
       const envs = local.get(task)!;
       const fromPool = await pool.reset([5, 6], frame);
       const direct = envs.slice(0, 2).map((env, i) => env.reset({ seed: 5 + i }));
@@ -71,8 +79,6 @@ describe('vector env on worker threads', () => {
       expect([step.reward[0], step.proprio[0]]).toEqual([expected.reward, expected.obs.proprio]);
       expect(Array.from(step.frames)).toEqual(Array.from(envs[1]!.render(frame).rgb));
       expect((await pool.step([0], action, null)).frames.length).toBe(0);
-    } finally {
-      await pool.close();
     }
   });
 
@@ -89,9 +95,9 @@ describe('vector env on worker threads', () => {
     await expect(WorkerVectorEnv.create('no-such-task', 2, 2)).rejects.toThrow(/env worker \d\/2 \(task 'no-such-task'\): .*no-such-task/);
   });
 
-  it('stops at an interruption; closing then leaves no thread', async () => {
+  it('stops at an interruption, and the pool stays usable', async () => {
     const task = 'reacher-easy';
-    const pool = await WorkerVectorEnv.create(task, 3, 2);
+    const pool = reacherPool;
     const controller = new AbortController();
     let calls = 0;
     const interrupting: Encoder = {
@@ -102,12 +108,9 @@ describe('vector env on worker threads', () => {
         return encoder.encode(frames, options);
       },
     };
-    try {
-      await expect(rollout(task, pool, { encoder: interrupting, signal: controller.signal })).rejects.toThrow(/SIGINT/);
-    } finally {
-      await pool.close();
-    }
+    await expect(rollout(task, pool, { encoder: interrupting, signal: controller.signal })).rejects.toThrow(/SIGINT/);
     expect(calls).toBe(3);
-    expect(pool.runningThreads).toBe(0);
+    // The owner closes it (afterAll checks that no thread is left); until then it runs new episodes.
+    expect(await rollout(task, pool)).toEqual(await rollout(task, new LocalVectorEnv(local.get(task)!)));
   });
 });
