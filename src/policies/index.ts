@@ -18,7 +18,7 @@ export { DEFAULT_TRAINING, TfBcPolicy } from './training.js';
 export interface TrainingOverrides {
   batchSize?: number;
   adam?: Partial<AdamOptions>;
-  /** Conv head: where the first convolution trains and on how many ONNX Runtime threads (training.ts). */
+  /** Conv head: where its convolutions train and on how many ONNX Runtime threads (training.ts). */
   neckEngine?: NeckEngine;
   threads?: number;
 }
