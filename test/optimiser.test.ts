@@ -1,0 +1,80 @@
+/**
+ * The optimiser against PyTorch's Adam formula where it differs from TensorFlow's: with gradients of the order of
+ * eps, where the epsilon sits decides the step. torch.optim.Adam's first step is lr * g / (|g| + eps) per element
+ * (the bias-corrected moments of one gradient are g and g^2); TensorFlow's eps outside the bias correction, or
+ * another eps, gives a different step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Adam, TORCH_ADAM } from '../src/policies/adam.js';
+import { selectTfBackend } from '../src/policies/backend.js';
+
+beforeAll(async () => {
+  await selectTfBackend();
+});
+
+/** Runs `steps` Adam updates of the same gradient from `start`; the parameters after each step. */
+function adamSteps(start: number[], gradient: number[], steps: number, options = TORCH_ADAM): number[][] {
+  const adam = new Adam([[start.length]], options);
+  let param: tf.Tensor = tf.tensor1d(start);
+  const g = tf.tensor1d(gradient);
+  const out: number[][] = [];
+  try {
+    for (let t = 0; t < steps; t++) {
+      const next = adam.apply([param], [g])[0]!;
+      param.dispose();
+      param = next;
+      out.push(Array.from(param.dataSync()));
+    }
+  } finally {
+    param.dispose();
+    g.dispose();
+    adam.dispose();
+  }
+  return out;
+}
+
+describe('Adam (PyTorch formulation, eps 1e-8)', () => {
+  it('uses lr 1e-3, betas 0.9 / 0.999 and eps 1e-8 by default', () => {
+    expect(TORCH_ADAM).toEqual({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+  });
+
+  it('steps lr * g / (|g| + 1e-8) with gradients of the order of eps, on every step of a constant gradient', () => {
+    const start = [0.5, -0.25, 0, 1, 2];
+    const gradient = [1e-8, -2e-8, 5e-9, 0, 3e-8];
+    // g / (|g| + eps): 1/2, -2/3, 1/3, 0, 3/4. A constant gradient keeps the bias-corrected moments at g and g^2.
+    const unitSteps = [1 / 2, -2 / 3, 1 / 3, 0, 3 / 4];
+    // Float32 parameters: within 5e-7 (two ulps at 2), a 0.05% part of one lr-sized step.
+    const steps = adamSteps(start, gradient, 3);
+    steps.forEach((params, t) => {
+      params.forEach((p, i) => expect(p, `step ${t + 1}, parameter ${i}`).toBeCloseTo(start[i]! - (t + 1) * 1e-3 * unitSteps[i]!, 6));
+    });
+  });
+
+  it('is not TensorFlow\'s formula (eps outside the bias correction), which steps ~0.03 lr here', () => {
+    const [first] = adamSteps([0], [1e-8], 1);
+    const tfStep = ((1e-3 * Math.sqrt(1 - 0.999)) / (1 - 0.9)) * (1e-9 / (Math.sqrt(1e-3 * 1e-16) + 1e-8));
+    expect(tfStep).toBeLessThan(4e-5);
+    expect(-first![0]!).toBeCloseTo(5e-4, 8);
+  });
+
+  it('moves a large gradient by about lr whatever its size (the moments normalise it)', () => {
+    const [first] = adamSteps([0, 0], [250, -0.01], 1);
+    expect(first![0]).toBeCloseTo(-1e-3, 8);
+    expect(first![1]).toBeCloseTo(1e-3 * (0.01 / (0.01 + 1e-8)), 8);
+  });
+
+  it('rejects bad hyper-parameters and mismatched shapes, naming them', () => {
+    expect(() => new Adam([[1]], { ...TORCH_ADAM, learningRate: -1 })).toThrow(/learningRate must be a finite number >= 0, got -1/);
+    expect(() => new Adam([[1]], { ...TORCH_ADAM, epsilon: Number.NaN })).toThrow(/epsilon must be a finite number/);
+    expect(() => new Adam([[1]], { ...TORCH_ADAM, beta2: 1 })).toThrow(/betas must be < 1/);
+    const adam = new Adam([[2]]);
+    const p = tf.tensor1d([1, 2]);
+    const g = tf.tensor1d([1, 2, 3]);
+    expect(() => adam.apply([p], [g])).toThrow(/parameter 0 has shape \[2\], gradient \[3\]/);
+    expect(() => adam.apply([p, p], [g, g])).toThrow(/expected 1 parameters and gradients, got 2 and 2/);
+    p.dispose();
+    g.dispose();
+    adam.dispose();
+  });
+});
