@@ -16,7 +16,7 @@ import { planCells } from '../src/run/plan.js';
 import { evaluationEpochs, getProfile } from '../src/protocol/profiles.js';
 import { frameOptions, observationLook } from '../src/protocol/render_settings.js';
 import { runBenchmark, type RunOptions } from '../src/run/runner.js';
-import { CSV_COLUMNS, TIMING_COLUMNS } from '../src/results/csv.js';
+import { CSV_COLUMNS } from '../src/results/csv.js';
 import type { CellResult, EntropyRecord, RunResults } from '../src/results/schema.js';
 import { entropyCorrelation, formatStageTimes, formatSummary, summarise } from '../src/results/summary.js';
 import { bestEvaluation } from '../src/eval/metrics.js';
@@ -24,6 +24,7 @@ import { ExpertRollout } from '../src/envs/expert_rollout.js';
 import { renderDemoFrames } from '../src/data/features.js';
 import { Env } from '../src/envs/env.js';
 import { getTask } from '../src/envs/registry.js';
+import { parseCsv, withoutTimings } from './helpers/csv.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bench-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -46,29 +47,7 @@ const options = (out: string, extra: Partial<RunOptions> = {}): RunOptions => ({
   ...extra,
 });
 
-/** RFC 4180 CSV (quoted fields with commas and doubled quotes; no newlines inside fields) -> rows by header. */
-function parseCsv(text: string): Record<string, string>[] {
-  const lines = text.split('\n').filter((l) => l !== '');
-  const fields = (line: string): string[] => {
-    const out: string[] = [];
-    let cur = '';
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i]!;
-      if (quoted && ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
-      else if (ch === '"') quoted = !quoted;
-      else if (ch === ',' && !quoted) out.push(cur), (cur = '');
-      else cur += ch;
-    }
-    out.push(cur);
-    return out;
-  };
-  const header = fields(lines[0]!);
-  return lines.slice(1).map((l) => Object.fromEntries(fields(l).map((v, i) => [header[i]!, v])));
-}
 const readCsv = (out: string): Record<string, string>[] => parseCsv(readFileSync(join(root, out, 'results.csv'), 'utf8'));
-const withoutTimings = (rows: Record<string, string>[]): Record<string, string>[] =>
-  rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING_COLUMNS.includes(k))));
 
 describe('bench run', () => {
   let firstCsv: Record<string, string>[];

@@ -64,7 +64,7 @@ export interface CellResult {
   horizon: number;
   demos: number;
   evalEpisodes: number;
-  /** First evaluation-episode seed; episodes use consecutive seeds from here. */
+  /** First evaluation-episode seed; the episodes use the seeds from here upwards that are not demo seeds of the task. */
   evalSeedBase: number;
   epochs: number;
   evalEvery: number;
