@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder.js';
 import { featureNormEntropy, histogramEntropy, rowNorms } from '../src/eval/entropy.js';
-import { averageRanks, pearson, spearman } from '../src/eval/statistics.js';
+import { averageRanks, mean, pearson, spearman } from '../src/eval/statistics.js';
 import { sampleIndices } from '../src/run/probe.js';
 
 describe('histogramEntropy', () => {
@@ -45,9 +45,22 @@ describe('correlations', () => {
     expect(pearson([1, 2, 3], [3, 2, 1])).toBeCloseTo(-1, 12);
   });
 
-  it('is NaN for a constant series and rejects mismatched lengths', () => {
+  it('is NaN for a constant series and rejects mismatched lengths, single pairs and non-finite values', () => {
     expect(pearson([1, 1, 1], [1, 2, 3])).toBeNaN();
-    expect(() => pearson([1, 2], [1])).toThrow(/equal length/);
+    expect(pearson([1, 2, 3], [4, 4, 4])).toBeNaN();
+    expect(() => pearson([1, 2], [1])).toThrow('pearson: series must have equal length, got 2 and 1');
+    expect(() => spearman([1, 2], [1, 2, 3])).toThrow('spearman: series must have equal length, got 2 and 3');
+    expect(() => pearson([1], [2])).toThrow('pearson: needs at least 2 pairs, got 1');
+    expect(pearson([1, 2], [5, 3])).toBeCloseTo(-1, 12);
+    expect(() => pearson([1, Infinity], [1, 2])).toThrow('pearson: values must be finite, got Infinity');
+    expect(() => spearman([1, 2], [Number.NaN, 2])).toThrow('spearman: values must be finite, got NaN');
+  });
+
+  it('means of nothing are NaN; ranks of a tie span their positions', () => {
+    expect(mean([])).toBeNaN();
+    expect(mean([2, 4, 9])).toBe(5);
+    expect(averageRanks([5, 5, 5, 1])).toEqual([3, 3, 3, 1]);
+    expect(averageRanks([])).toEqual([]);
   });
 });
 
@@ -77,7 +90,38 @@ describe('featureNormEntropy', () => {
 
   it('computes row norms', () => {
     expect(Array.from(rowNorms(new Float32Array([3, 4, 0, 0, 1, 0]), 2))).toEqual([5, 0, 1]);
-    expect(() => rowNorms(new Float32Array(5), 2)).toThrow(/whole number of rows/);
+    expect(Array.from(rowNorms(new Float32Array([2, 3, 6]), 3))).toEqual([7]);
+    expect(() => rowNorms(new Float32Array(5), 2)).toThrow('rowNorms: matrix of length 5 is not a whole number of rows of width 2');
+    expect(() => rowNorms(new Float32Array(4), 0)).toThrow(/width 0/);
+  });
+
+  it('uses one norm per frame of the pooled vector when the encoder has no tokens, in batches of 32 by default', async () => {
+    const batches: number[] = [];
+    const pooledEncoder: Encoder = {
+      info: { ...spatialEncoder.info, id: 'fake-pooled', pooledDim: 3, spatial: null },
+      async encode(frames: FrameBatch, options?: EncodeOptions) {
+        batches.push(frames.n);
+        expect(options?.spatial).toBe(false);
+        // Frame i: pooled (i, 0, 0) — norm i.
+        const pooled = new Float32Array(frames.n * 3);
+        for (let i = 0; i < frames.n; i++) pooled[i * 3] = frames.data[i * 8 * 8 * 3]!;
+        return { pooled };
+      },
+      async dispose() {},
+    };
+    const n = 70;
+    const data = new Uint8Array(n * 8 * 8 * 3);
+    for (let i = 0; i < n; i++) data[i * 192] = i;
+    const result = await featureNormEntropy(pooledEncoder, { data, n, height: 8, width: 8 }, { bins: 7 });
+    expect(batches).toEqual([32, 32, 6]);
+    expect(result).toEqual({ entropy: expect.closeTo(Math.log(7), 12), entropyNormalised: expect.closeTo(1, 12), bins: 7, norms: 70, min: 0, max: 69, source: 'pooled' });
+    const defaults = await featureNormEntropy(pooledEncoder, { data, n, height: 8, width: 8 });
+    expect(defaults.bins).toBe(100);
+  });
+
+  it('errors when an encoder that declares tokens returns none', async () => {
+    const broken: Encoder = { ...spatialEncoder, info: { ...spatialEncoder.info, id: 'broken' }, encode: async (frames) => ({ pooled: new Float32Array(frames.n * 2) }) };
+    await expect(featureNormEntropy(broken, { data: new Uint8Array(192), n: 1, height: 8, width: 8 })).rejects.toThrow("encoder 'broken' declares spatial tokens but returned none");
   });
 });
 

@@ -1,0 +1,226 @@
+/**
+ * The results layer on hand-made inputs with hand-written expectations: one CSV row column by column, the summary
+ * table as printed, schema upgrades of older files and the run directory's files.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { csvRow, resultsToCsv } from '../src/results/csv.js';
+import { encoderSlug, RunDir } from '../src/results/run_dir.js';
+import { upgradeCellResult, upgradeRunResults, type CellResult, type EncoderSummary, type EntropyRecord, type RunResults } from '../src/results/schema.js';
+import { entropyCorrelation, formatSummary, summarise } from '../src/results/summary.js';
+import { getProfile } from '../src/protocol/profiles.js';
+import { parseCsv } from './helpers/csv.js';
+
+const root = mkdtempSync(join(tmpdir(), 'bench-results-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function cell(overrides: Partial<CellResult> = {}): CellResult {
+  return {
+    schema: 2,
+    configDigest: 'c0ffee',
+    benchmark: 'cortexbench',
+    family: 'metaworld',
+    task: 'drawer-open',
+    taskVersion: 3,
+    encoder: 'onnx:models/a,b.onnx',
+    encoderDigest: '0123456789abcdef0123456789abcdef',
+    seed: 200,
+    profile: 'quick',
+    head: 'mlp',
+    shuffleActions: true,
+    metric: 'success at last step % (horizon 100)',
+    horizon: 100,
+    demos: 25,
+    evalEpisodes: 10,
+    evalSeedBase: 1000,
+    epochs: 20,
+    evalEvery: 10,
+    imageSize: 96,
+    batchSize: 64,
+    camera: 'top_cap2',
+    evaluations: [
+      { epoch: 10, score: 33.33333, episodeScores: [0, 100, 0], trainLoss: 0.5 },
+      { epoch: 20, score: 66.66666, episodeScores: [100, 100, 0], trainLoss: 0.0123456789 },
+    ],
+    bestScore: 66.66666,
+    bestEpoch: 20,
+    finalScore: 66.66666,
+    versions: { bench: '0.1.0', mujoco: '3.14.0', onnxruntime: '1.30.0', tfjs: '4.22.0', tfjsBackend: 'wasm' },
+    timings: { demosSeconds: 1.234, featuresSeconds: 2.345, trainSeconds: 3.456, evalSeconds: 4.567, totalSeconds: 11.602 },
+    ...overrides,
+  };
+}
+
+const entropy = (encoder: string, h: number): EntropyRecord => ({
+  encoder,
+  encoderDigest: 'x',
+  configDigest: 'c0ffee',
+  probeTasks: ['drawer-open'],
+  probeFrames: 256,
+  probeSeed: 72024,
+  imageSize: 96,
+  result: { entropy: h, entropyNormalised: h / Math.log(100), bins: 100, norms: 256, min: 0, max: 1, source: 'pooled' },
+});
+
+describe('results.csv', () => {
+  it('writes every column of a cell, rounded as documented', () => {
+    expect(csvRow(cell(), entropy('onnx:models/a,b.onnx', 2.123456))).toEqual({
+      benchmark: 'cortexbench',
+      family: 'metaworld',
+      task: 'drawer-open',
+      task_version: 3,
+      encoder: 'onnx:models/a,b.onnx',
+      encoder_digest: '0123456789abcdef',
+      seed: 200,
+      profile: 'quick',
+      head: 'mlp',
+      shuffle_actions: 1,
+      metric: 'success at last step % (horizon 100)',
+      horizon: 100,
+      demos: 25,
+      eval_episodes: 10,
+      eval_seed_base: 1000,
+      epochs: 20,
+      eval_every: 10,
+      image_size: 96,
+      batch_size: 64,
+      camera: 'top_cap2',
+      score: '66.667',
+      best_epoch: 20,
+      final_score: '66.667',
+      evaluations: '10:33.33 20:66.67',
+      final_train_loss: '0.012346',
+      entropy: '2.1235',
+      entropy_normalised: (2.123456 / Math.log(100)).toFixed(4),
+      demos_s: '1.23',
+      features_s: '2.35',
+      train_s: '3.46',
+      eval_s: '4.57',
+      total_s: '11.60',
+      tfjs_backend: 'wasm',
+      bench_version: '0.1.0',
+      mujoco_version: '3.14.0',
+      onnxruntime_version: '1.30.0',
+      tfjs_version: '4.22.0',
+    });
+  });
+
+  it('leaves non-finite numbers and a missing entropy empty, and writes 0 for a normal (unshuffled) run', () => {
+    const row = csvRow(cell({ bestScore: Number.NaN, finalScore: Infinity, shuffleActions: false }), undefined);
+    expect([row.score, row.final_score, row.entropy, row.entropy_normalised, row.shuffle_actions]).toEqual(['', '', '', '', 0]);
+  });
+
+  it('joins each cell with its own encoder\'s entropy and quotes fields that hold commas', () => {
+    const text = resultsToCsv({ cells: [cell(), cell({ encoder: 'pixels', seed: 100 })], entropy: [entropy('pixels', 1.5), entropy('onnx:models/a,b.onnx', 2.5)] });
+    expect(text.split('\n')[1]).toContain('"onnx:models/a,b.onnx"');
+    const rows = parseCsv(text);
+    expect(rows.map((r) => [r.encoder, r.seed, r.entropy])).toEqual([
+      ['onnx:models/a,b.onnx', '200', '2.5000'],
+      ['pixels', '100', '1.5000'],
+    ]);
+  });
+});
+
+describe('summary', () => {
+  const cells = [
+    cell({ task: 'reacher-easy', family: 'dmc', encoder: 'a', seed: 1, bestScore: 12.34 }),
+    cell({ task: 'reacher-easy', family: 'dmc', encoder: 'a', seed: 2, bestScore: 7.66 }),
+    cell({ task: 'drawer-open', family: 'metaworld', encoder: 'a', seed: 1, bestScore: 40 }),
+    cell({ task: 'drawer-open', family: 'metaworld', encoder: 'b', seed: 1, bestScore: 90 }),
+  ];
+
+  it('means only what it has: a family without tasks is absent, an encoder without entropy has null', () => {
+    const [a, b] = summarise(cells, [entropy('a', 3.25)]);
+    expect(a).toEqual({ encoder: 'a', tasks: { 'reacher-easy': 10, 'drawer-open': 40 }, families: { dmc: 10, metaworld: 40 }, benchmarkMean: 25, entropy: 3.25, entropyNormalised: 3.25 / Math.log(100) });
+    expect(b).toEqual({ encoder: 'b', tasks: { 'drawer-open': 90 }, families: { metaworld: 90 }, benchmarkMean: 90, entropy: null, entropyNormalised: null });
+  });
+
+  it('prints one row per encoder, tasks, families in the paper\'s order, the mean and entropy, and how the mean is formed', () => {
+    const summary = summarise(cells, [entropy('a', 3.25)]);
+    expect(formatSummary(summary, null)).toBe(
+      [
+        'encoder  reacher-easy  drawer-open  [dmc]  [metaworld]  MEAN  H (nats)  H/ln(bins)',
+        '-------  ------------  -----------  -----  -----------  ----  --------  ----------',
+        'a                10.0         40.0   10.0         40.0  25.0     3.250       0.706',
+        'b                   -         90.0      -         90.0  90.0         -           -',
+        'MEAN = mean over the families present (DMC, MetaWorld) of the mean over each family\'s tasks',
+        'entropy vs benchmark mean: needs >= 3 encoders',
+      ].join('\n'),
+    );
+    expect(formatSummary([], null)).toBe('(no finished cells)');
+  });
+
+  it('correlates entropy with the benchmark mean over the encoders that have both', () => {
+    const s = (encoder: string, mean: number, h: number | null): EncoderSummary => ({ encoder, tasks: {}, families: {}, benchmarkMean: mean, entropy: h, entropyNormalised: null });
+    const summary = [s('a', 10, 1), s('b', 30, 2), s('c', 20, 3), s('d', Number.NaN, 4), s('e', 50, null)];
+    const correlation = entropyCorrelation(summary)!;
+    expect(correlation).toEqual({ encoders: 3, pearson: expect.closeTo(0.5, 12), spearman: expect.closeTo(0.5, 12) });
+    expect(formatSummary([s('a', 10, 1)], correlation).split('\n').at(-1)).toBe('entropy vs benchmark mean over 3 encoders: Pearson 0.500, Spearman 0.500');
+    expect(entropyCorrelation(summary.slice(0, 2).concat(summary.slice(3)))).toBeNull();
+  });
+});
+
+describe('schema', () => {
+  it('reads schema-1 cells (family under `suite`) as schema 2 and refuses unknown schemas, naming the source', () => {
+    const { family, ...rest } = cell();
+    expect(upgradeCellResult({ ...rest, schema: 1, suite: family } as never, 'x.json')).toEqual(cell());
+    const current = cell();
+    expect(upgradeCellResult(current, 'x.json')).toBe(current);
+    expect(() => upgradeCellResult({ ...cell(), schema: 3 }, 'cells/x.json')).toThrow('cells/x.json: cell result of schema 3; this version reads schemas 1 and 2');
+    expect(() => upgradeCellResult({ ...rest, schema: 2 } as never, 'y.json')).toThrow(/y\.json: cell result of schema 2/);
+  });
+
+  it('reads schema-1 results.json (family means under `suites`) as schema 2', () => {
+    const results = { schema: 2, benchmark: 'cortexbench', profile: getProfile('smoke'), head: 'auto', shuffleActions: false, tfjsBackend: 'wasm', cells: [cell()], entropy: [], summary: summarise([cell()], []), entropyCorrelation: null } as RunResults;
+    const { family, ...rest } = cell();
+    const v1 = { ...results, schema: 1, cells: [{ ...rest, schema: 1, suite: family }], summary: results.summary.map(({ families, ...s }) => ({ ...s, suites: families })) };
+    expect(upgradeRunResults(v1 as never, 'r.json')).toEqual(results);
+    expect(upgradeRunResults(results, 'r.json')).toBe(results);
+    expect(() => upgradeRunResults({ ...results, schema: 5 }, "'r.json'")).toThrow("'r.json': results of schema 5; this version reads schemas 1 and 2");
+    expect(() => upgradeRunResults({ schema: 2 } as never, "'r.json'")).toThrow("'r.json' is not a bench results file (no cells)");
+  });
+});
+
+describe('run directory', () => {
+  it('names cell files by task, a readable encoder slug with a hash, and seed', () => {
+    const dir = new RunDir(join(root, 'names'));
+    expect(dir.cellPath({ task: 'reacher-easy', encoder: 'pixels', seed: 100 })).toMatch(/names\/cells\/reacher-easy__pixels-[0-9a-f]{8}__s100\.json$/);
+    expect(encoderSlug('onnx:/models/My Model.onnx')).toMatch(/^onnx_models_My_Model\.onnx-[0-9a-f]{8}$/);
+    const long = `theia:${'x'.repeat(60)}/model`;
+    expect(encoderSlug(long).split('-')[0]).toHaveLength(40);
+    expect(encoderSlug('__a__')).toMatch(/^a-[0-9a-f]{8}$/);
+    // Specs that read alike still get different files.
+    expect(encoderSlug('onnx:a b')).not.toBe(encoderSlug('onnx:a_b'));
+  });
+
+  it('writes and reads cells, entropy records and results; absent files read as none', () => {
+    const dir = new RunDir(join(root, 'rw'));
+    expect(dir.readCells()).toEqual([]);
+    expect(dir.readEntropyRecords()).toEqual([]);
+    const key = { task: 'drawer-open', encoder: 'pixels', seed: 7 };
+    expect(dir.readCell(key)).toBeNull();
+    expect(dir.readEntropy('pixels')).toBeNull();
+    dir.writeCell(cell({ ...key }));
+    dir.writeCell(cell({ task: 'assembly', encoder: 'pixels', seed: 7 }));
+    expect(dir.readCell(key)).toEqual(cell({ ...key }));
+    expect(dir.readCells().map((c) => c.task)).toEqual(['assembly', 'drawer-open']);
+    dir.writeEntropy(entropy('pixels', 1));
+    expect(dir.readEntropy('pixels')).toEqual(entropy('pixels', 1));
+    expect(dir.readEntropyRecords()).toEqual([entropy('pixels', 1)]);
+    expect(() => dir.readResults()).toThrow(`no results.json in '${dir.path}' (expected the --out directory of a bench run)`);
+    const results = { schema: 2, cells: dir.readCells(), entropy: dir.readEntropyRecords() } as RunResults;
+    dir.writeResults(results);
+    expect(dir.readResults()).toEqual(results);
+  });
+
+  it('names a file that is not valid JSON', () => {
+    const dir = new RunDir(join(root, 'broken'));
+    dir.writeCell(cell({ task: 'hammer' }));
+    const path = dir.cellPath(cell({ task: 'hammer' }));
+    writeFileSync(path, '{"schema": 2, "task": "ham');
+    expect(() => dir.readCells()).toThrow(`'${path}' is not valid JSON`);
+    expect(() => dir.readCell(cell({ task: 'hammer' }))).toThrow(/cut short or edited; delete it and run again/);
+  });
+});
