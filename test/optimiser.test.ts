@@ -67,14 +67,28 @@ describe('Adam (PyTorch formulation, eps 1e-8)', () => {
   it('rejects bad hyper-parameters and mismatched shapes, naming them', () => {
     expect(() => new Adam([[1]], { ...TORCH_ADAM, learningRate: -1 })).toThrow(/learningRate must be a finite number >= 0, got -1/);
     expect(() => new Adam([[1]], { ...TORCH_ADAM, epsilon: Number.NaN })).toThrow(/epsilon must be a finite number/);
-    expect(() => new Adam([[1]], { ...TORCH_ADAM, beta2: 1 })).toThrow(/betas must be < 1/);
-    const adam = new Adam([[2]]);
-    const p = tf.tensor1d([1, 2]);
-    const g = tf.tensor1d([1, 2, 3]);
-    expect(() => adam.apply([p], [g])).toThrow(/parameter 0 has shape \[2\], gradient \[3\]/);
-    expect(() => adam.apply([p, p], [g, g])).toThrow(/expected 1 parameters and gradients, got 2 and 2/);
-    p.dispose();
-    g.dispose();
+    expect(() => new Adam([[1]], { ...TORCH_ADAM, beta2: 1 })).toThrow('Adam: betas must be < 1, got 0.9, 1');
+    expect(() => new Adam([[1]], { ...TORCH_ADAM, beta1: 1 })).toThrow('Adam: betas must be < 1, got 1, 0.999');
+    const adam = new Adam([[2, 3]]);
+    const p = tf.zeros([2, 3]);
+    const wrong = [tf.zeros([2]), tf.zeros([2, 4]), tf.zeros([2, 3, 1]), tf.zeros([3, 3])];
+    for (const g of wrong) expect(() => adam.apply([p], [g])).toThrow(`Adam.apply: parameter 0 has shape [2,3], gradient [${g.shape}], moment [2,3]`);
+    expect(() => adam.apply([p, p], [p])).toThrow('Adam.apply: expected 1 parameters and gradients, got 2 and 1');
+    expect(() => adam.apply([p], [p, p])).toThrow('Adam.apply: expected 1 parameters and gradients, got 1 and 2');
+    expect(adam.steps).toBe(0);
+    [p, ...wrong].forEach((t) => t.dispose());
     adam.dispose();
+  });
+
+  it('counts its steps and frees every tensor it holds', () => {
+    const before = tf.memory().numTensors;
+    const adam = new Adam([[3], [2, 2]]);
+    const params = [tf.zeros([3]), tf.zeros([2, 2])];
+    const grads = [tf.ones([3]), tf.ones([2, 2])];
+    const next = adam.apply(params, grads);
+    expect(adam.steps).toBe(1);
+    [...params, ...grads, ...next].forEach((t) => t.dispose());
+    adam.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

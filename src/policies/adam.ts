@@ -53,6 +53,13 @@ export class Adam {
     if (params.length !== this.m.length || grads.length !== this.m.length) {
       throw new Error(`Adam.apply: expected ${this.m.length} parameters and gradients, got ${params.length} and ${grads.length}`);
     }
+    // Every shape is checked before anything changes, so a refused update leaves the optimiser as it was.
+    for (let i = 0; i < params.length; i++) {
+      const [param, grad, moment] = [params[i]!, grads[i]!, this.m[i]!];
+      if (!shapesEqual(param.shape, grad.shape) || !shapesEqual(param.shape, moment.shape)) {
+        throw new Error(`Adam.apply: parameter ${i} has shape [${param.shape}], gradient [${grad.shape}], moment [${moment.shape}]`);
+      }
+    }
     this.step += 1;
     const { learningRate, beta1, beta2 } = this.options;
     // p - stepSize * m / (sqrt(v) * c2 + eps) written as p - m / (sqrt(v) * (c2 / stepSize) + eps / stepSize):
@@ -64,9 +71,6 @@ export class Adam {
     for (let i = 0; i < params.length; i++) {
       const param = params[i]!;
       const grad = grads[i]!;
-      if (!shapesEqual(param.shape, grad.shape) || !shapesEqual(param.shape, this.m[i]!.shape)) {
-        throw new Error(`Adam.apply: parameter ${i} has shape [${param.shape}], gradient [${grad.shape}], moment [${this.m[i]!.shape}]`);
-      }
       const [m, v, p] = tf.tidy(() => {
         const m = tf.add(tf.mul(this.m[i]!, this.beta1), tf.mul(grad, this.oneMinusBeta1));
         const v = tf.add(tf.mul(this.v[i]!, this.beta2), tf.mul(tf.square(grad), this.oneMinusBeta2));
