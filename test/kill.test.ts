@@ -1,7 +1,8 @@
 /**
  * A real kill: `bench run` as a child process, SIGKILLed in the middle of a cell and in the middle of writing a
  * cell's result; the next run computes exactly the cells that are missing and ends with the CSV of an
- * uninterrupted run (timings aside). test/helpers/crash_points.ts places the crashes deterministically.
+ * uninterrupted run (timings aside); a cell file cut short is set aside and computed again.
+ * test/helpers/crash_points.ts places the crashes deterministically.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
@@ -46,7 +47,7 @@ const csvOf = (out: string): Record<string, string>[] => withoutTimings(parseCsv
 const started = (outcome: Outcome): string[] => [...outcome.stdout.matchAll(/^cell (\d+\/\d+): reacher-easy x pixels x seed \d+$/gm)].map((m) => m[1]!);
 
 describe('bench run killed with SIGKILL', () => {
-  it('resumes exactly the missing cells and ends with the uninterrupted CSV; a cut-short cell file is named', async () => {
+  it('resumes exactly the missing cells and ends with the uninterrupted CSV; a cut-short cell file is named and recomputed', async () => {
     const reference = await benchRun('reference');
     expect(reference.code, reference.stderr).toBe(0);
     expect(started(reference)).toEqual(['1/4', '2/4', '3/4', '4/4']);
@@ -72,12 +73,14 @@ describe('bench run killed with SIGKILL', () => {
     expect(resumed.stdout).toMatch(/skipped 2 finished cells/);
     expect(csvOf('killed')).toEqual(csvOf('reference'));
 
-    // A cell file cut short (not by this harness, whose writes are atomic) is named, never silently used.
+    // A cell file cut short (not by this harness, whose writes are atomic) is set aside, named, and computed again.
     const victim = join(root, 'killed', 'cells', cellFiles('killed')[0]!);
     truncateSync(victim, Math.floor(statSync(victim).size / 2));
     const truncated = await benchRun('killed');
-    expect(truncated.code).not.toBe(0);
-    expect(truncated.stderr).toContain(victim);
-    expect(truncated.stderr).toMatch(/not valid JSON.*delete it/);
+    expect(truncated.code, truncated.stderr).toBe(0);
+    expect(truncated.stdout).toContain(`cell result '${victim}' is not valid JSON`);
+    expect(truncated.stdout).toContain(`moved it to ${victim}.unreadable`);
+    expect(started(truncated)).toHaveLength(1);
+    expect(csvOf('killed')).toEqual(csvOf('reference'));
   });
 });

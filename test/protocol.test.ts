@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeProfile, evaluationEpochs, getProfile, taskProtocol, type Profile } from '../src/protocol/profiles.js';
 import { DEMO_BASE_SEED, EVAL_SEED_BASE, epochSeed, evaluationSeeds } from '../src/protocol/seeds.js';
-import { OBSERVATION_LOOK } from '../src/protocol/render_settings.js';
+import { observationLook } from '../src/protocol/render_settings.js';
 import { planCells } from '../src/run/plan.js';
 
 describe('profiles', () => {
@@ -44,13 +44,22 @@ describe('profiles', () => {
       demos: 3,
       evalEpisodes: 4,
       horizon: 50,
-      render: { imageSize: 80, camera: 'side', ...OBSERVATION_LOOK },
+      render: { imageSize: 80, camera: 'side', supersample: 4, textureFilter: 'linear' },
     });
     expect(taskProtocol(profile, { name: 'special', family: 'dmc', horizon: 1000, defaultCamera: 'side' })).toMatchObject({ demos: 9, evalEpisodes: 4, horizon: 20 });
     // null: the task's own horizon; longer than the task's: the task's.
     expect(taskProtocol(profile, { name: 'plain', family: 'metaworld', horizon: 500, defaultCamera: 'top_cap2' })).toMatchObject({ demos: 5, evalEpisodes: 6, horizon: 500 });
     expect(taskProtocol(profile, { name: 'plain', family: 'adroit', horizon: 200, defaultCamera: 'fixed' })).toMatchObject({ horizon: 200 });
     expect(taskProtocol(profile, { name: 'special', family: 'adroit', horizon: 10, defaultCamera: 'fixed' })).toMatchObject({ demos: 9, horizon: 10 });
+  });
+
+  it('renders frames below 96 px with 4 samples per pixel, larger ones with one, both with linear filtering', () => {
+    expect([64, 95, 96, 256].map((size) => observationLook(size))).toEqual([
+      { supersample: 4, textureFilter: 'linear' },
+      { supersample: 4, textureFilter: 'linear' },
+      { supersample: 1, textureFilter: 'linear' },
+      { supersample: 1, textureFilter: 'linear' },
+    ]);
   });
 
   it('evaluates every evalEvery epochs and after the last', () => {

@@ -7,9 +7,9 @@ import { Env } from '../src/envs/env.js';
 import type { TaskDefinition } from '../src/envs/task.js';
 import { evaluateEpisodes, type RolloutOptions } from '../src/eval/rollout.js';
 import type { BcPolicy, PolicySpec } from '../src/policies/policy.js';
-import { OBSERVATION_LOOK } from '../src/protocol/render_settings.js';
+import { observationLook } from '../src/protocol/render_settings.js';
 import { Rng } from '../src/util/rng.js';
-import { meanRedEncoder } from './helpers/fake_encoders.js';
+import { leftRedEncoder } from './helpers/fake_encoders.js';
 import { SUCCESS_LEVEL, scoreTask } from './fixtures/score_task.js';
 
 /** Acts u, the episode's proprio; records what it was given. */
@@ -38,16 +38,17 @@ async function makeEnvs(task: TaskDefinition, n: number): Promise<Env[]> {
   return made;
 }
 
-const encoder = meanRedEncoder(0);
+const encoder = leftRedEncoder(0);
 const spec: PolicySpec = { head: 'mlp', featureDim: 3 * encoder.info.pooledDim, proprioDim: 1, actionDim: 1 };
 const options = (runEnvs: Env[], policy: BcPolicy, extra: Partial<RolloutOptions> = {}): RolloutOptions => ({
   envs: runEnvs,
   encoder,
   policy,
   kind: 'pooled',
+  precision: 'float16',
   seeds: SEEDS,
   horizon: HORIZON,
-  render: { imageSize: 64, camera: 'fixed', ...OBSERVATION_LOOK },
+  render: { imageSize: 64, camera: 'fixed', ...observationLook(64) },
   ...extra,
 });
 

@@ -27,7 +27,7 @@ import { runBenchmark } from '../src/run/runner.js';
 import { collectVersions } from '../src/run/versions.js';
 import { Rng } from '../src/util/rng.js';
 import { parseCsv } from './helpers/csv.js';
-import { cellEncoder, cellIntensities, meanRed, meanRedEncoder, type RecordingEncoder } from './helpers/fake_encoders.js';
+import { cellEncoder, cellIntensities, leftHalfRed, leftRedEncoder, type RecordingEncoder } from './helpers/fake_encoders.js';
 import { scoreTask } from './fixtures/score_task.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bench-scoring-'));
@@ -76,7 +76,7 @@ class StubPolicy implements BcPolicy {
   dispose(): void {}
 }
 
-const fakes: Record<string, RecordingEncoder> = { cells: cellEncoder(4), 'mean-red': meanRedEncoder() };
+const fakes: Record<string, RecordingEncoder> = { cells: cellEncoder(4), 'left-red': leftRedEncoder() };
 const policies: StubPolicy[] = [];
 const realDeps = defaultRunDependencies();
 const deps: RunDependencies = {
@@ -110,7 +110,7 @@ let csv: Record<string, string>[];
 beforeAll(async () => {
   const report = await runBenchmark({
     benchmark: 'test-scores',
-    encoders: ['cells', 'mean-red'],
+    encoders: ['cells', 'left-red'],
     profile,
     out,
     cacheDir,
@@ -128,7 +128,7 @@ describe('scores', () => {
     csv.find((r) => r.task === task && r.encoder === encoder && r.seed === String(seed))!;
 
   it('records the best evaluation as the score, its epoch, the final score and every evaluation', () => {
-    for (const encoder of ['cells', 'mean-red']) {
+    for (const encoder of ['cells', 'left-red']) {
       expect(row('score-a', encoder, 1)).toMatchObject({ score: '70.000', best_epoch: '2', final_score: '50.000', evaluations: '1:30.00 2:70.00 3:50.00' });
       expect(row('score-a', encoder, 2)).toMatchObject({ score: '40.000', best_epoch: '1', final_score: '10.000', evaluations: '1:40.00 2:20.00 3:10.00' });
       expect(row('score-b', encoder, 1)).toMatchObject({ score: '35.000', best_epoch: '2', final_score: '25.000', evaluations: '1:15.00 2:35.00 3:25.00' });
@@ -152,7 +152,7 @@ describe('scores', () => {
       expect(summary.families).toEqual({ dmc: expect.closeTo(41.25, 4), metaworld: 50 });
       expect(summary.benchmarkMean).toBeCloseTo(45.625, 4);
     }
-    expect(results.summary.map((s) => s.encoder)).toEqual(['cells', 'mean-red']);
+    expect(results.summary.map((s) => s.encoder)).toEqual(['cells', 'left-red']);
   });
 });
 
@@ -176,10 +176,10 @@ describe('evaluation seeds', () => {
         return { ...set, episodes: set.episodes.map((e, i) => ({ ...e, seed: [1000, 1002, 1003, 77][i]! })) };
       }
     }
-    const resources = new Resources(deps, cacheDir, undefined, true);
+    const resources = new Resources(deps, cacheDir, { quiet: true, warn: () => {} });
     const config: RunConfig = { benchmark: 'test-scores', profile, head: 'mlp', shuffleActions: false };
     try {
-      const encoder = runEncoder(config, deps.parseEncoderSpec('mean-red'), await resources.encoder(deps.parseEncoderSpec('mean-red')));
+      const encoder = runEncoder(config, deps.parseEncoderSpec('left-red'), await resources.encoder(deps.parseEncoderSpec('left-red')));
       const result = await runCell(
         { config, configDigest: configDigest(config), deps, resources, versions: collectVersions('test'), log: () => {} },
         { task: runTask(profile, TASKS[0]!), encoder, seed: 1 },
@@ -259,13 +259,14 @@ describe('feature-norm entropy', () => {
   });
 
   it('uses the pooled vector\'s norm, one per frame, for an encoder without tokens', () => {
-    const norms = probe.map((frame) => Math.fround(meanRed(frame)));
+    const norms = probe.map((frame) => Math.fround(leftHalfRed(frame, 64, 64)));
     const expected = entropyOf(norms);
-    const record = results.entropy.find((e) => e.encoder === 'mean-red')!.result;
+    const record = results.entropy.find((e) => e.encoder === 'left-red')!.result;
     expect(record).toMatchObject({ bins: BINS, norms: 256, source: 'pooled' });
+    expect(record.entropy).toBeGreaterThan(1);
     expect(Math.abs(record.entropy - expected)).toBeLessThan(1e-9);
     expect(Math.abs(record.entropyNormalised - expected / Math.log(BINS))).toBeLessThan(1e-9);
-    expect(results.summary.find((s) => s.encoder === 'mean-red')!.entropy).toBe(record.entropy);
+    expect(results.summary.find((s) => s.encoder === 'left-red')!.entropy).toBe(record.entropy);
   });
 });
 

@@ -59,11 +59,12 @@ export function cellIntensities(frame: Uint8Array, height: number, width: number
   return sums.map((s) => s / perCell);
 }
 
-/** Mean red value in [0, 1] of one frame. */
-export function meanRed(frame: Uint8Array): number {
+/** Mean red value in [0, 1] of the left half of one [H, W, 3] frame (it changes as things move sideways). */
+export function leftHalfRed(frame: Uint8Array, height: number, width: number): number {
   let sum = 0;
-  for (let p = 0; p < frame.length; p += 3) sum += frame[p]!;
-  return sum / (frame.length / 3) / 255;
+  const half = Math.floor(width / 2);
+  for (let y = 0; y < height; y++) for (let x = 0; x < half; x++) sum += frame[(y * width + x) * 3]!;
+  return sum / (height * half) / 255;
 }
 
 export interface RecordingEncoder extends Encoder {
@@ -103,8 +104,8 @@ export function cellEncoder(grid: number, keep = 256): RecordingEncoder {
   });
 }
 
-/** Pooled only: [mean red, 0, 0, 0]. */
-export function meanRedEncoder(keep = 256): RecordingEncoder {
-  const info = { id: 'mean-red', inputSize: 64, normalisation: null, pooledDim: 4, spatial: null, parameterCount: 0, digest: 'fake-mean-red' };
-  return recording(info, keep, (frame) => ({ pooled: [meanRed(frame), 0, 0, 0] }));
+/** Pooled only: [left-half red, 0, 0, 0]. */
+export function leftRedEncoder(keep = 256): RecordingEncoder {
+  const info = { id: 'left-red', inputSize: 64, normalisation: null, pooledDim: 4, spatial: null, parameterCount: 0, digest: 'fake-left-red' };
+  return recording(info, keep, (frame, h, w) => ({ pooled: [leftHalfRed(frame, h, w), 0, 0, 0] }));
 }
