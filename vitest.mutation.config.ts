@@ -1,0 +1,25 @@
+/**
+ * The test configuration mutation testing runs with (stryker.config.mjs): the normal one, with test files ordered
+ * so that a mutant is killed as early as possible. Stryker stops at the first failing test, so files that failed
+ * last time (they tend to kill the next mutant of the same code too) go first, then the quickest; vitest's own
+ * order puts the slowest first, which suits parallel runs, not bailing ones.
+ */
+import { relative } from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+class QuickFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const cache = this.ctx.cache;
+    const known = (spec: TestSpecification) => cache.getFileTestResults(`${spec.project.name}:${relative(this.ctx.config.root, spec.moduleId)}`);
+    return [...files].sort((a, b) => {
+      const [ra, rb] = [known(a), known(b)];
+      if (!ra || !rb) return ra ? 1 : rb ? -1 : 0;
+      if (ra.failed !== rb.failed) return ra.failed ? -1 : 1;
+      return ra.duration - rb.duration;
+    });
+  }
+}
+
+export default mergeConfig(base, defineConfig({ test: { sequence: { sequencer: QuickFirstSequencer } } }));
