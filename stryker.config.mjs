@@ -1,9 +1,9 @@
-// Mutation testing (StrykerJS) of the modules that decide the harness's numbers: `npm run mutation`.
-// Scope one group while iterating: `MUTATION_SCOPE=results npm run mutation` (groups: see SCOPES below; several
-// comma-separated). Reports go to reports/mutation/ (git-ignored); the README's "Mutation testing" section says
-// how to read them. Each mutant runs only the tests that reach it (per-test coverage), fast test files first
-// (vitest.mutation.config.ts); an incremental file keeps earlier results, so a rerun retests only mutants whose
-// code or covering tests changed.
+// Mutation testing (StrykerJS) of the modules that decide the harness's numbers. `npm run mutation`
+// (benchmarks/mutation.ts) runs every scope below in turn and prints the score per module; one scope alone:
+// `MUTATION_SCOPE=results npx stryker run`. Each scope keeps its report and its incremental file in
+// reports/mutation/<scope>/ (git-ignored), so a rerun retests only mutants whose code or covering tests changed.
+// Each mutant runs only the tests that reach it (per-test coverage), quick test files first
+// (vitest.mutation.config.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -54,10 +54,9 @@ const SCOPES = {
   preprocessing: ['src/encoders/preprocess/*.ts'],
 };
 
-const scopes = (process.env.MUTATION_SCOPE ?? Object.keys(SCOPES).join(',')).split(',').map((s) => s.trim());
-for (const scope of scopes) {
-  if (!(scope in SCOPES)) throw new Error(`MUTATION_SCOPE: unknown scope '${scope}'; expected some of ${Object.keys(SCOPES).join(', ')}`);
-}
+const scope = process.env.MUTATION_SCOPE ?? 'all';
+if (scope !== 'all' && !(scope in SCOPES)) throw new Error(`MUTATION_SCOPE: unknown scope '${scope}'; expected one of ${Object.keys(SCOPES).join(', ')}`);
+const reports = `reports/mutation/${scope}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -65,15 +64,15 @@ export default {
   plugins: ['@stryker-mutator/vitest-runner'],
   vitest: { configFile: 'vitest.mutation.config.ts' },
   coverageAnalysis: 'perTest',
-  mutate: scopes.flatMap((scope) => SCOPES[scope]),
+  mutate: scope === 'all' ? Object.values(SCOPES).flat() : SCOPES[scope],
   // Static mutants (module-level constants) would each rerun every test that imports their module; the tests pin
   // those constants directly instead (see the README).
   ignoreStatic: true,
   incremental: true,
-  incrementalFile: 'reports/mutation/incremental.json',
+  incrementalFile: `${reports}/incremental.json`,
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/index.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `${reports}/index.html` },
+  jsonReporter: { fileName: `${reports}/mutation.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   // Two shared cores: one test process at a time; a busy machine needs generous timeouts before a mutant counts as
   // an infinite loop.
