@@ -27,7 +27,7 @@ interface Outcome {
  */
 function benchRun(out: string, env: Record<string, string> = {}, killOn?: RegExp): Promise<Outcome> {
   const args = ['run', '--suite', 'cortexbench', '--profile', 'smoke', '--tasks', 'reacher-easy', '--encoders', 'pixels', '--seeds', '1,2,3,4'];
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/helpers/crash_points.ts', 'test/helpers/bench_cli.ts', ...args, '--out', join(root, out), '--cache-dir', join(root, 'cache')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/helpers/crash_points.ts', 'test/helpers/bench_entry.ts', ...args, '--out', join(root, out), '--cache-dir', join(root, 'cache')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

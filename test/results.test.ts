@@ -18,7 +18,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function cell(overrides: Partial<CellResult> = {}): CellResult {
   return {
-    schema: 3,
+    schema: 4,
     configDigest: 'c0ffee',
     benchmark: 'cortexbench',
     family: 'metaworld',
@@ -62,12 +62,13 @@ const entropy = (encoder: string, h: number): EntropyRecord => ({
   probeFrames: 256,
   probeSeed: 72024,
   imageSize: 96,
-  result: { entropy: h, entropyNormalised: h / Math.log(100), bins: 100, norms: 256, min: 0, max: 1, source: 'pooled' },
+  result: { entropy: h, entropyNormalised: h / Math.log(100), bins: 100, norms: 256, min: 0, max: 1, source: 'pooled', histogram: null },
 });
 
 describe('results.csv', () => {
   it('writes every column of a cell, rounded as documented', () => {
     expect(csvRow(cell(), entropy('onnx:models/a,b.onnx', 2.123456))).toEqual({
+      schema: 4,
       benchmark: 'cortexbench',
       family: 'metaworld',
       task: 'drawer-open',
@@ -93,6 +94,8 @@ describe('results.csv', () => {
       best_epoch: 20,
       final_score: '66.667',
       evaluations: '10:33.33 20:66.67',
+      // The episodes of the scored evaluation (the best, at epoch 20).
+      episode_scores: '100 100 0',
       final_train_loss: '0.012346',
       entropy: '2.1235',
       entropy_normalised: (2.123456 / Math.log(100)).toFixed(4),
@@ -148,7 +151,7 @@ describe('summary', () => {
         'a                10.0         40.0   10.0         40.0  25.0     3.250       0.706',
         'b                   -         90.0      -         90.0  90.0         -           -',
         'MEAN = mean over the families present (DMC, MetaWorld) of the mean over each family\'s tasks',
-        'entropy vs benchmark mean: needs >= 3 encoders',
+        'entropy vs benchmark mean: needs >= 3 encoders with an entropy and a score',
       ].join('\n'),
     );
     expect(formatSummary([], null)).toBe('(no finished cells)');
@@ -158,8 +161,12 @@ describe('summary', () => {
     const s = (encoder: string, mean: number, h: number | null): EncoderSummary => ({ encoder, tasks: {}, families: {}, benchmarkMean: mean, entropy: h, entropyNormalised: null });
     const summary = [s('a', 10, 1), s('b', 30, 2), s('c', 20, 3), s('d', Number.NaN, 4), s('e', 50, null)];
     const correlation = entropyCorrelation(summary)!;
-    expect(correlation).toEqual({ encoders: 3, pearson: expect.closeTo(0.5, 12), spearman: expect.closeTo(0.5, 12) });
-    expect(formatSummary([s('a', 10, 1)], correlation).split('\n').at(-1)).toBe('entropy vs benchmark mean over 3 encoders: Pearson 0.500, Spearman 0.500');
+    // With 3 encoders a Fisher-z interval knows nothing: [-1, 1].
+    expect(correlation).toEqual({ encoders: 3, pearson: expect.closeTo(0.5, 12), spearman: expect.closeTo(0.5, 12), alpha: 0.05, pearsonInterval: [-1, 1], spearmanInterval: [-1, 1] });
+    expect(formatSummary([s('a', 10, 1)], correlation).split('\n').slice(-2)).toEqual([
+      'entropy vs benchmark mean over 3 encoders: Pearson 0.500 (95% CI [-1.000, 1.000]), Spearman 0.500 (95% CI [-1.000, 1.000])',
+      'warning: n = 3 encoders is too few for this correlation to mean anything (its 95% interval is [-1.000, 1.000]); read its sign only with >= 10 encoders',
+    ]);
     expect(entropyCorrelation(summary.slice(0, 2).concat(summary.slice(3)))).toBeNull();
   });
 });
@@ -177,33 +184,55 @@ describe('schema', () => {
   // Older schemas stored float16 features only.
   const older = cell({ featurePrecision: 'float16' });
 
-  it('reads schema-1 cells (family under `suite`) and schema-2 cells (no feature precision) as schema 3', () => {
+  it('reads schema-1 cells (family under `suite`), schema-2 cells (no feature precision) and schema-3 cells as schema 4', () => {
     expect(upgradeCellResult(asV1(older) as never, 'x.json')).toEqual(older);
     expect(upgradeCellResult(asV2(older) as never, 'x.json')).toEqual(older);
-    const current = cell();
-    expect(upgradeCellResult(current, 'x.json')).toBe(current);
+    expect(upgradeCellResult({ ...cell(), schema: 3 }, 'x.json')).toEqual(cell());
+    expect(upgradeCellResult(cell(), 'x.json')).toEqual(cell());
   });
 
   it('refuses cells of unknown schemas and what is not a cell, naming the source', () => {
-    expect(() => upgradeCellResult({ ...cell(), schema: 4 }, 'cells/x.json')).toThrow('cells/x.json: cell result of schema 4; this version reads schemas 1 to 3');
+    expect(() => upgradeCellResult({ ...cell(), schema: 5 }, 'cells/x.json')).toThrow('cells/x.json: cell result of schema 5; this version reads schemas 1 to 4');
     const { family: _, ...noFamily } = asV2(cell());
-    expect(() => upgradeCellResult(noFamily as never, 'y.json')).toThrow('y.json: cell result of schema 2; this version reads schemas 1 to 3');
+    expect(() => upgradeCellResult(noFamily as never, 'y.json')).toThrow('y.json: cell result of schema 2; this version reads schemas 1 to 4');
     const { suite: __, ...noSuite } = asV1(cell());
     expect(() => upgradeCellResult(noSuite as never, 'z.json')).toThrow('z.json: cell result of schema 1');
     expect(() => upgradeCellResult(null as never, 'n.json')).toThrow('n.json is not a cell result (a JSON object)');
     expect(() => upgradeCellResult(7 as never, 'n.json')).toThrow('n.json is not a cell result (a JSON object)');
   });
 
-  it('reads schema-1 and schema-2 results.json as schema 3 (no failures recorded then)', () => {
-    const results: RunResults = { schema: 3, benchmark: 'cortexbench', profile: getProfile('smoke'), head: 'auto', shuffleActions: false, tfjsBackend: 'wasm', cells: [older], failures: [], entropy: [], summary: summarise([older], []), entropyCorrelation: null };
-    const { failures: _, ...withoutFailures } = results;
-    const v2 = { ...withoutFailures, schema: 2, cells: [asV2(older)] };
-    const v1 = { ...v2, schema: 1, cells: [asV1(older)], summary: results.summary.map(({ families, ...s }) => ({ ...s, suites: families })) };
+  it('reads schema-1, -2 and -3 results.json as schema 4 (no failures recorded before 3; the plan as the cells show it, entropy without histograms, correlations with intervals before 4)', () => {
+    const cells = [older, cell({ featurePrecision: 'float16', task: 'assembly', encoder: 'pixels', seed: 100 }), cell({ featurePrecision: 'float16', encoder: 'pixels', seed: 100 })];
+    const records = ['a', 'b', 'c'].map((e, i) => entropy(e, i + 1));
+    const summary = summarise(cells, records);
+    const correlation = { encoders: 3, pearson: 0.25, spearman: 0.5 };
+    const results: RunResults = {
+      schema: 4,
+      benchmark: 'cortexbench',
+      profile: getProfile('smoke'),
+      head: 'auto',
+      shuffleActions: false,
+      tfjsBackend: 'wasm',
+      // Tasks and encoders in cell order, seeds ascending.
+      plan: { tasks: ['drawer-open', 'assembly'], encoders: ['onnx:models/a,b.onnx', 'pixels'], seeds: [100, 200] },
+      cells,
+      failures: [],
+      entropy: records,
+      summary,
+      entropyCorrelation: { ...correlation, alpha: 0.05, pearsonInterval: [-1, 1], spearmanInterval: [-1, 1] },
+    };
+    const { plan: _plan, ...withoutPlan } = results;
+    // Older entropy records have no histogram: upgraded, it is null.
+    const v3 = { ...withoutPlan, schema: 3, entropy: records.map(({ result: { histogram: _h, ...result }, ...r }) => ({ ...r, result })), entropyCorrelation: correlation };
+    const { failures: _, ...withoutFailures } = v3;
+    const v2 = { ...withoutFailures, schema: 2, cells: cells.map(asV2) };
+    const v1 = { ...v2, schema: 1, cells: cells.map(asV1), summary: results.summary.map(({ families, ...s }) => ({ ...s, suites: families })) };
+    expect(upgradeRunResults(v3 as never, 'r.json')).toEqual(results);
     expect(upgradeRunResults(v2 as never, 'r.json')).toEqual(results);
     expect(upgradeRunResults(v1 as never, 'r.json')).toEqual(results);
     expect(upgradeRunResults(results, 'r.json')).toBe(results);
-    expect(() => upgradeRunResults({ ...results, schema: 5 }, "'r.json'")).toThrow("'r.json': results of schema 5; this version reads schemas 1 to 3");
-    expect(() => upgradeRunResults({ schema: 3 } as never, "'r.json'")).toThrow("'r.json' is not a bench results file (no cells)");
+    expect(() => upgradeRunResults({ ...results, schema: 5 }, "'r.json'")).toThrow("'r.json': results of schema 5; this version reads schemas 1 to 4");
+    expect(() => upgradeRunResults({ schema: 4 } as never, "'r.json'")).toThrow("'r.json' is not a bench results file (no cells)");
     expect(() => upgradeRunResults(null as never, "'r.json'")).toThrow("'r.json' is not a bench results file (no cells)");
   });
 });
@@ -235,7 +264,7 @@ describe('run directory', () => {
     expect(dir.readEntropy('pixels')).toEqual(entropy('pixels', 1));
     expect(dir.readEntropyRecords()).toEqual([entropy('pixels', 1)]);
     expect(() => dir.readResults()).toThrow(`no results.json in '${dir.path}' (expected the --out directory of a bench run)`);
-    const results = { schema: 3, cells: dir.readCells(), failures: [], entropy: dir.readEntropyRecords() } as unknown as RunResults;
+    const results = { schema: 4, cells: dir.readCells(), failures: [], entropy: dir.readEntropyRecords() } as unknown as RunResults;
     dir.writeResults(results);
     expect(dir.readResults()).toEqual(results);
   });
