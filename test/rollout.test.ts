@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Env } from '../src/envs/env.js';
 import type { TaskDefinition } from '../src/envs/task.js';
+import { LocalVectorEnv } from '../src/envs/vector_env.js';
 import { evaluateEpisodes, type RolloutOptions } from '../src/eval/rollout.js';
 import type { BcPolicy, PolicySpec } from '../src/policies/policy.js';
 import { observationLook } from '../src/protocol/render_settings.js';
@@ -31,17 +32,22 @@ const SEEDS = [11, 12, 13, 14, 15];
 const HORIZON = 7;
 
 const envs: Env[] = [];
+/** The definition each env was made from (the rollout scores episodes by it). */
+const definitionOf = new Map<Env, TaskDefinition>();
 afterAll(() => envs.forEach((e) => e.close()));
 async function makeEnvs(task: TaskDefinition, n: number): Promise<Env[]> {
   const made = await Promise.all(Array.from({ length: n }, () => Env.make(task)));
   envs.push(...made);
+  for (const env of made) definitionOf.set(env, task);
   return made;
 }
 
 const encoder = leftRedEncoder(0);
 const spec: PolicySpec = { head: 'mlp', featureDim: 3 * encoder.info.pooledDim, proprioDim: 1, actionDim: 1 };
+/** Options of a rollout on `runEnvs` (on this thread), scored as the first env's task. */
 const options = (runEnvs: Env[], policy: BcPolicy, extra: Partial<RolloutOptions> = {}): RolloutOptions => ({
-  envs: runEnvs,
+  envs: new LocalVectorEnv(runEnvs),
+  task: definitionOf.get(runEnvs[0]!)!,
   encoder,
   policy,
   kind: 'pooled',
@@ -120,6 +126,6 @@ describe('evaluateEpisodes', () => {
     const controller = new AbortController();
     controller.abort(new Error('stop here'));
     await expect(evaluateEpisodes(options(dmcEnvs, new EchoPolicy(spec), { signal: controller.signal }))).rejects.toThrow('stop here');
-    await expect(evaluateEpisodes(options([], new EchoPolicy(spec)))).rejects.toThrow('evaluateEpisodes: needs at least one env');
+    expect(() => new LocalVectorEnv([])).toThrow('needs at least one env');
   });
 });
