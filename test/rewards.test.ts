@@ -267,6 +267,8 @@ const STATE_SET_TESTS: Record<string, string> = {
   assembly: 'test/metaworld_success.test.ts',
   'pick-place': 'test/metaworld_success.test.ts',
   'door-open': 'test/metaworld_success.test.ts',
+  pen: 'test/adroit_tasks.test.ts',
+  relocate: 'test/adroit_tasks.test.ts',
 };
 
 it('every registered task has state-set reward and success tests', () => {
