@@ -8,6 +8,7 @@ import {
   SceneBuilder,
   cameraFrame,
   defaultClass,
+  distractorIdentity,
   el,
   materialTexture,
   poseCamera,
@@ -144,31 +145,32 @@ describe('SceneBuilder options', () => {
     expect(() => setHeadlight(physics, 1.5)).toThrow(/headlight value must be in \[0, 1\]/);
   });
 
-  it('distractors add static, collision-free bodies with the asked shape, size, place and colour', async () => {
+  it('distractors add static, collision-free bodies of their identity, scaled, placed and turned', async () => {
     const physics = await compile({
       distractors: [
-        { shape: 'box', pos: [0.2, 0.7, 0.03], size: 0.03, rgba: [0, 0, 1, 1] },
-        { shape: 'sphere', pos: [-0.2, 0.5, 0.05], size: 0.05, rgba: [1, 1, 0, 1] },
-        { shape: 'cylinder', pos: [0, 0.9, 0.04], size: 0.04, rgba: [0, 1, 0, 1] },
+        { identity: 'train-000', pos: [0.2, 0.7, 0], yaw: 0, scale: 0.5 },
+        { identity: 'test-005', pos: [-0.2, 0.5, 0], yaw: 90, scale: 1 },
+        { identity: 'train-042', body: 'object', pos: [0, 0, 0.02], yaw: 30, scale: 0.8 },
       ],
     });
     const { mj, model } = physics;
-    const types = [mj.mjtGeom.mjGEOM_BOX.value, mj.mjtGeom.mjGEOM_SPHERE.value, mj.mjtGeom.mjGEOM_CYLINDER.value];
-    const sizes = [0.03, 0.05, 0.04];
-    for (let i = 0; i < 3; i++) {
-      const g = mj.mj_name2id(model, mj.mjtObj.mjOBJ_GEOM.value, `distractor${i}`);
-      expect(g).toBeGreaterThanOrEqual(0);
-      expect(model.geom_type[g]).toBe(types[i]);
-      expect(model.geom_size[3 * g]).toBeCloseTo(sizes[i]!, 6);
-      expect(model.geom_contype[g]).toBe(0);
-      expect(model.geom_conaffinity[g]).toBe(0);
-      const body = model.geom_bodyid[g];
-      expect(model.body_jntnum[body]).toBe(0);
+    for (const [i, identity, scale] of [[0, 'train-000', 0.5], [1, 'test-005', 1], [2, 'train-042', 0.8]] as const) {
+      const parts = distractorIdentity(identity).parts;
+      parts.forEach((part, j) => {
+        const g = mj.mj_name2id(model, mj.mjtObj.mjOBJ_GEOM.value, `distractor${i}_${j}`);
+        expect(g).toBeGreaterThanOrEqual(0);
+        expect(model.geom_contype[g]).toBe(0);
+        expect(model.geom_conaffinity[g]).toBe(0);
+        if (part.type !== 'mesh') expect(model.geom_size[3 * g]).toBeCloseTo(part.size[0]! * scale, 6);
+      });
     }
     const b = mj.mj_name2id(model, mj.mjtObj.mjOBJ_BODY.value, 'distractor1');
-    expect(Array.from(model.body_pos.slice(3 * b, 3 * b + 3) as Float64Array)).toEqual([-0.2, 0.5, 0.05]);
-    const g2 = mj.mj_name2id(model, mj.mjtObj.mjOBJ_GEOM.value, 'distractor2');
-    expect(Array.from(model.geom_rgba.slice(4 * g2, 4 * g2 + 4) as Float32Array)).toEqual([0, 1, 0, 1]);
+    expect(Array.from(model.body_pos.slice(3 * b, 3 * b + 3) as Float64Array)).toEqual([-0.2, 0.5, 0]);
+    expect(model.body_quat[4 * b]).toBeCloseTo(Math.SQRT1_2, 6);
+    // Attached to the body it stands on (so a moved table carries its distractors).
+    const b2 = mj.mj_name2id(model, mj.mjtObj.mjOBJ_BODY.value, 'distractor2');
+    expect(model.body_parentid[b2]).toBe(mj.mj_name2id(model, mj.mjtObj.mjOBJ_BODY.value, 'object'));
+    expect(model.body_jntnum[b2]).toBe(0);
     const plain = await compile();
     expect(model.nbody).toBe(plain.model.nbody + 3);
   });
@@ -198,11 +200,11 @@ describe('SceneBuilder errors name the bad input', () => {
     ['camera distance', { camera: { azimuth: 0, elevation: 45, distance: 0 } }, /distance must be in \(0, 20\] metres, got 0/],
     ['camera azimuth', { camera: { azimuth: Number.NaN, elevation: 45, distance: 1 } }, /azimuth must be a finite number/],
     ['object scale', { objectScale: 9 }, /objectScale must be a number in \[0.25, 4\], got 9/],
-    ['distractor shape', { distractors: [{ shape: 'cone' as 'box', pos: [0, 0, 0], size: 0.1, rgba: [1, 1, 1, 1] }] }, /distractors\[0\].shape must be one of box, sphere, cylinder, got 'cone'/],
-    ['distractor size', { distractors: [{ shape: 'box', pos: [0, 0, 0], size: -1, rgba: [1, 1, 1, 1] }] }, /distractors\[0\].size must be in \(0, 0.5\] metres, got -1/],
-    ['distractor pos', { distractors: [{ shape: 'box', pos: [0, 0] as unknown as [number, number, number], size: 0.1, rgba: [1, 1, 1, 1] }] }, /distractors\[0\].pos must be 3 finite numbers/],
-    ['distractor colour', { distractors: [{ shape: 'sphere', pos: [0, 0, 0], size: 0.1, rgba: [2, 0, 0, 1] }] }, /distractors\[0\].rgba must be 4 numbers in \[0, 1\]/],
-    ['unknown option', { lighting: 0.5 } as unknown as SceneOptions, /unknown scene option 'lighting'; expected one of camera, light, textures, objectScale, distractors/],
+    ['distractor identity', { distractors: [{ identity: 'chair-1', pos: [0, 0, 0], yaw: 0, scale: 0.5 }] }, /unknown distractor identity 'chair-1'; identities are train-000..train-099 and test-000..test-069/],
+    ['distractor scale', { distractors: [{ identity: 'train-001', pos: [0, 0, 0], yaw: 0, scale: 5 }] }, /distractors\[0\].scale must be in \[0.1, 2\], got 5/],
+    ['distractor pos', { distractors: [{ identity: 'train-001', pos: [0, 0] as unknown as [number, number, number], yaw: 0, scale: 0.5 }] }, /distractors\[0\].pos must be 3 finite numbers/],
+    ['distractor body', { distractors: [{ identity: 'train-001', body: 'shelf', pos: [0, 0, 0], yaw: 0, scale: 0.5 }] }, /distractors\[0\].body: scene 'scene-test' has no body 'shelf'/],
+    ['unknown option', { lighting: 0.5 } as unknown as SceneOptions, /unknown scene option 'lighting'; expected one of camera, light, textures, objectScale, texturePools, distractors/],
   ];
   for (const [label, options, message] of cases) {
     it(label, () => expect(() => scene.build(options)).toThrow(message));

@@ -139,11 +139,50 @@ export class DataViews {
   }
 }
 
-/** Compiles MJCF from a string (no file system access) and returns a fresh `Physics` stepped `substeps` at a time. */
-export async function compilePhysics(taskName: string, mjcf: string, { substeps = 1 }: { substeps?: number } = {}): Promise<Physics> {
-  const mj = await loadMujoco();
+export interface CompileOptions {
+  /** Physics steps per control step (see `Physics`). */
+  substeps?: number;
+  /**
+   * Files the MJCF reads (e.g. PNG textures) by relative path, written into the WASM module's in-memory file
+   * system before compiling (the real file system is never read).
+   */
+  files?: ReadonlyMap<string, Uint8Array>;
+}
+
+/** Compiles MJCF from a string and returns a fresh `Physics` stepped `substeps` at a time. */
+export async function compilePhysics(taskName: string, mjcf: string, options: CompileOptions = {}): Promise<Physics> {
+  return compilePhysicsWith(await loadMujoco(), taskName, mjcf, options);
+}
+
+/** The in-memory files already written per module, so each is copied in once per process. */
+const writtenFiles = new WeakMap<Mujoco, Map<string, Uint8Array>>();
+
+/**
+ * Makes `files` readable by the compiler at their relative paths (the module's in-memory file system, rooted at
+ * '/'). MuJoCo's virtual-file-system API copies bytes one by one through the binding (~1 s for the texture pools);
+ * the emscripten file system takes a whole typed array at once.
+ */
+function provideFiles(mj: Mujoco, files: ReadonlyMap<string, Uint8Array>): void {
+  let written = writtenFiles.get(mj);
+  if (!written) writtenFiles.set(mj, (written = new Map()));
+  for (const [path, bytes] of files) {
+    if (written.get(path) === bytes) continue;
+    if (path.startsWith('/') || path.split('/').includes('..')) throw new Error(`model file '${path}' must be a relative path without '..'`);
+    const dirs = path.split('/').slice(0, -1);
+    for (let i = 1; i <= dirs.length; i++) {
+      const dir = `/${dirs.slice(0, i).join('/')}`;
+      if (!mj.FS.analyzePath(dir, false).exists) mj.FS.mkdir(dir);
+    }
+    mj.FS.writeFile(`/${path}`, bytes);
+    written.set(path, bytes);
+  }
+}
+
+/** `compilePhysics` with the module already loaded: synchronous, for a scene rebuilt at reset. */
+export function compilePhysicsWith(mj: Mujoco, taskName: string, mjcf: string, { substeps = 1, files }: CompileOptions = {}): Physics {
   let model: MjModel;
   try {
+    if (files) provideFiles(mj, files);
     model = mj.MjModel.from_xml_string(mjcf);
   } catch (err) {
     throw new ModelCompileError(taskName, errorText(err));

@@ -12,15 +12,23 @@
  * Tasks add bodies with `world()`, `<default>` classes with `defaults()` (nest `defaultClass(...)` elements for
  * named classes), and constraints, actuators, sensors, tendons and contact rules with the methods of those names.
  */
-import type { SceneOptions } from '../task.js';
+import type { DistractorPlacement, SceneOptions } from '../task.js';
 import { cameraFrame, validateCameraPose, type CameraPose, type CameraSpec } from './camera.js';
 import { isFiniteNumber, validateUnitVector } from './checks.js';
+import { distractorIdentity } from './distractor_pools.js';
+import { poolOf, poolTextureFiles, poolTextureSpecs } from './texture_pools.js';
 import { skyboxElement, standardTextureSet, textureElement, type Rgba, type SkyboxSpec, type TextureSpec } from './textures.js';
 import { el, insertIntoBody, renderXml, type AttributeValue, type XmlElement } from './xml.js';
 
-const SCENE_OPTION_KEYS = new Set(['camera', 'light', 'textures', 'objectScale', 'distractors']);
+const SCENE_OPTION_KEYS = new Set(['camera', 'light', 'textures', 'objectScale', 'texturePools', 'distractors']);
 export const OBJECT_SCALE_RANGE: readonly [number, number] = [0.25, 4];
-const DISTRACTOR_SHAPES = new Set(['box', 'sphere', 'cylinder']);
+/** Distractor scales the builder accepts (the factor draws 0.3-0.8, its out-of-range split up to 1.1). */
+export const DISTRACTOR_SCALE_RANGE: readonly [number, number] = [0.1, 2];
+
+/** The files (by name) a scene built with `options` reads from MuJoCo's virtual file system: the pool textures. */
+export function sceneFiles(options: SceneOptions | undefined): ReadonlyMap<string, Uint8Array> {
+  return options?.texturePools ? poolTextureFiles() : new Map();
+}
 
 /** The object scale asked for (1 by default); throws on values outside `OBJECT_SCALE_RANGE`. */
 export function resolveObjectScale(options: SceneOptions | undefined): number {
@@ -204,7 +212,8 @@ export class SceneBuilder {
   build(options: SceneOptions = {}): string {
     this.validateOptions(options);
     const headlight = options.light !== undefined ? { ...this.headlight, ambient: options.light, diffuse: options.light } : this.headlight;
-    const assets: XmlElement[] = [...(this.sky ? [skyboxElement(this.sky)] : []), ...this.textures.map(textureElement)];
+    const textures = options.texturePools ? [...this.textures, ...poolTextureSpecs()] : this.textures;
+    const assets: XmlElement[] = [...(this.sky ? [skyboxElement(this.sky)] : []), ...textures.map(textureElement)];
     for (const [name, spec] of this.materials) {
       assets.push(
         el('material', {
@@ -220,7 +229,17 @@ export class SceneBuilder {
       );
     }
     assets.push(...this.assetElements);
-    let world = [...this.worldElements, ...this.distractors(options)];
+    let world = [...this.worldElements];
+    (options.distractors ?? []).forEach((d, i) => {
+      const { body, meshes } = distractorElements(d, i);
+      assets.push(...meshes);
+      if (d.body === undefined) world.push(body);
+      else {
+        const placed = insertIntoBody(world, d.body, body);
+        if (!placed) throw new Error(`scene option distractors[${i}].body: scene '${this.modelName}' has no body '${d.body}'`);
+        world = placed;
+      }
+    });
     const worldCameras: XmlElement[] = [];
     for (const c of this.cameras) {
       const camera = this.cameraElement(c, options.camera && c.name === this.mainCamera ? options.camera : c);
@@ -265,16 +284,6 @@ export class SceneBuilder {
     });
   }
 
-  /** Visual-only static bodies: they change what the camera sees, not the task's physics. */
-  private distractors(options: SceneOptions): XmlElement[] {
-    return (options.distractors ?? []).map((d, i) => {
-      const size = d.shape === 'box' ? [d.size, d.size, d.size] : d.shape === 'sphere' ? [d.size] : [d.size, d.size];
-      return el('body', { name: `distractor${i}`, pos: d.pos }, [
-        el('geom', { name: `distractor${i}`, type: d.shape, size, rgba: d.rgba, contype: 0, conaffinity: 0, group: 1 }),
-      ]);
-    });
-  }
-
   private checkTexture(what: string, texture: string): void {
     if (!this.textureNames.has(texture)) {
       const some = this.textureSet.slice(0, 6).join(', ');
@@ -300,19 +309,50 @@ export class SceneBuilder {
       if (!this.materials.has(material)) {
         throw new Error(`scene option textures: unknown material '${material}'; materials: ${this.materialNames.join(', ')}`);
       }
-      this.checkTexture(`scene option textures.${material}`, texture);
+      if (!(options.texturePools && poolOf(texture))) this.checkTexture(`scene option textures.${material}`, texture);
     }
     resolveObjectScale(options);
+    if (options.texturePools !== undefined && typeof options.texturePools !== 'boolean') {
+      throw new Error(`scene option texturePools must be true or false, got ${String(options.texturePools)}`);
+    }
     const distractors = options.distractors ?? [];
     if (!Array.isArray(distractors)) throw new Error(`scene option distractors must be an array, got ${typeof distractors}`);
     distractors.forEach((d, i) => {
       const what = `scene option distractors[${i}]`;
-      if (!DISTRACTOR_SHAPES.has(d.shape)) throw new Error(`${what}.shape must be one of box, sphere, cylinder, got '${d.shape}'`);
+      distractorIdentity(d.identity);
       if (!Array.isArray(d.pos) || d.pos.length !== 3 || !d.pos.every(isFiniteNumber)) {
         throw new Error(`${what}.pos must be 3 finite numbers, got ${JSON.stringify(d.pos)}`);
       }
-      if (!isFiniteNumber(d.size) || d.size <= 0 || d.size > 0.5) throw new Error(`${what}.size must be in (0, 0.5] metres, got ${d.size}`);
-      validateUnitVector(`${what}.rgba`, d.rgba, 4);
+      if (!isFiniteNumber(d.yaw)) throw new Error(`${what}.yaw must be a finite number of degrees, got ${d.yaw}`);
+      const [lo, hi] = DISTRACTOR_SCALE_RANGE;
+      if (!isFiniteNumber(d.scale) || d.scale < lo || d.scale > hi) throw new Error(`${what}.scale must be in [${lo}, ${hi}], got ${d.scale}`);
     });
   }
+}
+
+/**
+ * A distractor's body (its parts as visual-only geoms, scaled, turned by its yaw) and the mesh assets of its mesh
+ * parts. Nothing collides with it (contype and conaffinity 0), so it changes what the camera sees, not the physics.
+ */
+function distractorElements(d: DistractorPlacement, index: number): { body: XmlElement; meshes: XmlElement[] } {
+  const { parts } = distractorIdentity(d.identity);
+  const yaw = (d.yaw * Math.PI) / 180;
+  const meshes: XmlElement[] = [];
+  const geoms = parts.map((p, j) => {
+    const name = `distractor${index}_${j}`;
+    if (p.type === 'mesh') meshes.push(el('mesh', { name, vertex: p.vertices!, scale: [d.scale, d.scale, d.scale] }));
+    return el('geom', {
+      name,
+      type: p.type,
+      ...(p.type === 'mesh' ? { mesh: name } : { size: p.size.map((v) => v * d.scale) }),
+      pos: p.pos.map((v) => v * d.scale),
+      quat: p.quat,
+      rgba: p.rgba,
+      contype: 0,
+      conaffinity: 0,
+      group: 1,
+    });
+  });
+  const body = el('body', { name: `distractor${index}`, pos: d.pos, quat: [Math.cos(yaw / 2), 0, 0, Math.sin(yaw / 2)] }, geoms);
+  return { body, meshes };
 }

@@ -9,8 +9,19 @@ export type Rgba = [number, number, number, number];
 
 export type TextureKind = 'flat' | 'checker' | 'gradient';
 
+/** A 2-D texture: MuJoCo builtin (`BuiltinTextureSpec`) or an image file (`FileTextureSpec`). */
+export type TextureSpec = BuiltinTextureSpec | FileTextureSpec;
+
+/** A 2-D texture read from a PNG file the scene supplies with its MJCF (see builder.ts `sceneFiles`). */
+export interface FileTextureSpec {
+  name: string;
+  kind: 'file';
+  /** File name in the model's virtual file system. */
+  file: string;
+}
+
 /** A procedurally generated 2D texture (MuJoCo builtin). */
-export interface TextureSpec {
+export interface BuiltinTextureSpec {
   name: string;
   kind: TextureKind;
   rgb1: Rgb;
@@ -50,7 +61,7 @@ const KINDS: readonly TextureKind[] = ['flat', 'checker', 'gradient'];
  * edges, `noise-dirt` is a flat colour with 8% random lighter texels.
  */
 const DMC_LOOK_SIZE = 128;
-const DMC_LOOK: readonly Omit<TextureSpec, 'size'>[] = [
+const DMC_LOOK: readonly Omit<BuiltinTextureSpec, 'size'>[] = [
   { name: 'grid-navy', kind: 'checker', rgb1: [0.1, 0.2, 0.3], rgb2: [0.2, 0.3, 0.4], mark: { kind: 'edge', rgb: [0.2, 0.3, 0.4] } },
   { name: 'grid-grey', kind: 'checker', rgb1: [0.25, 0.25, 0.25], rgb2: [0.35, 0.35, 0.35], mark: { kind: 'edge', rgb: [0.4, 0.4, 0.4] } },
   { name: 'grid-green', kind: 'checker', rgb1: [0.15, 0.3, 0.15], rgb2: [0.25, 0.4, 0.2], mark: { kind: 'edge', rgb: [0.3, 0.45, 0.3] } },
@@ -81,11 +92,11 @@ function scaleRgb(rgb: Rgb, factor: number): Rgb {
  * `<kind>-<hue>-<tone>` (e.g. `checker-blue-dark`) and `<kind>-<neutral>` (e.g. `flat-grey`), then the 10 of the
  * dm_control look (`grid-navy`, ...). Deterministic: no random draws, so the compiled model is the same everywhere.
  */
-export function standardTextureSet(): TextureSpec[] {
+export function standardTextureSet(): BuiltinTextureSpec[] {
   const colours: [string, Rgb][] = [];
   for (const [hue, deg] of HUES) for (const [tone, s, v] of TONES) colours.push([`${hue}-${tone}`, hsvToRgb(deg, s, v)]);
   for (const [name, v] of NEUTRALS) colours.push([name, [v, v, v]]);
-  const set: TextureSpec[] = [];
+  const set: BuiltinTextureSpec[] = [];
   for (const kind of KINDS) {
     for (const [colour, rgb] of colours) {
       // Checkers and gradients pair the colour with a darker (or, for dark colours, lighter) version of itself.
@@ -100,6 +111,7 @@ export function standardTextureSet(): TextureSpec[] {
 
 /** The `<texture>` asset of a 2-D texture. */
 export function textureElement(t: TextureSpec): XmlElement {
+  if (t.kind === 'file') return el('texture', { name: t.name, type: '2d', file: t.file });
   return el('texture', {
     name: t.name,
     type: '2d',
