@@ -8,6 +8,8 @@ import { RolloutData } from '../src/envs/experts/rollout_data.js';
 import { KnotSpline } from '../src/envs/experts/spline.js';
 import { getTask, listTasks, UnknownTaskError } from '../src/envs/registry.js';
 import { Rng } from '../src/util/rng.js';
+import { sceneVariant } from '../src/envs/factors/variant.js';
+import { materialTexture } from '../src/envs/scene.js';
 import '../src/envs/domains/index.js';
 import { pointMassTask } from './fixtures/point_mass_task.js';
 
@@ -81,7 +83,9 @@ describe.each(DMC_TASKS)('$name', (spec) => {
     const xml = def.buildScene({ light: 0.7, textures: { floor: 'grid-grey' }, camera: { azimuth: 120, elevation: 30, distance: 2 } });
     expect(xml).toContain('ambient="0.7 0.7 0.7"');
     expect(xml).toMatch(/<material name="floor" texture="grid-grey"/);
-    const varied = await Env.make(def, { scene: { light: 0.7, textures: { floor: 'checker-blue-dark' } } });
+    const varied = await Env.make(def, { variant: sceneVariant(def, { light: 0.7, background: 'train-noise-3' }) });
+    varied.reset({ seed: 0 });
+    expect(materialTexture(varied.physics, 'floor')).toBe('train-noise-3');
     varied.close();
     expect(() => def.buildScene({ textures: { floor: 'no_such_texture' } })).toThrow(/unknown texture 'no_such_texture'/);
     expect(() => def.buildScene({ textures: { table: 'grid-grey' } })).toThrow(/unknown material 'table'/);

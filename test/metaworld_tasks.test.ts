@@ -4,6 +4,8 @@ import { Env } from '../src/envs/env.js';
 import { getTask, listTasks } from '../src/envs/registry.js';
 import { Rng } from '../src/util/rng.js';
 import { MOCAP_LEASH, MOCAP_STEP, TCP_OFFSET } from '../src/envs/domains/metaworld/arm.js';
+import { sceneVariant } from '../src/envs/factors/variant.js';
+import { materialTexture } from '../src/envs/scene.js';
 
 const BOTH = ['cortexbench', 'factorworld'] as const;
 const FACTORWORLD = ['factorworld'] as const;
@@ -227,19 +229,21 @@ describe.each(TASKS)('%s', (name) => {
     expect(ret / 100).toBeLessThan(1);
   });
 
-  it('scene options reach the compiled model', async () => {
-    const env = await make(name, {
-      scene: {
-        textures: { table: 'flat-blue-light', object: 'checker-green-mid' },
-        light: 0.5,
-        distractors: [{ shape: 'sphere', pos: [0.3, 0.6, 0.05], size: 0.04, rgba: [1, 0, 1, 1] }],
-        camera: { azimuth: 110, elevation: 65, distance: 1.4 },
-      },
+  it('scene variants reach the compiled model, and the expert is unaffected by visual ones', async () => {
+    const def = getTask(name);
+    const variant = sceneVariant(def, {
+      'table-texture': 'train-wood-1',
+      'object-texture': 'train-marble-2',
+      light: 0.5,
+      distractors: [{ identity: 'train-003', xy: [0.3, 0.6], yaw: 20, scale: 0.6 }],
+      camera: { azimuth: 110, inclination: 25, radius: 1.4 },
     });
+    const env = await make(name, { variant });
+    env.reset({ seed: 1 });
     const { mj, model } = env.physics;
     expect(mj.mj_name2id(model, mj.mjtObj.mjOBJ_BODY.value, 'distractor0')).toBeGreaterThanOrEqual(0);
     expect(model.vis.headlight.ambient[0]).toBeCloseTo(0.5, 6);
-    // The expert is unaffected by visual options.
+    expect(materialTexture(env.physics, 'table')).toBe('train-wood-1');
     expect(runExpert(env, 1).lastSuccess).toBe(true);
   });
 });
@@ -253,7 +257,7 @@ describe('object scale', () => {
 
   it('widens the button cap and keeps its height (travel)', async () => {
     const plain = await make('button-press-topdown');
-    const big = await make('button-press-topdown', { scene: { objectScale: 1.5 } });
+    const big = await make('button-press-topdown', { variant: sceneVariant(getTask('button-press-topdown'), { 'object-size': 1.5 }) });
     expect(geomSize(big, 'button_cap')[0]).toBeCloseTo(1.5 * geomSize(plain, 'button_cap')[0]!, 8);
     expect(geomSize(big, 'button_cap')[1]).toBeCloseTo(geomSize(plain, 'button_cap')[1]!, 8);
     expect(runExpert(big, 2).lastSuccess).toBe(true);
@@ -261,7 +265,7 @@ describe('object scale', () => {
 
   it('scales the cabinet width and height and keeps its depth (travel)', async () => {
     const plain = await make('drawer-open');
-    const small = await make('drawer-open', { scene: { objectScale: 0.7 } });
+    const small = await make('drawer-open', { variant: sceneVariant(getTask('drawer-open'), { 'object-size': 0.7 }) });
     const [a, b] = [geomSize(plain, 'cabinet_top'), geomSize(small, 'cabinet_top')];
     expect(b[0]).toBeCloseTo(0.7 * a[0]!, 8);
     expect(b[1]).toBeCloseTo(a[1]!, 8);
@@ -269,6 +273,6 @@ describe('object scale', () => {
   });
 
   it('rejects scales out of range with a clear error', async () => {
-    await expect(Env.make('drawer-open', { scene: { objectScale: 10 } })).rejects.toThrow(/objectScale must be a number in \[0.25, 4\], got 10/);
+    await expect(Env.make('drawer-open', { variant: sceneVariant(getTask('drawer-open'), { 'object-size': 10 }) })).rejects.toThrow(/objectScale must be a number in \[0.25, 4\], got 10/);
   });
 });

@@ -4,13 +4,16 @@
  */
 import { checkSeed, Rng } from '../util/rng.js';
 import { Env } from './env.js';
+import { variantDigest, type SceneVariant } from './factors/variant.js';
 import type { Physics } from './mujoco.js';
-import { clipAction, type Expert, type SceneOptions, type TaskDefinition } from './task.js';
+import { clipAction, type Expert, type TaskDefinition } from './task.js';
 
 /** One expert episode. T = length, S = stateSize, A = actionDim, P = proprioDim. */
 export interface DemoEpisode {
   /** The `Env.reset` seed of the episode. */
   seed: number;
+  /** The scene the episode was played in (replays render it in the same one). */
+  variant: SceneVariant;
   /** Policy steps T (below the horizon only when the task terminated early). */
   length: number;
   stateSize: number;
@@ -45,8 +48,9 @@ export class ExpertRollout {
     readonly expert: Expert,
   ) {}
 
-  static async create(definition: TaskDefinition, scene?: SceneOptions): Promise<ExpertRollout> {
-    const env = await Env.make(definition, scene ? { scene } : {});
+  /** `variant`: the scene of episodes that name none (the canonical scene when omitted). */
+  static async create(definition: TaskDefinition, variant?: SceneVariant): Promise<ExpertRollout> {
+    const env = await Env.make(definition, variant ? { variant } : {});
     try {
       return new ExpertRollout(env, definition.createExpert());
     } catch (err) {
@@ -56,16 +60,19 @@ export class ExpertRollout {
   }
 
   /**
-   * Plays one episode from `seed` to termination or the horizon (or `maxSteps`, when smaller). `onState(t)` sees
-   * the live physics after the reset (t = 0) and after every step t, e.g. to render a rollout.
+   * Plays one episode from `seed` in `variant` (the rollout's own scene when omitted) to termination or the horizon
+   * (or `maxSteps`, when smaller). `onState(t)` sees the live physics after the reset (t = 0) and after every
+   * step t, e.g. to render a rollout.
    */
-  episode(seed: number, options: { maxSteps?: number; onState?: (t: number, physics: Physics) => void } = {}): DemoEpisode {
+  episode(seed: number, options: { variant?: SceneVariant; maxSteps?: number; onState?: (t: number, physics: Physics) => void } = {}): DemoEpisode {
     checkSeed('episode seed', seed);
     const { env, expert } = this;
-    const physics = env.physics;
     const { maxSteps, onState } = options;
     const limit = Math.min(env.horizon, maxSteps ?? env.horizon);
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`maxSteps must be a positive integer, got ${maxSteps}`);
+    // The reset may rebuild the model (a variant of another build), so the physics is read after it.
+    let { obs } = env.reset({ seed, ...(options.variant ? { variant: options.variant } : {}) });
+    const physics = env.physics;
     const S = physics.stateSize;
     const A = env.actionSpec.dim;
     const P = env.observationSpec.proprioDim;
@@ -77,7 +84,6 @@ export class ExpertRollout {
     const clipped = new Float64Array(A);
     const context = `expert of task '${env.definition.name}'`;
 
-    let { obs } = env.reset({ seed });
     expert.reset(physics, expertRng(seed));
     onState?.(0, physics);
     let length = 0;
@@ -99,6 +105,7 @@ export class ExpertRollout {
     }
     return {
       seed,
+      variant: env.variant,
       length,
       stateSize: S,
       actionDim: A,
@@ -119,17 +126,20 @@ export class ExpertRollout {
 }
 
 /**
- * Puts `env` in the state before action `t` of `episode`, so that `env.render` shows that frame. The env is first
- * reset with the episode's seed when its current episode has another seed: some tasks draw per-episode values that
- * live in the model rather than the physics state (e.g. MetaWorld fixture positions), which only reset restores.
+ * Puts `env` in the state before action `t` of `episode`, so that `env.render` shows that frame in the episode's
+ * scene. The env is first reset with the episode's seed and variant when its current episode has another one:
+ * some tasks draw per-episode values that live in the model rather than the physics state (e.g. MetaWorld fixture
+ * positions, and every factor value), which only reset restores.
  */
 export function restoreDemoState(env: Env, episode: DemoEpisode, t: number): void {
   if (!Number.isInteger(t) || t < 0 || t >= episode.length) {
     throw new Error(`restoreDemoState: step must be an integer in [0, ${episode.length - 1}], got ${t}`);
   }
+  if (env.seed !== episode.seed || variantDigest(env.variant) !== variantDigest(episode.variant)) {
+    env.reset({ seed: episode.seed, variant: episode.variant });
+  }
   if (env.physics.stateSize !== episode.stateSize) {
     throw new Error(`restoreDemoState: the episode's states have ${episode.stateSize} values, task '${env.definition.name}' has ${env.physics.stateSize}`);
   }
-  if (env.seed !== episode.seed) env.reset({ seed: episode.seed });
   env.physics.setState(episode.states.subarray(t * episode.stateSize, (t + 1) * episode.stateSize));
 }

@@ -56,16 +56,70 @@ export interface SceneOptions {
   textures?: Record<string, string>;
   /** Uniform scale of the manipulated object's geoms. */
   objectScale?: number;
-  /** Extra static bodies added to the scene. */
-  distractors?: { shape: 'box' | 'sphere' | 'cylinder'; pos: [number, number, number]; size: number; rgba: [number, number, number, number] }[];
+  /** Compile both texture pools (scene/texture_pools.ts) into the model, so texture factors can swap to them. */
+  texturePools?: boolean;
+  /** Distractor objects (identities of scene/distractor_pools.ts): visual only, nothing collides with them. */
+  distractors?: DistractorPlacement[];
+}
+
+/** Where one distractor object stands. */
+export interface DistractorPlacement {
+  /** Identity name, e.g. "train-017". */
+  identity: string;
+  /** Body it stands on (its frame holds `pos`); the world when omitted. */
+  body?: string;
+  /** Position of the identity's base (its lowest point at scale 1 is at z = 0), metres. */
+  pos: [number, number, number];
+  /** Rotation about the vertical axis, degrees. */
+  yaw: number;
+  /** Uniform scale of the identity. */
+  scale: number;
+}
+
+/**
+ * Shifts of an episode's layout that the placement factors draw (tasks whose `FactorTargets.placement` is set
+ * accept them at reset): metres, world axes.
+ */
+export interface Placement {
+  /** The table with everything on it and the hand's workspace. */
+  table?: [number, number, number];
+  /** The manipulated object (or the fixture that carries it), within the task's object area. */
+  object?: [number, number];
+  /** The hand's start. */
+  hand?: [number, number, number];
+}
+
+/** Material roles the texture factors address (a task maps each role it has to one of its named materials). */
+export type MaterialRole = 'table' | 'floor' | 'object' | 'background';
+
+/**
+ * What of a task's scene the visual factors (envs/factors/) can address. A factor applies to a task exactly when
+ * the task declares what the factor changes; a task without targets takes no factors.
+ */
+export interface FactorTargets {
+  /** Named materials by role, for the texture factors. */
+  materials: Partial<Record<MaterialRole, string>>;
+  /** Materials whose colour the Distracting-Control-style colour factor shifts. */
+  colourMaterials?: readonly string[];
+  /** The camera factor re-poses this (world-fixed) camera on a sphere around `lookAt`. */
+  orbit?: { camera: string; lookAt: [number, number, number] };
+  /** The table top distractors stand on: the body carrying it, the top's centre (world, at rest) and half extents. */
+  tableTop?: { body: string; centre: [number, number, number]; half: [number, number] };
+  /** Reset accepts a `Placement`. */
+  placement?: boolean;
+  /** `SceneOptions.objectScale` scales the manipulated object. */
+  objectScale?: boolean;
 }
 
 export interface Task {
   readonly actionSpec: ActionSpec;
   /** Length of the proprioceptive observation (0 for DMC tasks). */
   readonly proprioDim: number;
-  /** Puts the physics in a fresh initial state; every random draw comes from `rng`. */
-  initializeEpisode(physics: Physics, rng: Rng): void;
+  /**
+   * Puts the physics in a fresh initial state; every random draw comes from `rng`. `placement` (only for tasks
+   * that declare `FactorTargets.placement`) shifts the layout drawn.
+   */
+  initializeEpisode(physics: Physics, rng: Rng, placement?: Placement): void;
   /** True when `applyAction` moves mocap bodies (the env then recomputes kinematics before integrating). */
   readonly actionMovesMocap?: boolean;
   /** Applies an action already clipped to `actionSpec` (writes ctrl, mocap targets, ...). */
@@ -108,6 +162,8 @@ export interface TaskDefinition {
   readonly goalSteps?: number;
   /** Camera used for observations unless another is asked for. */
   readonly defaultCamera: string;
+  /** What the visual factors can change in this task's scene; none apply when absent. */
+  readonly factorTargets?: FactorTargets;
   buildScene(options?: SceneOptions): string;
   createTask(): Task;
   createExpert(): Expert;

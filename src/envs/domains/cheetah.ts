@@ -14,7 +14,7 @@ import { tolerance, type ToleranceOptions } from '../rewards.js';
 import { SceneBuilder, el, type CameraSpec, type Vec3, type XmlElement } from '../scene.js';
 import { unitActionSpec, type ActionSpec, type Expert, type SceneOptions, type Task, type TaskDefinition } from '../task.js';
 import { PredictiveSamplingExpert, type PredictiveSamplingConfig } from '../experts/predictive_sampling.js';
-import { DMC_SKYBOX, rejectObjectScale } from './dmc.js';
+import { DMC_SKYBOX, dmcFactorTargets, rejectObjectScale } from './dmc.js';
 
 const TIMESTEP = 0.01;
 /** Speed (m/s) at and above which the run reward is 1. */
@@ -196,6 +196,7 @@ const cheetahRun: TaskDefinition = {
   timestep: TIMESTEP,
   substeps: 1,
   defaultCamera: 'side',
+  factorTargets: dmcFactorTargets(['self']),
   buildScene: (options) => cheetahScene(options),
   createTask: () => new CheetahRunTask(),
   createExpert: createCheetahExpert,

@@ -11,7 +11,7 @@ import { jointDofAddress, jointQposAddress, objectId, perPhysics } from '../name
 import { registerTask } from '../registry.js';
 import { SceneBuilder, el, type CameraSpec } from '../scene.js';
 import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../task.js';
-import { DMC_SKYBOX, rejectObjectScale } from './dmc.js';
+import { DMC_SKYBOX, dmcFactorTargets, rejectObjectScale } from './dmc.js';
 
 /** Length of each arm link (shoulder-wrist and wrist-fingertip), metres. */
 export const LINK_LENGTH = 0.12;
@@ -210,6 +210,7 @@ function reacherDefinition(name: string, targetRadius: number): TaskDefinition {
     timestep: TIMESTEP,
     substeps: 1,
     defaultCamera: 'fixed',
+    factorTargets: dmcFactorTargets(['arm', 'finger', 'target']),
     buildScene: (options) => reacherScene(targetRadius, options),
     createTask: () => new ReacherTask(targetRadius),
     createExpert: () => new ReacherIkPdExpert(),

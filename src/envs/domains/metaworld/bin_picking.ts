@@ -16,7 +16,7 @@ import { objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
 import { DEFAULT_WORKSPACE, type Workspace } from './arm.js';
-import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
+import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout, type ObjectArea } from './arm_task.js';
 import { bodyPos, distance } from '../../positions.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
@@ -87,9 +87,12 @@ class BinHandles {
 /** Looked up once per physics. */
 const binHandles = perPhysics((physics) => new BinHandles(physics));
 
+/** The object-position factor keeps the cube where the task itself draws it: in the start bin, 4 cm from its centre. */
+const CUBE_AREA: ObjectArea = { x: [START_BIN[0] - 0.04, START_BIN[0] + 0.04], y: [BIN_Y - 0.04, BIN_Y + 0.04] };
+
 class BinPickingTask extends ArmTask {
   constructor() {
-    super(WORKSPACE);
+    super(WORKSPACE, CUBE_AREA);
   }
 
   sampleLayout(rng: Rng, physics: Physics): ArmLayout {

@@ -15,7 +15,9 @@ export const DEFAULT_CAMERA = 'top_cap2';
 
 /** Centre of the table top, the point the cameras look at. */
 export const TABLE_CENTRE: Vec3 = [0, 0.6, 0];
-const TABLE_HALF: Vec3 = [0.7, 0.4, 0.025];
+export const TABLE_HALF: Vec3 = [0.7, 0.4, 0.025];
+/** The body carrying the table top and legs (at the origin; the table-position factor moves it). */
+export const TABLE_BODY = 'table';
 const TABLE_HEIGHT = 0.8;
 
 /**
@@ -76,7 +78,7 @@ export function tabletopScene(modelName: string, workspace: Workspace = DEFAULT_
   scene.world(
     el('light', { name: 'top_light', directional: true, pos: [0, 0.6, 2], dir: [0, 0, -1], diffuse: [0.3, 0.3, 0.3], specular: [0.1, 0.1, 0.1], castshadow: false }),
     el('geom', { name: 'floor', type: 'plane', pos: [0, 0.6, -TABLE_HEIGHT], size: [3, 3, 0.1], material: 'floor' }),
-    el('body', { name: 'table', pos: [0, 0, 0] }, [
+    el('body', { name: TABLE_BODY, pos: [0, 0, 0] }, [
       el('geom', { name: 'table_top', type: 'box', pos: [TABLE_CENTRE[0], TABLE_CENTRE[1], -TABLE_HALF[2]], size: TABLE_HALF, material: 'table', friction: [1, 0.005, 0.0001] }),
       ...legs,
     ]),
