@@ -7,10 +7,13 @@ import { CacheFileError } from '../src/data/cache_file.js';
 import { encodeDemoEpisode, readDemoEpisode } from '../src/data/demo_file.js';
 import { demoEpisodePath, demoEpisodeSeed, demoEpisodeSeeds, demoSetKey, loadOrGenerateDemos, summarizeEpisodes } from '../src/data/demos.js';
 import { ExpertRollout, restoreDemoState, type DemoEpisode } from '../src/envs/expert_rollout.js';
+import { canonicalVariant, sceneVariant, variantDigest } from '../src/envs/factors/variant.js';
+import { trainingSet } from '../src/envs/factors/variant_sets.js';
 import { listTasks } from '../src/envs/registry.js';
 import { pointMassTask } from './fixtures/point_mass_task.js';
 
 const task = pointMassTask();
+const canonicalScene = variantDigest(canonicalVariant(task));
 const dirs: string[] = [];
 function tempCache(): string {
   const dir = mkdtempSync(join(tmpdir(), 'bench-demos-'));
@@ -103,7 +106,7 @@ describe('demo store', () => {
   it('resumes: only a deleted episode is generated again, other files are left untouched', async () => {
     const cacheDir = tempCache();
     const first = await loadOrGenerateDemos(task, { episodes: 5, seed: 11, cacheDir });
-    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: null };
+    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: canonicalScene };
     const paths = first.episodes.map((e) => demoEpisodePath(cacheDir, identity, e.seed));
     // Make the kept files look old so that a rewrite would show in their mtime.
     const old = new Date(2020, 0, 1);
@@ -133,7 +136,7 @@ describe('demo store', () => {
   it('regenerates a corrupt or foreign episode file instead of using it', async () => {
     const cacheDir = tempCache();
     const first = await loadOrGenerateDemos(task, { episodes: 2, seed: 5, cacheDir });
-    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: null };
+    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: canonicalScene };
     const [a, b] = first.episodes.map((e) => demoEpisodePath(cacheDir, identity, e.seed));
     writeFileSync(a!, 'not a demo');
     // A valid file of another seed under this seed's name must be rejected by its header.
@@ -148,7 +151,7 @@ describe('demo store', () => {
   it('regenerates an episode whose stored arrays were changed (content hash), warning with the file name', async () => {
     const cacheDir = tempCache();
     const first = await loadOrGenerateDemos(task, { episodes: 2, seed: 6, cacheDir });
-    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: null };
+    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: canonicalScene };
     const path = demoEpisodePath(cacheDir, identity, first.episodes[0]!.seed);
     const good = readFileSync(path);
     // Actions 37x out of bounds, written over the stored ones: a well-formed file with wrong numbers.
@@ -166,7 +169,7 @@ describe('demo store', () => {
     expect(readFileSync(path).equals(good)).toBe(true);
   });
 
-  it('keys a demo set by task version, expert, scene, base seed and episode count', () => {
+  it('keys a demo set by task version, expert, every episode\'s scene, base seed and episode count', () => {
     const spec = { episodes: 10, seed: 1 };
     const base = demoSetKey(task, spec);
     expect(base).toMatch(/^[0-9a-f]{64}$/);
@@ -176,12 +179,12 @@ describe('demo store', () => {
     expect(demoSetKey(task, spec, 'other')).not.toBe(base);
     expect(demoSetKey(task, { ...spec, seed: 2 })).not.toBe(base);
     expect(demoSetKey(task, { ...spec, episodes: 11 })).not.toBe(base);
-    expect(demoSetKey(task, { ...spec, scene: { light: 0.5 } })).not.toBe(base);
-    expect(demoSetKey(task, { ...spec, scene: {} })).toBe(base);
-    // Equal scene options in another key order are the same scene.
-    const scene1 = { light: 0.5, camera: { azimuth: 90, elevation: -30, distance: 1 } };
-    const scene2 = { camera: { distance: 1, elevation: -30, azimuth: 90 }, light: 0.5 };
-    expect(demoSetKey(task, { ...spec, scene: scene1 })).toBe(demoSetKey(task, { ...spec, scene: scene2 }));
+    const lit = trainingSet(task, ['light'], 2, 5);
+    expect(demoSetKey(task, { ...spec, variants: lit })).not.toBe(base);
+    // Values in another key order are the same scene; another cadence gives other episodes other scenes.
+    const shuffled = { ...lit, variants: lit.variants.map((v) => sceneVariant(task, JSON.parse(JSON.stringify(v.values, Object.keys(v.values).reverse())))) };
+    expect(demoSetKey(task, { ...spec, variants: shuffled })).toBe(demoSetKey(task, { ...spec, variants: lit }));
+    expect(demoSetKey(task, { ...spec, variants: trainingSet(task, ['light'], 2, 4) })).not.toBe(demoSetKey(task, { ...spec, variants: lit }));
   });
 
   it('keeps sets of different task versions apart on disk', async () => {

@@ -7,6 +7,7 @@ import { featureCacheKey, loadOrComputeFeatures, type FeatureRequest } from '../
 import { decodeHalf, encodeHalf, fromHalfBits, toHalfBits } from '../src/data/float16.js';
 import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder.js';
 import type { Env } from '../src/envs/env.js';
+import type { SceneVariant } from '../src/envs/factors/variant.js';
 import type { TaskDefinition } from '../src/envs/task.js';
 import { FlareSamples } from '../src/policies/flare.js';
 import { buildDataset, shuffleActions } from '../src/run/dataset.js';
@@ -20,16 +21,21 @@ const tempDir = (): string => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+/** The canonical scene of the fake task below (a variant is plain data). */
+const FAKE_SCENE: SceneVariant = { task: 'fake-task', taskVersion: 3, values: {}, assets: {} };
+
 /** A replay env whose "render" paints the whole frame with (qpos0 * 10 + camera tag) so frames follow the state. */
 function fakeEnv(): Env & { renders: number } {
   let state = new Float64Array(2);
   const env = {
     renders: 0,
     seed: null as number | null,
+    variant: null as SceneVariant | null,
     definition: { name: 'fake' },
-    // restoreDemoState resets to the episode's seed before restoring its states (per-episode model values).
-    reset({ seed }: { seed: number }) {
+    // restoreDemoState resets to the episode's seed and scene before restoring its states (per-episode model values).
+    reset({ seed, variant }: { seed: number; variant: SceneVariant }) {
       env.seed = seed;
+      env.variant = variant;
     },
     physics: { stateSize: 2, setState: (s: Float64Array) => (state = Float64Array.from(s)) },
     render(options: { width: number; height: number; camera?: string | number }) {
@@ -72,6 +78,7 @@ function fakeEpisode(seed: number, length: number): DemoEpisode {
   for (let t = 0; t < length; t++) states[t * 2] = seed + t;
   return {
     seed,
+    variant: FAKE_SCENE,
     length,
     stateSize: 2,
     actionDim: 1,

@@ -1,19 +1,21 @@
 /**
- * The on-disk format of one demonstration episode (".bdemo"): a cache file (cache_file.ts) with magic "BDEMO02\n",
+ * The on-disk format of one demonstration episode (".bdemo"): a cache file (cache_file.ts) with magic "BDEMO03\n",
  * a `DemoFileHeader`, and as payload the arrays in header.arrays order, each `shape` product x dtype size bytes
  * (little-endian), each padded to 8 bytes.
  *
- * The header carries the episode's identity (task, version, expert, scene, seed) so that a file that does not
- * belong to the requested set is never used, the scalar results so that summaries need no array reads, and the
- * payload's hash so that a changed file is never used.
+ * The header carries the episode's identity (task, version, expert, scene variant digest, seed) so that a file that
+ * does not belong to the requested set is never used, the scene variant itself (the factor values the episode was
+ * recorded under), the scalar results so that summaries need no array reads, and the payload's hash so that a
+ * changed file is never used.
  */
 import { endianness } from 'node:os';
 import type { DemoEpisode } from '../envs/expert_rollout.js';
+import { variantDigest, type SceneVariant } from '../envs/factors/variant.js';
 import { CacheFileError, encodeCacheFile, readCacheFile } from './cache_file.js';
 
-/** Format 2 added the payload hash. */
-const FORMAT = 2;
-const MAGIC = 'BDEMO02\n';
+/** Format 2 added the payload hash, format 3 the episode's scene variant. */
+const FORMAT = 3;
+const MAGIC = 'BDEMO03\n';
 const KIND = 'demo file';
 
 /** Who produced an episode: everything besides the seed that determines its content. */
@@ -21,8 +23,8 @@ export interface DemoIdentity {
   task: string;
   taskVersion: number;
   expert: string;
-  /** Digest of the scene options, or null for the task's canonical scene. */
-  scene: string | null;
+  /** Digest of the scene variant the episode was played in (envs/factors/variant.ts). */
+  scene: string;
 }
 
 type Dtype = 'float64' | 'float32' | 'uint8';
@@ -36,6 +38,7 @@ interface ArrayEntry {
 interface DemoFileHeader extends DemoIdentity {
   format: typeof FORMAT;
   seed: number;
+  variant: SceneVariant;
   length: number;
   stateSize: number;
   actionDim: number;
@@ -74,10 +77,14 @@ export function encodeDemoEpisode(identity: DemoIdentity, episode: DemoEpisode):
       throw new Error(`encodeDemoEpisode: ${entry.name} has ${data.length} values, expected ${expected} (shape [${entry.shape}])`);
     }
   }
+  if (variantDigest(episode.variant) !== identity.scene) {
+    throw new Error(`encodeDemoEpisode: the episode's scene variant is ${variantDigest(episode.variant)}, its identity says ${identity.scene}`);
+  }
   const header: DemoFileHeader = {
     format: FORMAT,
     ...identity,
     seed: episode.seed,
+    variant: episode.variant,
     length: T,
     stateSize: S,
     actionDim: A,
@@ -103,6 +110,7 @@ export function readDemoEpisode(path: string, expected: DemoIdentity, seed: numb
     }
   }
   if (header.seed !== seed) throw demoFileError(path, `seed is ${header.seed}, expected ${seed}`);
+  if (!header.variant || variantDigest(header.variant) !== header.scene) throw demoFileError(path, 'its scene variant does not match its digest');
 
   let offset = 0;
   const readArray = (entry: ArrayEntry): Float64Array | Float32Array | Uint8Array => {
@@ -124,6 +132,7 @@ export function readDemoEpisode(path: string, expected: DemoIdentity, seed: numb
   };
   const episode: DemoEpisode = {
     seed: header.seed,
+    variant: header.variant,
     length: header.length,
     stateSize: header.stateSize,
     actionDim: header.actionDim,

@@ -1,10 +1,13 @@
 /**
  * Expert demonstrations and their on-disk store.
  *
- * A demo set is (task, task version, expert, scene, base seed, N episodes). Episode i is played from the reset seed
- * `demoEpisodeSeed(base, i)`, so a set of 25 episodes is the first 25 of the set of 100 with the same base seed.
- * Each episode is one file under `<cacheDir>/demos/<task>/v<task version>-f<format>/<expert>/<scene>/seed-<seed>.bdemo`
- * (format: demo_file.ts), written atomically, so an interrupted run resumes with the episodes already on disk.
+ * A demo set is (task, task version, expert, variant set, base seed, N episodes). Episode i is played from the reset
+ * seed `demoEpisodeSeed(base, i)` in the scene variant the variant set gives episode i (envs/factors/variant_sets.ts;
+ * the canonical scene by default), so a set of 25 episodes is the first 25 of the set of 100 with the same base seed
+ * and variants. Each episode is one file under
+ * `<cacheDir>/demos/<task>/v<task version>-f<format>/<expert>/<variant digest>/seed-<seed>.bdemo` (format:
+ * demo_file.ts), written atomically, so an interrupted run resumes with the episodes already on disk, and sets that
+ * share an episode (same seed, same variant: a sweep's K = 1 set and the first block of its K = 5 set) share its file.
  * No pixels are stored: `restoreDemoState` (envs/expert_rollout.ts) puts an environment back in any recorded state
  * to re-render its frame.
  */
@@ -12,8 +15,10 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
+import { canonicalJson, variantDigest } from '../envs/factors/variant.js';
+import { canonicalSet, variantForEpisode, type VariantSet } from '../envs/factors/variant_sets.js';
 import { FAMILIES, episodeScore, episodeSucceeded, type TaskFamily } from '../envs/families.js';
-import type { SceneOptions, TaskDefinition } from '../envs/task.js';
+import type { TaskDefinition } from '../envs/task.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { checkSeed } from '../util/rng.js';
@@ -22,9 +27,9 @@ import { encodeDemoEpisode, readDemoEpisode, type DemoIdentity } from './demo_fi
 
 /**
  * Bump when the content of a recorded episode changes for the same inputs (it is part of every key). 2: episode
- * files carry a content hash.
+ * files carry a content hash. 3: each episode records its scene variant.
  */
-export const DEMO_FORMAT_VERSION = 2;
+export const DEMO_FORMAT_VERSION = 3;
 
 /** Demos per task in the CortexBench protocol (the family table: DMC 100, MetaWorld 25, Adroit 100). */
 export function defaultDemoEpisodes(family: TaskFamily): number {
@@ -62,54 +67,43 @@ function checkEpisodeCount(episodes: number): void {
   if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes must be a positive integer, got ${episodes}`);
 }
 
-/** JSON with object keys sorted, so equal scene options always give the same digest. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** Digest of scene options (16 hex digits), or null for the canonical scene (no options or an empty object). */
-export function sceneDigest(scene: SceneOptions | undefined): string | null {
-  if (!scene || canonicalJson(scene) === '{}') return null;
-  return sha256(canonicalJson(scene)).slice(0, 16);
-}
-
-function demoIdentity(task: TaskDefinition, expertName: string, scene: SceneOptions | undefined): DemoIdentity {
-  return { task: task.name, taskVersion: task.version, expert: expertName, scene: sceneDigest(scene) };
+function demoIdentity(task: TaskDefinition, expertName: string, variantDigestText: string): DemoIdentity {
+  return { task: task.name, taskVersion: task.version, expert: expertName, scene: variantDigestText };
 }
 
 export interface DemoSetSpec {
   episodes: number;
   /** Base seed the episode seeds derive from (see demoEpisodeSeed). */
   seed: number;
-  /** Scene variation the demos were recorded in; the canonical scene when omitted. */
-  scene?: SceneOptions;
+  /** The scene of every episode (factor values and cadence); the canonical scene when omitted. */
+  variants?: VariantSet;
+}
+
+/** The variant digest of each episode of a set. */
+function episodeVariantDigests(task: TaskDefinition, spec: DemoSetSpec): string[] {
+  const set = spec.variants ?? canonicalSet(task);
+  return Array.from({ length: spec.episodes }, (_, i) => variantDigest(variantForEpisode(set, i)));
 }
 
 /**
- * A sha256 digest (hex) identifying a demo set: task name and version, expert name, scene, episode seeds and the
- * demo format. Feature caches key on it. `expertName` defaults to the task's expert.
+ * A sha256 digest (hex) identifying a demo set: task name and version, expert name, episode seeds, each episode's
+ * scene variant and the demo format. Feature caches key on it. `expertName` defaults to the task's expert.
  */
 export function demoSetKey(task: TaskDefinition, spec: DemoSetSpec, expertName?: string): string {
-  const identity = demoIdentity(task, expertName ?? task.createExpert().name, spec.scene);
-  return sha256(canonicalJson({ format: DEMO_FORMAT_VERSION, ...identity, seeds: demoEpisodeSeeds(spec.seed, spec.episodes) }));
+  const expert = expertName ?? task.createExpert().name;
+  const identity = { format: DEMO_FORMAT_VERSION, task: task.name, taskVersion: task.version, expert, seeds: demoEpisodeSeeds(spec.seed, spec.episodes), variants: episodeVariantDigests(task, spec) };
+  return sha256(canonicalJson(identity));
 }
 
 /** Keeps path segments to safe characters (expert and task names are chosen by code, but never trust a path). */
 const pathSegment = (name: string): string => encodeURIComponent(name).replace(/%/g, '_');
 
-/** The directory holding a demo set's episode files. */
+/** The directory holding the episode files of one task, expert and scene variant. */
 export function demoSetDir(cacheDir: string, identity: DemoIdentity): string {
   const version = `v${identity.taskVersion}-f${DEMO_FORMAT_VERSION}`;
-  return join(cacheDir, 'demos', pathSegment(identity.task), version, pathSegment(identity.expert), identity.scene ?? 'default');
+  return join(cacheDir, 'demos', pathSegment(identity.task), version, pathSegment(identity.expert), pathSegment(identity.scene));
 }
 
 /** Where one episode lives in the cache. */
@@ -149,7 +143,7 @@ export interface DemoSet {
   taskVersion: number;
   expert: string;
   baseSeed: number;
-  /** Directory holding the episode files. */
+  /** Directory holding the episode files of the first episode's variant (the only one for a single-scene set). */
   dir: string;
   /** In seed order: episodes[i].seed === demoEpisodeSeed(baseSeed, i) (with a shard: the shard's episodes only). */
   episodes: DemoEpisode[];
@@ -167,22 +161,29 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
   if (shard && !(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
     throw new Error(`shard must have integers 0 <= index < count, got ${JSON.stringify(shard)}`);
   }
-  const seeds = demoEpisodeSeeds(options.seed, options.episodes).filter((_, i) => !shard || i % shard.count === shard.index);
+  const set = options.variants ?? canonicalSet(definition);
+  const indices = Array.from({ length: options.episodes }, (_, i) => i).filter((i) => !shard || i % shard.count === shard.index);
+  const allSeeds = demoEpisodeSeeds(options.seed, options.episodes);
+  const seeds = indices.map((i) => allSeeds[i]!);
   const cacheDir = resolveCacheDir(options.cacheDir);
   const expertName = definition.createExpert().name;
-  const identity = demoIdentity(definition, expertName, options.scene);
   const warn = options.warn ?? ((line: string) => console.warn(line));
+  /** Directories whose stale temporary files were removed before writing into them. */
+  const cleaned = new Set<string>();
   const episodes: DemoEpisode[] = [];
   let loaded = 0;
   // The environment is built only when an episode is missing, so a fully cached set needs no simulator.
   let rollout: ExpertRollout | null = null;
   try {
-    for (const seed of seeds) {
+    for (const [n, i] of indices.entries()) {
       if (options.signal) {
         // Generation is synchronous: yield to the event loop so that a signal handler (Ctrl-C) can abort.
         await new Promise((resolve) => setImmediate(resolve));
         options.signal.throwIfAborted();
       }
+      const seed = seeds[n]!;
+      const variant = variantForEpisode(set, i);
+      const identity = demoIdentity(definition, expertName, variantDigest(variant));
       const path = demoEpisodePath(cacheDir, identity, seed);
       let episode: DemoEpisode | null = null;
       if (existsSync(path)) {
@@ -195,12 +196,14 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
         }
       }
       if (!episode) {
-        if (!rollout) removeStaleTemporaries(demoSetDir(cacheDir, identity));
-        rollout ??= await ExpertRollout.create(definition, options.scene);
+        const dir = demoSetDir(cacheDir, identity);
+        if (!cleaned.has(dir)) removeStaleTemporaries(dir);
+        cleaned.add(dir);
+        rollout ??= await ExpertRollout.create(definition, variant);
         if (rollout.expert.name !== expertName) {
           throw new Error(`task '${definition.name}': createExpert() returned experts named '${expertName}' and '${rollout.expert.name}'`);
         }
-        episode = rollout.episode(seed);
+        episode = rollout.episode(seed, { variant });
         writeFileAtomic(path, encodeDemoEpisode(identity, episode), 'demo episode');
       }
       episodes.push(episode);
@@ -215,7 +218,7 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
     taskVersion: definition.version,
     expert: expertName,
     baseSeed: options.seed,
-    dir: demoSetDir(cacheDir, identity),
+    dir: demoSetDir(cacheDir, demoIdentity(definition, expertName, variantDigest(variantForEpisode(set, indices[0] ?? 0)))),
     episodes,
     loaded,
   };

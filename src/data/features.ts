@@ -1,15 +1,17 @@
 /**
- * Demo features: demo frames are re-rendered deterministically (restoreDemoState, then the run's render settings
- * for the task), encoded in batches by a frozen encoder, and cached on disk.
+ * Demo features: demo frames are re-rendered deterministically (restoreDemoState, in each episode's own scene
+ * variant, then the run's render settings for the task), encoded in batches by a frozen encoder, and cached on disk.
  *
  * Cache: <cacheDir>/features/<task>/<key>.bfeat, key = sha256 of (encoder digest, task name + version, demo set key,
- * steps per episode, image size, camera, kind). Values are stored as float16 (half the disk of float32; relative
- * rounding <= 2^-11) when they all fit its range (|x| <= 65504), else as float32: float16 would turn them into
- * infinities. So that a run that computes features and a run that reads them train on identical numbers, freshly
- * computed float16 features are rounded to float16 too (`roundToHalf`), and evaluation rounds online features the
- * same way (`DemoFeatures.precision` says which).
+ * the scene variant digest of every episode, steps per episode, image size, camera, look, kind). The frames are
+ * rendered in the variants the key names (the replay follows each episode's recorded variant), so features of two
+ * scenes can never share an entry. Values are stored as float16 (half the disk of float32; relative rounding
+ * <= 2^-11) when they all fit its range (|x| <= 65504), else as float32: float16 would turn them into infinities.
+ * So that a run that computes features and a run that reads them train on identical numbers, freshly computed
+ * float16 features are rounded to float16 too (`roundToHalf`), and evaluation rounds online features the same way
+ * (`DemoFeatures.precision` says which).
  *
- * File: a cache file (cache_file.ts) with magic "BFEAT03\n", a `FeatureFileHeader` and as payload the values
+ * File: a cache file (cache_file.ts) with magic "BFEAT04\n", a `FeatureFileHeader` and as payload the values
  * [frames, width] (float16 or float32, little-endian), frames = sum of episode lengths in episode order. A damaged
  * file (content hash) is recomputed with a warning naming it.
  */
@@ -19,6 +21,7 @@ import { dirname, join } from 'node:path';
 import type { EncodedBatch, Encoder, FrameBatch } from '../encoders/encoder.js';
 import type { Env } from '../envs/env.js';
 import { restoreDemoState, type DemoEpisode } from '../envs/expert_rollout.js';
+import { variantDigest } from '../envs/factors/variant.js';
 import type { TaskDefinition } from '../envs/task.js';
 import { frameOptions, type RenderSettings } from '../protocol/render_settings.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
@@ -29,8 +32,9 @@ import { decodeHalf, encodeHalf, fitsHalf, roundToHalf } from './float16.js';
 // Format 2: frames are re-rendered through restoreDemoState (format 1 skipped the per-episode reset, so tasks
 // whose episode values live in the model, e.g. MetaWorld fixture positions, rendered every frame with one layout).
 // Format 3: a content hash, and float32 storage for features outside float16's range.
-const FORMAT = 3;
-const MAGIC = 'BFEAT03\n';
+// Format 4: each episode is replayed in its own scene variant, whose digest is part of the key.
+const FORMAT = 4;
+const MAGIC = 'BFEAT04\n';
 const KIND = 'feature cache file';
 
 /** What is encoded per frame: the pooled vector [D] or the spatial tokens [T, C] flattened. */
@@ -50,7 +54,7 @@ export interface FeatureRequest {
   task: TaskDefinition;
   demos: DemoSetLike;
   encoder: Encoder;
-  /** An env of `task` used for replay rendering (its physics state is overwritten). */
+  /** An env of `task` used for replay rendering (its physics state and scene are overwritten per episode). */
   env: Env;
   kind: FeatureKind;
   /** How the frames are rendered (the same settings as the evaluation frames). */
@@ -106,6 +110,7 @@ export function featureCacheKey(request: Pick<FeatureRequest, 'task' | 'demos' |
     task: request.task.name,
     taskVersion: request.task.version,
     demos: request.demos.key,
+    variants: request.demos.episodes.map((e) => variantDigest(e.variant)),
     steps: usedLengths(request.demos.episodes, request.maxSteps),
     imageSize: request.render.imageSize,
     camera: request.render.camera,

@@ -6,6 +6,7 @@
  * running a `LocalVectorEnv` over its share.
  */
 import type { Env } from './env.js';
+import type { SceneVariant } from './factors/variant.js';
 import type { RenderOptions } from './render/types.js';
 
 /** The frame every call renders (RGB only: no depth or segmentation). */
@@ -29,8 +30,9 @@ export interface VectorStep extends VectorObservation {
 export interface VectorEnv {
   /** Sub-envs. */
   readonly size: number;
-  /** Resets sub-envs 0..seeds.length-1 with `seeds` and renders their first frames. */
-  reset(seeds: readonly number[], frame: FrameRequest): Promise<VectorObservation>;
+  /** Resets sub-envs 0..seeds.length-1 with `seeds` (in scenes `variants`, parallel to `seeds`; each env's default
+   * scene when omitted) and renders their first frames. */
+  reset(seeds: readonly number[], frame: FrameRequest, variants?: readonly SceneVariant[]): Promise<VectorObservation>;
   /** Steps sub-envs `indices` with `actions` [k, A] and renders their frames after the step when `frame` is given. */
   step(indices: readonly number[], actions: Float32Array, frame: FrameRequest | null): Promise<VectorStep>;
   /** Frees the envs (and threads). Idempotent. */
@@ -47,8 +49,8 @@ export class LocalVectorEnv implements VectorEnv {
     return this.envs.length;
   }
 
-  async reset(seeds: readonly number[], frame: FrameRequest): Promise<VectorObservation> {
-    return this.resetNow(seeds, frame);
+  async reset(seeds: readonly number[], frame: FrameRequest, variants?: readonly SceneVariant[]): Promise<VectorObservation> {
+    return this.resetNow(seeds, frame, variants);
   }
 
   async step(indices: readonly number[], actions: Float32Array, frame: FrameRequest | null): Promise<VectorStep> {
@@ -56,12 +58,13 @@ export class LocalVectorEnv implements VectorEnv {
   }
 
   /** `reset` without the promise (the worker side calls it directly). */
-  resetNow(seeds: readonly number[], frame: FrameRequest): VectorObservation {
+  resetNow(seeds: readonly number[], frame: FrameRequest, variants?: readonly SceneVariant[]): VectorObservation {
     if (seeds.length > this.envs.length) throw new Error(`VectorEnv.reset: ${seeds.length} seeds for ${this.envs.length} envs`);
+    if (variants && variants.length !== seeds.length) throw new Error(`VectorEnv.reset: ${seeds.length} seeds but ${variants.length} scene variants`);
     const proprio: Float32Array[] = [];
     const success: boolean[] = [];
     seeds.forEach((seed, i) => {
-      const { obs, info } = this.envs[i]!.reset({ seed });
+      const { obs, info } = this.envs[i]!.reset({ seed, ...(variants ? { variant: variants[i]! } : {}) });
       proprio.push(obs.proprio);
       success.push(info.success);
     });

@@ -9,6 +9,7 @@
  * further calls, so the owner closes it (`evaluateEpisodes`' callers do, also on Ctrl-C, through their finally).
  */
 import { Worker } from 'node:worker_threads';
+import type { SceneVariant } from './factors/variant.js';
 import type { FrameRequest, VectorEnv, VectorObservation, VectorStep } from './vector_env.js';
 
 /** What a worker is started with (plain data). */
@@ -18,7 +19,7 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest =
-  | { op: 'reset'; id: number; seeds: number[]; frame: FrameRequest }
+  | { op: 'reset'; id: number; seeds: number[]; frame: FrameRequest; variants?: SceneVariant[] }
   | { op: 'step'; id: number; indices: number[]; actions: Float32Array; frame: FrameRequest | null }
   | { op: 'close' };
 
@@ -127,14 +128,16 @@ export class WorkerVectorEnv implements VectorEnv {
     return pool;
   }
 
-  async reset(seeds: readonly number[], frame: FrameRequest): Promise<VectorObservation> {
+  async reset(seeds: readonly number[], frame: FrameRequest, variants?: readonly SceneVariant[]): Promise<VectorObservation> {
     if (seeds.length > this.size) throw new Error(`VectorEnv.reset: ${seeds.length} seeds for ${this.size} envs`);
+    if (variants && variants.length !== seeds.length) throw new Error(`VectorEnv.reset: ${seeds.length} seeds but ${variants.length} scene variants`);
     const W = this.workers.length;
     const indices = [...seeds.keys()];
     const parts = await Promise.all(
       this.workers.map((worker, w) => {
         const mine = seeds.filter((_, i) => i % W === w);
-        return mine.length ? worker.call({ op: 'reset', seeds: mine, frame }) : null;
+        const myVariants = variants?.filter((_, i) => i % W === w);
+        return mine.length ? worker.call({ op: 'reset', seeds: mine, frame, ...(myVariants ? { variants: myVariants } : {}) }) : null;
       }),
     );
     return this.merge(indices, parts, frame);

@@ -5,6 +5,7 @@
  * env and render its next frame in one VectorEnv call.
  */
 import type { Encoder, FrameBatch } from '../encoders/encoder.js';
+import type { SceneVariant } from '../envs/factors/variant.js';
 import type { TaskDefinition } from '../envs/task.js';
 import type { VectorEnv } from '../envs/vector_env.js';
 import { episodeScore } from '../envs/families.js';
@@ -25,6 +26,8 @@ export interface RolloutOptions {
   precision: FeaturePrecision;
   /** Reset seed of every evaluation episode. */
   seeds: readonly number[];
+  /** The scene of every episode (parallel to `seeds`); each env's own default scene when omitted. */
+  variants?: readonly SceneVariant[];
   /** Policy steps per episode (<= the task's horizon). */
   horizon: number;
   /** How frames are rendered (the same settings as the training frames). */
@@ -44,16 +47,18 @@ export interface EpisodeOutcome {
 }
 
 export async function evaluateEpisodes(options: RolloutOptions): Promise<EpisodeOutcome[]> {
-  const { envs, seeds } = options;
+  const { envs, seeds, variants } = options;
+  if (variants && variants.length !== seeds.length) throw new Error(`evaluateEpisodes: ${seeds.length} seeds but ${variants.length} scene variants`);
   const outcomes: EpisodeOutcome[] = [];
   for (let start = 0; start < seeds.length; start += envs.size) {
-    outcomes.push(...(await runWave(options, seeds.slice(start, start + envs.size))));
+    const end = start + envs.size;
+    outcomes.push(...(await runWave(options, seeds.slice(start, end), variants?.slice(start, end))));
   }
   return outcomes;
 }
 
-/** Episodes `seeds` on sub-envs 0..seeds.length-1 of `options.envs`. */
-async function runWave(options: RolloutOptions, seeds: readonly number[]): Promise<EpisodeOutcome[]> {
+/** Episodes `seeds` (in scenes `variants`) on sub-envs 0..seeds.length-1 of `options.envs`. */
+async function runWave(options: RolloutOptions, seeds: readonly number[], variants: readonly SceneVariant[] | undefined): Promise<EpisodeOutcome[]> {
   const { envs, task, encoder, policy, kind, horizon } = options;
   const { imageSize } = options.render;
   const frame = frameOptions(options.render);
@@ -65,7 +70,7 @@ async function runWave(options: RolloutOptions, seeds: readonly number[]): Promi
   const steps = new Int32Array(n);
   let history: FlareHistory | null = null;
 
-  const first = await envs.reset(seeds, frame);
+  const first = await envs.reset(seeds, frame, variants);
   const proprio = first.proprio;
   const success = first.success;
   /** Sub-envs still running, and their current frames [active, H, W, 3] in that order. */
