@@ -21,14 +21,21 @@ import { runCell } from '../src/run/cell.js';
 import { configDigest, type RunConfig } from '../src/run/config.js';
 import { defaultRunDependencies } from '../src/run/default_deps.js';
 import type { RunDependencies } from '../src/run/deps.js';
-import { runEncoder, runTask } from '../src/run/resolved.js';
+import { runEncoder, runTask, type ResolvedCell, type RunEncoder, type RunTask } from '../src/run/resolved.js';
 import { RunResources } from '../src/run/resources.js';
 import { runBenchmark } from '../src/run/runner.js';
+import { evaluationScenes, trainingScenes } from '../src/run/scenes.js';
 import { collectVersions } from '../src/run/versions.js';
 import { Rng } from '../src/util/rng.js';
 import { parseCsv } from './helpers/csv.js';
 import { cellEncoder, cellIntensities, leftHalfRed, leftRedEncoder, type RecordingEncoder } from './helpers/fake_encoders.js';
 import { scoreTask } from './fixtures/score_task.js';
+
+/** A `bench run` cell: demos and evaluation in the task's canonical scene. */
+function plainCell(task: RunTask, encoder: RunEncoder, seed: number): ResolvedCell {
+  const { definition, protocol } = task;
+  return { task, encoder, seed, training: trainingScenes(definition, protocol, null, null), evaluation: evaluationScenes(definition, protocol, null, [], null) };
+}
 
 const root = mkdtempSync(join(tmpdir(), 'bench-scoring-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -182,7 +189,7 @@ describe('evaluation seeds', () => {
       const encoder = runEncoder(config, deps.parseEncoderSpec('left-red'), await resources.encoder(deps.parseEncoderSpec('left-red')));
       const result = await runCell(
         { config, configDigest: configDigest(config), deps, resources, versions: collectVersions('test'), log: () => {} },
-        { task: runTask(profile, TASKS[0]!), encoder, seed: 1 },
+        plainCell(runTask(profile, TASKS[0]!), encoder, 1),
       );
       expect(policies.at(-1)!.firstProprio[0]).toEqual([uOf(1001), uOf(1004)]);
       expect(result.evalSeedBase).toBe(1001);

@@ -12,12 +12,14 @@ import { mergeCommand } from './commands/merge.js';
 import { renderCommand } from './commands/render.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { sweepCommand } from './commands/sweep.js';
 import { tasksCommand } from './commands/tasks.js';
 
 // yargs' CommandModule is generic over each command's own arguments; the list only needs the common shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const commands: CommandModule<any, any>[] = [
   runCommand,
+  sweepCommand,
   tasksCommand,
   demosCommand,
   expertsCommand,

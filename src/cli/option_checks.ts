@@ -80,6 +80,22 @@ export function seedListOption(flag = 'seeds'): (value: unknown) => number[] {
   };
 }
 
+/** "1,5" -> [1, 5]: distinct integers >= `min`. */
+export function integerListOption(flag: string, min: number): (value: unknown) => number[] {
+  return (value) => {
+    const parts = listOption(flag)(value);
+    const numbers = parts.map((p) => {
+      if (!/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)) || Number(p) < min) {
+        throw new Error(`--${flag}: '${p}' is not an integer >= ${min} (expected e.g. 1,5)`);
+      }
+      return Number(p);
+    });
+    const twice = numbers.find((n, i) => numbers.indexOf(n) !== i);
+    if (twice !== undefined) throw new Error(`--${flag}: ${twice} is listed twice`);
+    return numbers;
+  };
+}
+
 /** "2/4" -> { index: 1, count: 4 }: shard i of n, counted from 1 on the command line and from 0 in code. */
 export function shardOption(flag = 'shard'): (value: unknown) => Shard {
   return (value) => {

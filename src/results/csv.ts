@@ -2,6 +2,7 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { RESULTS_SCHEMA_VERSION, scoredEvaluation, type CellResult, type EntropyRecord, type RunResults } from './schema.js';
+import { sweepResultsToCsv } from './sweep_csv.js';
 
 /**
  * CSV columns, in order. Columns ending in `_s` are timings and differ between otherwise identical runs.
@@ -100,7 +101,9 @@ export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Re
   };
 }
 
-export function resultsToCsv(results: Pick<RunResults, 'cells' | 'entropy'>): string {
+/** results.csv: a sweep's per-split rows (sweep_csv.ts), or one row per cell of a `bench run`. */
+export function resultsToCsv(results: Pick<RunResults, 'cells' | 'entropy' | 'sweep'>): string {
+  if (results.sweep) return sweepResultsToCsv(results);
   const rows = results.cells.map((c) => csvRow(c, results.entropy.find((e) => e.encoder === c.encoder)));
   return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
 }

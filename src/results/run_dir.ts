@@ -2,12 +2,14 @@
  * The layout of a run's output directory, and the only code that reads or writes it:
  *
  *   DIR/cells/<task>__<encoder slug>__s<seed>.json   one CellResult per finished cell (task x encoder x seed)
+ *   DIR/cells/<task>__<factors>-k<K>__<encoder slug>__s<seed>.json   the same for a sweep's training factors
  *   DIR/cells/<same name>.lock                       the claim of the process running that cell now (pid, host)
  *   DIR/failed/<same name>.json                      a CellFailure per cell whose last attempt failed
  *   DIR/entropy/<encoder slug>.json                  one EntropyRecord per encoder
  *   DIR/frames/<task>.v<task version>.png            a strip of demo frames per task, as the policy sees them
  *   DIR/active/<config digest>-<pid>-<n>.lock         one per run in progress (pid, host, configuration)
  *   DIR/results.json, DIR/results.csv                the joined RunResults, rebuilt from the folders above
+ *   DIR/sweep_summary.csv                            a sweep's summary (seen, unseen, gap per factor set and K)
  *
  * Every file is written atomically, so a killed run leaves whole files only. A directory holds one configuration:
  * a run is refused when the directory has results of another, or a run of another in progress (checked under
@@ -23,13 +25,15 @@ import { ensureDirectory, removeStaleTemporaries, writeFileAtomic } from '../uti
 import { readJsonFile } from '../util/json_file.js';
 import { describeOwner, isHeldLock, liveOwner, tryLock, withLock, type HeldLock, type LockOwner } from '../util/lock_file.js';
 import { resultsToCsv } from './csv.js';
+import { sweepSummaryToCsv } from './sweep_csv.js';
 import { upgradeCellResult, upgradeEntropyRecord, upgradeRunResults, type CellFailure, type CellResult, type EntropyRecord, type RunResults } from './schema.js';
 
-/** What names a cell: its task, encoder spec and policy seed. */
+/** What names a cell: its task, encoder spec and policy seed, and in a sweep its training factors and K. */
 export interface CellKey {
   task: string;
   encoder: string;
   seed: number;
+  training?: { factors: readonly string[]; k: number };
 }
 
 /** The configuration of a run (see run/config.ts): its digest and, for messages, what tells it apart. */
@@ -56,8 +60,17 @@ export function encoderSlug(encoder: string): string {
   return `${readable}-${hash}`;
 }
 
-const cellName = (key: CellKey): string => `${key.task}__${encoderSlug(key.encoder)}__s${key.seed}`;
+const cellName = (key: CellKey): string => {
+  const training = key.training ? `${key.training.factors.join('+')}-k${key.training.k}__` : '';
+  return `${key.task}__${training}${encoderSlug(key.encoder)}__s${key.seed}`;
+};
 const toJson = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** The key a finished cell is filed under. */
+export function cellKeyOf(result: CellResult): CellKey {
+  const { task, encoder, seed, sweep } = result;
+  return sweep ? { task, encoder, seed, training: { factors: sweep.factors, k: sweep.k } } : { task, encoder, seed };
+}
 
 /** The JSON files of `dir` (absent dir: none), sorted by name so the order is stable. */
 function jsonFiles(dir: string): string[] {
@@ -164,8 +177,9 @@ export class RunDir {
 
   /** Writes a finished cell and clears its failure record. */
   writeCell(result: CellResult): void {
-    writeFileAtomic(this.cellPath(result), toJson(result), 'cell result');
-    rmSync(this.failurePath(result), { force: true });
+    const key = cellKeyOf(result);
+    writeFileAtomic(this.cellPath(key), toJson(result), 'cell result');
+    rmSync(this.failurePath(key), { force: true });
   }
 
   /** Every readable finished cell, in file-name order. */
@@ -251,10 +265,11 @@ export class RunDir {
       });
   }
 
-  /** Writes results.json and results.csv. */
+  /** Writes results.json and results.csv (and a sweep's sweep_summary.csv). */
   writeResults(results: RunResults): void {
     writeFileAtomic(join(this.path, 'results.json'), toJson(results), 'run results');
     writeFileAtomic(join(this.path, 'results.csv'), resultsToCsv(results), 'run results CSV');
+    if (results.sweep) writeFileAtomic(join(this.path, 'sweep_summary.csv'), sweepSummaryToCsv(results.sweep.summary), 'sweep summary CSV');
   }
 
   readResults(): RunResults {

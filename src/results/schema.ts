@@ -43,6 +43,28 @@ export interface Timings {
   totalSeconds: number;
 }
 
+/** One evaluation split of a sweep cell: its scenes and its evaluations (at the same epochs as the cell's). */
+export interface SplitResult {
+  /** seen, unseen, out-of-range or novel-assets. */
+  split: string;
+  /** Digest of the split's scene variant set (envs/factors/variant_sets.ts). */
+  scenes: string;
+  evalEpisodes: number;
+  evaluations: Evaluation[];
+  /** Score at the cell's best epoch, which the seen split selects (the training distribution; never a test split). */
+  score: number;
+}
+
+/** What a sweep cell (`bench sweep`) adds: its training factors and the score on every evaluation split. */
+export interface SweepCellResult {
+  /** The factor set: one factor or a pair. */
+  factors: string[];
+  /** Distinct training values. */
+  k: number;
+  demosPerValue: number;
+  splits: SplitResult[];
+}
+
 export interface CellResult {
   schema: number;
   /** Digest of everything that determines this cell's numbers besides task/encoder/seed (see run/config.ts). */
@@ -76,6 +98,13 @@ export interface CellResult {
    * exceed float16's range (|x| > 65504), which float16 would turn into infinities.
    */
   featurePrecision: FeaturePrecision;
+  /**
+   * Digest of the scene variant set the demos were recorded in (the canonical scene's for `bench run`); absent in
+   * cells written before scenes had digests, which were all canonical.
+   */
+  scenes?: string;
+  /** A sweep cell's factors and splits; absent for `bench run` cells. */
+  sweep?: SweepCellResult;
   evaluations: Evaluation[];
   /** Best evaluation score (the protocol's number) and the epoch it came from (the earliest on ties). */
   bestScore: number;
@@ -114,6 +143,8 @@ export interface CellFailure {
   encoder: string;
   encoderDigest: string;
   seed: number;
+  /** A sweep cell's training factors (its file name carries them). */
+  training?: { factors: string[]; k: number };
   /** The error message of the attempt. */
   error: string;
   /** ISO time of the failure. */
@@ -148,6 +179,22 @@ export interface RunPlan {
   tasks: string[];
   encoders: string[];
   seeds: number[];
+  /** A sweep's trainings (factor set x K), in plan order; absent for `bench run`. */
+  trainings?: { factors: string[]; k: number }[];
+}
+
+/** One row of a sweep's summary: a task (or the mean over tasks, task '*'), encoder, factor set and K. */
+export interface SweepSummaryRow {
+  task: string;
+  encoder: string;
+  factors: string;
+  k: number;
+  /** Per split: mean over seeds of the split score, its standard error and the number of seeds. */
+  splits: Record<string, { mean: number; se: number; n: number }>;
+  /** seen - unseen in points, mean +- standard error over seeds (null without both splits). */
+  gap: { mean: number; se: number } | null;
+  /** gap / seen (null when seen is 0 or either split is missing). */
+  relativeDrop: number | null;
 }
 
 export interface RunResults {
@@ -165,6 +212,8 @@ export interface RunResults {
   summary: EncoderSummary[];
   /** Entropy vs benchmark mean across encoders; null with fewer than 3 encoders. */
   entropyCorrelation: Correlation | null;
+  /** A sweep's splits and its summary per task, encoder, factor set and K; absent for `bench run`. */
+  sweep?: { splits: string[]; summary: SweepSummaryRow[] };
 }
 
 /** A schema-2 cell: no featurePrecision (all features were float16). Schema-3 cells are stored as schema 4's. */

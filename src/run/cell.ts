@@ -1,20 +1,23 @@
 /**
- * One benchmark cell (task x encoder x seed), top to bottom: demos -> features -> FLARE dataset -> policy
- * training, with evaluation rollouts every `evalEvery` epochs and after the last epoch.
+ * One benchmark cell (task x training scenes x encoder x seed), top to bottom: demos (in the training scenes) ->
+ * features -> FLARE dataset -> policy training, with evaluation rollouts in every evaluation split's scenes every
+ * `evalEvery` epochs and after the last epoch.
  */
 import { featureWidth } from '../data/features.js';
+import { variantForEpisode } from '../envs/factors/variant_sets.js';
 import { metricName } from '../envs/families.js';
 import { bestEvaluation } from '../eval/metrics.js';
 import { evaluateEpisodes } from '../eval/rollout.js';
 import type { PolicySpec } from '../policies/policy.js';
 import { evaluationEpochs } from '../protocol/profiles.js';
 import { epochSeed, evaluationSeeds } from '../protocol/seeds.js';
-import { RESULTS_SCHEMA_VERSION, type CellResult, type Evaluation, type Versions } from '../results/schema.js';
+import { RESULTS_SCHEMA_VERSION, type CellResult, type Evaluation, type SplitResult, type Versions } from '../results/schema.js';
 import type { RunConfig } from './config.js';
 import { buildDataset, shuffleActions } from './dataset.js';
 import type { RunDependencies } from './deps.js';
 import type { ResolvedCell } from './resolved.js';
 import type { RunResources } from './resources.js';
+import { describeTraining } from './scenes.js';
 
 export interface CellContext {
   config: RunConfig;
@@ -35,8 +38,8 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
   const { horizon, render } = protocol;
   const width = featureWidth(encoder, kind);
 
-  const demos = await resources.demos(cell.task);
-  const demosSeconds = resources.claimDemoSeconds(task);
+  const demos = await resources.demos(cell.task, cell.training);
+  const demosSeconds = resources.claimDemoSeconds(task, cell.training);
   const { features, seconds: featuresSeconds } = await resources.features(cell);
   let dataset = buildDataset(demos.episodes, features);
   if (config.shuffleActions) dataset = shuffleActions(dataset, cell.seed);
@@ -49,12 +52,17 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
     actionDim: episode0.actionDim,
     ...(head === 'conv' ? { tokens: { grid: encoder.info.spatial!.grid, channels: encoder.info.spatial!.channels } } : {}),
   };
-  const evalSeeds = evaluationSeeds(protocol.evalEpisodes, demos.episodes.map((e) => e.seed));
-  const envs = await resources.evalEnvsFor(task, protocol.evalEpisodes);
+  // Every split evaluates on the same seeds (never a demo seed), each episode in its split's scene.
+  const evalSeeds = evaluationSeeds(Math.max(...cell.evaluation.map((e) => e.episodes)), demos.episodes.map((e) => e.seed));
+  const splits = cell.evaluation.map((scenes) => {
+    const seeds = evalSeeds.slice(0, scenes.episodes);
+    return { scenes, seeds, variants: seeds.map((_, i) => variantForEpisode(scenes.set, i)), evaluations: [] as Evaluation[] };
+  });
+  const envs = await resources.evalEnvsFor(task, evalSeeds.length);
   const evalAt = new Set(evaluationEpochs(profile.epochs, profile.evalEvery));
+  const sweep = cell.training.factors;
 
   const policy = await ctx.deps.createPolicy(spec, cell.seed, { batchSize: profile.batchSize });
-  const evaluations: Evaluation[] = [];
   let trainSeconds = 0;
   let evalSeconds = 0;
   try {
@@ -65,29 +73,42 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
       trainSeconds += (performance.now() - t0) / 1000;
       if (!evalAt.has(epoch)) continue;
       const t1 = performance.now();
-      const outcomes = await evaluateEpisodes({
-        envs,
-        task,
-        encoder,
-        policy,
-        kind,
-        precision: features.precision,
-        seeds: evalSeeds,
-        horizon,
-        render,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
+      for (const split of splits) {
+        const outcomes = await evaluateEpisodes({
+          envs,
+          task,
+          encoder,
+          policy,
+          kind,
+          precision: features.precision,
+          seeds: split.seeds,
+          variants: split.variants,
+          horizon,
+          render,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        });
+        const episodeScores = outcomes.map((o) => o.score);
+        const score = episodeScores.reduce((a, b) => a + b, 0) / episodeScores.length;
+        split.evaluations.push({ epoch, score, episodeScores, trainLoss });
+      }
       evalSeconds += (performance.now() - t1) / 1000;
-      const episodeScores = outcomes.map((o) => o.score);
-      const score = episodeScores.reduce((a, b) => a + b, 0) / episodeScores.length;
-      evaluations.push({ epoch, score, episodeScores, trainLoss });
-      ctx.log(`  ${task.name} ${encoderSpec.text} seed ${cell.seed}: epoch ${epoch} loss ${trainLoss.toFixed(4)} score ${score.toFixed(1)}`);
+      const scores = splits.map((s) => `${sweep ? `${s.scenes.split} ` : ''}${s.evaluations[s.evaluations.length - 1]!.score.toFixed(1)}`).join(', ');
+      ctx.log(`  ${task.name}${sweep ? ` ${describeTraining(sweep)}` : ''} ${encoderSpec.text} seed ${cell.seed}: epoch ${epoch} loss ${trainLoss.toFixed(4)} score ${scores}`);
     }
   } finally {
     policy.dispose();
   }
 
+  // The first split (seen: the training scenes) picks the best epoch; every split reports its score there.
+  const evaluations = splits[0]!.evaluations;
   const best = bestEvaluation(evaluations);
+  const splitResults: SplitResult[] = splits.map((s) => ({
+    split: s.scenes.split,
+    scenes: s.scenes.digest,
+    evalEpisodes: s.seeds.length,
+    evaluations: s.evaluations,
+    score: s.evaluations.find((e) => e.epoch === best.epoch)!.score,
+  }));
   return {
     schema: RESULTS_SCHEMA_VERSION,
     configDigest: ctx.configDigest,
@@ -104,7 +125,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
     metric: metricName(task, horizon),
     horizon,
     demos: demos.episodes.length,
-    evalEpisodes: evalSeeds.length,
+    evalEpisodes: splits[0]!.seeds.length,
     evalSeedBase: evalSeeds[0]!,
     epochs: profile.epochs,
     evalEvery: profile.evalEvery,
@@ -112,6 +133,8 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
     batchSize: profile.batchSize,
     camera: render.camera,
     featurePrecision: features.precision,
+    scenes: cell.training.digest,
+    ...(sweep ? { sweep: { factors: [...sweep.factors], k: sweep.k, demosPerValue: cell.training.set.cadence, splits: splitResults } } : {}),
     evaluations,
     bestScore: best.score,
     bestEpoch: best.epoch,

@@ -1,16 +1,25 @@
 /** A run's configuration (everything besides task, encoder and seed that determines a cell) and its digest. */
 import { createHash } from 'node:crypto';
 import type { PolicyHead } from '../policies/policy.js';
+import type { Split } from '../envs/factors/factor_table.js';
 import type { Profile } from '../protocol/profiles.js';
 import { DEMO_BASE_SEED, EVAL_SEED_BASE } from '../protocol/seeds.js';
+import type { SweepProtocol } from '../protocol/sweeps.js';
 
-/** Everything besides task, encoder and seed that determines a cell's numbers. */
+/** What a factor sweep adds to a run's configuration: the splits every cell is evaluated on, and its protocol. */
+export interface SweepConfig extends SweepProtocol {
+  splits: Split[];
+}
+
+/** Everything besides task, training scenes, encoder and seed that determines a cell's numbers. */
 export interface RunConfig {
   benchmark: string;
   profile: Profile;
   /** 'auto' = mlp, or conv for encoders that prefer spatial tokens (Theia) when the profile says so. */
   head: PolicyHead | 'auto';
   shuffleActions: boolean;
+  /** Present for `bench sweep` (absent keeps a `bench run` configuration's digest as it was). */
+  sweep?: SweepConfig;
 }
 
 export function configDigest(config: RunConfig): string {

@@ -6,7 +6,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RunDir, type CellKey, type FrameStripKey } from '../results/run_dir.js';
+import { parseFactorSet } from '../envs/factors/variant_sets.js';
+import { cellKeyOf, RunDir, type CellKey, type FrameStripKey } from '../results/run_dir.js';
 import type { CellFailure, CellResult, EntropyRecord, RunResults } from '../results/schema.js';
 import { configDigest, type RunConfig } from './config.js';
 import { joinResults } from './join.js';
@@ -30,7 +31,7 @@ interface ShardInput {
   digest: string;
 }
 
-const describeCell = (c: CellKey): string => `${c.task} x ${c.encoder} x seed ${c.seed}`;
+const describeCell = (c: CellKey): string => `${c.task}${c.training ? ` x ${c.training.factors.join('+')} K=${c.training.k}` : ''} x ${c.encoder} x seed ${c.seed}`;
 
 function readShard(path: string): ShardInput {
   if (!existsSync(path) || !statSync(path).isDirectory()) throw new Error(`bench merge: '${path}' is not a directory (expected the --out directory of a bench run shard)`);
@@ -114,7 +115,7 @@ export function mergeRuns(paths: readonly string[], out: string): MergeReport {
   const strips = new AgreeingCopies<FrameStripKey & { png: Uint8Array }>('frame strips of task', (a, b) => Buffer.compare(a.png, b.png) === 0);
   const failures = new Map<string, CellFailure>();
   for (const input of inputs) {
-    for (const cell of input.dir.readCells()) cells.add(describeCell(cell), cell, input.path);
+    for (const cell of input.dir.readCells()) cells.add(describeCell(cellKeyOf(cell)), cell, input.path);
     for (const record of input.dir.readEntropyRecords().filter((r) => r.configDigest === input.digest)) entropy.add(`'${record.encoder}'`, record, input.path);
     for (const strip of input.dir.readFrameStrips()) strips.add(`${strip.task} (version ${strip.version})`, strip, input.path);
   }
@@ -134,7 +135,8 @@ export function mergeRuns(paths: readonly string[], out: string): MergeReport {
   } finally {
     session.release();
   }
-  const missing = planCells(plan.tasks, plan.encoders, plan.seeds).filter((c) => !cells.has(describeCell(c)));
+  const trainings = plan.trainings?.map((t) => ({ factors: parseFactorSet(t.factors.join('+')), k: t.k }));
+  const missing = planCells(plan.tasks, plan.encoders, plan.seeds, undefined, trainings).filter((c) => !cells.has(describeCell(c)));
   return { results, inputs: inputs.map((i) => i.path), duplicates: cells.duplicates, missing };
 }
 

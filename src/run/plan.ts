@@ -1,8 +1,12 @@
-/** Turning a run's options into its list of cells (task x encoder x seed). */
+/** Turning a run's options into its list of cells (task x training scenes x encoder x seed). */
 import type { CellKey } from '../results/run_dir.js';
+import type { TrainingFactors } from './scenes.js';
 
-/** A planned cell: task name, encoder spec string (e.g. "vit-tiny-random", "onnx:model.onnx") and policy seed. */
-export type CellSpec = CellKey;
+/**
+ * A planned cell: task name, encoder spec string (e.g. "vit-tiny-random", "onnx:model.onnx"), policy seed and, in a
+ * sweep, the training factors (factor set and K; absent: the canonical scene).
+ */
+export type CellSpec = CellKey & { training?: TrainingFactors };
 
 export interface Shard {
   /** 0-based shard index. */
@@ -11,11 +15,18 @@ export interface Shard {
 }
 
 /**
- * All cells in a fixed order (task, then encoder, then seed: cells that share features run back to back).
- * With a shard, the cells whose position modulo `count` equals `index`; every shard of the same options sees
- * the same full list, so the shards partition it exactly. An empty shard is an error that says so.
+ * All cells in a fixed order (task, then training scenes, then encoder, then seed: cells that share demos and
+ * features run back to back). With a shard, the cells whose position modulo `count` equals `index`; every shard of
+ * the same options sees the same full list, so the shards partition it exactly. An empty shard is an error that
+ * says so. `trainings` lists a sweep's training factors; a plain run has the one canonical scene.
  */
-export function planCells(tasks: readonly string[], encoders: readonly string[], seeds: readonly number[], shard?: Shard): CellSpec[] {
+export function planCells(
+  tasks: readonly string[],
+  encoders: readonly string[],
+  seeds: readonly number[],
+  shard?: Shard,
+  trainings: readonly (TrainingFactors | null)[] = [null],
+): CellSpec[] {
   if (tasks.length === 0) throw new Error('planCells: no tasks to run');
   if (encoders.length === 0) throw new Error('planCells: no encoders to run');
   if (seeds.length === 0) throw new Error('planCells: no seeds to run');
@@ -24,7 +35,11 @@ export function planCells(tasks: readonly string[], encoders: readonly string[],
     if (dup !== undefined) throw new Error(`${name}: '${dup}' is listed twice`);
   }
   const cells: CellSpec[] = [];
-  for (const task of tasks) for (const encoder of encoders) for (const seed of seeds) cells.push({ task, encoder, seed });
+  for (const task of tasks) {
+    for (const training of trainings) {
+      for (const encoder of encoders) for (const seed of seeds) cells.push(training ? { task, encoder, seed, training } : { task, encoder, seed });
+    }
+  }
   if (!shard) return cells;
   const mine = cells.filter((_, i) => i % shard.count === shard.index);
   if (mine.length === 0) {

@@ -9,6 +9,7 @@ import type { TaskDefinition } from '../envs/task.js';
 import type { PolicyHead } from '../policies/policy.js';
 import { taskProtocol, type Profile, type TaskProtocol } from '../protocol/profiles.js';
 import type { RunConfig } from './config.js';
+import type { EvaluationScenes, TrainingScenes } from './scenes.js';
 
 /** A task of the run and what the profile gives it. */
 export interface RunTask {
@@ -24,11 +25,15 @@ export interface RunEncoder {
   kind: FeatureKind;
 }
 
-/** One cell (task x encoder x policy seed) with its task and encoder resolved. */
+/** One cell (task x training scenes x encoder x policy seed) with its task, encoder and scenes resolved. */
 export interface ResolvedCell {
   task: RunTask;
   encoder: RunEncoder;
   seed: number;
+  /** The scenes the demos are recorded in. */
+  training: TrainingScenes;
+  /** The scenes of each evaluation split (one, the canonical scene, for `bench run`). */
+  evaluation: EvaluationScenes[];
 }
 
 export function runTask(profile: Profile, definition: TaskDefinition): RunTask {

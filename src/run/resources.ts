@@ -14,6 +14,7 @@ import { DEMO_BASE_SEED } from '../protocol/seeds.js';
 import { createProgress } from '../util/progress.js';
 import type { RunDependencies } from './deps.js';
 import type { ResolvedCell, RunTask } from './resolved.js';
+import { trainingScenes, type TrainingScenes } from './scenes.js';
 
 export class RunResources {
   private readonly encoders = new Map<string, Encoder>();
@@ -48,17 +49,23 @@ export class RunResources {
     return encoder;
   }
 
-  /** The task's demo set at the profile's size, loaded or generated on first use. */
-  async demos({ definition, protocol }: RunTask): Promise<DemoSet> {
-    const known = this.demoSets.get(definition.name);
+  /**
+   * The task's demo set in `training`'s scenes (the canonical scene at the profile's size by default), loaded or
+   * generated on first use.
+   */
+  async demos(task: RunTask, training: TrainingScenes = trainingScenes(task.definition, task.protocol, null, null)): Promise<DemoSet> {
+    const { definition } = task;
+    const id = demoSetId(definition, training);
+    const known = this.demoSets.get(id);
     if (known) return known;
     const started = performance.now();
-    const progress = createProgress({ label: `demos ${definition.name}`, total: protocol.demos, quiet: this.options.quiet });
+    const progress = createProgress({ label: `demos ${definition.name}`, total: training.demos, quiet: this.options.quiet });
     let set: DemoSet;
     try {
       set = await loadOrGenerateDemos(definition, {
-        episodes: protocol.demos,
+        episodes: training.demos,
         seed: DEMO_BASE_SEED,
+        variants: training.set,
         cacheDir: this.cacheDir,
         onProgress: (p) => progress.update(p.done, p.loaded ? `${p.loaded} cached` : ''),
         warn: this.options.warn,
@@ -67,18 +74,19 @@ export class RunResources {
     } finally {
       progress.stop();
     }
-    this.demoSets.set(definition.name, set);
-    this.unclaimedDemoSeconds.set(definition.name, (performance.now() - started) / 1000);
+    this.demoSets.set(id, set);
+    this.unclaimedDemoSeconds.set(id, (performance.now() - started) / 1000);
     return set;
   }
 
   /**
-   * The seconds spent on the task's demos in this process that no cell has claimed yet, then 0: the first cell of a
-   * task reports the cost of its demos (even when the entropy probe loaded them first), later cells report none.
+   * The seconds spent on a demo set in this process that no cell has claimed yet, then 0: the first cell of a set
+   * reports the cost of its demos (even when the entropy probe loaded them first), later cells report none.
    */
-  claimDemoSeconds(task: TaskDefinition): number {
-    const seconds = this.unclaimedDemoSeconds.get(task.name) ?? 0;
-    this.unclaimedDemoSeconds.set(task.name, 0);
+  claimDemoSeconds(task: TaskDefinition, training: TrainingScenes): number {
+    const id = demoSetId(task, training);
+    const seconds = this.unclaimedDemoSeconds.get(id) ?? 0;
+    this.unclaimedDemoSeconds.set(id, 0);
     return seconds;
   }
 
@@ -111,17 +119,17 @@ export class RunResources {
     return created;
   }
 
-  /** Demo features of the cell's (task, encoder, kind), from memory, the disk cache or computed; with the seconds spent. */
+  /** Demo features of the cell's (task, training scenes, encoder, kind), from memory, the disk cache or computed; with the seconds spent. */
   async features(cell: ResolvedCell): Promise<{ features: DemoFeatures; seconds: number }> {
     const { definition, protocol } = cell.task;
     const { spec, encoder, kind } = cell.encoder;
-    const id = `${definition.name}\n${spec.text}\n${kind}`;
+    const id = `${demoSetId(definition, cell.training)}\n${spec.text}\n${kind}`;
     if (this.lastFeatures?.id === id) return { features: this.lastFeatures.features, seconds: 0 };
     this.lastFeatures = null; // let the previous pair's arrays go before computing the next
     const started = performance.now();
     const features = await loadOrComputeFeatures({
       task: definition,
-      demos: await this.demos(cell.task),
+      demos: await this.demos(cell.task, cell.training),
       encoder,
       env: await this.replayEnv(definition),
       kind,
@@ -149,4 +157,9 @@ export class RunResources {
     this.unclaimedDemoSeconds.clear();
     this.lastFeatures = null;
   }
+}
+
+/** What identifies a demo set within a run: task, training scenes and episodes. */
+function demoSetId(task: TaskDefinition, training: TrainingScenes): string {
+  return `${task.name}\n${training.digest}\n${training.demos}`;
 }

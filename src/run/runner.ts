@@ -1,21 +1,25 @@
 /**
- * `bench run`: plans the cells of a benchmark, runs the ones without a finished result, and after every cell
- * rebuilds the run's results from its per-cell files (results/run_dir.ts), so a killed run resumes exactly where
- * it stopped and a rerun of a finished run does no work. Each cell is claimed before it runs, so processes running
+ * `bench run` and `bench sweep`: plans the cells of a benchmark (a sweep adds training factors to every cell and
+ * evaluates each on several splits), runs the ones without a finished result, and after every cell rebuilds the
+ * run's results from its per-cell files (results/run_dir.ts), so a killed run resumes exactly where it stopped
+ * and a rerun of a finished run does no work. Each cell is claimed before it runs, so processes running
  * the same configuration in one directory share the cells instead of computing each twice. A cell that fails is
  * recorded (DIR/failed/) and the run goes on with the others; only an interruption or a file that cannot be
  * written stops it.
  */
 import { join } from 'node:path';
+import { SPLITS, type FactorName, type Split } from '../envs/factors/factor_table.js';
 import { getTask, listBenchmarks, listTasks } from '../envs/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
 import { featureNormEntropy, ENTROPY_PROBE_SEED, type NormEntropy } from '../eval/entropy.js';
 import type { FrameBatch } from '../encoders/encoder.js';
 import type { TfBackendRequest } from '../policies/backend.js';
 import type { PolicyHead } from '../policies/policy.js';
-import { RunDir } from '../results/run_dir.js';
+import { RunDir, type CellKey } from '../results/run_dir.js';
 import { RESULTS_SCHEMA_VERSION, type CellFailure, type CellResult, type EntropyRecord, type RunPlan, type RunResults, type Timings } from '../results/schema.js';
 import { formatStageTimes, formatSummary } from '../results/summary.js';
+import { formatSweepSummary } from '../results/sweep_summary.js';
+import { sweepProtocol } from '../protocol/sweeps.js';
 import { ensureDirectory } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { FileSystemError } from '../util/fs_errors.js';
@@ -33,6 +37,7 @@ import { renderProbeFrames } from './probe.js';
 import { describeProfile, type Profile } from '../protocol/profiles.js';
 import { runEncoder, runTask, type ResolvedCell, type RunEncoder, type RunTask } from './resolved.js';
 import { RunResources } from './resources.js';
+import { describeTraining, evaluationScenes, trainingId, trainingScenes, type EvaluationScenes, type TrainingFactors, type TrainingScenes } from './scenes.js';
 import { collectVersions } from './versions.js';
 
 export interface RunOptions {
@@ -61,6 +66,16 @@ export interface RunOptions {
   /** Called after each newly finished cell has been written. */
   onCellDone?: (cell: CellResult) => void;
   deps: RunDependencies;
+  /** A factor sweep: every factor set x K trains its own cells, each evaluated on every split. */
+  sweep?: SweepOptions;
+}
+
+export interface SweepOptions {
+  /** Factor sets: one factor, or a pair of two different factors. */
+  factorSets: FactorName[][];
+  /** Distinct training values per factor set. */
+  ks: number[];
+  splits: Split[];
 }
 
 export interface EntropyFailure {
@@ -104,15 +119,21 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
   const tasks = resolveTasks(options.benchmark, options.tasks);
   const seeds = options.seeds ?? options.profile.seeds;
   for (const seed of seeds) checkSeed('--seeds: a policy seed', seed);
+  const sweep = options.sweep && checkSweep(options.sweep);
   const config: RunConfig = {
     benchmark: options.benchmark,
     profile: options.profile,
     head: options.head ?? 'auto',
     shuffleActions: options.shuffleActions ?? false,
+    ...(sweep ? { sweep: { splits: sweep.splits, ...sweepProtocol(options.profile) } } : {}),
   };
   const digest = configDigest(config);
   const encoderSpecs = options.encoders.map((spec) => options.deps.parseEncoderSpec(spec));
-  const cells = planCells(tasks.map((t) => t.name), options.encoders, seeds, options.shard);
+  const trainings: (TrainingFactors | null)[] = sweep ? sweep.factorSets.flatMap((factors) => sweep.ks.map((k) => ({ factors, k }))) : [null];
+  const cells = planCells(tasks.map((t) => t.name), options.encoders, seeds, options.shard, trainings);
+  // Every cell's scenes are resolved before any work, so a factor that does not apply to a task, a split a factor
+  // lacks or a K beyond a pool fails fast.
+  const scenes = resolveScenes(tasks, trainings, options.profile, config);
 
   // Outputs are checked before any expensive stage: a bad --out or --cache-dir fails now, not after the demos.
   const dir = new RunDir(options.out, { warn: log });
@@ -127,13 +148,19 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     `[run ${formatDuration((performance.now() - started) / 1000)} elapsed, eta ${formatDuration(estimateRemaining(sumSeconds(tally.timings), tally.ran, tally.ran + remaining))}]`;
   let resources: RunResources | null = null;
   let backend = '';
-  const plan: RunPlan = { tasks: tasks.map((t) => t.name), encoders: options.encoders, seeds };
+  const plan: RunPlan = {
+    tasks: tasks.map((t) => t.name),
+    encoders: options.encoders,
+    seeds,
+    ...(sweep ? { trainings: trainings.filter((t): t is TrainingFactors => t !== null).map((t) => ({ factors: [...t.factors], k: t.k })) } : {}),
+  };
   try {
     const info = await options.deps.policyBackend(options.backend ?? 'auto');
     backend = info.description;
     log(describeProfile({ ...options.profile, seeds }));
     log(
-      `run: ${cells.length} cells (${tasks.length} tasks x ${options.encoders.length} encoders x ${seeds.length} seeds` +
+      `run: ${cells.length} cells (${tasks.length} tasks x ${sweep ? `${trainings.length} factor sets x K x ` : ''}${options.encoders.length} encoders x ${seeds.length} seeds` +
+        `${sweep ? `, splits ${sweep.splits.join(',')}, ${config.sweep!.demosPerValue} demos per value` : ''}` +
         `${options.shard ? `, shard ${options.shard.index + 1}/${options.shard.count}` : ''})` +
         `${config.shuffleActions ? ', SHUFFLED-ACTION CONTROL' : ''}; tfjs backend ${backend}; out ${options.out}`,
     );
@@ -156,7 +183,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     const context: CellContext = { config, configDigest: digest, deps: options.deps, resources, versions: collectVersions(backend), log, ...(options.signal ? { signal: options.signal } : {}) };
     for (const [i, cell] of cells.entries()) {
       options.signal?.throwIfAborted();
-      const resolved: ResolvedCell = { task: runTasks.get(cell.task)!, encoder: encoders.get(cell.encoder)!, seed: cell.seed };
+      const cellScenes = scenes.get(sceneId(cell.task, cell.training ?? null))!;
+      const resolved: ResolvedCell = { task: runTasks.get(cell.task)!, encoder: encoders.get(cell.encoder)!, seed: cell.seed, ...cellScenes };
       const result = await attemptCell(dir, context, resolved, `cell ${i + 1}/${cells.length}: ${describeCell(cell)}`, tally, () => progress(cells.length - 1 - i));
       if (!result) continue;
       joinResults(dir, config, backend, plan);
@@ -186,7 +214,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     log(`${tally.failed.length} of ${cells.length} cells FAILED; their errors are in ${dir.failedDir} and results.json ('failures'); a rerun retries them`);
   }
   log('');
-  log(formatSummary(results.summary, results.entropyCorrelation));
+  log(results.sweep ? formatSweepSummary(results.sweep.summary, results.sweep.splits) : formatSummary(results.summary, results.entropyCorrelation));
   const { ran, skipped, failed, entropyFailures } = tally;
   return { results, ran, skipped, failed, entropyFailures, leftToOthers: tally.leftTo.size, seconds: (performance.now() - started) / 1000 };
 }
@@ -303,9 +331,9 @@ async function attemptCell(
   tally: Tally,
   progress: () => string,
 ): Promise<CellResult | null> {
-  const key = { task: cell.task.definition.name, encoder: cell.encoder.spec.text, seed: cell.seed };
+  const key = cellKey(cell);
   const isCurrent = (result: CellResult | null): boolean =>
-    result !== null && result.encoderDigest === cell.encoder.encoder.info.digest && result.taskVersion === cell.task.definition.version;
+    result !== null && result.encoderDigest === cell.encoder.encoder.info.digest && result.taskVersion === cell.task.definition.version && sameScenes(result, cell);
   const existing = dir.readCell(key);
   if (isCurrent(existing)) {
     tally.skipped++;
@@ -323,7 +351,7 @@ async function attemptCell(
       tally.skipped++;
       return null;
     }
-    if (existing) context.log(`${label}: encoder weights or task version changed since it ran; running it again`);
+    if (existing) context.log(`${label}: encoder weights, task version or scenes changed since it ran; running it again`);
     context.log(label);
     let result: CellResult;
     try {
@@ -365,7 +393,57 @@ async function writeFrameStrips(dir: RunDir, resources: RunResources, runTasks: 
 }
 
 function describeCell(cell: CellSpec): string {
-  return `${cell.task} x ${cell.encoder} x seed ${cell.seed}`;
+  return `${cell.task}${cell.training ? ` x ${describeTraining(cell.training)}` : ''} x ${cell.encoder} x seed ${cell.seed}`;
+}
+
+/** The run-directory key of a resolved cell. */
+function cellKey(cell: ResolvedCell): CellKey {
+  const { factors } = cell.training;
+  const key = { task: cell.task.definition.name, encoder: cell.encoder.spec.text, seed: cell.seed };
+  return factors ? { ...key, training: { factors: [...factors.factors], k: factors.k } } : key;
+}
+
+/**
+ * The sweep with its splits in the table's order. The seen split must be among them: it picks each cell's best
+ * epoch (the training scenes, never a test split) and is the minuend of the gap.
+ */
+function checkSweep(sweep: SweepOptions): SweepOptions {
+  if (sweep.factorSets.length === 0) throw new Error('sweep: no factor sets given');
+  if (sweep.ks.length === 0) throw new Error('sweep: no K given');
+  for (const split of sweep.splits) if (!(SPLITS as readonly string[]).includes(split)) throw new Error(`unknown split '${split}'; splits: ${SPLITS.join(', ')}`);
+  const twice = sweep.splits.find((s, i) => sweep.splits.indexOf(s) !== i);
+  if (twice) throw new Error(`split '${twice}' is listed twice`);
+  if (!sweep.splits.includes('seen')) throw new Error(`the splits must include 'seen' (it selects each cell's epoch and is the gap's reference), got ${sweep.splits.join(', ')}`);
+  return { ...sweep, splits: SPLITS.filter((s) => sweep.splits.includes(s)) };
+}
+
+const sceneId = (task: string, training: TrainingFactors | null): string => `${task}\n${trainingId(training)}`;
+
+type CellScenes = Pick<ResolvedCell, 'training' | 'evaluation'>;
+
+/** The training and evaluation scenes of every (task, training factors) pair of the run. */
+function resolveScenes(tasks: readonly TaskDefinition[], trainings: readonly (TrainingFactors | null)[], profile: Profile, config: RunConfig): Map<string, CellScenes> {
+  const resolved = new Map<string, CellScenes>();
+  const protocol = config.sweep ?? null;
+  for (const definition of tasks) {
+    const { protocol: taskProtocol } = runTask(profile, definition);
+    for (const training of trainings) {
+      resolved.set(sceneId(definition.name, training), {
+        training: trainingScenes(definition, taskProtocol, training, protocol),
+        evaluation: evaluationScenes(definition, taskProtocol, training, config.sweep?.splits ?? [], protocol),
+      });
+    }
+  }
+  return resolved;
+}
+
+/** Whether a finished cell ran in these scenes (cells from before scene digests ran in the canonical scene). */
+function sameScenes(existing: CellResult, scenes: CellScenes): boolean {
+  const training = existing.scenes ?? (scenes.training.factors ? null : scenes.training.digest);
+  if (training !== scenes.training.digest) return false;
+  if (!scenes.training.factors) return existing.sweep === undefined;
+  const splits = existing.sweep?.splits ?? [];
+  return splits.length === scenes.evaluation.length && scenes.evaluation.every((e, i) => splits[i]!.split === e.split && splits[i]!.scenes === e.digest);
 }
 
 /**
@@ -385,6 +463,7 @@ function cellFailure(digest: string, cell: ResolvedCell, error: unknown): CellFa
     encoder: cell.encoder.spec.text,
     encoderDigest: cell.encoder.encoder.info.digest,
     seed: cell.seed,
+    ...(cellKey(cell).training ? { training: cellKey(cell).training as { factors: string[]; k: number } } : {}),
     error: error instanceof Error ? error.message : String(error),
     failedAt: new Date().toISOString(),
   };
