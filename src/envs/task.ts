@@ -107,8 +107,11 @@ export interface FactorTargets {
   tableTop?: { body: string; centre: [number, number, number]; half: [number, number] };
   /** Reset accepts a `Placement`. */
   placement?: boolean;
-  /** `SceneOptions.objectScale` scales the manipulated object. */
-  objectScale?: boolean;
+  /**
+   * `SceneOptions.objectScale` scales the manipulated object; the scales [low, high] at which the task can still
+   * be solved (its expert's success is measured there: benchmarks/factor_experts.ts).
+   */
+  objectScale?: readonly [number, number];
 }
 
 export interface Task {

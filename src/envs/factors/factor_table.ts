@@ -107,9 +107,9 @@ export function streamSeed(...parts: (string | number)[]): number {
 
 const round = (x: number, digits = 6): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const uniform = (rng: Rng, [lo, hi]: readonly [number, number]): number => round(rng.uniform(lo, hi));
-/** Uniform over the union of two intervals, each weighted by its length. */
+/** Uniform over the union of two intervals, each weighted by its length (an empty interval has weight 0). */
 function uniformOutside(rng: Rng, below: readonly [number, number], above: readonly [number, number]): number {
-  const a = below[1] - below[0], b = above[1] - above[0];
+  const a = Math.max(0, below[1] - below[0]), b = Math.max(0, above[1] - above[0]);
   const u = rng.uniform(0, a + b);
   return round(u < a ? below[0] + u : above[0] + (u - a));
 }
@@ -196,13 +196,16 @@ const FACTORS: readonly FactorDefinition[] = [
     name: 'object-size',
     changes: 'uniform scale of the manipulated object\'s geoms (model rebuilt)',
     training: 'x0.7-1.6',
-    outOfRange: 'x0.5-0.7 or x1.6-1.8',
+    outOfRange: 'x0.5-0.7 or x1.6-1.8, within the scales the task can be solved at (assembly from x0.7: its ring must pass over the peg; bin-picking to x1.6)',
     rebuilds: true,
     capacity: Infinity,
     missing: (t) => (t?.objectScale ? null : 'it has no manipulated object to scale'),
     draw: (d) => {
       const rng = rngOf('object-size', d);
-      return d.split === 'out-of-range' ? uniformOutside(rng, [0.5, 0.7], [1.6, 1.8]) : uniform(rng, [0.7, 1.6]);
+      if (d.split !== 'out-of-range') return uniform(rng, [0.7, 1.6]);
+      const [low, high] = d.targets.objectScale!;
+      if (low >= 0.7 && high <= 1.6) throw new Error(`factor 'object-size' has no out-of-range values the task can be solved at (its scales ${low}-${high})`);
+      return uniformOutside(rng, [Math.max(0.5, low), 0.7], [1.6, Math.min(1.8, high)]);
     },
   },
   {

@@ -108,7 +108,7 @@ export const TABLETOP_FACTOR_TARGETS: FactorTargets = {
   orbit: { camera: DEFAULT_CAMERA, lookAt: TABLE_CENTRE },
   tableTop: { body: TABLE_BODY, centre: TABLE_CENTRE, half: [TABLE_HALF[0], TABLE_HALF[1]] },
   placement: true,
-  objectScale: true,
+  objectScale: [0.5, 1.8],
 };
 
 /** A MetaWorld-style task definition with the shared timing, camera and factor targets. */
@@ -119,6 +119,8 @@ export function metaworldTask(parts: {
   buildScene: (options?: SceneOptions) => string;
   createTask: () => Task;
   createExpert: () => Expert;
+  /** The tabletop's factor targets unless a task narrows them (e.g. the object scales it can be solved at). */
+  factorTargets?: FactorTargets;
 }): TaskDefinition {
   return {
     domain: 'metaworld',

@@ -16,7 +16,7 @@ import type { Physics } from '../../mujoco.js';
 import { objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
-import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
+import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, TABLETOP_FACTOR_TARGETS, type ArmLayout } from './arm_task.js';
 import { horizontalDistance, sitePos } from '../../positions.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
@@ -136,6 +136,8 @@ export const assembly: TaskDefinition = metaworldTask({
   buildScene: buildAssemblyScene,
   createTask: () => new AssemblyTask(),
   createExpert: assemblyExpert,
+  // Below x0.7 the ring's hole is narrower than the peg.
+  factorTargets: { ...TABLETOP_FACTOR_TARGETS, objectScale: [0.7, 1.8] },
 });
 
 registerTask(assembly);

@@ -14,7 +14,7 @@ import type { Physics } from '../../mujoco.js';
 import { jointQposAddress, objectId, perPhysics } from '../../named.js';
 import type { Rng } from '../../../util/rng.js';
 import type { SceneOptions, TaskDefinition } from '../../task.js';
-import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout } from './arm_task.js';
+import { ArmTask, CORTEXBENCH_AND_FACTORWORLD, metaworldTask, type ArmLayout, type ObjectArea } from './arm_task.js';
 import { sitePos } from '../../positions.js';
 import { PickAndPlaceExpert } from './pick_and_place.js';
 import { graspReward } from './shaping.js';
@@ -108,7 +108,14 @@ class HammerHandles {
 /** Looked up once per physics. */
 const hammerHandles = perPhysics((physics) => new HammerHandles(physics));
 
+/** The object-position factor keeps the hammer on the robot's side of the table, clear of the nail box at y 0.64-0.85. */
+const HAMMER_AREA: ObjectArea = { x: [-0.35, 0.35], y: [0.4, 0.55] };
+
 class HammerTask extends ArmTask {
+  constructor() {
+    super(undefined, HAMMER_AREA);
+  }
+
   sampleLayout(rng: Rng, _physics: Physics): ArmLayout {
     const pos: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.4, 0.5), 0];
     return { hand: HAND_START, fixtures: { nail_box: NAIL_BOX }, objects: { hammer: { pos } } };
