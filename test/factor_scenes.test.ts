@@ -2,12 +2,15 @@
  * Factors in compiled scenes: texture, light and camera changes need no recompile, a rebuilding factor compiles
  * once per scene (not per episode), a reset puts back the compiled look, identical values replay bit-identically
  * across processes, different values change the pixels, placements move what they name, and out-of-range camera
- * poses keep the table in view.
+ * poses keep the table in view; `bench render --factor` draws one tile per value.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
 import '../src/envs/index.js';
 import { Env } from '../src/envs/env.js';
 import { ExpertRollout } from '../src/envs/expert_rollout.js';
@@ -168,6 +171,37 @@ describe('replay across processes', () => {
       for (let i = 0; i < cases.length; i += 2) expect(first[i]).not.toBe(first[i + 1]);
     } finally {
       rmSync(script, { force: true });
+    }
+  });
+});
+
+describe('bench render --factor', () => {
+  it('draws a contact sheet: tile i is the frame after reset in value i, row by row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-sheet-'));
+    try {
+      const out = join(dir, 'sheet.png');
+      await main(['render', '--task', 'button-press-topdown', '--factor', 'table-texture', '--grid', '3x2', '--size', '64', '--seed', '4', '--out', out]);
+      const png = PNG.sync.read(readFileSync(out));
+      expect([png.width, png.height]).toEqual([192, 128]);
+      const tile = (i: number): Buffer => {
+        const rows: Buffer[] = [];
+        for (let y = 0; y < 64; y++) {
+          const start = ((Math.floor(i / 3) * 64 + y) * 192 + (i % 3) * 64) * 4;
+          const rgba = png.data.subarray(start, start + 64 * 4);
+          rows.push(Buffer.from(rgba.filter((_, j) => j % 4 !== 3)));
+        }
+        return Buffer.concat(rows);
+      };
+      const def = getTask('button-press-topdown');
+      const values = trainingSet(def, ['table-texture'], 6, 1).variants;
+      const env = await make(def.name);
+      env.reset({ seed: 4, variant: values[4]! });
+      expect(tile(4).equals(frame(env))).toBe(true);
+      expect(new Set([0, 1, 2, 3, 4, 5].map((i) => tile(i).toString('base64'))).size).toBe(6);
+      await expect(main(['render', '--task', 'button-press-topdown', '--factor', 'camera', '--grid', '9x9', '--out', out])).rejects.toThrow(/--grid must be CxR with 1 <= C x R <= 64/);
+      await expect(main(['render', '--task', 'button-press-topdown', '--factor', 'camera', '--split', 'novel-assets', '--out', out])).rejects.toThrow(/factor 'camera' has no 'novel-assets' split/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
