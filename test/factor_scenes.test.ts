@@ -135,6 +135,24 @@ describe('rebuilding factors', () => {
   });
 });
 
+describe('experts under placements', () => {
+  it("door-open's expert opens the door from hand starts moved low and close to the door (it backs off before rising)", async () => {
+    const def = getTask('door-open');
+    const rollout = await ExpertRollout.create(def);
+    try {
+      // Hand shifts of the unseen arm-position split under which the expert once rose into the handle or the door.
+      const cases: [number, [number, number, number]][] = [
+        [699676022, [-0.202612, 0.341496, -0.010301]],
+        [961392850, [-0.045354, 0.126523, -0.106195]],
+        [3731170507, [-0.050864, 0.082997, -0.105458]],
+      ];
+      for (const [seed, hand] of cases) expect(rollout.episode(seed, { variant: sceneVariant(def, { 'arm-position': hand }) }).success).toBe(true);
+    } finally {
+      rollout.close();
+    }
+  });
+});
+
 /**
  * A child process: for each case (task, factor set, value index), expert steps in the scene of that training
  * value; prints one hash of states and pixels per case.

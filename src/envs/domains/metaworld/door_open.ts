@@ -142,12 +142,14 @@ function doorOpenExpert(): HookAndPullExpert {
       return [hinge[0] + dx * Math.cos(turn) - dy * Math.sin(turn), hinge[1] + dx * Math.sin(turn) + dy * Math.cos(turn), grip[2]];
     },
     pullSpeed: 0.6,
+    // Far enough in front of the handle that the palm, which reaches well above the tool centre, rises clear of it.
+    backOff: 0.15,
   });
 }
 
 export const doorOpen: TaskDefinition = metaworldTask({
   name: 'door-open',
-  version: 1,
+  version: 2,
   benchmarks: FACTORWORLD_ONLY,
   buildScene: buildDoorOpenScene,
   createTask: () => new DoorOpenTask(),
