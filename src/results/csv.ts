@@ -1,6 +1,7 @@
 /** results.csv: one row per cell, the columns a spreadsheet needs (results.json keeps everything). */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+import { cellIdentityColumns, formatNumber as round } from './cell_columns.js';
 import { RESULTS_SCHEMA_VERSION, scoredEvaluation, type CellResult, type EntropyRecord, type RunResults } from './schema.js';
 import { sweepResultsToCsv } from './sweep_csv.js';
 
@@ -54,17 +55,10 @@ export const CSV_COLUMNS = [
 
 export const TIMING_COLUMNS: readonly string[] = CSV_COLUMNS.filter((c) => c.endsWith('_s'));
 
-const round = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : '');
 
 export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Record<(typeof CSV_COLUMNS)[number], string | number> {
   return {
-    schema: RESULTS_SCHEMA_VERSION,
-    benchmark: cell.benchmark,
-    family: cell.family,
-    task: cell.task,
-    task_version: cell.taskVersion,
-    encoder: cell.encoder,
-    encoder_digest: cell.encoderDigest.slice(0, 16),
+    ...cellIdentityColumns(cell),
     seed: cell.seed,
     profile: cell.profile,
     head: cell.head,

@@ -4,9 +4,11 @@
  * section says what every column means.
  */
 import { stringify } from 'csv-stringify/sync';
+import { cellIdentityColumns, formatNumber as round } from './cell_columns.js';
 import type { CellResult, RunResults, SweepSummaryRow } from './schema.js';
 
 export const SWEEP_CSV_COLUMNS = [
+  'schema',
   'benchmark',
   'family',
   'task',
@@ -42,19 +44,13 @@ export const SWEEP_CSV_COLUMNS = [
 
 export const SWEEP_SUMMARY_COLUMNS = ['task', 'encoder', 'factors', 'k', 'split', 'mean', 'se', 'seeds', 'gap', 'gap_se', 'relative_drop'] as const;
 
-const round = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : '');
 
 function splitRows(cell: CellResult): Record<(typeof SWEEP_CSV_COLUMNS)[number], string | number>[] {
   const sweep = cell.sweep!;
   return sweep.splits.map((split) => {
     const atBest = split.evaluations.find((e) => e.epoch === cell.bestEpoch)!;
     return {
-      benchmark: cell.benchmark,
-      family: cell.family,
-      task: cell.task,
-      task_version: cell.taskVersion,
-      encoder: cell.encoder,
-      encoder_digest: cell.encoderDigest.slice(0, 16),
+      ...cellIdentityColumns(cell),
       factors: sweep.factors.join('+'),
       k: sweep.k,
       demos_per_value: sweep.demosPerValue,
@@ -74,7 +70,7 @@ function splitRows(cell: CellResult): Record<(typeof SWEEP_CSV_COLUMNS)[number],
       camera: cell.camera,
       score: round(split.score, 3),
       epoch: cell.bestEpoch,
-      episode_scores: atBest.episodeScores.map((s) => round(s, 1)).join(' '),
+      episode_scores: atBest.episodeScores.map(String).join(' '),
       train_s: round(cell.timings.trainSeconds, 2),
       eval_s: round(cell.timings.evalSeconds, 2),
       total_s: round(cell.timings.totalSeconds, 2),

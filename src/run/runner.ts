@@ -159,7 +159,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     backend = info.description;
     log(describeProfile({ ...options.profile, seeds }));
     log(
-      `run: ${cells.length} cells (${tasks.length} tasks x ${sweep ? `${trainings.length} factor sets x K x ` : ''}${options.encoders.length} encoders x ${seeds.length} seeds` +
+      `run: ${cells.length} cells (${tasks.length} tasks x ${sweep ? `${sweep.factorSets.length} factor sets x ${sweep.ks.length} K x ` : ''}${options.encoders.length} encoders x ${seeds.length} seeds` +
         `${sweep ? `, splits ${sweep.splits.join(',')}, ${config.sweep!.demosPerValue} demos per value` : ''}` +
         `${options.shard ? `, shard ${options.shard.index + 1}/${options.shard.count}` : ''})` +
         `${config.shuffleActions ? ', SHUFFLED-ACTION CONTROL' : ''}; tfjs backend ${backend}; out ${options.out}`,
