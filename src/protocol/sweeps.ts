@@ -15,8 +15,8 @@ export interface SweepProtocol {
 const SWEEP_PROTOCOLS: Record<ProfileName, SweepProtocol> = {
   // 25 per value: K = 1 has the paper's 25 MetaWorld demos; Theia's 25 evaluation episodes per split.
   paper: { demosPerValue: 25, evalEpisodes: 25 },
-  // See the measurement in benchmarks/sweep_quick.ts: with 10 per value, K = 1 trains on 10 demos and K = 5 on
-  // 50, and pixels solves the seen scenes of button-press-topdown; 10 episodes per split as `bench run` quick.
+  // 10 per value: K = 1 trains on 10 demos and K = 5 on 50 (twice `bench run` quick's 25), so the K = 5 cells
+  // dominate a sweep's cost (benchmarks/sweep_quick.ts); 10 episodes per split as `bench run` quick.
   quick: { demosPerValue: 10, evalEpisodes: 10 },
   smoke: { demosPerValue: 1, evalEpisodes: 2 },
 };
