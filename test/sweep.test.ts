@@ -18,6 +18,7 @@ import { getTask } from '../src/envs/registry.js';
 import { observationLook } from '../src/protocol/render_settings.js';
 import { defaultRunDependencies } from '../src/run/default_deps.js';
 import type { RunDependencies } from '../src/run/deps.js';
+import { mergeRuns } from '../src/run/merge.js';
 import { planCells } from '../src/run/plan.js';
 import { runBenchmark, type RunOptions } from '../src/run/runner.js';
 import type { RunResults } from '../src/results/schema.js';
@@ -165,6 +166,18 @@ describe('bench sweep', () => {
     expect(strip(merged)).toEqual(strip(first));
     const plan = planCells(['t'], ['e'], [1], undefined, [{ factors: ['light'], k: 1 }, { factors: ['light'], k: 5 }]);
     expect(plan.map((c) => c.training!.k)).toEqual([1, 5]);
+  });
+
+  it('bench merge joins sweep shards run into separate directories into the unsharded results', async () => {
+    for (const index of [0, 1]) await runBenchmark(options(`shard-${index}`, { shard: { index, count: 2 } }));
+    const report = mergeRuns([join(root, 'shard-0'), join(root, 'shard-1')], join(root, 'merged'));
+    expect(report.missing).toEqual([]);
+    const strip = (r: RunResults) => r.cells.map((c) => ({ ...c, timings: null, versions: null }));
+    expect(strip(readJson('merged'))).toEqual(strip(first));
+    expect(readJson('merged').sweep).toEqual(first.sweep);
+    // A merge of one shard names the cells (with their factor set and K) the other would have run.
+    const half = mergeRuns([join(root, 'shard-0')], join(root, 'half'));
+    expect(half.missing.map((c) => `${c.training!.factors.join('+')}/k${c.training!.k}/s${c.seed}`)).toEqual(['table-texture/k1/s2', 'table-texture/k2/s2']);
   });
 
   it('refuses to mix a sweep with other splits into one directory', async () => {

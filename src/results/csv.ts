@@ -1,7 +1,7 @@
 /** results.csv: one row per cell, the columns a spreadsheet needs (results.json keeps everything). */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { cellIdentityColumns, formatNumber as round } from './cell_columns.js';
+import { CELL_IDENTITY_COLUMNS, cellIdentityColumns, formatNumber as round } from './cell_columns.js';
 import { RESULTS_SCHEMA_VERSION, scoredEvaluation, type CellResult, type EntropyRecord, type RunResults } from './schema.js';
 import { sweepResultsToCsv } from './sweep_csv.js';
 
@@ -11,13 +11,7 @@ import { sweepResultsToCsv } from './sweep_csv.js';
  * so that `bench compare` can bootstrap a CSV like a run directory.
  */
 export const CSV_COLUMNS = [
-  'schema',
-  'benchmark',
-  'family',
-  'task',
-  'task_version',
-  'encoder',
-  'encoder_digest',
+  ...CELL_IDENTITY_COLUMNS,
   'seed',
   'profile',
   'head',

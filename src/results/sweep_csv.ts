@@ -4,17 +4,11 @@
  * section says what every column means.
  */
 import { stringify } from 'csv-stringify/sync';
-import { cellIdentityColumns, formatNumber as round } from './cell_columns.js';
+import { CELL_IDENTITY_COLUMNS, cellIdentityColumns, formatNumber as round } from './cell_columns.js';
 import type { CellResult, RunResults, SweepSummaryRow } from './schema.js';
 
 export const SWEEP_CSV_COLUMNS = [
-  'schema',
-  'benchmark',
-  'family',
-  'task',
-  'task_version',
-  'encoder',
-  'encoder_digest',
+  ...CELL_IDENTITY_COLUMNS,
   'factors',
   'k',
   'demos_per_value',

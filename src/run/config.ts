@@ -4,11 +4,16 @@ import type { PolicyHead } from '../policies/policy.js';
 import type { Split } from '../envs/factors/factor_table.js';
 import type { Profile } from '../protocol/profiles.js';
 import { DEMO_BASE_SEED, EVAL_SEED_BASE } from '../protocol/seeds.js';
-import type { SweepProtocol } from '../protocol/sweeps.js';
+import { sweepProtocol, type SweepProtocol } from '../protocol/sweeps.js';
 
 /** What a factor sweep adds to a run's configuration: the splits every cell is evaluated on, and its protocol. */
 export interface SweepConfig extends SweepProtocol {
   splits: Split[];
+}
+
+/** The sweep configuration of a run of `profile` evaluated on `splits` (bench sweep, and bench merge reading one back). */
+export function sweepConfig(splits: readonly Split[], profile: Pick<Profile, 'name'>): SweepConfig {
+  return { splits: [...splits], ...sweepProtocol(profile) };
 }
 
 /** Everything besides task, training scenes, encoder and seed that determines a cell's numbers. */

@@ -6,10 +6,11 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseFactorSet } from '../envs/factors/variant_sets.js';
+import type { Split } from '../envs/factors/factor_table.js';
+import { checkSplit, parseFactorSet } from '../envs/factors/variant_sets.js';
 import { cellKeyOf, RunDir, type CellKey, type FrameStripKey } from '../results/run_dir.js';
 import type { CellFailure, CellResult, EntropyRecord, RunResults } from '../results/schema.js';
-import { configDigest, type RunConfig } from './config.js';
+import { configDigest, sweepConfig, type RunConfig } from './config.js';
 import { joinResults } from './join.js';
 import { planCells } from './plan.js';
 
@@ -33,11 +34,23 @@ interface ShardInput {
 
 const describeCell = (c: CellKey): string => `${c.task}${c.training ? ` x ${c.training.factors.join('+')} K=${c.training.k}` : ''} x ${c.encoder} x seed ${c.seed}`;
 
+/** A split named in a results file, checked. */
+function checkedSplit(split: string): Split {
+  checkSplit([], split);
+  return split;
+}
+
 function readShard(path: string): ShardInput {
   if (!existsSync(path) || !statSync(path).isDirectory()) throw new Error(`bench merge: '${path}' is not a directory (expected the --out directory of a bench run shard)`);
   const dir = new RunDir(path);
   const results = dir.readResults();
-  const config: RunConfig = { benchmark: results.benchmark, profile: results.profile, head: results.head, shuffleActions: results.shuffleActions };
+  const config: RunConfig = {
+    benchmark: results.benchmark,
+    profile: results.profile,
+    head: results.head,
+    shuffleActions: results.shuffleActions,
+    ...(results.sweep ? { sweep: sweepConfig(results.sweep.splits.map(checkedSplit), results.profile) } : {}),
+  };
   return { path, dir, results, config, digest: configDigest(config) };
 }
 
@@ -53,7 +66,7 @@ function checkSameRun(first: ShardInput, other: ShardInput): void {
   if (JSON.stringify(a.plan) !== JSON.stringify(b.plan)) throw differs('plan', a.plan, b.plan);
   if (a.tfjsBackend !== b.tfjsBackend) throw differs('tfjs backend', a.tfjsBackend, b.tfjsBackend);
   const foreign = other.dir.readCells().find((c) => c.configDigest !== other.digest);
-  if (foreign) throw new Error(`bench merge: shard '${other.path}' holds cell ${describeCell(foreign)} of another configuration than its results.json`);
+  if (foreign) throw new Error(`bench merge: shard '${other.path}' holds cell ${describeCell(cellKeyOf(foreign))} of another configuration than its results.json`);
 }
 
 /** JSON of a cell without its timings: what must agree between two copies of one cell. */

@@ -19,7 +19,6 @@ import { RunDir, type CellKey } from '../results/run_dir.js';
 import { RESULTS_SCHEMA_VERSION, type CellFailure, type CellResult, type EntropyRecord, type RunPlan, type RunResults, type Timings } from '../results/schema.js';
 import { formatStageTimes, formatSummary } from '../results/summary.js';
 import { formatSweepSummary } from '../results/sweep_summary.js';
-import { sweepProtocol } from '../protocol/sweeps.js';
 import { ensureDirectory } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { FileSystemError } from '../util/fs_errors.js';
@@ -27,7 +26,7 @@ import { describeOwner, isHeldLock, type LockOwner } from '../util/lock_file.js'
 import { estimateRemaining, formatDuration } from '../util/progress.js';
 import { checkSeed } from '../util/rng.js';
 import { runCell, type CellContext } from './cell.js';
-import { configDigest, type RunConfig } from './config.js';
+import { configDigest, sweepConfig, type RunConfig } from './config.js';
 import { estimateRun, formatEstimate, measureEncoderCosts, measureTaskCosts, type EncoderCosts, type RunEstimate, type TaskCosts } from './estimate.js';
 import { writeFrameStrip } from './frame_strip.js';
 import { joinResults } from './join.js';
@@ -125,7 +124,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     profile: options.profile,
     head: options.head ?? 'auto',
     shuffleActions: options.shuffleActions ?? false,
-    ...(sweep ? { sweep: { splits: sweep.splits, ...sweepProtocol(options.profile) } } : {}),
+    ...(sweep ? { sweep: sweepConfig(sweep.splits, options.profile) } : {}),
   };
   const digest = configDigest(config);
   const encoderSpecs = options.encoders.map((spec) => options.deps.parseEncoderSpec(spec));
