@@ -216,7 +216,7 @@ describe('BatchNorm-MLP hand-written backward', () => {
       const rng = new Rng(11);
       const batch = 9;
       const inputDim = 7;
-      const mlp = new BatchNormMlp({ inputDim, hidden: [6, 5], outputDim: 3, lastLayerScale: 1 }, rng);
+      const mlp = new BatchNormMlp({ inputDim, hidden: [6, 5], outputDim: 3, init: 'mjrl' }, rng);
       // Non-trivial gamma and beta so that every term of the BatchNorm backward matters.
       const params = mlp.parameters();
       mlp.setParameters([tf.tensor1d(normals(rng, inputDim, 0.5).map((x) => 1 + x)), tf.tensor1d(normals(rng, inputDim)), ...params.slice(2)]);
@@ -244,7 +244,7 @@ describe('BatchNorm-MLP hand-written backward', () => {
 
   it('updates running statistics like torch and uses them in inference', () => {
     const rng = new Rng(3);
-    const mlp = new BatchNormMlp({ inputDim: 4, hidden: [8], outputDim: 2, lastLayerScale: 1 }, rng);
+    const mlp = new BatchNormMlp({ inputDim: 4, hidden: [8], outputDim: 2, init: 'mjrl' }, rng);
     const values = normals(rng, 6 * 4, 3);
     const z = tf.tensor2d(values, [6, 4]);
     tf.tidy(() => mlp.updateRunningStatistics(mlp.forwardTrain(z).cache));
@@ -395,18 +395,34 @@ describe('MLP policy', () => {
     policy.dispose();
   });
 
-  it('starts with tiny actions (last layer scaled by 0.01)', async () => {
-    const policy = await createPolicy(MLP_SPEC, 100);
-    const data = linearDataset(MLP_SPEC, 32, 2);
-    expect(maxAbs(policy.predict(data.features, data.proprio, 32))).toBeLessThan(0.02);
-    const weights = policy.weights();
-    const lastWeight = weights[weights.length - 2]!;
-    const lastBias = weights[weights.length - 1]!;
+  it("starts as mjrl's BatchNormMLP does: BatchNorm gamma 0.01, beta 0, every Linear default-initialised", async () => {
+    const policy = await createPolicy(MLP_SPEC, 100, { init: 'mjrl' });
+    const [gamma, beta, ...linear] = policy.weights();
+    expect(new Set(gamma!.values)).toEqual(new Set([Math.fround(0.01)]));
+    expect(new Set(beta!.values)).toEqual(new Set([0]));
+    const lastWeight = linear[linear.length - 2]!;
     expect(lastWeight.shape).toEqual([256, 3]);
-    expect(maxAbs(lastWeight.values)).toBeLessThanOrEqual(0.01 / 16);
-    expect(maxAbs(lastBias.values)).toBeLessThanOrEqual(0.01 / 16);
-    expect(maxAbs(weights[2]!.values)).toBeGreaterThan(0.5 / Math.sqrt(14)); // first layer: full U(+-1/sqrt(14))
+    // Default U(+-1/sqrt(256)) in the last layer, and in the first U(+-1/sqrt(14)).
+    expect(maxAbs(lastWeight.values)).toBeGreaterThan(0.5 / 16);
+    expect(maxAbs(lastWeight.values)).toBeLessThanOrEqual(1 / 16);
+    expect(maxAbs(linear[0]!.values)).toBeGreaterThan(0.5 / Math.sqrt(14));
     policy.dispose();
+  });
+
+  it("'last-layer-0.01' differs from 'mjrl' only in gamma = 1 and the last layer x 0.01, and starts with tiny actions", async () => {
+    const mjrl = await createPolicy(MLP_SPEC, 100, { init: 'mjrl' });
+    const scaled = await createPolicy(MLP_SPEC, 100, { init: 'last-layer-0.01' });
+    const a = mjrl.weights();
+    const b = scaled.weights();
+    expect(new Set(b[0]!.values)).toEqual(new Set([1]));
+    expect(Array.from(b[1]!.values)).toEqual(Array.from(a[1]!.values));
+    for (let i = 2; i < a.length - 2; i++) expect(Array.from(b[i]!.values)).toEqual(Array.from(a[i]!.values));
+    for (const i of [a.length - 2, a.length - 1]) expectClose(b[i]!.values, a[i]!.values.map((v) => 0.01 * v), 1e-6);
+    const data = linearDataset(MLP_SPEC, 32, 2);
+    expect(maxAbs(scaled.predict(data.features, data.proprio, 32))).toBeLessThan(0.02);
+    mjrl.dispose();
+    scaled.dispose();
+    await expect(createPolicy(MLP_SPEC, 1, { init: 'xavier' as never })).rejects.toThrow(/policy init must be one of mjrl, last-layer-0.01, got "xavier"/);
   });
 
   it('is reproducible from its seeds and deterministic in inference', async () => {
@@ -469,24 +485,27 @@ describe('conv head', () => {
     await expect(createPolicy(convSpec(13), 1)).rejects.toThrow(/13x13 token grid is too small/);
   });
 
-  it('fits a small dataset (loss falls) and is reproducible', async () => {
-    const spec = convSpec(14);
-    const data = linearDataset(spec, 32, 2);
-    // Full-batch steps at lr 3e-3 so that a few steps show steady learning through the whole neck.
-    const train = async (epochs: number): Promise<{ losses: number[]; actions: Float32Array }> => {
-      const policy = await createPolicy(spec, 7, { batchSize: 32, adam: { learningRate: 3e-3 } });
-      const losses: number[] = [];
-      for (let epoch = 0; epoch < epochs; epoch++) losses.push(await policy.trainEpoch(data, epoch));
-      const actions = policy.predict(data.features, data.proprio, data.count);
-      policy.dispose();
-      return { losses, actions };
-    };
-    const a = await train(8);
-    expect(a.losses[7]!).toBeLessThan(a.losses[0]! * 0.6);
-    // Identical losses over two epochs (each depends on all weights so far) show the run is reproducible.
-    const b = await train(2);
-    expect(b.losses).toEqual(a.losses.slice(0, 2));
-  });
+  for (const init of ['mjrl', 'last-layer-0.01'] as const) {
+    it(`fits a small dataset (loss falls) and is reproducible (init ${init})`, async () => {
+      const spec = convSpec(14);
+      const data = linearDataset(spec, 32, 2);
+      // Full-batch steps at lr 3e-3 so that a few steps show steady learning through the whole neck.
+      const train = async (epochs: number): Promise<{ losses: number[]; actions: Float32Array }> => {
+        const policy = await createPolicy(spec, 7, { batchSize: 32, adam: { learningRate: 3e-3 }, init });
+        const losses: number[] = [];
+        for (let epoch = 0; epoch < epochs; epoch++) losses.push(await policy.trainEpoch(data, epoch));
+        const actions = policy.predict(data.features, data.proprio, data.count);
+        policy.dispose();
+        return { losses, actions };
+      };
+      // mjrl's gamma = 0.01 shrinks the trunk's input and so every gradient behind it: that init starts slower.
+      const a = await train(10);
+      expect(a.losses[9]!).toBeLessThan(a.losses[0]! * 0.65);
+      // Identical losses over two epochs (each depends on all weights so far) show the run is reproducible.
+      const b = await train(2);
+      expect(b.losses).toEqual(a.losses.slice(0, 2));
+    });
+  }
 
   it('trains its convolutions on ONNX Runtime as on tfjs, independently of the thread count', async () => {
     const spec = convSpec(16, 3);

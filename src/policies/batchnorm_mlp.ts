@@ -16,13 +16,13 @@
  * which is the chain rule through y0 = gamma * xhat + beta rearranged (same math, one matMul fewer).
  *
  * PyTorch semantics: BatchNorm normalises a training batch with its biased variance and updates running
- * statistics with momentum 0.1 using the unbiased variance; eps 1e-5; gamma = 1, beta = 0 initially.
- * Linear layers use PyTorch's default uniform initialisation; the last layer's weights and bias are scaled by
- * `lastLayerScale` (0.01 in the protocol) so that initial actions are near zero.
+ * statistics with momentum 0.1 using the unbiased variance; eps 1e-5. Linear layers start from PyTorch's default
+ * uniform initialisation, gamma from 1 and beta from 0, then `config.init` scales gamma or the last layer by 0.01
+ * (see init.ts: the reference code scales gamma, its comment says the last layer).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng.js';
-import { fanInBound, uniformValues } from './init.js';
+import { fanInBound, initScales, type PolicyInit, uniformValues } from './init.js';
 
 export const BATCHNORM_EPS = 1e-5;
 export const BATCHNORM_MOMENTUM = 0.1;
@@ -31,8 +31,8 @@ export interface BatchNormMlpConfig {
   inputDim: number;
   hidden: readonly number[];
   outputDim: number;
-  /** Scale of the last layer's initial weights and bias. */
-  lastLayerScale: number;
+  /** Which tensors start scaled by 0.01: BatchNorm's gamma ('mjrl') or the last layer ('last-layer-0.01'). */
+  init: PolicyInit;
 }
 
 /** Values kept from a training forward pass for the backward pass. Tensors belong to the caller's tidy. */
@@ -84,12 +84,10 @@ export class BatchNormMlp {
     for (const d of dims) {
       if (!Number.isInteger(d) || d <= 0) throw new Error(`BatchNormMlp: layer sizes must be positive integers, got [${dims}]`);
     }
-    if (!Number.isFinite(config.lastLayerScale)) {
-      throw new Error(`BatchNormMlp: lastLayerScale must be finite, got ${config.lastLayerScale}`);
-    }
+    const scales = initScales(config.init);
     this.config = { ...config, hidden: [...config.hidden] };
     const din = config.inputDim;
-    this.gamma = tf.ones([din]);
+    this.gamma = tf.fill([din], scales.batchNormGamma) as tf.Tensor1D;
     this.beta = tf.zeros([din]);
     this.runningMean = tf.zeros([din]);
     this.runningVar = tf.ones([din]);
@@ -98,7 +96,7 @@ export class BatchNormMlp {
     for (let i = 0; i + 1 < dims.length; i++) {
       const fanIn = dims[i]!;
       const fanOut = dims[i + 1]!;
-      const scale = i + 2 === dims.length ? config.lastLayerScale : 1;
+      const scale = i + 2 === dims.length ? scales.lastLayer : 1;
       const bound = fanInBound(fanIn);
       // Weight then bias, each from its own draw order, as torch's Linear.reset_parameters does.
       this.weights.push(tf.tensor2d(uniformValues(rng, fanIn * fanOut, bound, scale), [fanIn, fanOut]));

@@ -5,6 +5,8 @@
  *   -> Conv2d(256, 256, 3, stride 2)       -> LN -> ReLU      (7 or 8 -> 3)
  *   -> Conv2d(256, 256, 3)                 -> LN -> ReLU      (3 -> 1)
  *   -> flatten -> concat proprio -> BatchNorm -> MLP(256, 256, 256) -> action
+ * The neck is default-initialised; the trunk starts as `options.init` says (ConvBatchNormMLP builds mjrl's
+ * BatchNormMLP, with its gamma = 0.01 quirk, and adds the neck afterwards).
  * Each LN normalises a sample jointly over channels and space with affine parameters of that full shape.
  * Layout is NHWC, so a flattened map of side > 1 orders its values (row, column, channel), not torch's
  * (channel, row, column); for the standard grids (14 and 16) the last map is 1x1 and the two agree.
@@ -22,7 +24,7 @@ import type { Conv2dCache } from './conv2d.js';
 import { Conv2d, convOutputSize } from './conv2d.js';
 import type { LayerNormCache } from './layernorm.js';
 import { JointLayerNorm } from './layernorm.js';
-import { LAST_LAYER_SCALE, MLP_HIDDEN } from './mlp_policy.js';
+import { MLP_HIDDEN } from './mlp_policy.js';
 import { meanSquaredError } from './mse.js';
 import type { BcDataset, PolicySpec } from './policy.js';
 import { tokenTapColumns } from './token_columns.js';
@@ -119,7 +121,7 @@ export class ConvHeadModel implements BcModel {
     const lastSide = sides[sides.length - 1]!;
     this.flatDim = lastSide * lastSide * CONV_NECK_CHANNELS;
     this.trunk = new BatchNormMlp(
-      { inputDim: this.flatDim + spec.proprioDim, hidden: MLP_HIDDEN, outputDim: spec.actionDim, lastLayerScale: LAST_LAYER_SCALE },
+      { inputDim: this.flatDim + spec.proprioDim, hidden: MLP_HIDDEN, outputDim: spec.actionDim, init: options.init },
       rng,
     );
     this.adam = new Adam(

@@ -4,6 +4,7 @@ import { ConvHeadModel, checkConvGrid } from './conv_head.js';
 import { MlpModel } from './mlp_policy.js';
 import type { PolicySpec } from './policy.js';
 import type { AdamOptions } from './adam.js';
+import { initScales, type PolicyInit } from './init.js';
 import type { NeckEngine, TrainingOptions } from './training.js';
 import { DEFAULT_TRAINING, TfBcPolicy } from './training.js';
 
@@ -12,12 +13,15 @@ export type { TfBackendInfo, TfBackendRequest } from './backend.js';
 export { selectTfBackend, TF_BACKEND_REQUESTS } from './backend.js';
 export { FlareHistory, flareFuseEpisode, flareFuseTokenEpisode } from './flare.js';
 export type { NeckEngine, TrainingOptions } from './training.js';
+export type { PolicyInit } from './init.js';
+export { isPolicyInit, POLICY_INITS } from './init.js';
 export { DEFAULT_TRAINING, TfBcPolicy } from './training.js';
 
 /** Overrides of the protocol's training settings (tests, ablations). */
 export interface TrainingOverrides {
   batchSize?: number;
   adam?: Partial<AdamOptions>;
+  init?: PolicyInit;
   /** Conv head: where its convolutions train and on how many ONNX Runtime threads (training.ts). */
   neckEngine?: NeckEngine;
   threads?: number;
@@ -26,7 +30,7 @@ export interface TrainingOverrides {
 /**
  * Builds a policy whose initial weights depend only on `spec` and `seed` (PyTorch default initialisation drawn
  * from `Rng(seed)`). Initialises the tfjs backend first (`selectTfBackend('auto')`) unless one is already set.
- * `options` overrides the protocol's batch size 256 and Adam (lr 1e-3, betas 0.9/0.999, eps 1e-8).
+ * `options` overrides the protocol's batch size 256, Adam (lr 1e-3, betas 0.9/0.999, eps 1e-8) and init ('mjrl').
  */
 export async function createPolicy(spec: PolicySpec, seed: number, options: TrainingOverrides = {}): Promise<TfBcPolicy> {
   validatePolicySpec(spec);
@@ -34,9 +38,11 @@ export async function createPolicy(spec: PolicySpec, seed: number, options: Trai
   const training: TrainingOptions = {
     batchSize: options.batchSize ?? DEFAULT_TRAINING.batchSize,
     adam: { ...DEFAULT_TRAINING.adam, ...options.adam },
+    init: options.init ?? DEFAULT_TRAINING.init,
     ...(options.neckEngine !== undefined && { neckEngine: options.neckEngine }),
     ...(options.threads !== undefined && { threads: options.threads }),
   };
+  initScales(training.init); // names a bad init before any work
   if (!Number.isInteger(training.batchSize) || training.batchSize < 2) {
     throw new Error(`createPolicy: batchSize must be an integer >= 2, got ${training.batchSize}`);
   }

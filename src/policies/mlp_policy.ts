@@ -13,7 +13,6 @@ import type { BcModel, TrainingOptions } from './training.js';
 import { gatherRows } from './training.js';
 
 export const MLP_HIDDEN = [256, 256, 256] as const;
-export const LAST_LAYER_SCALE = 0.01;
 
 export class MlpModel implements BcModel {
   readonly trunk: BatchNormMlp;
@@ -26,7 +25,7 @@ export class MlpModel implements BcModel {
     this.spec = spec;
     this.inputDim = spec.featureDim + spec.proprioDim;
     this.trunk = new BatchNormMlp(
-      { inputDim: this.inputDim, hidden: MLP_HIDDEN, outputDim: spec.actionDim, lastLayerScale: LAST_LAYER_SCALE },
+      { inputDim: this.inputDim, hidden: MLP_HIDDEN, outputDim: spec.actionDim, init: options.init },
       new Rng(seed),
     );
     this.adam = new Adam(

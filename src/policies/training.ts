@@ -7,6 +7,7 @@ import { Rng } from '../util/rng.js';
 import type { AdamOptions } from './adam.js';
 import { FlareSamples } from './flare.js';
 import { TORCH_ADAM } from './adam.js';
+import type { PolicyInit } from './init.js';
 import type { BcDataset, BcPolicy, PolicySpec } from './policy.js';
 
 /**
@@ -19,13 +20,15 @@ export interface TrainingOptions {
   /** Mini-batch size (protocol: 256). */
   batchSize: number;
   adam: AdamOptions;
+  /** How the trunk starts (protocol: 'mjrl', what the reference code does). */
+  init: PolicyInit;
   /** Conv head only: where its convolutions train (default 'onnxruntime'). */
   neckEngine?: NeckEngine;
   /** Conv head only: ONNX Runtime threads for its convolutions (default: every core). */
   threads?: number;
 }
 
-export const DEFAULT_TRAINING: TrainingOptions = { batchSize: 256, adam: TORCH_ADAM };
+export const DEFAULT_TRAINING: TrainingOptions = { batchSize: 256, adam: TORCH_ADAM, init: 'mjrl' };
 
 /** What a policy head implements; `TfBcPolicy` turns it into a `BcPolicy`. */
 export interface BcModel {
