@@ -2,17 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { createEncoder, parseEncoderSpec } from '../src/encoders/registry.js';
 
 describe('encoder specs', () => {
-  it('parse into the loader, its inputs and the features the encoder prefers to feed a policy', () => {
-    expect(parseEncoderSpec('pixels')).toEqual({ text: 'pixels', kind: 'pixels', preferredFeatures: 'pooled' });
-    expect(parseEncoderSpec('vit-tiny-random')).toEqual({ text: 'vit-tiny-random', kind: 'random-vit', model: 'vit-tiny-random', seed: null, preferredFeatures: 'pooled' });
+  it('parse into the loader, its inputs, the features the encoder prefers to feed a policy and its CortexBench frame path', () => {
+    const viaProcessor = { preferredFeatures: 'pooled', protocolPreprocessing: 'processor' } as const;
+    expect(parseEncoderSpec('pixels')).toEqual({ text: 'pixels', kind: 'pixels', ...viaProcessor });
+    expect(parseEncoderSpec('vit-tiny-random')).toEqual({ text: 'vit-tiny-random', kind: 'random-vit', model: 'vit-tiny-random', seed: null, ...viaProcessor });
     expect(parseEncoderSpec('vit-small-random:7')).toMatchObject({ kind: 'random-vit', model: 'vit-small-random', seed: 7 });
-    expect(parseEncoderSpec('onnx:dir/model.onnx')).toEqual({ text: 'onnx:dir/model.onnx', kind: 'onnx', path: 'dir/model.onnx', preferredFeatures: 'pooled' });
+    expect(parseEncoderSpec('onnx:dir/model.onnx')).toEqual({ text: 'onnx:dir/model.onnx', kind: 'onnx', path: 'dir/model.onnx', ...viaProcessor });
     // Paths keep their own colons.
-    expect(parseEncoderSpec('hf:C:/models/vit')).toEqual({ text: 'hf:C:/models/vit', kind: 'hf', dir: 'C:/models/vit', preferredFeatures: 'pooled' });
-    expect(parseEncoderSpec('theia:ckpt')).toEqual({ text: 'theia:ckpt', kind: 'theia', dir: 'ckpt', preferredFeatures: 'spatial' });
-    expect(parseEncoderSpec('tfjs:models/mobilenet')).toEqual({ text: 'tfjs:models/mobilenet', kind: 'tfjs', dir: 'models/mobilenet', preferredFeatures: 'pooled' });
-    expect(parseEncoderSpec('r3m:r3m/model.pt')).toEqual({ text: 'r3m:r3m/model.pt', kind: 'r3m', path: 'r3m/model.pt', preferredFeatures: 'pooled' });
-    expect(parseEncoderSpec('vc1:vc1_vitb.pth')).toEqual({ text: 'vc1:vc1_vitb.pth', kind: 'vc1', path: 'vc1_vitb.pth', preferredFeatures: 'pooled' });
+    expect(parseEncoderSpec('hf:C:/models/vit')).toEqual({ text: 'hf:C:/models/vit', kind: 'hf', dir: 'C:/models/vit', ...viaProcessor });
+    expect(parseEncoderSpec('theia:ckpt')).toEqual({ text: 'theia:ckpt', kind: 'theia', dir: 'ckpt', preferredFeatures: 'spatial', protocolPreprocessing: 'bicubic-resize' });
+    expect(parseEncoderSpec('tfjs:models/mobilenet')).toEqual({ text: 'tfjs:models/mobilenet', kind: 'tfjs', dir: 'models/mobilenet', ...viaProcessor });
+    expect(parseEncoderSpec('r3m:r3m/model.pt')).toEqual({ text: 'r3m:r3m/model.pt', kind: 'r3m', path: 'r3m/model.pt', ...viaProcessor });
+    expect(parseEncoderSpec('vc1:vc1_vitb.pth')).toEqual({ text: 'vc1:vc1_vitb.pth', kind: 'vc1', path: 'vc1_vitb.pth', ...viaProcessor });
   });
 
   it('reject malformed and unknown specs, naming the spec and the known forms', () => {

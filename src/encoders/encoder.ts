@@ -68,8 +68,19 @@ export interface ModelFileConfig {
   spatial?: string | null;
 }
 
+/**
+ * How frames reach an encoder's own preprocessing:
+ *   'processor'       as rendered: the image processor resizes (and crops) them itself;
+ *   'bicubic-resize'  first resized to the network's input side with Pillow's bicubic filter, as Theia's
+ *                     CortexBench evaluation does with its 256-px frames before the DeiT processor.
+ * Part of the encoder's digest.
+ */
+export type FramePreprocessing = 'processor' | 'bicubic-resize';
+
 /** How `createEncoder(spec, options)` builds an encoder (the CLI's encoder flags end up here). */
 export interface EncoderOptions {
+  /** Default 'processor'; 'bicubic-resize' is offered by checkpoint encoders (theia:, hf:, r3m:, vc1:). */
+  framePreprocessing?: FramePreprocessing;
   /** ONNX Runtime intra-op threads (default: all cores). */
   threads?: number;
   /** Execution provider (default 'cpu'); 'cuda' fails with a clear error where its binaries are not installed. */

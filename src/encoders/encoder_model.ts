@@ -16,6 +16,7 @@ import type { SamSpec } from './onnx/sam_graph.js';
 import { DEFAULT_MAX_BATCH, type Preprocessor, SessionEncoder } from './onnx/session_encoder.js';
 import { PIXEL_INPUT } from './onnx/pixel_input.js';
 import { createOrtSession } from './ort.js';
+import { withFramePreprocessing } from './preprocess/frame_resize.js';
 import type { PreprocessRecipe } from './preprocess/processor_config.js';
 import type { VitSpec, WeightMap } from './vit_spec.js';
 
@@ -85,18 +86,19 @@ export async function createModelEncoder(model: EncoderModel, options: EncoderOp
   if (!pooledShape || pooledShape.length !== 1) throw new Error(`encoder '${model.id}': pooled output '${model.pooled}' must be [D] per frame`);
   const bytes = model.buildGraph(false);
   const session = await createOrtSession(bytes, { threads: options.threads, device: options.device });
+  const preprocess = withFramePreprocessing(model.preprocess, options.framePreprocessing ?? 'processor');
   return new SessionEncoder({
     info: {
       id: model.id,
-      inputSize: model.preprocess.inputSize,
-      normalisation: model.preprocess.normalisation,
+      inputSize: preprocess.inputSize,
+      normalisation: preprocess.normalisation,
       pooledDim: pooledShape[0]!,
       spatial: spatialInfo(model),
       parameterCount: countParameters(model.weights),
-      digest: encoderDigest(bytes, model.preprocess.id),
+      digest: encoderDigest(bytes, preprocess.id),
     },
     session,
-    preprocess: model.preprocess,
+    preprocess,
     inputName: PIXEL_INPUT,
     inputLayout: 'nchw',
     pooledOutput: model.pooled,

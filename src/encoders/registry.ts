@@ -13,7 +13,7 @@
 import { ConvRandomEncoder } from './baselines/conv_random.js';
 import { PixelsEncoder } from './baselines/pixels.js';
 import { createRandomVit, isRandomVitName, RANDOM_VIT_SPECS, type RandomVitName } from './baselines/random_vit.js';
-import type { Encoder, EncoderOptions } from './encoder.js';
+import type { Encoder, EncoderOptions, FramePreprocessing } from './encoder.js';
 import type { EncoderModel } from './encoder_model.js';
 import { createOnnxFileEncoder } from './onnx_file.js';
 
@@ -60,6 +60,11 @@ interface ParsedSpec {
    * every other encoder its pooled vector. A run with `--head auto` follows it where the profile says so.
    */
   preferredFeatures: 'pooled' | 'spatial';
+  /**
+   * How the encoder's own CortexBench evaluation prepares frames: Theia's code resizes them to 224 with bicubic
+   * before its processor; every other family hands them to its processor. A profile may follow it (paper does).
+   */
+  protocolPreprocessing: FramePreprocessing;
 }
 
 /** Specs whose checkpoints load into an EncoderModel (`bench encode` serves all of its named outputs). */
@@ -105,15 +110,17 @@ export function parseEncoderSpec(text: string): EncoderSpec {
   const colon = text.indexOf(':');
   const head = colon < 0 ? text : text.slice(0, colon);
   const rest = colon < 0 ? '' : text.slice(colon + 1);
-  if (head === 'pixels' && colon < 0) return { text, kind: 'pixels', preferredFeatures: 'pooled' };
-  if (head === 'conv-random') return { text, kind: 'conv-random', seed: colon < 0 ? null : parseSeed(text, rest), preferredFeatures: 'pooled' };
-  if (isRandomVitName(head)) return { text, kind: 'random-vit', model: head, seed: colon < 0 ? null : parseSeed(text, rest), preferredFeatures: 'pooled' };
+  const pooledViaProcessor = { preferredFeatures: 'pooled', protocolPreprocessing: 'processor' } as const;
+  if (head === 'pixels' && colon < 0) return { text, kind: 'pixels', ...pooledViaProcessor };
+  if (head === 'conv-random') return { text, kind: 'conv-random', seed: colon < 0 ? null : parseSeed(text, rest), ...pooledViaProcessor };
+  if (isRandomVitName(head)) return { text, kind: 'random-vit', model: head, seed: colon < 0 ? null : parseSeed(text, rest), ...pooledViaProcessor };
   if (colon >= 0 && Object.hasOwn(PATH_FORMS, head)) {
     const kind = head as keyof typeof PATH_FORMS;
     if (!rest) throw new Error(`encoder '${text}': expected ${PATH_FORMS[kind]}`);
-    const preferredFeatures = kind === 'theia' ? 'spatial' : 'pooled';
-    if (kind === 'onnx' || kind === 'r3m' || kind === 'vc1') return { text, kind, path: rest, preferredFeatures };
-    return { text, kind, dir: rest, preferredFeatures };
+    const protocol =
+      kind === 'theia' ? ({ preferredFeatures: 'spatial', protocolPreprocessing: 'bicubic-resize' } as const) : pooledViaProcessor;
+    if (kind === 'onnx' || kind === 'r3m' || kind === 'vc1') return { text, kind, path: rest, ...protocol };
+    return { text, kind, dir: rest, ...protocol };
   }
   throw new Error(`unknown encoder spec '${text}' (known: ${KNOWN_ENCODER_SPECS.join(', ')})`);
 }
@@ -136,6 +143,9 @@ export async function loadCheckpointModel(spec: CheckpointSpec): Promise<Encoder
 /** Creates the encoder a spec names (a string is parsed first). */
 export async function createEncoder(spec: EncoderSpec | string, options: EncoderOptions = {}): Promise<Encoder> {
   const parsed = typeof spec === 'string' ? parseEncoderSpec(spec) : spec;
+  if (!isCheckpointSpec(parsed) && (options.framePreprocessing ?? 'processor') !== 'processor') {
+    throw new Error(`encoder '${parsed.text}': framePreprocessing '${options.framePreprocessing}' is offered by checkpoint encoders only (theia:, hf:, r3m:, vc1:)`);
+  }
   switch (parsed.kind) {
     case 'pixels':
       return new PixelsEncoder();

@@ -1,5 +1,6 @@
 /** `bench encoders`: list every encoder family with what it feeds the policy, or describe one encoder (input, dims, parameters, outputs). */
 import type { CommandModule } from 'yargs';
+import type { EncoderSpec } from '../../encoders/registry.js';
 import { stringOption } from '../option_checks.js';
 
 export interface EncoderDescription {
@@ -10,11 +11,19 @@ export interface EncoderDescription {
   policyInput: string;
   inputSize: number;
   preprocessing?: unknown;
+  /** How the encoder's own CortexBench evaluation prepares frames (the paper profile follows it). */
+  cortexbenchFrames: string;
   normalisation: { mean: number[]; std: number[] } | null;
   parameterCount: number;
   digest: string;
   /** Output name -> per-frame shape, for `bench encode --outputs`. */
   outputs: Record<string, number[]>;
+}
+
+function describeFramePreprocessing(spec: EncoderSpec): string {
+  return spec.protocolPreprocessing === 'processor'
+    ? 'straight to the preprocessing above'
+    : "resized to the input side with Pillow's bicubic first (Theia's CortexBench code; the paper profile does this)";
 }
 
 // The encoder stack starts ONNX Runtime, which other commands should not pay for: it is imported on demand.
@@ -35,6 +44,7 @@ export async function describeEncoder(text: string): Promise<EncoderDescription>
         policyInput: model.policyInput,
         inputSize: preprocess.inputSize,
         preprocessing: recipe ?? preprocess.id,
+        cortexbenchFrames: describeFramePreprocessing(spec),
         normalisation: preprocess.normalisation ? { mean: [...preprocess.normalisation.mean], std: [...preprocess.normalisation.std] } : null,
         parameterCount: session.parameterCount,
         digest: session.digest,
@@ -54,6 +64,7 @@ export async function describeEncoder(text: string): Promise<EncoderDescription>
       id: info.id,
       policyInput: info.spatial ? `pooled [${info.pooledDim}] or spatial tokens [${info.spatial.tokens}, ${info.spatial.channels}]` : `pooled [${info.pooledDim}]`,
       inputSize: info.inputSize,
+      cortexbenchFrames: describeFramePreprocessing(spec),
       normalisation: info.normalisation ? { mean: [...info.normalisation.mean], std: [...info.normalisation.std] } : null,
       parameterCount: info.parameterCount,
       digest: info.digest,
