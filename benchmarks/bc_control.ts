@@ -4,15 +4,16 @@
  * observations should beat its control clearly; a control that scores as well points at a leak or a trivial task.
  *
  *   npx tsx benchmarks/bc_control.ts [--profile quick] [--tasks reacher-easy,button-press-topdown]
- *                                    [--encoders pixels] [--out runs/bc-control]
+ *                                    [--encoders pixels] [--policy-init mjrl|last-layer-0.01] [--seeds 100,200]
+ *                                    [--out runs/bc-control]
  * Both runs resume like `bench run` (their directories are OUT/normal and OUT/shuffled).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../src/envs/index.js';
 import { defaultRunDependencies } from '../src/run/default_deps.js';
-import { listOption } from '../src/cli/option_checks.js';
-import { getProfile } from '../src/protocol/profiles.js';
+import { listOption, seedListOption } from '../src/cli/option_checks.js';
+import { getProfile, withOverrides } from '../src/protocol/profiles.js';
 import { runBenchmark } from '../src/run/runner.js';
 
 const { values } = parseArgs({
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     profile: { type: 'string', default: 'quick' },
     tasks: { type: 'string', default: 'reacher-easy,button-press-topdown' },
     encoders: { type: 'string', default: 'pixels' },
+    'policy-init': { type: 'string' },
+    seeds: { type: 'string' },
     out: { type: 'string', default: 'runs/bc-control' },
   },
 });
@@ -28,7 +31,8 @@ const base = {
   benchmark: 'cortexbench',
   tasks: listOption('tasks')(values.tasks),
   encoders: listOption('encoders')(values.encoders),
-  profile: getProfile(values.profile),
+  profile: withOverrides(getProfile(values.profile), values['policy-init'] ? { policyInit: values['policy-init'] } : {}),
+  ...(values.seeds ? { seeds: seedListOption('seeds')(values.seeds) } : {}),
   deps: defaultRunDependencies(),
 };
 const normal = await runBenchmark({ ...base, out: join(values.out, 'normal') });

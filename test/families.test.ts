@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import '../src/envs/domains/index.js';
 import { FAMILIES, TASK_FAMILIES, episodeScore, episodeSucceeded, metricName } from '../src/envs/families.js';
 import { listTasks, registerTask } from '../src/envs/registry.js';
-import { getProfile, PROFILE_NAMES, taskProtocol } from '../src/protocol/profiles.js';
+import { describeProfile, getProfile, PROFILE_NAMES, taskProtocol, withOverrides } from '../src/protocol/profiles.js';
 import { pointMassTask } from './fixtures/point_mass_task.js';
 
 const tally = (episodeReturn: number, successAtLastStep: boolean, successSteps: number) => ({ episodeReturn, successAtLastStep, successSteps });
@@ -59,5 +59,24 @@ describe('task family table', () => {
       // horizon null in the profile: the task's own.
       expect(taskProtocol(paper, { name: 'x', family, horizon: 7, defaultCamera: 'c' })).toMatchObject({ demos: FAMILIES[family].paperDemos, evalEpisodes: FAMILIES[family].paperEvalEpisodes, horizon: 7 });
     }
+    expect([paper.policyInit, paper.encoderPreprocessing]).toEqual(['mjrl', 'encoder-protocol']);
+  });
+
+  it("offers Theia's 25 evaluation episodes on every family and either policy init, recorded in the profile", () => {
+    const theia = withOverrides(getProfile('paper'), { evalEpisodes: 25 });
+    for (const family of TASK_FAMILIES) {
+      expect(FAMILIES[family].theiaEvalEpisodes).toBe(25);
+      expect(taskProtocol(theia, { name: 'x', family, horizon: 7, defaultCamera: 'c' }).evalEpisodes).toBe(25);
+    }
+    // A per-task exception of the profile gives way too (quick evaluates reacher-easy on 20 episodes).
+    const quick = withOverrides(getProfile('quick'), { evalEpisodes: 3, policyInit: 'mjrl' });
+    expect(taskProtocol(quick, { name: 'reacher-easy', family: 'dmc', horizon: 1000, defaultCamera: 'c' }).evalEpisodes).toBe(3);
+    expect(quick.tasks['reacher-easy']).toBeUndefined();
+    expect(quick.tasks['cheetah-run']).toEqual({ demos: 6 });
+    expect(quick.policyInit).toBe('mjrl');
+    expect(describeProfile(quick)).toMatch(/policy init mjrl/);
+    expect(getProfile('quick').tasks['reacher-easy']).toEqual({ evalEpisodes: 20 });
+    expect(() => withOverrides(getProfile('paper'), { evalEpisodes: 0 })).toThrow(/--eval-episodes: expected a positive integer, got 0/);
+    expect(() => withOverrides(getProfile('paper'), { policyInit: 'xavier' })).toThrow(/--policy-init: expected one of mjrl, last-layer-0.01, got "xavier"/);
   });
 });

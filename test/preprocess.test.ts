@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { FrameBatch } from '../src/encoders/encoder.js';
+import { createEncoder, parseEncoderSpec } from '../src/encoders/registry.js';
 import { SafetensorsFile } from '../src/encoders/safetensors.js';
+import { getProfile } from '../src/protocol/profiles.js';
+import type { RunConfig } from '../src/run/config.js';
+import { resolveFramePreprocessing } from '../src/run/resolved.js';
 import { pilResize, resampleCoefficients } from '../src/encoders/preprocess/pil_resize.js';
 import { centerCrop, preprocessFrames, preprocessImageUint8 } from '../src/encoders/preprocess/pixel_values.js';
 import type { ImageProcessorType } from '../src/encoders/preprocess/processor_config.js';
@@ -175,5 +180,45 @@ describe('image-processor configs', () => {
       .toThrow(/p.json: DPTImageProcessor do_pad .* is not supported/);
     expect(() => parsePreprocessorConfig({ resample: 0 }, 'p.json', 'ViTImageProcessor')).toThrow(/resample 0 \(nearest\) is not supported/);
     expect(() => parsePreprocessorConfig({ image_std: [1, 0, 1] }, 'p.json', 'ViTImageProcessor')).toThrow(/image_std must not contain 0/);
+  });
+});
+
+describe("Theia's CortexBench frame path (bicubic resize to 224 before the processor)", () => {
+  const theia = `theia:${join(FIXTURES, 'theia-micro')}`;
+  const frames256 = (): FrameBatch => inputBatch('theia-micro', 'input256.bin', 256);
+
+  it('is what the registry names for theia: encoders only, and what the paper profile follows', () => {
+    expect(parseEncoderSpec(theia).protocolPreprocessing).toBe('bicubic-resize');
+    for (const other of ['pixels', 'vit-tiny-random', 'hf:x', 'onnx:x.onnx']) expect(parseEncoderSpec(other).protocolPreprocessing).toBe('processor');
+    const config = (profile: string): RunConfig => ({ benchmark: 'cortexbench', profile: getProfile(profile), head: 'auto', shuffleActions: false });
+    expect(resolveFramePreprocessing(config('paper'), parseEncoderSpec(theia))).toBe('bicubic-resize');
+    expect(resolveFramePreprocessing(config('paper'), parseEncoderSpec('vit-tiny-random'))).toBe('processor');
+    expect(resolveFramePreprocessing(config('quick'), parseEncoderSpec(theia))).toBe('processor');
+  });
+
+  it("equals Pillow's bicubic 256 -> 224 followed by the processor, and differs from the processor's own resize", async () => {
+    const viaBicubic = await createEncoder(theia, { framePreprocessing: 'bicubic-resize', threads: 1 });
+    const viaProcessor = await createEncoder(theia, { threads: 1 });
+    try {
+      const frames = frames256();
+      const resized = new Uint8Array(2 * 224 * 224 * 3);
+      for (let i = 0; i < 2; i++) {
+        resized.set(pilResize(frames.data.subarray(i * 256 * 256 * 3, (i + 1) * 256 * 256 * 3), 256, 256, 224, 224, 'bicubic'), i * 224 * 224 * 3);
+      }
+      const a = await viaBicubic.encode(frames, { spatial: true });
+      const b = await viaProcessor.encode({ data: resized, n: 2, height: 224, width: 224 }, { spatial: true });
+      expect(compare(a.spatial!, b.spatial!)).toEqual({ max: 0, count: 0 });
+      // The processor's bilinear 256 -> 224 is another picture; the digests (which key feature caches) tell them apart.
+      const c = await viaProcessor.encode(frames, { spatial: true });
+      expect(compare(a.spatial!, c.spatial!).max).toBeGreaterThan(1e-3);
+      expect(viaBicubic.info.digest).not.toBe(viaProcessor.info.digest);
+    } finally {
+      await viaBicubic.dispose();
+      await viaProcessor.dispose();
+    }
+  });
+
+  it('is refused by encoders without an image processor to precede', async () => {
+    await expect(createEncoder('pixels', { framePreprocessing: 'bicubic-resize' })).rejects.toThrow(/encoder 'pixels': framePreprocessing 'bicubic-resize' is offered by checkpoint encoders only/);
   });
 });

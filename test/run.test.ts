@@ -80,6 +80,8 @@ describe('bench run', () => {
     for (const row of firstCsv) {
       expect(row.profile).toBe('smoke');
       expect(row.feature_dtype).toBe('float16');
+      expect([row.policy_init, row.frame_preprocessing]).toEqual([tiny.policyInit, 'processor']);
+      expect(row.entropy_probe).toMatch(/^test-random-frames/);
       expect(row.horizon).toBe('20');
       expect(row.tfjs_backend).toMatch(/wasm|tensorflow|cpu/);
       expect(Number(row.entropy)).toBeGreaterThan(0);
@@ -150,7 +152,7 @@ describe('bench run', () => {
     const exported = join(root, 'v1-export.json');
     await main(['export', '--in', dir, '--format', 'json', '--out', exported]);
     const upgraded = JSON.parse(readFileSync(exported, 'utf8')) as RunResults;
-    expect(upgraded.schema).toBe(4);
+    expect(upgraded.schema).toBe(5);
     expect(upgraded.failures).toEqual([]);
     expect(upgraded.plan).toEqual(results.plan);
     expect(upgraded.cells.every((c) => c.featurePrecision === 'float16')).toBe(true);
@@ -162,9 +164,49 @@ describe('bench run', () => {
     const report = await runBenchmark(options('v1'));
     expect([report.ran, report.skipped]).toEqual([0, 4]);
     expect(readCsv('v1')).toEqual(firstCsv);
-    expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).schema).toBe(4);
+    expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).schema).toBe(5);
     writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...v1, schema: 7 }));
-    await expect(main(['export', '--in', dir])).rejects.toThrow(/results of schema 7; this version reads schemas 1 to 4/);
+    await expect(main(['export', '--in', dir])).rejects.toThrow(/results of schema 7; this version reads schemas 1 to 5/);
+  });
+
+  it('reads schema-4 results: their cells get the init and preprocessing of that code, their entropy keeps its old probe', async () => {
+    const dir = join(root, 'v4');
+    cpSync(join(root, 'a'), dir, { recursive: true });
+    const toV4 = ({ policyInit, framePreprocessing, ...cell }: CellResult): Record<string, unknown> => ({ ...cell, schema: 4 });
+    const entropyV4 = ({ encoder, encoderDigest, result }: EntropyRecord): Record<string, unknown> => ({
+      encoder,
+      encoderDigest,
+      configDigest: 'c0ffee',
+      probeTasks: ['reacher-easy'],
+      probeFrames: 256,
+      probeSeed: 72024,
+      imageSize: 64,
+      result: { entropy: result.entropy + 1, entropyNormalised: (result.entropy + 1) / Math.log(100), bins: 100, norms: 256, min: 0, max: 1, source: 'pooled', histogram: null },
+    });
+    for (const name of readdirSync(join(dir, 'cells'))) {
+      const path = join(dir, 'cells', name);
+      writeFileSync(path, JSON.stringify(toV4(JSON.parse(readFileSync(path, 'utf8')) as CellResult)));
+    }
+    for (const name of readdirSync(join(dir, 'entropy'))) {
+      const path = join(dir, 'entropy', name);
+      writeFileSync(path, JSON.stringify(entropyV4(JSON.parse(readFileSync(path, 'utf8')) as EntropyRecord)));
+    }
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...results, schema: 4, cells: results.cells.map(toV4), entropy: results.entropy.map(entropyV4) }));
+    const exported = join(root, 'v4-export.json');
+    await main(['export', '--in', dir, '--format', 'json', '--out', exported]);
+    const upgraded = JSON.parse(readFileSync(exported, 'utf8')) as RunResults;
+    expect(upgraded.schema).toBe(5);
+    expect(new Set(upgraded.cells.map((c) => `${c.policyInit} ${c.framePreprocessing}`))).toEqual(new Set(['last-layer-0.01 processor']));
+    expect(upgraded.entropy[0]!.probe.digest).toBe('schema-4:c0ffee');
+    expect(upgraded.entropy[0]!.result.entropy).toBeCloseTo(results.entropy[0]!.result.entropy + 1, 12);
+
+    // A rerun keeps the cells and measures entropy again on the protocol's probe: the old, run-dependent value goes.
+    const report = await runBenchmark(options('v4'));
+    expect([report.ran, report.skipped]).toEqual([0, 4]);
+    const rerun = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;
+    expect(rerun.entropy.map((e) => e.result.entropy)).toEqual(results.entropy.map((e) => e.result.entropy));
+    expect(rerun.entropy.map((e) => [e.key, e.probe.digest])).toEqual(results.entropy.map((e) => [e.key, e.probe.digest]));
   });
 
   it('refuses to mix configurations in one output directory', async () => {
@@ -195,6 +237,8 @@ describe('bad input', () => {
     expect(listOption('tasks')(' a, b')).toEqual(['a', 'b']);
     await expect(main(['run', '--tasks', 'reacher-easy,,drawer-open', '--profile', 'smoke'])).rejects.toThrow(/--tasks: empty entry in/);
     await expect(main(['run', '--head', 'transformer'])).rejects.toThrow(/--head: expected mlp, conv or auto/);
+    await expect(main(['run', '--profile', 'smoke', '--policy-init', 'xavier'])).rejects.toThrow(/--policy-init: expected one of mjrl, last-layer-0.01/);
+    await expect(main(['run', '--profile', 'smoke', '--eval-episodes', '0'])).rejects.toThrow(/--eval-episodes must be an integer in \[1, 10000\]/);
     await expect(runBenchmark(options('bad4', { encoders: ['pixels'], head: 'conv' }))).rejects.toThrow(/--head conv needs spatial tokens.*'pixels'/);
   });
 

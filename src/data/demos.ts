@@ -98,7 +98,7 @@ export function demoSetKey(task: TaskDefinition, spec: DemoSetSpec, expertName?:
 }
 
 /** Keeps path segments to safe characters (expert and task names are chosen by code, but never trust a path). */
-const pathSegment = (name: string): string => encodeURIComponent(name).replace(/%/g, '_');
+export const pathSegment = (name: string): string => encodeURIComponent(name).replace(/%/g, '_');
 
 /** The directory holding the episode files of one task, expert and scene variant. */
 export function demoSetDir(cacheDir: string, identity: DemoIdentity): string {

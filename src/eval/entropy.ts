@@ -1,33 +1,52 @@
 /**
  * Feature-norm entropy (theia.md), with every choice fixed here so the number means the same thing in every run:
- *   1. probe set: ENTROPY_PROBE_FRAMES frames sampled without replacement, with the fixed seed ENTROPY_PROBE_SEED,
- *      from the demo frames of the run's tasks (see src/run/probe.ts), rendered like the training frames;
- *   2. per frame the spatial tokens [T, C] (encoders without spatial tokens: their pooled vector [D]);
- *      the L2 norm of each token;
+ *   1. probe set: the protocol's fixed frames (protocol/entropy_probe.ts: expert frames of every cortexbench task at
+ *      256 px under fixed seeds), the same for every run, profile and task list;
+ *   2. per frame, one vector per spatial position of the encoder's spatial output [T, C] (ViT patch tokens, CNN
+ *      feature-map cells; CLS and other extra tokens excluded), or, for encoders without any spatial output, the
+ *      pooled vector [D] (one per frame: far fewer values, stated in the record as `source`); the L2 norm of each;
  *   3. all norms of all probe frames pooled into one set; a histogram with ENTROPY_BINS equal-width bins over
- *      [min, max] of that set, no clipping (the maximum falls in the last bin);
- *   4. H = -sum_b p_b ln p_b in nats over non-empty bins, and H / ln(bins) in [0, 1];
+ *      [min, max] of that set, no clipping (the maximum falls in the last bin); a set whose spread is within float32
+ *      rounding (ROUNDING_SPREAD) is constant, H = 0;
+ *   4. H = -sum_b p_b ln p_b in nats over non-empty bins, and H / ln(bins) in [0, 1]; the same at 50, 100 and 200
+ *      bins (`byBins`) shows how much H depends on the bin count;
  *   5. across encoders (>= 3): Pearson and Spearman correlation of H with the benchmark mean (statistics.ts).
  */
 import type { EncodedBatch, Encoder, FrameBatch } from '../encoders/encoder.js';
 
 export const ENTROPY_BINS = 100;
-export const ENTROPY_PROBE_FRAMES = 256;
-/** An arbitrary fixed seed: every run and encoder measures entropy on the same probe frames (changing it changes them). */
-export const ENTROPY_PROBE_SEED = 7_2024;
+/**
+ * Relative spread (max - min) / max at or below which the norms count as one value, H = 0: 2^-20, 8 float32 ulps
+ * (untrained ViTs' token norms spread by ~3 ulps around sqrt(C)).
+ */
+export const ROUNDING_SPREAD = 2 ** -20;
+/** Bin counts whose entropies every record carries beside the headline ENTROPY_BINS. */
+export const ENTROPY_SENSITIVITY_BINS: readonly number[] = [50, 100, 200];
+
+export interface BinnedEntropy {
+  bins: number;
+  /** H in nats. */
+  entropy: number;
+  /** H / ln(bins). */
+  entropyNormalised: number;
+}
 
 export interface NormEntropy {
-  /** H in nats. */
+  /** H in nats at `bins` bins. */
   entropy: number;
   /** H / ln(bins), in [0, 1]. */
   entropyNormalised: number;
   bins: number;
-  /** Number of norms in the histogram (probe frames x tokens per frame). */
+  /** H at each of ENTROPY_SENSITIVITY_BINS. */
+  byBins: BinnedEntropy[];
+  /** Probe frames encoded. */
+  frames: number;
+  /** Number of norms in the histogram: frames x vectors per frame. */
   norms: number;
+  /** 'spatial': one vector per spatial position (T per frame); 'pooled': one per frame (encoders without spatial output). */
+  source: 'spatial' | 'pooled';
   min: number;
   max: number;
-  /** 'spatial' when token norms were used, 'pooled' for pooled-only encoders. */
-  source: 'spatial' | 'pooled';
   /** Norms per bin over [min, max] (`bins` counts; a constant set lies in the first); null in records of older runs. */
   histogram: number[] | null;
 }
@@ -75,7 +94,7 @@ export function rowNorms(matrix: Float32Array, width: number): Float32Array {
   return norms;
 }
 
-/** Token norms of one encoded batch: spatial tokens when present, else the pooled vectors. */
+/** Norms of one encoded batch: of its spatial vectors when the encoder has a spatial output, else of its pooled vectors. */
 export function tokenNorms(encoded: EncodedBatch, encoder: Encoder): Float32Array {
   const spatial = encoder.info.spatial;
   if (spatial) {
@@ -85,7 +104,7 @@ export function tokenNorms(encoded: EncodedBatch, encoder: Encoder): Float32Arra
   return rowNorms(encoded.pooled, encoder.info.pooledDim);
 }
 
-/** Feature-norm entropy of `encoder` on the probe frames, encoded in batches of `batchSize`. */
+/** Feature-norm entropy of `encoder` on `probe` frames, encoded in batches of `batchSize`. */
 export async function featureNormEntropy(
   encoder: Encoder,
   probe: FrameBatch,
@@ -118,15 +137,25 @@ export async function featureNormEntropy(
     all.set(p, offset);
     offset += p.length;
   }
-  const { entropy, min, max, counts } = histogramEntropy(all, bins);
+  const { min, max, counts } = histogramEntropy(all, bins);
+  // Norms that differ only by float32 rounding are one value (a final LayerNorm with unit gain and zero bias, as in
+  // untrained ViTs, gives every token the norm sqrt(C)): binning their spread would measure rounding noise.
+  const roundingOnly = max - min <= max * ROUNDING_SPREAD;
+  const binned = (b: number): BinnedEntropy => {
+    const entropy = roundingOnly ? 0 : histogramEntropy(all, b).entropy;
+    return { bins: b, entropy, entropyNormalised: entropy / Math.log(b) };
+  };
+  const headline = binned(bins);
   return {
-    entropy,
-    entropyNormalised: entropy / Math.log(bins),
+    entropy: headline.entropy,
+    entropyNormalised: headline.entropyNormalised,
     bins,
+    byBins: ENTROPY_SENSITIVITY_BINS.map(binned),
+    frames: probe.n,
     norms: all.length,
+    source: encoder.info.spatial ? 'spatial' : 'pooled',
     min,
     max,
-    source: encoder.info.spatial ? 'spatial' : 'pooled',
     histogram: counts,
   };
 }

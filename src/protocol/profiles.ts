@@ -5,6 +5,7 @@
  */
 import { FAMILIES, TASK_FAMILIES, type TaskFamily } from '../envs/families.js';
 import type { TaskDefinition } from '../envs/task.js';
+import { isPolicyInit, POLICY_INITS, type PolicyInit } from '../policies/index.js';
 import { observationLook, type RenderSettings } from './render_settings.js';
 
 export type ProfileName = 'smoke' | 'quick' | 'paper';
@@ -41,9 +42,20 @@ export interface Profile {
    * --head is given. (The name predates that generality; it is kept because it is part of every config digest.)
    */
   convHeadForTheia: boolean;
+  /** How the policy trunk starts (policies/init.ts); --policy-init overrides it. */
+  policyInit: PolicyInit;
+  /**
+   * How frames reach each encoder: 'encoder-protocol' = as the encoder's own CortexBench evaluation prepares them
+   * (the encoder registry says: Theia resizes to 224 with bicubic before its processor), 'processor' = straight to
+   * the encoder's image processor.
+   */
+  encoderPreprocessing: 'encoder-protocol' | 'processor';
 }
 
-/** The paper's demos and (VC-1's) evaluation episodes per family at the tasks' own horizons. */
+/**
+ * The paper's demos and VC-1's evaluation episodes per family (10 DMC, 25 MetaWorld and Adroit) at the tasks' own
+ * horizons. Theia evaluates 25 on every family: `withOverrides(paper, { evalEpisodes: 25 })` (--eval-episodes 25).
+ */
 const paperFamilySettings = (family: TaskFamily): FamilySettings => ({
   demos: FAMILIES[family].paperDemos,
   evalEpisodes: FAMILIES[family].paperEvalEpisodes,
@@ -61,6 +73,9 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 256,
     seeds: [100, 200, 300],
     convHeadForTheia: true,
+    // What mjrl's BatchNormMLP does (BatchNorm gamma 0.01), not what its comment says (see policies/init.ts).
+    policyInit: 'mjrl',
+    encoderPreprocessing: 'encoder-protocol',
   },
   quick: {
     name: 'quick',
@@ -134,6 +149,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 64,
     seeds: [100],
     convHeadForTheia: false,
+    policyInit: 'last-layer-0.01',
+    encoderPreprocessing: 'processor',
   },
   smoke: {
     name: 'smoke',
@@ -149,6 +166,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 64,
     seeds: [100],
     convHeadForTheia: false,
+    policyInit: 'last-layer-0.01',
+    encoderPreprocessing: 'processor',
   },
 };
 
@@ -157,6 +176,33 @@ export function getProfile(name: string): Profile {
     throw new Error(`unknown profile '${name}'; expected one of: ${PROFILE_NAMES.join(', ')}`);
   }
   return structuredClone(PROFILES[name as ProfileName]);
+}
+
+/** Changes to a profile's protocol from the command line; the result is recorded like any profile. */
+export interface ProfileOverrides {
+  /** Evaluation episodes of every task (VC-1: the paper profile's per-family counts; Theia: 25 everywhere). */
+  evalEpisodes?: number;
+  /** A `PolicyInit` name (checked here). */
+  policyInit?: string;
+}
+
+/** The profile with `overrides` applied; an evaluation-episode count replaces every family's and task's. */
+export function withOverrides(profile: Profile, overrides: ProfileOverrides): Profile {
+  const next = structuredClone(profile);
+  const { evalEpisodes, policyInit } = overrides;
+  if (evalEpisodes !== undefined) {
+    if (!Number.isInteger(evalEpisodes) || evalEpisodes < 1) throw new Error(`--eval-episodes: expected a positive integer, got ${evalEpisodes}`);
+    for (const family of TASK_FAMILIES) next.families[family].evalEpisodes = evalEpisodes;
+    for (const [name, exception] of Object.entries(next.tasks)) {
+      delete exception.evalEpisodes;
+      if (Object.keys(exception).length === 0) delete next.tasks[name];
+    }
+  }
+  if (policyInit !== undefined) {
+    if (!isPolicyInit(policyInit)) throw new Error(`--policy-init: expected one of ${POLICY_INITS.join(', ')}, got ${JSON.stringify(policyInit)}`);
+    next.policyInit = policyInit;
+  }
+  return next;
 }
 
 /** What a task runs with under a profile. */
@@ -198,6 +244,6 @@ export function describeProfile(profile: Profile): string {
   const exceptions = Object.entries(profile.tasks).map(([task, o]) => `${task}: ${JSON.stringify(o).replace(/[{}"]/g, '')}`);
   return (
     `profile ${profile.name}: ${TASK_FAMILIES.map(fam).join('; ')}; ${exceptions.length ? `${exceptions.join('; ')}; ` : ''}${profile.epochs} epochs, eval every ` +
-    `${profile.evalEvery}, image ${profile.imageSize}px, batch ${profile.batchSize}, seeds ${profile.seeds.join(',')}`
+    `${profile.evalEvery}, image ${profile.imageSize}px, batch ${profile.batchSize}, policy init ${profile.policyInit}, seeds ${profile.seeds.join(',')}`
   );
 }

@@ -1,7 +1,7 @@
 /**
- * How a task's frames are rendered in a run. One value serves the demo features, the entropy probe and the
- * evaluation rollouts, so the policy is always trained and tested on the same picture; every field is part of the
- * feature cache key.
+ * How a task's frames are rendered in a run. One value serves the demo features and the evaluation rollouts, so the
+ * policy is always trained and tested on the same picture; every field is part of the feature cache key. (The
+ * entropy probe has its own, fixed settings: protocol/entropy_probe.ts.)
  */
 import type { RenderOptions, Supersample, TextureFilter } from '../envs/index.js';
 

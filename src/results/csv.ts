@@ -12,9 +12,11 @@ import { sweepResultsToCsv } from './sweep_csv.js';
  */
 export const CSV_COLUMNS = [
   ...CELL_IDENTITY_COLUMNS,
+  'frame_preprocessing',
   'seed',
   'profile',
   'head',
+  'policy_init',
   'shuffle_actions',
   'metric',
   'horizon',
@@ -35,6 +37,9 @@ export const CSV_COLUMNS = [
   'final_train_loss',
   'entropy',
   'entropy_normalised',
+  'entropy_by_bins',
+  'entropy_source',
+  'entropy_probe',
   'demos_s',
   'features_s',
   'train_s',
@@ -50,12 +55,19 @@ export const CSV_COLUMNS = [
 export const TIMING_COLUMNS: readonly string[] = CSV_COLUMNS.filter((c) => c.endsWith('_s'));
 
 
+/** What the norms were taken of, e.g. "spatial, 196 per frame x 256 frames" or "pooled, 1 per frame x 256 frames". */
+function entropySource({ result }: EntropyRecord): string {
+  return `${result.source}, ${result.norms / result.frames} per frame x ${result.frames} frames`;
+}
+
 export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Record<(typeof CSV_COLUMNS)[number], string | number> {
   return {
     ...cellIdentityColumns(cell),
+    frame_preprocessing: cell.framePreprocessing,
     seed: cell.seed,
     profile: cell.profile,
     head: cell.head,
+    policy_init: cell.policyInit,
     shuffle_actions: cell.shuffleActions ? 1 : 0,
     metric: cell.metric,
     horizon: cell.horizon,
@@ -76,6 +88,9 @@ export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Re
     final_train_loss: round(cell.evaluations[cell.evaluations.length - 1]!.trainLoss, 6),
     entropy: entropy ? round(entropy.result.entropy, 4) : '',
     entropy_normalised: entropy ? round(entropy.result.entropyNormalised, 4) : '',
+    entropy_by_bins: entropy ? entropy.result.byBins.map((b) => `${b.bins}:${round(b.entropy, 4)}`).join(' ') : '',
+    entropy_source: entropy ? entropySource(entropy) : '',
+    entropy_probe: entropy ? `${entropy.probe.name} ${entropy.probe.digest.slice(0, 12)}` : '',
     demos_s: round(cell.timings.demosSeconds, 2),
     features_s: round(cell.timings.featuresSeconds, 2),
     train_s: round(cell.timings.trainSeconds, 2),

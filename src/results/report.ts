@@ -84,8 +84,9 @@ export async function buildReport(path: string, options: ReportOptions = {}): Pr
     );
   }
   sections.push(
-    `<h2>Norm histograms behind the entropy</h2><p>L2 norms of every spatial token (the pooled vector of encoders without tokens) ` +
-      `of the ${results.entropy[0]?.probeFrames ?? 0} probe frames, per encoder.</p><div class="row">${histograms.join('')}</div>`,
+    `<h2>Norm histograms behind the entropy</h2><p>L2 norms of every spatial output vector (the pooled vector of encoders without ` +
+      `spatial output) of the ${results.entropy[0]?.result.frames ?? 0} frames of the entropy probe ` +
+      `(${escape(results.entropy[0]?.probe.name ?? 'none')}), per encoder.</p><div class="row">${histograms.join('')}</div>`,
   );
 
   sections.push(

@@ -226,7 +226,7 @@ export class RunDir {
 
   private readEntropyFile(path: string): EntropyRecord | null {
     try {
-      return upgradeEntropyRecord(readJsonFile(path, 'entropy record') as EntropyRecord);
+      return upgradeEntropyRecord(readJsonFile(path, 'entropy record') as Parameters<typeof upgradeEntropyRecord>[0]);
     } catch (error) {
       if (!existsSync(path)) return null;
       this.setAside(path, error);

@@ -1,8 +1,11 @@
 /** What a run writes: one `CellResult` per finished cell (DIR/cells/*.json) and the joined `RunResults`. */
+import type { FramePreprocessing } from '../encoders/encoder.js';
 import type { TaskFamily } from '../envs/task.js';
+import type { PolicyInit } from '../policies/init.js';
 import type { PolicyHead } from '../policies/policy.js';
 import type { NormEntropy } from '../eval/entropy.js';
 import { correlationInterval } from '../eval/statistics.js';
+import type { ProbeSet } from '../protocol/entropy_probe.js';
 import type { Profile } from '../protocol/profiles.js';
 import type { FeaturePrecision } from '../data/features.js';
 
@@ -11,9 +14,11 @@ import type { FeaturePrecision } from '../data/features.js';
  * records each cell's feature storage precision (`featurePrecision`; older cells were all float16) and the cells
  * that failed (`RunResults.failures`). Version 4 records the run's plan (so shards can be merged and checked), the
  * entropy histograms and the correlation's confidence intervals, and its CSV carries `schema` and `episode_scores`
- * columns. Readers accept every version (see `upgradeCellResult`, `upgradeRunResults`, `upgradeEntropyRecord`).
+ * columns. Version 5 measures entropy on the protocol's fixed probe set (entropy records name it, `probe`, and carry
+ * their cache key) with entropies at several bin counts, and cells record their policy init and frame preprocessing.
+ * Readers accept every version (see `upgradeCellResult`, `upgradeRunResults`, `upgradeEntropyRecord`).
  */
-export const RESULTS_SCHEMA_VERSION = 4;
+export const RESULTS_SCHEMA_VERSION = 5;
 
 export interface Evaluation {
   /** Epochs trained when this evaluation ran (1-based). */
@@ -77,9 +82,13 @@ export interface CellResult {
   taskVersion: number;
   encoder: string;
   encoderDigest: string;
+  /** How frames reached the encoder's own preprocessing (encoders/encoder.ts). */
+  framePreprocessing: FramePreprocessing;
   seed: number;
   profile: string;
   head: PolicyHead;
+  /** How the policy trunk started (policies/init.ts). */
+  policyInit: PolicyInit;
   shuffleActions: boolean;
   /** How `score` is defined, e.g. "return/10 per 1000 steps". */
   metric: string;
@@ -121,16 +130,18 @@ export function scoredEvaluation(cell: Pick<CellResult, 'evaluations' | 'bestEpo
   return scored;
 }
 
-/** Feature-norm entropy of one encoder, stored per run in DIR/entropy/. */
+/** Feature-norm entropy of one encoder on a probe set, stored per run in DIR/entropy/ (and cached per key). */
 export interface EntropyRecord {
   encoder: string;
   encoderDigest: string;
-  configDigest: string;
-  /** Tasks whose demo frames formed the probe set. */
-  probeTasks: string[];
-  probeFrames: number;
-  probeSeed: number;
-  imageSize: number;
+  /** What determines the value: sha256 of the entropy definition, the encoder digest and the probe digest (eval/entropy_cache.ts). */
+  key: string;
+  /**
+   * The frames it was measured on (protocol/entropy_probe.ts). Records upgraded from schema 1-4 describe their old
+   * probe (demo frames of their run's tasks) with version 0, camera '', no seeds, steps or look, and never match a
+   * current probe's digest.
+   */
+  probe: ProbeSet;
   result: NormEntropy;
 }
 
@@ -216,14 +227,36 @@ export interface RunResults {
   sweep?: { splits: string[]; summary: SweepSummaryRow[] };
 }
 
-/** A schema-2 cell: no featurePrecision (all features were float16). Schema-3 cells are stored as schema 4's. */
-type CellResultV2 = Omit<CellResult, 'featurePrecision'>;
+/**
+ * A schema-4 cell: no policy init (it was 'last-layer-0.01') and no frame preprocessing (it was 'processor').
+ * Schema-3 cells are stored as schema 4's.
+ */
+type CellResultV4 = Omit<CellResult, 'policyInit' | 'framePreprocessing'> & Partial<Pick<CellResult, 'policyInit' | 'framePreprocessing'>>;
+/** A schema-2 cell: no featurePrecision (all features were float16). */
+type CellResultV2 = Omit<CellResultV4, 'featurePrecision'>;
 /** A schema-1 cell: schema 2 with the task family under `suite`. */
 type CellResultV1 = Omit<CellResultV2, 'family'> & { suite: TaskFamily };
-/** A schema-3 entropy record: no histogram. */
-type EntropyRecordV3 = Omit<EntropyRecord, 'result'> & { result: Omit<NormEntropy, 'histogram'> };
+/** A schema-4 entropy record: 256 demo frames of the run's own tasks at the run's image size, one bin count. */
+interface EntropyRecordV4 {
+  encoder: string;
+  encoderDigest: string;
+  configDigest: string;
+  probeTasks: string[];
+  probeFrames: number;
+  probeSeed: number;
+  imageSize: number;
+  result: Omit<NormEntropy, 'byBins' | 'frames'>;
+}
+/** A schema-3 entropy record: schema 4's without a histogram. */
+type EntropyRecordV3 = Omit<EntropyRecordV4, 'result'> & { result: Omit<EntropyRecordV4['result'], 'histogram'> };
+/** A schema-4 results.json: schema-4 cells and entropy records, a profile without policy init and frame path. */
+type RunResultsV4 = Omit<RunResults, 'cells' | 'entropy' | 'profile'> & {
+  profile: Omit<Profile, 'policyInit' | 'encoderPreprocessing'> & Partial<Pick<Profile, 'policyInit' | 'encoderPreprocessing'>>;
+  cells: CellResultV4[];
+  entropy: (EntropyRecordV4 | EntropyRecordV3)[];
+};
 /** A schema-3 results.json: no plan, no correlation intervals, entropy records without histograms. */
-type RunResultsV3 = Omit<RunResults, 'plan' | 'entropyCorrelation' | 'entropy'> & {
+type RunResultsV3 = Omit<RunResultsV4, 'plan' | 'entropyCorrelation' | 'entropy'> & {
   entropy: EntropyRecordV3[];
   entropyCorrelation: Omit<Correlation, 'alpha' | 'pearsonInterval' | 'spearmanInterval'> | null;
 };
@@ -239,20 +272,47 @@ const readable = (source: string, what: string, schema: unknown): Error =>
   new Error(`${source}: ${what} of schema ${String(schema)}; this version reads schemas 1 to ${RESULTS_SCHEMA_VERSION}`);
 
 /** A cell result of any schema this version reads, as the current schema. */
-export function upgradeCellResult(raw: CellResult | CellResultV2 | CellResultV1, source: string): CellResult {
+export function upgradeCellResult(raw: CellResult | CellResultV4 | CellResultV2 | CellResultV1, source: string): CellResult {
   if (raw === null || typeof raw !== 'object') throw new Error(`${source} is not a cell result (a JSON object)`);
-  if ((raw.schema === RESULTS_SCHEMA_VERSION || raw.schema === 3) && 'family' in raw && 'featurePrecision' in raw) return { ...raw, schema: RESULTS_SCHEMA_VERSION };
-  if (raw.schema === 2 && 'family' in raw) return { ...raw, schema: RESULTS_SCHEMA_VERSION, featurePrecision: 'float16' };
-  if (raw.schema === 1 && 'suite' in raw) {
+  if (raw.schema === RESULTS_SCHEMA_VERSION && 'family' in raw && 'featurePrecision' in raw) return raw as CellResult;
+  let v4: CellResultV4;
+  if ((raw.schema === 4 || raw.schema === 3) && 'family' in raw && 'featurePrecision' in raw) {
+    v4 = raw;
+  } else if (raw.schema === 2 && 'family' in raw) {
+    v4 = { ...raw, featurePrecision: 'float16' };
+  } else if (raw.schema === 1 && 'suite' in raw) {
     const { suite, ...rest } = raw;
-    return { ...rest, schema: RESULTS_SCHEMA_VERSION, family: suite, featurePrecision: 'float16' };
+    v4 = { ...rest, family: suite, featurePrecision: 'float16' };
+  } else {
+    throw readable(source, 'cell result', raw.schema);
   }
-  throw readable(source, 'cell result', raw.schema);
+  // What the code that wrote schemas 1 to 4 did (values present win).
+  return { policyInit: 'last-layer-0.01', framePreprocessing: 'processor', ...v4, schema: RESULTS_SCHEMA_VERSION };
 }
 
-/** An entropy record of any schema: records before schema 4 have no histogram (null). */
-export function upgradeEntropyRecord(raw: EntropyRecord | EntropyRecordV3): EntropyRecord {
-  return 'histogram' in raw.result ? (raw as EntropyRecord) : { ...raw, result: { ...raw.result, histogram: null } };
+/**
+ * An entropy record of any schema, as the current one. Records before schema 5 were measured on their run's own demo
+ * frames (see `EntropyRecord.probe`) at one bin count; before schema 4 they have no histogram (null).
+ */
+export function upgradeEntropyRecord(raw: EntropyRecord | EntropyRecordV4 | EntropyRecordV3): EntropyRecord {
+  if ('probe' in raw) return raw;
+  const { encoder, encoderDigest, configDigest, probeTasks, probeFrames, probeSeed, imageSize, result } = raw;
+  const { entropy, entropyNormalised, bins } = result;
+  return {
+    encoder,
+    encoderDigest,
+    key: `schema-4:${configDigest}`,
+    probe: {
+      name: `demo frames of the run's tasks (schema 1-4, probe seed ${probeSeed})`,
+      tasks: probeTasks.map((name) => ({ name, version: 0, camera: '' })),
+      episodeSeeds: [],
+      frameSteps: [],
+      imageSize,
+      look: null,
+      digest: `schema-4:${configDigest}`,
+    },
+    result: { histogram: null, ...result, byBins: [{ bins, entropy, entropyNormalised }], frames: probeFrames },
+  };
 }
 
 /** The plan of an older results file, as its cells show it: tasks and encoders in cell order, seeds ascending. */
@@ -281,22 +341,32 @@ function v2ToV3(v2: RunResultsV2, source: string): RunResultsV3 {
 }
 
 /** A results.json of any schema this version reads, as the current schema. */
-export function upgradeRunResults(raw: RunResults | RunResultsV3 | RunResultsV2 | RunResultsV1, source: string): RunResults {
+export function upgradeRunResults(raw: RunResults | RunResultsV4 | RunResultsV3 | RunResultsV2 | RunResultsV1, source: string): RunResults {
   if (raw === null || typeof raw !== 'object' || !Array.isArray(raw.cells)) throw new Error(`${source} is not a bench results file (no cells)`);
   if (raw.schema === RESULTS_SCHEMA_VERSION) return raw as RunResults;
+  if (raw.schema === 4) return v4ToV5(raw as RunResultsV4, source);
   if (raw.schema !== 1 && raw.schema !== 2 && raw.schema !== 3) throw readable(source, 'results', raw.schema);
   const v2 = raw.schema === 1 ? v1ToV2(raw as RunResultsV1, source) : (raw as RunResultsV2);
   const v3 = raw.schema === 3 ? (raw as RunResultsV3) : v2ToV3(v2, source);
   // Schema 3 -> 4: the plan as the cells show it, entropy records without histograms, correlations with intervals.
-  const cells = v3.cells.map((c) => upgradeCellResult(c, source));
   const corr = v3.entropyCorrelation;
-  return {
+  const v4: RunResultsV4 = {
     ...v3,
-    schema: RESULTS_SCHEMA_VERSION,
-    plan: planOfCells(cells),
-    cells,
-    entropy: v3.entropy.map(upgradeEntropyRecord),
+    schema: 4,
+    plan: planOfCells(v3.cells.map((c) => upgradeCellResult(c, source))),
     entropyCorrelation: corr ? withIntervals(corr, DEFAULT_ALPHA) : null,
+  };
+  return v4ToV5(v4, source);
+}
+
+/** Schema 4 -> 5: cells and the profile gain the policy init and frame path of that code, entropy records their old probe. */
+function v4ToV5(v4: RunResultsV4, source: string): RunResults {
+  return {
+    ...v4,
+    schema: RESULTS_SCHEMA_VERSION,
+    profile: { policyInit: 'last-layer-0.01', encoderPreprocessing: 'processor', ...v4.profile },
+    cells: v4.cells.map((c) => upgradeCellResult(c, source)),
+    entropy: v4.entropy.map(upgradeEntropyRecord),
   };
 }
 

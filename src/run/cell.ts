@@ -62,7 +62,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
   const evalAt = new Set(evaluationEpochs(profile.epochs, profile.evalEvery));
   const sweep = cell.training.factors;
 
-  const policy = await ctx.deps.createPolicy(spec, cell.seed, { batchSize: profile.batchSize });
+  const policy = await ctx.deps.createPolicy(spec, cell.seed, { batchSize: profile.batchSize, init: profile.policyInit });
   let trainSeconds = 0;
   let evalSeconds = 0;
   try {
@@ -118,9 +118,11 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
     taskVersion: task.version,
     encoder: encoderSpec.text,
     encoderDigest: encoder.info.digest,
+    framePreprocessing: cell.encoder.framePreprocessing,
     seed: cell.seed,
     profile: profile.name,
     head,
+    policyInit: profile.policyInit,
     shuffleActions: config.shuffleActions,
     metric: metricName(task, horizon),
     horizon,

@@ -27,7 +27,11 @@ export interface RunConfig {
   sweep?: SweepConfig;
 }
 
+/**
+ * Schema 2: profiles gained policyInit and encoderPreprocessing, and entropy left the configuration (it is keyed on
+ * the encoder and the probe set alone).
+ */
 export function configDigest(config: RunConfig): string {
-  const identity = { schema: 1, demoBaseSeed: DEMO_BASE_SEED, evalSeedBase: EVAL_SEED_BASE, ...config, profile: { ...config.profile, seeds: undefined } };
+  const identity = { schema: 2, demoBaseSeed: DEMO_BASE_SEED, evalSeedBase: EVAL_SEED_BASE, ...config, profile: { ...config.profile, seeds: undefined } };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
 }

@@ -1,5 +1,6 @@
-/** The real pieces of a run: the encoder registry, the tfjs policies and their backend selection. */
+/** The real pieces of a run: the encoder registry, the tfjs policies and their backend selection, the protocol's entropy probe. */
 import { createEncoder, parseEncoderSpec } from '../encoders/registry.js';
+import { protocolEntropyProbe } from '../eval/entropy_cache.js';
 import { createPolicy, selectTfBackend } from '../policies/index.js';
 import type { RunDependencies } from './deps.js';
 
@@ -8,6 +9,7 @@ export function defaultRunDependencies(): RunDependencies {
     parseEncoderSpec: (spec) => parseEncoderSpec(spec),
     createEncoder: (spec, options) => createEncoder(spec, options),
     createPolicy: (spec, seed, options) => createPolicy(spec, seed, options),
+    entropyProbe: () => protocolEntropyProbe(),
     policyBackend: (request) => selectTfBackend(request),
   };
 }

@@ -169,7 +169,7 @@ export async function measureTaskCosts({ definition, protocol }: RunTask): Promi
 export async function measureEncoderCosts(
   { spec, encoder, head, kind }: RunEncoder,
   imageSize: number,
-  batchSize: number,
+  training: Parameters<RunDependencies['createPolicy']>[2],
   createPolicy: RunDependencies['createPolicy'],
 ): Promise<EncoderCosts> {
   const rng = new Rng(7);
@@ -181,7 +181,7 @@ export async function measureEncoderCosts(
   const encodeSeconds = (performance.now() - start) / 1000 / ENCODE_BATCH;
 
   const policySpec = trainingSpec(encoder, head, kind);
-  const policy = await createPolicy(policySpec, 1, { batchSize });
+  const policy = await createPolicy(policySpec, 1, training);
   try {
     const data = (count: number) => ({
       count,
@@ -190,7 +190,7 @@ export async function measureEncoderCosts(
       actions: Float32Array.from({ length: count * policySpec.actionDim }, () => rng.normal()),
     });
     await policy.trainEpoch(data(4), 0); // warm-up: kernels, sessions
-    const timed = data(2 * batchSize);
+    const timed = data(2 * training.batchSize);
     start = performance.now();
     await policy.trainEpoch(timed, 1);
     const trainSampleSeconds = (performance.now() - start) / 1000 / timed.count;

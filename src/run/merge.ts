@@ -11,7 +11,7 @@ import { checkSplit, parseFactorSet } from '../envs/factors/variant_sets.js';
 import { cellKeyOf, RunDir, type CellKey, type FrameStripKey } from '../results/run_dir.js';
 import type { CellFailure, CellResult, EntropyRecord, RunResults } from '../results/schema.js';
 import { configDigest, sweepConfig, type RunConfig } from './config.js';
-import { joinResults } from './join.js';
+import { isCurrentEntropy, joinResults } from './join.js';
 import { planCells } from './plan.js';
 
 export interface MergeReport {
@@ -129,7 +129,7 @@ export function mergeRuns(paths: readonly string[], out: string): MergeReport {
   const failures = new Map<string, CellFailure>();
   for (const input of inputs) {
     for (const cell of input.dir.readCells()) cells.add(describeCell(cellKeyOf(cell)), cell, input.path);
-    for (const record of input.dir.readEntropyRecords().filter((r) => r.configDigest === input.digest)) entropy.add(`'${record.encoder}'`, record, input.path);
+    for (const record of input.dir.readEntropyRecords().filter((r) => isCurrentEntropy(r, r.probe))) entropy.add(`'${record.encoder}'`, record, input.path);
     for (const strip of input.dir.readFrameStrips()) strips.add(`${strip.task} (version ${strip.version})`, strip, input.path);
   }
 
@@ -144,7 +144,7 @@ export function mergeRuns(paths: readonly string[], out: string): MergeReport {
     for (const cell of cells.values()) if (!sameJson(target.readCell(cell), cell)) target.writeCell(cell);
     for (const record of entropy.values()) if (!sameJson(target.readEntropy(record.encoder), record)) target.writeEntropy(record);
     for (const failure of failures.values()) if (!cells.has(describeCell(failure)) && !existsSync(target.failurePath(failure))) target.writeFailure(failure);
-    results = joinResults(target, first.config, first.results.tfjsBackend, plan);
+    results = joinResults(target, first.config, first.results.tfjsBackend, plan, null);
   } finally {
     session.release();
   }

@@ -3,7 +3,7 @@
  * encoder specs, built encoders, heads) and passed to every piece that needs them, instead of names.
  */
 import type { FeatureKind } from '../data/features.js';
-import type { Encoder } from '../encoders/encoder.js';
+import type { Encoder, FramePreprocessing } from '../encoders/encoder.js';
 import type { EncoderSpec } from '../encoders/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
 import type { PolicyHead } from '../policies/policy.js';
@@ -17,10 +17,14 @@ export interface RunTask {
   protocol: TaskProtocol;
 }
 
-/** An encoder of the run: its parsed spec, the built encoder, the policy head and the features that head trains on. */
+/**
+ * An encoder of the run: its parsed spec, the built encoder (fed frames as `framePreprocessing` says), the policy head
+ * and the features that head trains on.
+ */
 export interface RunEncoder {
   spec: EncoderSpec;
   encoder: Encoder;
+  framePreprocessing: FramePreprocessing;
   head: PolicyHead;
   kind: FeatureKind;
 }
@@ -46,11 +50,16 @@ export function resolveHead(config: RunConfig, spec: EncoderSpec): PolicyHead {
   return config.profile.convHeadForTheia && spec.preferredFeatures === 'spatial' ? 'conv' : 'mlp';
 }
 
-/** Errors when the head needs spatial tokens the encoder does not have. */
+/** How the run feeds frames to an encoder: as the encoder's own protocol does where the profile says so, else straight to its processor. */
+export function resolveFramePreprocessing(config: RunConfig, spec: EncoderSpec): FramePreprocessing {
+  return config.profile.encoderPreprocessing === 'encoder-protocol' ? spec.protocolPreprocessing : 'processor';
+}
+
+/** `encoder` was built with `resolveFramePreprocessing(config, spec)`. Errors when the head needs spatial tokens the encoder does not have. */
 export function runEncoder(config: RunConfig, spec: EncoderSpec, encoder: Encoder): RunEncoder {
   const head = resolveHead(config, spec);
   if (head === 'conv' && !encoder.info.spatial) {
     throw new Error(`--head conv needs spatial tokens, but encoder '${spec.text}' has pooled output only; use --head mlp`);
   }
-  return { spec, encoder, head, kind: head === 'conv' ? 'spatial' : 'pooled' };
+  return { spec, encoder, framePreprocessing: resolveFramePreprocessing(config, spec), head, kind: head === 'conv' ? 'spatial' : 'pooled' };
 }

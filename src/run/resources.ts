@@ -4,7 +4,7 @@
  */
 import { loadOrGenerateDemos, type DemoSet } from '../data/demos.js';
 import { loadOrComputeFeatures, type DemoFeatures } from '../data/features.js';
-import type { Encoder } from '../encoders/encoder.js';
+import type { Encoder, FramePreprocessing } from '../encoders/encoder.js';
 import type { EncoderSpec } from '../encoders/registry.js';
 import { Env } from '../envs/env.js';
 import type { TaskDefinition } from '../envs/task.js';
@@ -40,11 +40,12 @@ export class RunResources {
     },
   ) {}
 
-  async encoder(spec: EncoderSpec): Promise<Encoder> {
-    let encoder = this.encoders.get(spec.text);
+  async encoder(spec: EncoderSpec, framePreprocessing: FramePreprocessing): Promise<Encoder> {
+    const id = `${spec.text}\n${framePreprocessing}`;
+    let encoder = this.encoders.get(id);
     if (!encoder) {
-      encoder = await this.deps.createEncoder(spec, this.options.threads === undefined ? {} : { threads: this.options.threads });
-      this.encoders.set(spec.text, encoder);
+      encoder = await this.deps.createEncoder(spec, { framePreprocessing, ...(this.options.threads === undefined ? {} : { threads: this.options.threads }) });
+      this.encoders.set(id, encoder);
     }
     return encoder;
   }
@@ -81,7 +82,7 @@ export class RunResources {
 
   /**
    * The seconds spent on a demo set in this process that no cell has claimed yet, then 0: the first cell of a set
-   * reports the cost of its demos (even when the entropy probe loaded them first), later cells report none.
+   * reports the cost of its demos, later cells report none.
    */
   claimDemoSeconds(task: TaskDefinition, training: TrainingScenes): number {
     const id = demoSetId(task, training);

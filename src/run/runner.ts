@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { SPLITS, type FactorName, type Split } from '../envs/factors/factor_table.js';
 import { getTask, listBenchmarks, listTasks } from '../envs/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
-import { featureNormEntropy, ENTROPY_PROBE_SEED, type NormEntropy } from '../eval/entropy.js';
+import { entropyCacheKey, loadOrComputeEntropy, type EntropyProbe } from '../eval/entropy_cache.js';
 import type { FrameBatch } from '../encoders/encoder.js';
 import type { TfBackendRequest } from '../policies/backend.js';
 import type { PolicyHead } from '../policies/policy.js';
 import { RunDir, type CellKey } from '../results/run_dir.js';
-import { RESULTS_SCHEMA_VERSION, type CellFailure, type CellResult, type EntropyRecord, type RunPlan, type RunResults, type Timings } from '../results/schema.js';
+import { RESULTS_SCHEMA_VERSION, type CellFailure, type CellResult, type RunPlan, type RunResults, type Timings } from '../results/schema.js';
 import { formatStageTimes, formatSummary } from '../results/summary.js';
 import { formatSweepSummary } from '../results/sweep_summary.js';
 import { ensureDirectory } from '../util/atomic.js';
@@ -32,9 +32,8 @@ import { writeFrameStrip } from './frame_strip.js';
 import { joinResults } from './join.js';
 import type { RunDependencies } from './deps.js';
 import { planCells, type CellSpec, type Shard } from './plan.js';
-import { renderProbeFrames } from './probe.js';
 import { describeProfile, type Profile } from '../protocol/profiles.js';
-import { runEncoder, runTask, type ResolvedCell, type RunEncoder, type RunTask } from './resolved.js';
+import { resolveFramePreprocessing, runEncoder, runTask, type ResolvedCell, type RunEncoder, type RunTask } from './resolved.js';
 import { RunResources } from './resources.js';
 import { describeTraining, evaluationScenes, trainingId, trainingScenes, type EvaluationScenes, type TrainingFactors, type TrainingScenes } from './scenes.js';
 import { collectVersions } from './versions.js';
@@ -153,6 +152,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     seeds,
     ...(sweep ? { trainings: trainings.filter((t): t is TrainingFactors => t !== null).map((t) => ({ factors: [...t.factors], k: t.k })) } : {}),
   };
+  const probe = options.deps.entropyProbe();
   try {
     const info = await options.deps.policyBackend(options.backend ?? 'auto');
     backend = info.description;
@@ -173,11 +173,13 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     });
     // Every encoder is built (and every conv head checked) before any work, so bad specs fail fast.
     const encoders = new Map<string, RunEncoder>();
-    for (const spec of encoderSpecs) encoders.set(spec.text, runEncoder(config, spec, await resources.encoder(spec)));
+    for (const spec of encoderSpecs) {
+      encoders.set(spec.text, runEncoder(config, spec, await resources.encoder(spec, resolveFramePreprocessing(config, spec))));
+    }
     const runTasks = new Map(tasks.map((t) => [t.name, runTask(options.profile, t)]));
-    await measureEntropy(dir, digest, resources, encoders, runTasks, options.signal, tally, log);
+    await measureEntropy(dir, [...encoders.values()], probe, cacheDir, options.signal, tally, log);
     await writeFrameStrips(dir, resources, runTasks.values(), options.signal, log);
-    joinResults(dir, config, backend, plan);
+    joinResults(dir, config, backend, plan, probe.set);
 
     const context: CellContext = { config, configDigest: digest, deps: options.deps, resources, versions: collectVersions(backend), log, ...(options.signal ? { signal: options.signal } : {}) };
     for (const [i, cell] of cells.entries()) {
@@ -186,12 +188,12 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
       const resolved: ResolvedCell = { task: runTasks.get(cell.task)!, encoder: encoders.get(cell.encoder)!, seed: cell.seed, ...cellScenes };
       const result = await attemptCell(dir, context, resolved, `cell ${i + 1}/${cells.length}: ${describeCell(cell)}`, tally, () => progress(cells.length - 1 - i));
       if (!result) continue;
-      joinResults(dir, config, backend, plan);
+      joinResults(dir, config, backend, plan, probe.set);
       options.onCellDone?.(result);
     }
   } catch (error) {
     if (options.signal?.aborted) {
-      const kept = joinResults(dir, config, backend, plan).cells.length;
+      const kept = joinResults(dir, config, backend, plan, probe.set).cells.length;
       log(
         `interrupted: ${tally.ran} cells finished in this run; all ${kept} finished cells are kept in ${dir.cellsDir} and listed in ` +
           `${join(dir.path, 'results.json')}; the cell in progress was discarded. Rerun the same command to resume.`,
@@ -202,7 +204,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     await resources?.dispose();
     session.release();
   }
-  const results = joinResults(dir, config, backend, plan);
+  const results = joinResults(dir, config, backend, plan, probe.set);
   if (tally.timings.length > 0) log(`time by stage over the ${tally.timings.length} cells run now: ${formatStageTimes(tally.timings)}`);
   if (tally.skipped > 0) log(`skipped ${tally.skipped} finished cells (results in ${dir.cellsDir})`);
   if (tally.leftTo.size > 0) {
@@ -245,8 +247,8 @@ export async function estimateBenchmark(options: RunOptions): Promise<RunEstimat
     const encoderCosts: EncoderCosts[] = [];
     for (const spec of encoderSpecs) {
       options.signal?.throwIfAborted();
-      const encoder = runEncoder(config, spec, await resources.encoder(spec));
-      encoderCosts.push(await measureEncoderCosts(encoder, options.profile.imageSize, options.profile.batchSize, options.deps.createPolicy));
+      const encoder = runEncoder(config, spec, await resources.encoder(spec, resolveFramePreprocessing(config, spec)));
+      encoderCosts.push(await measureEncoderCosts(encoder, options.profile.imageSize, { batchSize: options.profile.batchSize, init: options.profile.policyInit }, options.deps.createPolicy));
     }
     const estimate = estimateRun(options.profile, tasks, seeds.length, taskCosts, encoderCosts);
     log(formatEstimate(estimate, taskCosts, encoderCosts));
@@ -272,29 +274,28 @@ interface Tally {
 }
 
 /**
- * Feature-norm entropy of every encoder without a current record (a probe set shared by all encoders). An encoder
- * whose entropy cannot be measured (the probe's demos fail, or its features are not finite) is reported in
- * `tally.entropyFailures` and gets no record; the cells still run.
+ * Writes DIR/entropy/ for every encoder without a record of its current key (encoder digest, probe digest, entropy
+ * definition): from the entropy cache when any run measured it before, else measured (the probe is rendered once,
+ * on the first miss). An encoder whose entropy cannot be measured (the probe's rollouts fail, or its features are
+ * not finite) is reported in `tally.entropyFailures` and gets no record; the cells still run.
  */
 async function measureEntropy(
   dir: RunDir,
-  digest: string,
-  resources: RunResources,
-  encoders: ReadonlyMap<string, RunEncoder>,
-  runTasks: ReadonlyMap<string, RunTask>,
+  encoders: readonly RunEncoder[],
+  probe: EntropyProbe,
+  cacheDir: string,
   signal: AbortSignal | undefined,
   tally: Tally,
   log: (line: string) => void,
 ): Promise<void> {
-  let probe: Promise<FrameBatch> | null = null;
-  for (const { spec, encoder } of encoders.values()) {
-    const existing = dir.readEntropy(spec.text);
-    if (existing && existing.configDigest === digest && existing.encoderDigest === encoder.info.digest) continue;
-    let result: NormEntropy;
+  let frames: Promise<FrameBatch> | null = null;
+  for (const { spec, encoder } of encoders) {
+    const key = entropyCacheKey(encoder.info.digest, probe.set);
+    if (dir.readEntropy(spec.text)?.key === key) continue;
     const entropyStarted = performance.now();
+    let measured: Awaited<ReturnType<typeof loadOrComputeEntropy>>;
     try {
-      probe ??= renderProbeFrames(resources, [...runTasks.values()]);
-      result = await featureNormEntropy(encoder, await probe);
+      measured = await loadOrComputeEntropy(encoder, probe, cacheDir, () => (frames ??= probe.frames(cacheDir, log)), log);
     } catch (error) {
       if (stopsTheRun(error, signal)) throw error;
       const message = error instanceof Error ? error.message : String(error);
@@ -302,19 +303,14 @@ async function measureEntropy(
       log(`entropy ${spec.text}: FAILED: ${message} (the cells run without it)`);
       continue;
     }
-    const frames = await probe;
-    const record: EntropyRecord = {
-      encoder: spec.text,
-      encoderDigest: encoder.info.digest,
-      configDigest: digest,
-      probeTasks: [...runTasks.keys()],
-      probeFrames: frames.n,
-      probeSeed: ENTROPY_PROBE_SEED,
-      imageSize: frames.height,
-      result,
-    };
-    dir.writeEntropy(record);
-    log(`entropy ${spec.text}: H = ${result.entropy.toFixed(4)} nats (${result.entropyNormalised.toFixed(4)} of ln ${result.bins}), ${result.norms} ${result.source} norms, ${formatDuration((performance.now() - entropyStarted) / 1000)}`);
+    const { result, cached } = measured;
+    dir.writeEntropy({ encoder: spec.text, encoderDigest: encoder.info.digest, key, probe: probe.set, result });
+    const perFrame = result.source === 'spatial' ? `${result.norms / result.frames} spatial vectors` : 'the pooled vector';
+    const byBins = result.byBins.map((b) => `${b.bins}: ${b.entropy.toFixed(3)}`).join(', ');
+    log(
+      `entropy ${spec.text}: H = ${result.entropy.toFixed(4)} nats (${result.entropyNormalised.toFixed(4)} of ln ${result.bins}; bins ${byBins}) ` +
+        `over ${result.frames} probe frames (${probe.set.name}) x ${perFrame}${cached ? ', cached' : ''}, ${formatDuration((performance.now() - entropyStarted) / 1000)}`,
+    );
   }
 }
 

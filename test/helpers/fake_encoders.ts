@@ -8,6 +8,7 @@
  */
 import type { EncodeOptions, Encoder, FrameBatch } from '../../src/encoders/encoder.js';
 import { defaultRunDependencies } from '../../src/run/default_deps.js';
+import { syntheticProbe } from './synthetic_probe.js';
 import type { RunDependencies } from '../../src/run/deps.js';
 
 /** Area-averaged G x G colour grid: pooled [3 * G * G], spatial tokens [G * G, 3]. */
@@ -39,6 +40,8 @@ const realDeps = defaultRunDependencies();
 const isFake = (text: string): text is keyof typeof fakes => text in fakes;
 export const fakeEncoderDeps: RunDependencies = {
   ...realDeps,
+  // The protocol's probe renders expert rollouts of every task; runs of fake encoders test everything around it.
+  entropyProbe: () => syntheticProbe(),
   parseEncoderSpec: (text) => (isFake(text) ? { ...realDeps.parseEncoderSpec('pixels'), text } : realDeps.parseEncoderSpec(text)),
   createEncoder: async (spec, options) => (isFake(spec.text) ? fakes[spec.text] : realDeps.createEncoder(spec, options)),
 };

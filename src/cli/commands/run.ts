@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { TF_BACKEND_REQUESTS, type TfBackendRequest } from '../../policies/backend.js';
-import { getProfile, PROFILE_NAMES } from '../../protocol/profiles.js';
+import { POLICY_INITS } from '../../policies/index.js';
+import { getProfile, PROFILE_NAMES, withOverrides } from '../../protocol/profiles.js';
 import { estimateBenchmark, runBenchmark, type RunOptions } from '../../run/runner.js';
 import { defaultRunDependencies } from '../../run/default_deps.js';
 import type { Shard } from '../../run/plan.js';
@@ -21,6 +22,8 @@ interface RunArgs {
   tasks?: string[];
   encoders?: string[];
   profile: string;
+  'eval-episodes'?: number;
+  'policy-init'?: string;
   seeds?: number[];
   out?: string;
   head: string;
@@ -55,6 +58,18 @@ export const runCommand: CommandModule<object, RunArgs> = {
         coerce: listOption('encoders'),
       })
       .option('profile', { type: 'string', default: 'quick', requiresArg: true, describe: `${PROFILE_NAMES.join(' | ')} (paper = the full protocol)`, coerce: stringOption('profile') })
+      .option('eval-episodes', {
+        type: 'number',
+        requiresArg: true,
+        describe: "evaluation episodes of every task (default: the profile's; paper = VC-1's 10 DMC / 25 others, Theia evaluates 25 everywhere)",
+        coerce: integerOption('eval-episodes', 1, 10_000),
+      })
+      .option('policy-init', {
+        type: 'string',
+        requiresArg: true,
+        describe: `how the policy trunk starts: ${POLICY_INITS.join(' | ')} (default: the profile's; paper = mjrl, what the reference code does)`,
+        coerce: stringOption('policy-init'),
+      })
       .option('seeds', { type: 'string', requiresArg: true, describe: 'comma-separated policy seeds (default: the profile\'s)', coerce: seedListOption('seeds') })
       .option('out', {
         type: 'string',
@@ -87,7 +102,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
         describe: 'measure each stage here on a few units of work and print what the run would cost (cells, frames to encode, policy steps, hours); writes nothing',
       }),
   handler: async (args) => {
-    const profile = getProfile(args.profile);
+    const profile = withOverrides(getProfile(args.profile), {
+      ...(args['eval-episodes'] !== undefined ? { evalEpisodes: args['eval-episodes'] } : {}),
+      ...(args['policy-init'] !== undefined ? { policyInit: args['policy-init'] } : {}),
+    });
     if (!['mlp', 'conv', 'auto'].includes(args.head)) throw new Error(`--head: expected mlp, conv or auto, got '${args.head}'`);
     await import('../../envs/index.js');
     const log = (line: string): void => console.log(line);

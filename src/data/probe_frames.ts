@@ -1,0 +1,91 @@
+/**
+ * The frames of an expert probe set (protocol/entropy_probe.ts), rendered from expert rollouts that stop after the
+ * last probe step. Like demos, the rollouts are cached as states, never as pixels (the demo file format, under
+ * <cacheDir>/probe/<task>/v<version>/<expert>/seed-<seed>-steps-<n>.bdemo), and every frame is re-rendered from them.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrameBatch } from '../encoders/encoder.js';
+import { Env } from '../envs/env.js';
+import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
+import { canonicalVariant, variantDigest } from '../envs/factors/variant.js';
+import { getTask } from '../envs/registry.js';
+import type { TaskDefinition } from '../envs/task.js';
+import type { ProbeSet, ProbeTask } from '../protocol/entropy_probe.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { CacheFileError } from './cache_file.js';
+import { encodeDemoEpisode, readDemoEpisode, type DemoIdentity } from './demo_file.js';
+import { pathSegment } from './demos.js';
+import { renderDemoFrames } from './features.js';
+
+/** The registered task a probe set names, refused when the registry holds another version of it. */
+function probeTaskDefinition(task: ProbeTask, set: ProbeSet): TaskDefinition {
+  const definition = getTask(task.name);
+  if (definition.version !== task.version) {
+    throw new Error(`probe set ${set.name} names task '${task.name}' version ${task.version}, but the registry has version ${definition.version}`);
+  }
+  return definition;
+}
+
+/** The probe episodes of one task, read from the cache or rolled out (and cached). */
+async function probeEpisodes(definition: TaskDefinition, set: ProbeSet, cacheDir: string, warn: (line: string) => void): Promise<DemoEpisode[]> {
+  const steps = Math.max(...set.frameSteps) + 1;
+  // Played in the task's canonical scene (no factor variant).
+  const scene = variantDigest(canonicalVariant(definition));
+  const identity: DemoIdentity = { task: definition.name, taskVersion: definition.version, expert: definition.createExpert().name, scene };
+  const dir = join(cacheDir, 'probe', pathSegment(identity.task), `v${identity.taskVersion}`, pathSegment(identity.expert));
+  let rollout: ExpertRollout | null = null;
+  try {
+    const episodes: DemoEpisode[] = [];
+    for (const seed of set.episodeSeeds) {
+      const path = join(dir, `seed-${seed}-steps-${steps}.bdemo`);
+      let episode: DemoEpisode | null = null;
+      if (existsSync(path)) {
+        try {
+          episode = readDemoEpisode(path, identity, seed);
+        } catch (err) {
+          if (!(err instanceof CacheFileError)) throw err;
+          warn(`warning: ${err.message}; rolling the probe episode out again`);
+        }
+      }
+      if (!episode) {
+        rollout ??= await ExpertRollout.create(definition);
+        episode = rollout.episode(seed, { maxSteps: steps });
+        writeFileAtomic(path, encodeDemoEpisode(identity, episode), 'an entropy probe episode');
+      }
+      episodes.push(episode);
+    }
+    return episodes;
+  } finally {
+    rollout?.close();
+  }
+}
+
+/** All frames of `set`, [N, S, S, 3]: task by task (in the set's order), episode by episode, step by step. */
+export async function renderProbeFrames(set: ProbeSet, cacheDir: string, warn: (line: string) => void): Promise<FrameBatch> {
+  const size = set.imageSize;
+  const look = set.look;
+  if (look === null) throw new Error(`probe set ${set.name} records no render look; it describes an older run's probe and cannot be rendered`);
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (const task of set.tasks) {
+    const definition = probeTaskDefinition(task, set);
+    const episodes = await probeEpisodes(definition, set, cacheDir, warn);
+    const steps = episodes.flatMap((episode, ep) => set.frameSteps.filter((t) => t < episode.length).map((t) => [ep, t] as const));
+    const env = await Env.make(definition);
+    try {
+      const batch = renderDemoFrames(env, episodes, steps, { imageSize: size, camera: task.camera, ...look });
+      parts.push(batch.data);
+      n += batch.n;
+    } finally {
+      env.close();
+    }
+  }
+  const data = new Uint8Array(n * size * size * 3);
+  let offset = 0;
+  for (const part of parts) {
+    data.set(part, offset);
+    offset += part.length;
+  }
+  return { data, n, height: size, width: size };
+}
