@@ -55,7 +55,7 @@ export const CSV_COLUMNS = [
 export const TIMING_COLUMNS: readonly string[] = CSV_COLUMNS.filter((c) => c.endsWith('_s'));
 
 
-/** What the norms were taken of, e.g. "spatial, 196 per frame x 256 frames" or "pooled, 1 per frame x 256 frames". */
+/** What the norms were taken of, e.g. "spatial, 196 per frame x 448 frames" or "pooled, 1 per frame x 448 frames". */
 function entropySource({ result }: EntropyRecord): string {
   return `${result.source}, ${result.norms / result.frames} per frame x ${result.frames} frames`;
 }
