@@ -13,7 +13,8 @@ import { createEncoder } from '../src/encoders/registry.js';
 import '../src/envs/index.js';
 import { getTask, listTasks } from '../src/envs/registry.js';
 import { featureNormEntropy, type NormEntropy } from '../src/eval/entropy.js';
-import { cortexbenchProbeSet, ENTROPY_PROBE_SEEDS, ENTROPY_PROBE_STEPS, expertProbeSet } from '../src/protocol/entropy_probe.js';
+import { cortexbenchProbeSet, ENTROPY_PROBE_SEEDS, ENTROPY_PROBE_STEPS, expertProbeSet, probeSet } from '../src/protocol/entropy_probe.js';
+import { observationLook } from '../src/protocol/render_settings.js';
 import { getProfile, type Profile } from '../src/protocol/profiles.js';
 import type { EntropyRecord, RunResults } from '../src/results/schema.js';
 import { defaultRunDependencies } from '../src/run/default_deps.js';
@@ -79,15 +80,19 @@ describe('the probe set', () => {
     expect(set.frameSteps).toEqual([0, 6, 12, 18, 24, 30, 36, 42, 48, 54, 60, 66, 72, 78, 84, 90]);
     expect(set.frameSteps).toEqual([...ENTROPY_PROBE_STEPS]);
     expect(set.imageSize).toBe(256);
+    expect(set.look).toEqual(observationLook(256));
   });
 
-  it('has a digest that changes with the tasks and their versions but not with their order', () => {
+  it('has a digest that changes with the tasks, their versions and the look but not with the task order', () => {
     const tasks = listTasks('cortexbench');
     const digest = expertProbeSet(tasks).digest;
     expect(expertProbeSet([...tasks].reverse()).digest).toBe(digest);
     expect(expertProbeSet(tasks.slice(1)).digest).not.toBe(digest);
     const bumped = tasks.map((t, i) => (i === 0 ? { ...t, version: t.version + 1 } : t));
     expect(expertProbeSet(bumped).digest).not.toBe(digest);
+    const { digest: _digest, ...definition } = expertProbeSet(tasks);
+    expect(probeSet(definition).digest).toBe(digest);
+    expect(probeSet({ ...definition, look: { supersample: 4, textureFilter: 'linear' } }).digest).not.toBe(digest);
     expect(() => expertProbeSet([])).toThrow(/at least one task/);
   });
 });

@@ -69,12 +69,12 @@ describe('task family table', () => {
       expect(taskProtocol(theia, { name: 'x', family, horizon: 7, defaultCamera: 'c' }).evalEpisodes).toBe(25);
     }
     // A per-task exception of the profile gives way too (quick evaluates reacher-easy on 20 episodes).
-    const quick = withOverrides(getProfile('quick'), { evalEpisodes: 3, policyInit: 'mjrl' });
+    const quick = withOverrides(getProfile('quick'), { evalEpisodes: 3, policyInit: 'last-layer-0.01' });
     expect(taskProtocol(quick, { name: 'reacher-easy', family: 'dmc', horizon: 1000, defaultCamera: 'c' }).evalEpisodes).toBe(3);
     expect(quick.tasks['reacher-easy']).toBeUndefined();
     expect(quick.tasks['cheetah-run']).toEqual({ demos: 6 });
-    expect(quick.policyInit).toBe('mjrl');
-    expect(describeProfile(quick)).toMatch(/policy init mjrl/);
+    expect(quick.policyInit).toBe('last-layer-0.01');
+    expect(describeProfile(quick)).toMatch(/policy init last-layer-0.01/);
     expect(getProfile('quick').tasks['reacher-easy']).toEqual({ evalEpisodes: 20 });
     expect(() => withOverrides(getProfile('paper'), { evalEpisodes: 0 })).toThrow(/--eval-episodes: expected a positive integer, got 0/);
     expect(() => withOverrides(getProfile('paper'), { policyInit: 'xavier' })).toThrow(/--policy-init: expected one of mjrl, last-layer-0.01, got "xavier"/);
