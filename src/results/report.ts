@@ -60,7 +60,7 @@ export async function buildReport(path: string, options: ReportOptions = {}): Pr
 
   sections.push(
     `<h2>Results</h2>${resultsTable(results)}<p>Task score: mean over policy seeds of the best evaluation; family: mean over its tasks; ` +
-      `benchmark mean: mean over the families present. Entropy: the feature-norm entropy of each encoder on the run's probe frames.</p>`,
+      `benchmark mean: mean over the families present. Entropy: the feature-norm entropy of each encoder on the protocol's fixed probe frames (the same in every run).</p>`,
   );
 
   sections.push(`<h2>Scores per task</h2>${figure('task-scores', await taskScoreChart(taskScoreRows(results, alpha), level))}`);
