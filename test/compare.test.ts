@@ -263,7 +263,7 @@ describe('bench compare on real runs', () => {
     expect((await compareError(join(root, 'notes.csv'), dir('b'))).message).toMatch(/not a bench results CSV/);
 
     // Mixed benchmarks in one input, and two inputs of different benchmarks.
-    const mixed = [csv[0], csv[1], csv[2]!.replace(/^4,cortexbench,/, '4,factorworld,')].join('\n');
+    const mixed = [csv[0], csv[1], csv[2]!.replace(/^5,cortexbench,/, '5,factorworld,')].join('\n');
     writeFileSync(join(root, 'mixed.csv'), mixed);
     expect((await compareError(join(root, 'mixed.csv'), dir('b'))).message).toMatch(/BASE '.*mixed\.csv': mixes the benchmarks cortexbench, factorworld/);
     writeFileSync(join(root, 'fw.csv'), csv.map((l, i) => (i === 0 ? l : l.replace(/^4,cortexbench,/, '4,factorworld,'))).join('\n'));

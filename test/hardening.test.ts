@@ -27,6 +27,7 @@ import { writeFileAtomic } from '../src/util/atomic.js';
 import { writeError } from '../src/util/fs_errors.js';
 import { Rng } from '../src/util/rng.js';
 import { pointMassTask } from './fixtures/point_mass_task.js';
+import { syntheticProbe } from './helpers/synthetic_probe.js';
 import { tinyProfile } from './helpers/tiny_profile.js';
 import onnxPkg from 'onnx-proto';
 
@@ -38,7 +39,8 @@ beforeAll(() => registerTask(pointMassTask({ name: TASK, horizon: 20 })));
 
 const tiny = tinyProfile({ seeds: [1, 2] });
 
-const deps = defaultRunDependencies();
+// A small probe of its own: the protocol's renders expert rollouts of every cortexbench task, none of which this file registers.
+const deps = { ...defaultRunDependencies(), entropyProbe: () => syntheticProbe() };
 const options = (out: string, extra: Partial<RunOptions> = {}): RunOptions => ({
   benchmark: 'test',
   tasks: [TASK],
@@ -313,8 +315,16 @@ describe('a failing cell', () => {
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
     expect(results.cells.map((c) => c.task)).toEqual([TASK]);
     expect(results.failures.map((f) => [f.task, f.error])).toEqual([[broken.name, 'the expert broke']]);
-    // The entropy probe needs the broken task's demos too: it is reported, and the cells ran without it.
-    expect(results.entropy).toEqual([]);
+    // The entropy probe is the protocol's fixed set, which the broken task is no part of: it is measured all the same.
+    expect(results.entropy.map((e) => [e.encoder, e.probe.name])).toEqual([['pixels', 'cortexbench-experts-256']]);
+  });
+
+  it('reports an entropy that cannot be measured and runs the cells without it', async () => {
+    const probe = syntheticProbe();
+    const failing = { ...probe, frames: () => Promise.reject(new Error('the probe broke')) };
+    const report = await runBenchmark(options('entropy-failing', { seeds: [1], deps: { ...deps, entropyProbe: () => failing } }));
+    expect(report.entropyFailures).toEqual([{ encoder: 'pixels', error: 'the probe broke' }]);
+    expect([report.ran, report.results.entropy]).toEqual([1, []]);
   });
 });
 

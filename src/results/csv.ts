@@ -55,9 +55,9 @@ export const CSV_COLUMNS = [
 export const TIMING_COLUMNS: readonly string[] = CSV_COLUMNS.filter((c) => c.endsWith('_s'));
 
 
-/** What the norms were taken of, e.g. "spatial, 196 per frame x 448 frames" or "pooled, 1 per frame x 448 frames". */
+/** What the norms were taken of, e.g. "spatial: 196 per frame x 448 frames" or "pooled: 1 per frame x 448 frames". */
 function entropySource({ result }: EntropyRecord): string {
-  return `${result.source}, ${result.norms / result.frames} per frame x ${result.frames} frames`;
+  return `${result.source}: ${result.norms / result.frames} per frame x ${result.frames} frames`;
 }
 
 export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Record<(typeof CSV_COLUMNS)[number], string | number> {
