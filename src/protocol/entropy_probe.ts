@@ -8,8 +8,9 @@
  *             earlier gives the frames it has), rendered at 256 x 256 with the task's default camera and the
  *             observation look of 256-px frames (render_settings.ts: one sample per pixel, linear textures).
  *
- * With the seven cortexbench tasks registered when this was written: 7 x 4 x 16 = 448 frames. Every part of that definition goes
- * into `digest`, which keys every cached entropy: a task added or changed gives a new probe set and new numbers.
+ * With the nine cortexbench tasks registered when this was written: 9 x 4 x 16 = 576 frames. Every part of that
+ * definition goes into `digest`, which keys every cached entropy: a task added or changed gives a new probe set
+ * and new numbers.
  */
 import { createHash } from 'node:crypto';
 import { listTasks } from '../envs/registry.js';

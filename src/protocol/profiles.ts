@@ -137,8 +137,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     // features is cheap (pixels: ~1 CPU-s per epoch per 2500 samples); evaluation is what a run spends on ViT
     // encoders (every policy step is one encoder call), so one evaluation point with more episodes is worth more
     // than several noisy ones. Best-over-evaluations then equals the final score.
-    // Result of this profile (policy seed 100, normal vs shuffled-action control), pixels: reacher-easy 20.9 vs
-    // 10.3, button-press-topdown 90 vs 0, drawer-open 100 vs 0; vit-tiny-random: 6.7 vs 5.3, 70 vs 0, 70 vs 0.
+    // Result of this profile (then with policy init last-layer-0.01; seed 100, normal vs shuffled-action control),
+    // pixels: reacher-easy 20.9 vs 10.3, button-press-topdown 90 vs 0, drawer-open 100 vs 0; vit-tiny-random: 6.7 vs 5.3, 70 vs 0, 70 vs 0.
     // With MetaWorld success at the end stops (task versions 2), pixels: button-press-topdown 100 vs 0, drawer-open
     // 50 vs 0 (a drawer stopped short of its stop no longer counts), assembly 0 vs 0, bin-picking 100 vs 0, hammer
     // 70 vs 0 (benchmarks/bc_control.ts --tasks button-press-topdown,drawer-open,assembly,bin-picking,hammer);
@@ -149,7 +149,16 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 64,
     seeds: [100],
     convHeadForTheia: false,
-    policyInit: 'last-layer-0.01',
+    // The reference code's init, as in paper. Measured on this profile (task versions of this commit, policy seed 100,
+    // best score normal / shuffled-action control; benchmarks/bc_control.ts --policy-init mjrl,last-layer-0.01),
+    // mjrl vs last-layer-0.01, pixels: reacher-easy 20.3 / 5.0 vs 22.2 / 9.7, cheetah-run 3.3 / 0.8 vs 5.4 / 0.8,
+    // assembly 20 / 0 vs 0 / 0, bin-picking 70 / 0 vs 90 / 0, button-press-topdown 80 / 0 vs 50 / 0, drawer-open
+    // 100 / 0 vs 60 / 0, hammer 40 / 0 vs 50 / 0 (MetaWorld mean 62 vs 50, DMC 11.8 vs 13.8, every control beaten by
+    // both); vit-tiny-random: button-press-topdown 40 / 0 vs 10 / 0, drawer-open 70 / 0 vs 20 / 0. With pixels
+    // neither init is consistently better (one seed of 10-20 episodes moves a task by 10-30 points), with
+    // vit-tiny-random mjrl learns clearly more, so the profile keeps what the paper's code does. (pen and relocate
+    // joined after this measurement.)
+    policyInit: 'mjrl',
     encoderPreprocessing: 'processor',
   },
   smoke: {
@@ -166,7 +175,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     batchSize: 64,
     seeds: [100],
     convHeadForTheia: false,
-    policyInit: 'last-layer-0.01',
+    policyInit: 'mjrl',
     encoderPreprocessing: 'processor',
   },
 };
