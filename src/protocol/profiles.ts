@@ -138,7 +138,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     // encoders (every policy step is one encoder call), so one evaluation point with more episodes is worth more
     // than several noisy ones. Best-over-evaluations then equals the final score.
     // Result of this profile (then with policy init last-layer-0.01; seed 100, normal vs shuffled-action control),
-    // pixels: reacher-easy 20.9 vs 10.3, button-press-topdown 90 vs 0, drawer-open 100 vs 0; vit-tiny-random: 6.7 vs 5.3, 70 vs 0, 70 vs 0.
+    // pixels: reacher-easy 20.9 vs 10.3, button-press-topdown 90 vs 0, drawer-open 100 vs 0; vit-tiny-random: 6.7 vs
+    // 5.3, 70 vs 0, 70 vs 0.
     // With MetaWorld success at the end stops (task versions 2), pixels: button-press-topdown 100 vs 0, drawer-open
     // 50 vs 0 (a drawer stopped short of its stop no longer counts), assembly 0 vs 0, bin-picking 100 vs 0, hammer
     // 70 vs 0 (benchmarks/bc_control.ts --tasks button-press-topdown,drawer-open,assembly,bin-picking,hammer);
