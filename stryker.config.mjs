@@ -41,7 +41,7 @@ const SCOPES = {
   // Result schema and upgrades, CSV, summaries, the run directory.
   results: ['src/results/*.ts'],
   // Cell planning, one cell, the entropy probe, profiles and the protocol's seeds.
-  run: ['src/run/plan.ts', 'src/run/cell.ts', 'src/run/probe.ts', 'src/protocol/profiles.ts', 'src/protocol/seeds.ts'],
+  run: ['src/run/plan.ts', 'src/run/cell.ts', 'src/protocol/entropy_probe.ts', 'src/protocol/profiles.ts', 'src/protocol/seeds.ts'],
   // The shared reward helpers, the family metrics, action clipping, and every task's reward, success and reset code.
   rewards: [
     'src/envs/rewards.ts',

@@ -18,7 +18,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function cell(overrides: Partial<CellResult> = {}): CellResult {
   return {
-    schema: 4,
+    schema: 5,
     configDigest: 'c0ffee',
     benchmark: 'cortexbench',
     family: 'metaworld',
@@ -26,9 +26,11 @@ function cell(overrides: Partial<CellResult> = {}): CellResult {
     taskVersion: 3,
     encoder: 'onnx:models/a,b.onnx',
     encoderDigest: '0123456789abcdef0123456789abcdef',
+    framePreprocessing: 'processor',
     seed: 200,
     profile: 'quick',
     head: 'mlp',
+    policyInit: 'last-layer-0.01',
     shuffleActions: true,
     metric: 'success at last step % (horizon 100)',
     horizon: 100,
@@ -54,7 +56,8 @@ function cell(overrides: Partial<CellResult> = {}): CellResult {
   };
 }
 
-const entropy = (encoder: string, h: number): EntropyRecord => ({
+/** An entropy record as schema 4 wrote it: the run's own demo frames, one bin count. */
+const entropyV4 = (encoder: string, h: number) => ({
   encoder,
   encoderDigest: 'x',
   configDigest: 'c0ffee',
@@ -62,22 +65,41 @@ const entropy = (encoder: string, h: number): EntropyRecord => ({
   probeFrames: 256,
   probeSeed: 72024,
   imageSize: 96,
-  result: { entropy: h, entropyNormalised: h / Math.log(100), bins: 100, norms: 256, min: 0, max: 1, source: 'pooled', histogram: null },
+  result: { entropy: h, entropyNormalised: h / Math.log(100), bins: 100, norms: 256, min: 0, max: 1, source: 'pooled' as const, histogram: null },
+});
+
+/** The same record read as schema 5: its old probe described (version 0, no seeds, steps or look), never a current one. */
+const entropy = (encoder: string, h: number): EntropyRecord => ({
+  encoder,
+  encoderDigest: 'x',
+  key: 'schema-4:c0ffee',
+  probe: {
+    name: "demo frames of the run's tasks (schema 1-4, probe seed 72024)",
+    tasks: [{ name: 'drawer-open', version: 0, camera: '' }],
+    episodeSeeds: [],
+    frameSteps: [],
+    imageSize: 96,
+    look: null,
+    digest: 'schema-4:c0ffee',
+  },
+  result: { ...entropyV4(encoder, h).result, byBins: [{ bins: 100, entropy: h, entropyNormalised: h / Math.log(100) }], frames: 256 },
 });
 
 describe('results.csv', () => {
   it('writes every column of a cell, rounded as documented', () => {
     expect(csvRow(cell(), entropy('onnx:models/a,b.onnx', 2.123456))).toEqual({
-      schema: 4,
+      schema: 5,
       benchmark: 'cortexbench',
       family: 'metaworld',
       task: 'drawer-open',
       task_version: 3,
       encoder: 'onnx:models/a,b.onnx',
       encoder_digest: '0123456789abcdef',
+      frame_preprocessing: 'processor',
       seed: 200,
       profile: 'quick',
       head: 'mlp',
+      policy_init: 'last-layer-0.01',
       shuffle_actions: 1,
       metric: 'success at last step % (horizon 100)',
       horizon: 100,
@@ -99,6 +121,9 @@ describe('results.csv', () => {
       final_train_loss: '0.012346',
       entropy: '2.1235',
       entropy_normalised: (2.123456 / Math.log(100)).toFixed(4),
+      entropy_by_bins: '100:2.1235',
+      entropy_source: 'pooled: 1 per frame x 256 frames',
+      entropy_probe: "demo frames of the run's tasks (schema 1-4, probe seed 72024) schema-4:c0f",
       demos_s: '1.23',
       features_s: '2.35',
       train_s: '3.46',
@@ -172,9 +197,13 @@ describe('summary', () => {
 });
 
 describe('schema', () => {
-  /** The same cell as an older schema wrote it. */
+  /** The same cell as an older schema wrote it (before 5: no policy init, which was last-layer-0.01, or frame path). */
+  const asV4 = (c: CellResult): Record<string, unknown> => {
+    const { policyInit: _init, framePreprocessing: _frames, ...rest } = c;
+    return { ...rest, schema: 4 };
+  };
   const asV2 = (c: CellResult): Record<string, unknown> => {
-    const { featurePrecision: _, ...rest } = c;
+    const { featurePrecision: _, ...rest } = asV4(c);
     return { ...rest, schema: 2 };
   };
   const asV1 = (c: CellResult): Record<string, unknown> => {
@@ -184,32 +213,34 @@ describe('schema', () => {
   // Older schemas stored float16 features only.
   const older = cell({ featurePrecision: 'float16' });
 
-  it('reads schema-1 cells (family under `suite`), schema-2 cells (no feature precision) and schema-3 cells as schema 4', () => {
+  it('reads schema-1 cells (family under `suite`), schema-2 cells (no feature precision), schema-3 and -4 cells as schema 5', () => {
     expect(upgradeCellResult(asV1(older) as never, 'x.json')).toEqual(older);
     expect(upgradeCellResult(asV2(older) as never, 'x.json')).toEqual(older);
-    expect(upgradeCellResult({ ...cell(), schema: 3 }, 'x.json')).toEqual(cell());
+    expect(upgradeCellResult({ ...asV4(cell()), schema: 3 } as never, 'x.json')).toEqual(cell());
+    expect(upgradeCellResult(asV4(cell()) as never, 'x.json')).toEqual(cell());
     expect(upgradeCellResult(cell(), 'x.json')).toEqual(cell());
   });
 
   it('refuses cells of unknown schemas and what is not a cell, naming the source', () => {
-    expect(() => upgradeCellResult({ ...cell(), schema: 5 }, 'cells/x.json')).toThrow('cells/x.json: cell result of schema 5; this version reads schemas 1 to 4');
+    expect(() => upgradeCellResult({ ...cell(), schema: 6 }, 'cells/x.json')).toThrow('cells/x.json: cell result of schema 6; this version reads schemas 1 to 5');
     const { family: _, ...noFamily } = asV2(cell());
-    expect(() => upgradeCellResult(noFamily as never, 'y.json')).toThrow('y.json: cell result of schema 2; this version reads schemas 1 to 4');
+    expect(() => upgradeCellResult(noFamily as never, 'y.json')).toThrow('y.json: cell result of schema 2; this version reads schemas 1 to 5');
     const { suite: __, ...noSuite } = asV1(cell());
     expect(() => upgradeCellResult(noSuite as never, 'z.json')).toThrow('z.json: cell result of schema 1');
     expect(() => upgradeCellResult(null as never, 'n.json')).toThrow('n.json is not a cell result (a JSON object)');
     expect(() => upgradeCellResult(7 as never, 'n.json')).toThrow('n.json is not a cell result (a JSON object)');
   });
 
-  it('reads schema-1, -2 and -3 results.json as schema 4 (no failures recorded before 3; the plan as the cells show it, entropy without histograms, correlations with intervals before 4)', () => {
+  it('reads schema-1 to -4 results.json as schema 5 (no failures recorded before 3; the plan as the cells show it, entropy without histograms, correlations with intervals before 4; the old probe and last-layer-0.01 before 5)', () => {
     const cells = [older, cell({ featurePrecision: 'float16', task: 'assembly', encoder: 'pixels', seed: 100 }), cell({ featurePrecision: 'float16', encoder: 'pixels', seed: 100 })];
     const records = ['a', 'b', 'c'].map((e, i) => entropy(e, i + 1));
     const summary = summarise(cells, records);
     const correlation = { encoders: 3, pearson: 0.25, spearman: 0.5 };
+    const { policyInit: _init, encoderPreprocessing: _frames, ...profileV4 } = getProfile('smoke');
     const results: RunResults = {
-      schema: 4,
+      schema: 5,
       benchmark: 'cortexbench',
-      profile: getProfile('smoke'),
+      profile: { ...profileV4, policyInit: 'last-layer-0.01', encoderPreprocessing: 'processor' },
       head: 'auto',
       shuffleActions: false,
       tfjsBackend: 'wasm',
@@ -221,18 +252,21 @@ describe('schema', () => {
       summary,
       entropyCorrelation: { ...correlation, alpha: 0.05, pearsonInterval: [-1, 1], spearmanInterval: [-1, 1] },
     };
-    const { plan: _plan, ...withoutPlan } = results;
+    const recordsV4 = ['a', 'b', 'c'].map((e, i) => entropyV4(e, i + 1));
+    const v4 = { ...results, schema: 4, profile: profileV4, cells: cells.map(asV4), entropy: recordsV4 };
+    const { plan: _plan, ...withoutPlan } = v4;
     // Older entropy records have no histogram: upgraded, it is null.
-    const v3 = { ...withoutPlan, schema: 3, entropy: records.map(({ result: { histogram: _h, ...result }, ...r }) => ({ ...r, result })), entropyCorrelation: correlation };
+    const v3 = { ...withoutPlan, schema: 3, entropy: recordsV4.map(({ result: { histogram: _h, ...result }, ...r }) => ({ ...r, result })), entropyCorrelation: correlation };
     const { failures: _, ...withoutFailures } = v3;
     const v2 = { ...withoutFailures, schema: 2, cells: cells.map(asV2) };
     const v1 = { ...v2, schema: 1, cells: cells.map(asV1), summary: results.summary.map(({ families, ...s }) => ({ ...s, suites: families })) };
+    expect(upgradeRunResults(v4 as never, 'r.json')).toEqual(results);
     expect(upgradeRunResults(v3 as never, 'r.json')).toEqual(results);
     expect(upgradeRunResults(v2 as never, 'r.json')).toEqual(results);
     expect(upgradeRunResults(v1 as never, 'r.json')).toEqual(results);
     expect(upgradeRunResults(results, 'r.json')).toBe(results);
-    expect(() => upgradeRunResults({ ...results, schema: 5 }, "'r.json'")).toThrow("'r.json': results of schema 5; this version reads schemas 1 to 4");
-    expect(() => upgradeRunResults({ schema: 4 } as never, "'r.json'")).toThrow("'r.json' is not a bench results file (no cells)");
+    expect(() => upgradeRunResults({ ...results, schema: 6 }, "'r.json'")).toThrow("'r.json': results of schema 6; this version reads schemas 1 to 5");
+    expect(() => upgradeRunResults({ schema: 5 } as never, "'r.json'")).toThrow("'r.json' is not a bench results file (no cells)");
     expect(() => upgradeRunResults(null as never, "'r.json'")).toThrow("'r.json' is not a bench results file (no cells)");
   });
 });
@@ -264,7 +298,7 @@ describe('run directory', () => {
     expect(dir.readEntropy('pixels')).toEqual(entropy('pixels', 1));
     expect(dir.readEntropyRecords()).toEqual([entropy('pixels', 1)]);
     expect(() => dir.readResults()).toThrow(`no results.json in '${dir.path}' (expected the --out directory of a bench run)`);
-    const results = { schema: 4, cells: dir.readCells(), failures: [], entropy: dir.readEntropyRecords() } as unknown as RunResults;
+    const results = { schema: 5, cells: dir.readCells(), failures: [], entropy: dir.readEntropyRecords() } as unknown as RunResults;
     dir.writeResults(results);
     expect(dir.readResults()).toEqual(results);
   });

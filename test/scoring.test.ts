@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoEpisodeSeeds, loadOrGenerateDemos } from '../src/data/demos.js';
 import { renderDemoFrames } from '../src/data/features.js';
+import { renderProbeFrames } from '../src/data/probe_frames.js';
+import { ExpertRollout } from '../src/envs/expert_rollout.js';
+import { expertProbeSet } from '../src/protocol/entropy_probe.js';
 import { Env } from '../src/envs/env.js';
 import { registerTask } from '../src/envs/registry.js';
 import type { TaskDefinition } from '../src/envs/task.js';
@@ -88,6 +91,11 @@ const policies: StubPolicy[] = [];
 const realDeps = defaultRunDependencies();
 const deps: RunDependencies = {
   ...realDeps,
+  // The protocol's probe definition over this file's tasks (the cortexbench tasks are not registered here).
+  entropyProbe: () => {
+    const set = expertProbeSet(TASKS);
+    return { set, frames: (cacheDir, warn) => renderProbeFrames(set, cacheDir, warn) };
+  },
   parseEncoderSpec: (text) => ({ ...realDeps.parseEncoderSpec('pixels'), text }),
   createEncoder: async (spec) => fakes[spec.text]!,
   createPolicy: async (spec, seed) => {
@@ -186,7 +194,7 @@ describe('evaluation seeds', () => {
     const resources = new Resources(deps, cacheDir, { quiet: true, warn: () => {} });
     const config: RunConfig = { benchmark: 'test-scores', profile, head: 'mlp', shuffleActions: false };
     try {
-      const encoder = runEncoder(config, deps.parseEncoderSpec('left-red'), await resources.encoder(deps.parseEncoderSpec('left-red')));
+      const encoder = runEncoder(config, deps.parseEncoderSpec('left-red'), await resources.encoder(deps.parseEncoderSpec('left-red'), 'processor'));
       const result = await runCell(
         { config, configDigest: configDigest(config), deps, resources, versions: collectVersions('test'), log: () => {} },
         plainCell(runTask(profile, TASKS[0]!), encoder, 1),
@@ -201,23 +209,7 @@ describe('evaluation seeds', () => {
 });
 
 describe('feature-norm entropy', () => {
-  const PROBE_SEED = 72024;
   const BINS = 100;
-
-  /** The documented probe: 256 demo steps (task, episode, step order) drawn without replacement, partial Fisher-Yates. */
-  function probeSteps(counts: number[]): [number, number][] {
-    const refs: [number, number][] = [];
-    counts.forEach((n, task) => {
-      for (let i = 0; i < n; i++) refs.push([task, i]);
-    });
-    const rng = new Rng(PROBE_SEED);
-    const pool = refs.map((_, i) => i);
-    for (let i = 0; i < 256; i++) {
-      const j = i + rng.int(pool.length - i);
-      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
-    }
-    return pool.slice(0, 256).sort((a, b) => a - b).map((i) => refs[i]!);
-  }
 
   /** H in nats of a histogram with BINS equal bins over [min, max] (the max in the last bin). */
   function entropyOf(values: number[]): number {
@@ -230,35 +222,37 @@ describe('feature-norm entropy', () => {
 
   let probe: Uint8Array[];
   beforeAll(async () => {
-    // Every task's demos: 4 episodes, the first 30 steps of each (the profile's horizon).
+    // The documented probe over these tasks, in name order: expert episodes from reset seeds 5000-5003, the states
+    // before steps 0, 6, ..., 90 that the episodes reach, at 256 px with one sample per pixel and linear textures.
     probe = [];
-    const frames: { task: number; episode: number; step: number }[] = [];
-    const sets = await Promise.all(TASKS.map((task) => loadOrGenerateDemos(task, { episodes: 4, seed: 0, cacheDir })));
-    const steps = sets.map((set) => set.episodes.flatMap((e, episode) => Array.from({ length: Math.min(e.length, 30) }, (_, step) => [episode, step] as const)));
-    for (const [task, i] of probeSteps(steps.map((s) => s.length))) frames.push({ task, episode: steps[task]![i]![0], step: steps[task]![i]![1] });
-    for (const [t, task] of TASKS.entries()) {
+    for (const task of [...TASKS].sort((x, y) => x.name.localeCompare(y.name))) {
+      const rollout = await ExpertRollout.create(task);
+      const episodes = [5000, 5001, 5002, 5003].map((seed) => rollout.episode(seed, { maxSteps: 91 }));
+      rollout.close();
+      const steps = episodes.flatMap((e, episode) => Array.from({ length: 16 }, (_, i) => 6 * i).filter((t) => t < e.length).map((t) => [episode, t] as const));
       const env = await Env.make(task);
-      const mine = frames.filter((f) => f.task === t);
-      const batch = renderDemoFrames(env, sets[t]!.episodes, mine.map((f) => [f.episode, f.step]), taskProtocol(profile, task).render);
-      for (let k = 0; k < mine.length; k++) probe.push(batch.data.slice(k * 64 * 64 * 3, (k + 1) * 64 * 64 * 3));
+      const batch = renderDemoFrames(env, episodes, steps, { imageSize: 256, camera: task.defaultCamera, supersample: 1, textureFilter: 'linear' });
+      for (let k = 0; k < batch.n; k++) probe.push(batch.data.slice(k * 256 * 256 * 3, (k + 1) * 256 * 256 * 3));
       env.close();
     }
   });
 
-  it('is measured on the 256 documented probe frames', () => {
-    expect(probe).toHaveLength(256);
+  it('is measured on the documented probe frames', () => {
+    expect(probe.length).toBeGreaterThan(0);
     for (const encoder of Object.values(fakes)) {
-      expect(encoder.seen).toHaveLength(256);
-      encoder.seen.forEach((frame, i) => expect(Buffer.compare(Buffer.from(frame), Buffer.from(probe[i]!)), `probe frame ${i}`).toBe(0));
+      const first = encoder.seen.slice(0, probe.length);
+      expect(first).toHaveLength(Math.min(256, probe.length));
+      first.forEach((frame, i) => expect(Buffer.compare(Buffer.from(frame), Buffer.from(probe[i]!)), `probe frame ${i}`).toBe(0));
     }
-    for (const record of results.entropy) expect(record).toMatchObject({ probeFrames: 256, probeSeed: PROBE_SEED, probeTasks: ['score-a', 'score-b', 'score-c'] });
+    for (const record of results.entropy) expect(record.result.frames).toBe(probe.length);
+    for (const record of results.entropy) expect(record.probe).toMatchObject({ tasks: [{ name: 'score-a' }, { name: 'score-b' }, { name: 'score-c' }], episodeSeeds: [5000, 5001, 5002, 5003], imageSize: 256 });
   });
 
   it('is the histogram entropy of every token norm (16 per frame) in 100 bins, in nats, and H / ln 100', () => {
-    const norms = probe.flatMap((frame) => Array.from(cellIntensities(frame, 64, 64, 4), Math.fround));
+    const norms = probe.flatMap((frame) => Array.from(cellIntensities(frame, 256, 256, 4), Math.fround));
     const expected = entropyOf(norms);
     const record = results.entropy.find((e) => e.encoder === 'cells')!.result;
-    expect(record).toMatchObject({ bins: BINS, norms: 256 * 16, source: 'spatial' });
+    expect(record).toMatchObject({ bins: BINS, norms: probe.length * 16, source: 'spatial' });
     expect(record.entropy).toBeGreaterThan(1);
     expect(Math.abs(record.entropy - expected)).toBeLessThan(1e-9);
     expect(Math.abs(record.entropyNormalised - expected / Math.log(BINS))).toBeLessThan(1e-9);
@@ -266,10 +260,10 @@ describe('feature-norm entropy', () => {
   });
 
   it('uses the pooled vector\'s norm, one per frame, for an encoder without tokens', () => {
-    const norms = probe.map((frame) => Math.fround(leftHalfRed(frame, 64, 64)));
+    const norms = probe.map((frame) => Math.fround(leftHalfRed(frame, 256, 256)));
     const expected = entropyOf(norms);
     const record = results.entropy.find((e) => e.encoder === 'left-red')!.result;
-    expect(record).toMatchObject({ bins: BINS, norms: 256, source: 'pooled' });
+    expect(record).toMatchObject({ bins: BINS, norms: probe.length, source: 'pooled' });
     expect(record.entropy).toBeGreaterThan(1);
     expect(Math.abs(record.entropy - expected)).toBeLessThan(1e-9);
     expect(Math.abs(record.entropyNormalised - expected / Math.log(BINS))).toBeLessThan(1e-9);
