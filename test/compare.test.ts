@@ -266,7 +266,7 @@ describe('bench compare on real runs', () => {
     const mixed = [csv[0], csv[1], csv[2]!.replace(/^5,cortexbench,/, '5,factorworld,')].join('\n');
     writeFileSync(join(root, 'mixed.csv'), mixed);
     expect((await compareError(join(root, 'mixed.csv'), dir('b'))).message).toMatch(/BASE '.*mixed\.csv': mixes the benchmarks cortexbench, factorworld/);
-    writeFileSync(join(root, 'fw.csv'), csv.map((l, i) => (i === 0 ? l : l.replace(/^4,cortexbench,/, '4,factorworld,'))).join('\n'));
+    writeFileSync(join(root, 'fw.csv'), csv.map((l, i) => (i === 0 ? l : l.replace(/^5,cortexbench,/, '5,factorworld,'))).join('\n'));
     expect(await compareError(dir('a'), join(root, 'fw.csv'))).toEqual({ message: expect.stringMatching(/is benchmark 'cortexbench' but NEW .* is 'factorworld'/), exitCode: 2 });
   });
 });

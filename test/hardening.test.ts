@@ -320,7 +320,8 @@ describe('a failing cell', () => {
   });
 
   it('reports an entropy that cannot be measured and runs the cells without it', async () => {
-    const probe = syntheticProbe();
+    // A probe of its own, so that no run before has cached an entropy on it.
+    const probe = syntheticProbe(8, 32, 77);
     const failing = { ...probe, frames: () => Promise.reject(new Error('the probe broke')) };
     const report = await runBenchmark(options('entropy-failing', { seeds: [1], deps: { ...deps, entropyProbe: () => failing } }));
     expect(report.entropyFailures).toEqual([{ encoder: 'pixels', error: 'the probe broke' }]);

@@ -74,9 +74,9 @@ describe('profiles', () => {
   it('prints one line with every number a run uses', () => {
     expect(describeProfile(profile)).toBe(
       'profile smoke: dmc: 3 demos, 4 eval episodes, horizon 50; metaworld: 5 demos, 6 eval episodes, horizon task; ' +
-        'adroit: 7 demos, 8 eval episodes, horizon 2000; special: demos:9,horizon:20; 4 epochs, eval every 2, image 80px, batch 64, seeds 100',
+        'adroit: 7 demos, 8 eval episodes, horizon 2000; special: demos:9,horizon:20; 4 epochs, eval every 2, image 80px, batch 64, policy init mjrl, seeds 100',
     );
-    expect(describeProfile({ ...profile, tasks: {}, seeds: [1, 2] })).toMatch(/horizon 2000; 4 epochs, eval every 2, image 80px, batch 64, seeds 1,2$/);
+    expect(describeProfile({ ...profile, tasks: {}, seeds: [1, 2] })).toMatch(/horizon 2000; 4 epochs, eval every 2, image 80px, batch 64, policy init mjrl, seeds 1,2$/);
   });
 
   it('refuses an unknown profile, listing the known ones', () => {
