@@ -137,8 +137,8 @@ describe('feature-norm entropy on the probe', () => {
     expect(cells.result).toEqual(reference.cells);
     expect([cells.result.source, cells.result.norms]).toEqual(['spatial', frames.n * 16]);
     const csv = readFileSync(join(root, 'one-task', 'results.csv'), 'utf8');
-    expect(csv).toContain(`spatial, 16 per frame x ${frames.n} frames`);
-    expect(csv).toContain(`pooled, 1 per frame x ${frames.n} frames`);
+    expect(csv).toContain(`spatial: 16 per frame x ${frames.n} frames`);
+    expect(csv).toContain(`pooled: 1 per frame x ${frames.n} frames`);
   });
 
   it('is identical in a run with other tasks, another profile and a fresh entropy cache', async () => {
