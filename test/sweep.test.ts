@@ -24,6 +24,7 @@ import { runBenchmark, type RunOptions } from '../src/run/runner.js';
 import type { RunResults } from '../src/results/schema.js';
 import { SWEEP_CSV_COLUMNS } from '../src/results/sweep_csv.js';
 import { standardError, summariseSweep } from '../src/results/sweep_summary.js';
+import { syntheticProbe } from './helpers/synthetic_probe.js';
 import { tinyProfile } from './helpers/tiny_profile.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bench-sweep-'));
@@ -60,6 +61,8 @@ const deps: RunDependencies = {
   ...realDeps,
   parseEncoderSpec: (text) => (text === 'quarters' ? { ...realDeps.parseEncoderSpec('pixels'), text } : realDeps.parseEncoderSpec(text)),
   createEncoder: async (spec, options) => (spec.text === 'quarters' ? fake : realDeps.createEncoder(spec, options)),
+  // The protocol's probe (expert rollouts of every cortexbench task) is not this file's subject.
+  entropyProbe: () => syntheticProbe(),
 };
 
 const tiny = tinyProfile({ seeds: [1, 2] });
