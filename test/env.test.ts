@@ -28,14 +28,19 @@ describe('MuJoCo layer', () => {
   // The WASM heap only grows (never shrinks), so leaked native objects show up as heap growth; JS garbage does not.
   const wasmHeapBytes = (env: Env): number => (env.physics.data.qpos as Float64Array).buffer.byteLength;
 
-  it('does not grow the WASM heap over thousands of resets and steps', async () => {
-    const env = await Env.make('reacher-easy');
+  it.each([
+    ['reacher-easy', 5000],
+    ['walker-walk', 1000],
+    ['finger-spin', 1000],
+  ] as const)('%s: does not grow the WASM heap over thousands of resets and steps', async (name, cycles) => {
+    const env = await Env.make(name);
     try {
+      const action = new Array(env.actionSpec.dim).fill(0.1);
       for (let i = 0; i < 200; i++) env.reset({ seed: i });
       const before = wasmHeapBytes(env);
-      for (let i = 0; i < 5000; i++) {
+      for (let i = 0; i < cycles; i++) {
         env.reset({ seed: i });
-        env.step([0.1, -0.1]);
+        env.step(action);
         env.physics.setState(env.physics.getState());
       }
       expect(wasmHeapBytes(env)).toBe(before);
@@ -71,13 +76,16 @@ describe('Env input checks', () => {
       const nan = new Array(dim).fill(0);
       nan[0] = Number.NaN;
       expect(() => env.step(nan)).toThrow(/action\[0\] is NaN/);
-      // A huge action behaves exactly like the bound it is clipped to.
+      expect(() => env.step(new Array(dim).fill(Number.POSITIVE_INFINITY))).toThrow(/action\[0\] is Infinity/);
+      expect(() => env.step(new Array(dim).fill(Number.NEGATIVE_INFINITY))).toThrow(/action\[0\] is -Infinity/);
+      // A huge action behaves exactly like the bound it is clipped to, at either end.
       const a = await Env.make(name);
-      a.reset({ seed: 3 });
-      const huge = a.step(new Array(dim).fill(1e6)).obs.state;
-      env.reset({ seed: 3 });
-      const bound = env.step(Array.from(env.actionSpec.high)).obs.state;
-      expect(Array.from(huge)).toEqual(Array.from(bound));
+      for (const [value, bound] of [[1e6, env.actionSpec.high], [-1e6, env.actionSpec.low]] as const) {
+        a.reset({ seed: 3 });
+        const huge = a.step(new Array(dim).fill(value)).obs.state;
+        env.reset({ seed: 3 });
+        expect(Array.from(huge)).toEqual(Array.from(env.step(Array.from(bound)).obs.state));
+      }
       a.close();
     } finally {
       env.close();
@@ -139,7 +147,7 @@ for (const task of tasks) {
 describe('determinism across processes', () => {
   it('same task, seed and actions give identical states, rewards and pixels in two separate processes', () => {
     const script = join(process.cwd(), `.determinism-${process.pid}.mts`);
-    const tasks = ['cheetah-run', 'drawer-open', 'pen', 'relocate'];
+    const tasks = ['cheetah-run', 'drawer-open', 'walker-walk', 'finger-spin', 'pen', 'relocate'];
     try {
       writeFileSync(script, ROLLOUT_SCRIPT);
       const run = (seed: number): Map<string, string> => {

@@ -1,6 +1,8 @@
 /** Importing this module registers every task domain. */
 import './reacher.js';
 import './cheetah.js';
+import './walker.js';
+import './finger.js';
 // MetaWorld-style: the CortexBench five, then the Factor-World-only ones.
 import './metaworld/assembly.js';
 import './metaworld/bin_picking.js';
