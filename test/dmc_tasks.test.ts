@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardSpeed } from '../src/envs/domains/cheetah.js';
-import '../src/envs/domains/reacher.js';
 import { fingertip, inverseKinematics, LINK_LENGTH } from '../src/envs/domains/reacher.js';
 import { Env } from '../src/envs/env.js';
 import { PredictiveSamplingExpert } from '../src/envs/experts/predictive_sampling.js';
@@ -14,8 +13,11 @@ import '../src/envs/domains/index.js';
 import { pointMassTask } from './fixtures/point_mass_task.js';
 
 const DMC_TASKS = [
-  { name: 'cheetah-run', actionDim: 6, stateDim: 18, camera: 'side', timestep: 0.01 },
-  { name: 'reacher-easy', actionDim: 2, stateDim: 8, camera: 'fixed', timestep: 0.02 },
+  { name: 'cheetah-run', actionDim: 6, stateDim: 18, camera: 'side', timestep: 0.01, substeps: 1 },
+  { name: 'reacher-easy', actionDim: 2, stateDim: 8, camera: 'fixed', timestep: 0.02, substeps: 1 },
+  { name: 'walker-stand', actionDim: 6, stateDim: 18, camera: 'side', timestep: 0.0025, substeps: 10 },
+  { name: 'walker-walk', actionDim: 6, stateDim: 18, camera: 'side', timestep: 0.0025, substeps: 10 },
+  { name: 'finger-spin', actionDim: 2, stateDim: 6, camera: 'cam0', timestep: 0.01, substeps: 2 },
 ] as const;
 
 function cameraExists(env: Env, name: string): boolean {
@@ -35,7 +37,7 @@ describe.each(DMC_TASKS)('$name', (spec) => {
     expect(def.family).toBe('dmc');
     expect(def.benchmarks).toContain('cortexbench');
     expect(def.horizon).toBe(1000);
-    expect(def.substeps).toBe(1);
+    expect(def.substeps).toBe(spec.substeps);
     expect(listTasks('cortexbench').map((t) => t.name)).toContain(spec.name);
   });
 
@@ -149,6 +151,44 @@ describe('reacher-easy expert', () => {
         for (let t = 0; t < 150; t++) total += env.step(expert.act(env.physics, env.task, t)).reward;
         expect(total).toBeGreaterThan(100);
         expect(env.task.reward(env.physics)).toBe(1);
+      }
+    } finally {
+      env.close();
+    }
+  });
+});
+
+describe('cheetah-run model', () => {
+  it("has dm_control's joint ranges, passive stiffness and damping, and ground contacts at friction 1", async () => {
+    const env = await Env.make('cheetah-run');
+    try {
+      const { mj, model, data } = env.physics;
+      const expected: Record<string, [number, number, number, number]> = {
+        bthigh: [-30, 60, 240, 6],
+        bshin: [-50, 50, 180, 4.5],
+        bfoot: [-230, 50, 120, 3],
+        fthigh: [-57, 0.4, 180, 4.5],
+        fshin: [-70, 50, 120, 3],
+        ffoot: [-28, 28, 60, 1.5],
+      };
+      const ranges = model.jnt_range as Float64Array;
+      const stiffness = model.jnt_stiffness as Float64Array;
+      const damping = model.dof_damping as Float64Array;
+      const dofAdr = model.jnt_dofadr as Int32Array;
+      for (const [name, [lo, hi, k, d]] of Object.entries(expected)) {
+        const j = mj.mj_name2id(model, mj.mjtObj.mjOBJ_JOINT.value, name);
+        expect((ranges[2 * j]! * 180) / Math.PI, name).toBeCloseTo(lo, 3);
+        expect((ranges[2 * j + 1]! * 180) / Math.PI, name).toBeCloseTo(hi, 3);
+        expect(stiffness[j], name).toBe(k);
+        expect(damping[dofAdr[j]!], name).toBe(d);
+      }
+      // Body geoms have friction 0.4, the ground MuJoCo's default 1: contacts take the larger, 1.0.
+      env.reset({ seed: 0 });
+      expect(data.ncon).toBeGreaterThan(0);
+      for (let i = 0; i < data.ncon; i++) {
+        const contact = data.contact.get(i)!;
+        expect((contact.friction as Float64Array)[0]).toBe(1);
+        contact.delete();
       }
     } finally {
       env.close();

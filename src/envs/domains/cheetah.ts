@@ -14,7 +14,7 @@ import { tolerance, type ToleranceOptions } from '../rewards.js';
 import { SceneBuilder, el, type CameraSpec, type Vec3, type XmlElement } from '../scene.js';
 import { unitActionSpec, type ActionSpec, type Expert, type SceneOptions, type Task, type TaskDefinition } from '../task.js';
 import { PredictiveSamplingExpert, type PredictiveSamplingConfig } from '../experts/predictive_sampling.js';
-import { DMC_SKYBOX, dmcFactorTargets, rejectObjectScale } from './dmc.js';
+import { applyMotorCommands, DMC_SKYBOX, dmcFactorTargets, NO_PROPRIO, rejectObjectScale } from './dmc.js';
 
 const TIMESTEP = 0.01;
 /** Speed (m/s) at and above which the run reward is 1. */
@@ -25,17 +25,20 @@ const SETTLE_STEPS = 200;
 /** Canonical camera 'side' (dm_control's camera 0): level, 3 m to the cheetah's -y side, following its centre of mass. */
 const SIDE_CAMERA: CameraSpec = { name: 'side', body: 'torso', mode: 'trackcom', lookAt: [0, 0, 0], azimuth: -90, elevation: 0, distance: 3, fovy: 45 };
 
+const deg = (x: number): number => (x * Math.PI) / 180;
+
 /**
- * The leg joints in kinematic order with their limits (rad), passive stiffness/damping and motor gear; the
- * action is one motor command per leg joint, in this order. The planar root is rootx, rootz (slides), rooty.
+ * The leg joints in kinematic order with dm_control's limits (degrees there, radians here), passive
+ * stiffness/damping and motor gear; the action is one motor command per leg joint, in this order. The planar
+ * root is rootx, rootz (slides), rooty.
  */
 const LEG_JOINTS = [
-  { name: 'bthigh', range: [-0.52, 1.05], stiffness: 240, damping: 6, gear: 120 },
-  { name: 'bshin', range: [-0.785, 0.785], stiffness: 180, damping: 4.5, gear: 90 },
-  { name: 'bfoot', range: [-0.4, 0.785], stiffness: 120, damping: 3, gear: 60 },
-  { name: 'fthigh', range: [-1, 0.7], stiffness: 180, damping: 4.5, gear: 90 },
-  { name: 'fshin', range: [-1.2, 0.87], stiffness: 120, damping: 3, gear: 60 },
-  { name: 'ffoot', range: [-0.5, 0.5], stiffness: 60, damping: 1.5, gear: 30 },
+  { name: 'bthigh', range: [deg(-30), deg(60)], stiffness: 240, damping: 6, gear: 120 },
+  { name: 'bshin', range: [deg(-50), deg(50)], stiffness: 180, damping: 4.5, gear: 90 },
+  { name: 'bfoot', range: [deg(-230), deg(50)], stiffness: 120, damping: 3, gear: 60 },
+  { name: 'fthigh', range: [deg(-57), deg(0.4)], stiffness: 180, damping: 4.5, gear: 90 },
+  { name: 'fshin', range: [deg(-70), deg(50)], stiffness: 120, damping: 3, gear: 60 },
+  { name: 'ffoot', range: [deg(-28), deg(28)], stiffness: 60, damping: 1.5, gear: 30 },
 ] as const;
 
 type LegJoint = (typeof LEG_JOINTS)[number]['name'];
@@ -64,21 +67,22 @@ export function cheetahScene(options: SceneOptions = {}): string {
   );
   const r = 0.046;
   scene.world(
-    el('geom', { name: 'floor', type: 'plane', pos: [98, 0, 0], size: [100, 1, 0.5], material: 'floor' }),
+    // MuJoCo's default friction on the ground: contacts take the larger of the pair's coefficients, 1.0.
+    el('geom', { name: 'floor', type: 'plane', pos: [98, 0, 0], size: [100, 1.25, 0.5], material: 'floor', friction: [1, 0.005, 0.0001] }),
     el('body', { name: 'torso', pos: [0, 0, 0.7] }, [
       el('joint', { name: 'rootx', type: 'slide', axis: [1, 0, 0], armature: 0, damping: 0 }),
       el('joint', { name: 'rootz', type: 'slide', axis: [0, 0, 1], armature: 0, damping: 0 }),
       el('joint', { name: 'rooty', type: 'hinge', axis: [0, 1, 0], armature: 0, damping: 0 }),
       el('geom', { name: 'torso', fromto: [-0.5, 0, 0, 0.5, 0, 0], size: [r] }),
-      el('geom', { name: 'head', pos: [0.6, 0, 0.1], axisangle: [0, 1, 0, 0.87], size: [r, 0.15] }),
-      legBody('bthigh', [-0.5, 0, 0], [0.1, 0, -0.13], -3.8, [r, 0.145], [
-        legBody('bshin', [0.16, 0, -0.25], [-0.14, 0, -0.07], -2.03, [r, 0.15], [
-          legBody('bfoot', [-0.28, 0, -0.14], [0.03, 0, -0.097], -0.27, [r, 0.094]),
+      el('geom', { name: 'head', pos: [0.6, 0, 0.1], axisangle: [0, 1, 0, deg(50)], size: [r, 0.15] }),
+      legBody('bthigh', [-0.5, 0, 0], [0.1, 0, -0.13], deg(-218), [r, 0.145], [
+        legBody('bshin', [0.16, 0, -0.25], [-0.14, 0, -0.07], deg(-116), [r, 0.15], [
+          legBody('bfoot', [-0.28, 0, -0.14], [0.03, 0, -0.097], deg(-15), [r, 0.094]),
         ]),
       ]),
-      legBody('fthigh', [0.5, 0, 0], [-0.07, 0, -0.12], 0.52, [r, 0.133], [
-        legBody('fshin', [-0.14, 0, -0.24], [0.065, 0, -0.09], -0.6, [r, 0.106], [
-          legBody('ffoot', [0.13, 0, -0.18], [0.045, 0, -0.07], -0.6, [r, 0.07]),
+      legBody('fthigh', [0.5, 0, 0], [-0.07, 0, -0.12], deg(30), [r, 0.133], [
+        legBody('fshin', [-0.14, 0, -0.24], [0.065, 0, -0.09], deg(-34), [r, 0.106], [
+          legBody('ffoot', [0.13, 0, -0.18], [0.045, 0, -0.07], deg(-34), [r, 0.07]),
         ]),
       ]),
     ]),
@@ -113,7 +117,6 @@ const RUN_TOLERANCE: ToleranceOptions = { bounds: [RUN_SPEED, Infinity], margin:
 class CheetahRunTask implements Task {
   readonly actionSpec: ActionSpec = unitActionSpec(LEG_JOINTS.length);
   readonly proprioDim = 0;
-  private readonly emptyProprio = new Float32Array(0);
 
   initializeEpisode(physics: Physics, rng: Rng): void {
     const { mj, model, data } = physics;
@@ -128,13 +131,11 @@ class CheetahRunTask implements Task {
   }
 
   applyAction(physics: Physics, action: Float64Array): void {
-    const { motors } = cheetahHandles(physics);
-    const ctrl = physics.views.ctrl;
-    for (let i = 0; i < motors.length; i++) ctrl[motors[i]!] = action[i]!;
+    applyMotorCommands(physics, cheetahHandles(physics).motors, action);
   }
 
   proprio(): Float32Array {
-    return this.emptyProprio;
+    return NO_PROPRIO;
   }
 
   reward(physics: Physics): number {
@@ -161,21 +162,22 @@ export function cheetahObjective(pitchWeight: number): (physics: Physics, task: 
 }
 
 /**
- * Planner settings for the cheetah expert: 0.4 s horizon, 8 knots, 60 rollouts per step (about 2400 physics
+ * Planner settings for the cheetah expert: 0.4 s horizon, 8 knots, 90 rollouts per step (about 3600 physics
  * steps of planning per control step), MPPI-style averaging at a low temperature, pitch penalty 0.25, and four
  * of the rollouts replaying the executed gait at periods of 0.2-0.32 s (a memory of the stride that reaches past
  * the horizon). Rollouts step like Env.step (mj_step2, mj_step1), so they score the post-step speed.
- * Chosen by sweeps (4 seeds x 600 steps, then 20 seeds): fewer knots, shorter or longer (0.5-0.8 s) horizons,
- * best-sample selection, mixed noise scales, cubic splines, knots kept at fixed times, a pitch-rate penalty,
- * torso instead of centre-of-mass speed and replanning every 2 steps with twice the samples all ran slower or
- * within noise. Demo seeds 0-19: 586.6 (48 rollouts), 589.0 (48 with the gait replay), 612.1 (these settings,
- * min 580.5), at about 1.2x the planning time of 48 rollouts.
+ * Chosen by sweeps on the v1 model (4 seeds x 600 steps, then 20 seeds): fewer knots, shorter or longer (0.5-0.8 s)
+ * horizons, best-sample selection, mixed noise scales, cubic splines, knots kept at fixed times, a pitch-rate
+ * penalty, torso instead of centre-of-mass speed and replanning every 2 steps with twice the samples all ran slower
+ * or within noise. Demo seeds 0-19 on v1: 586.6 (48 rollouts), 589.0 (48 with the gait replay), 612.1 (60, min
+ * 580.5). On the v2 model (dm_control's ranges, friction 1), first two demo seeds: 631.6 with 60 rollouts, 654.2
+ * with 90; a forward-speed terminal value (2 x speed at the horizon) lost 54 points over 500 steps.
  */
 export const CHEETAH_PLANNER: PredictiveSamplingConfig = {
-  name: 'predictive-sampling-v2',
+  name: 'predictive-sampling-v3',
   horizonSteps: 40,
   knots: 8,
-  samples: 60,
+  samples: 90,
   noiseStd: 1,
   update: { kind: 'mppi', temperature: 0.1 },
   periodicCandidates: [20, 24, 28, 32],
@@ -191,7 +193,8 @@ const cheetahRun: TaskDefinition = {
   domain: 'cheetah',
   family: 'dmc',
   benchmarks: ['cortexbench'],
-  version: 2,
+  // v3: dm_control's joint ranges and geom angles, ground friction 1 (were Gym HalfCheetah's ranges, friction 0.4).
+  version: 3,
   horizon: 1000,
   timestep: TIMESTEP,
   substeps: 1,
