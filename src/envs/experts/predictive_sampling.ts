@@ -50,6 +50,11 @@ export interface PredictiveSamplingConfig {
    * that make a short horizon less myopic (e.g. posture), as long as episodes are still scored by the task.
    */
   objective?: (physics: Physics, task: Task) => number;
+  /**
+   * Value of the state a rollout ends in, added once to its summed objective: what the horizon cuts off
+   * (e.g. the momentum a runner carries past it). None when omitted.
+   */
+  terminalValue?: (physics: Physics, task: Task) => number;
 }
 
 export class PredictiveSamplingExpert implements Expert {
@@ -192,7 +197,8 @@ export class PredictiveSamplingExpert implements Expert {
       advance(sim, task);
       total += objective ? objective(sim, task) : task.reward(sim);
     }
-    return total;
+    const terminal = this.config.terminalValue;
+    return terminal ? total + terminal(sim, task) : total;
   }
 
   /** nominal = sum_i w_i plan_i / sum_i w_i with w_i = exp((R_i - R_best) / (temperature * std(R))). */
