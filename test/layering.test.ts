@@ -10,7 +10,7 @@ import { KNOWN_ENCODER_SPECS } from '../src/encoders/registry.js';
 
 const SRC = resolve(import.meta.dirname, '..', 'src');
 /** Higher layers may import lower ones; folders on one level may not import each other. */
-const LAYERS: Record<string, number> = { cli: 8, run: 7, results: 6, eval: 5, data: 4, protocol: 3, envs: 2, encoders: 2, policies: 2, util: 1 };
+const LAYERS: Record<string, number> = { cli: 8, run: 7, results: 6, eval: 5, data: 4, protocol: 3, distill: 3, envs: 2, encoders: 2, policies: 2, util: 1 };
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

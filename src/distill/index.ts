@@ -1,0 +1,179 @@
+/**
+ * Cheap demonstrations: the expert that records a task's demos. Tasks whose expert plans on the simulator
+ * (seconds per step of planning) have a distillation entry below: their planner is distilled into a
+ * state-feedback MLP (dagger.ts), the student is evaluated on its own at the full horizon, and it records the
+ * demos when it keeps the task's bar; otherwise the planner records them. The trained student, its evaluation
+ * and every labelled episode are cached (store.ts), so the distillation runs once per task version, teacher
+ * and settings, and resumes when interrupted.
+ */
+import { Env } from '../envs/env.js';
+import type { Expert, TaskDefinition } from '../envs/task.js';
+import { resolveCacheDir } from '../util/cache_dir.js';
+import { Rng } from '../util/rng.js';
+import { distil, type DistillSettings, type TeacherEpisode } from './dagger.js';
+import { DistilledExpert } from './distilled_expert.js';
+import { StateFeatures } from './state_features.js';
+import { StateMlp } from './state_mlp.js';
+import { distillDigest, distillDir, FileEpisodeStore, readPolicyFile, writePolicyFile, type DistilledPolicyFile, type StudentEvaluation } from './store.js';
+
+export type { DistillSettings, TeacherEpisode } from './dagger.js';
+export type { StudentEvaluation } from './store.js';
+
+export interface TaskDistillation {
+  settings: DistillSettings;
+  /** Mean return over the evaluation episodes the student must reach to record demos (the expert's bar). */
+  minReturn: number;
+  /** Full-horizon episodes the student is evaluated on. */
+  evaluationEpisodes: number;
+}
+
+const SHARED = { hidden: [128, 128], epochs: 30, batchSize: 256, learningRate: 1e-3, seed: 1 } as const;
+/**
+ * The planner's first 20 demos (full episodes), then two DAgger rounds of eight 150-step episodes (mixed, then the
+ * student alone): short episodes spend the planner's labels on many starts, where students fail first (getting up,
+ * the first flicks). A plain behaviour clone of 7 walker-stand demos returned 163 of the planner's ~980.
+ */
+const DAGGER: Pick<DistillSettings, 'teacherDemos' | 'rounds' | 'episodeSteps'> = {
+  teacherDemos: 20,
+  episodeSteps: 150,
+  rounds: [
+    { episodes: 8, teacherShare: 0.5 },
+    { episodes: 8, teacherShare: 0 },
+  ],
+};
+
+/** Distillation settings of the tasks whose experts plan; see the README's protocol section for the numbers. */
+export const DISTILLATIONS: Readonly<Record<string, TaskDistillation>> = {
+  'walker-stand': { settings: { ...SHARED, ...DAGGER }, minReturn: 930, evaluationEpisodes: 10 },
+  'walker-walk': { settings: { ...SHARED, ...DAGGER }, minReturn: 900, evaluationEpisodes: 10 },
+  'finger-spin': { settings: { ...SHARED, ...DAGGER }, minReturn: 740, evaluationEpisodes: 10 },
+  'cheetah-run': { settings: { ...SHARED, ...DAGGER }, minReturn: 640, evaluationEpisodes: 10 },
+};
+
+/** Which expert records a task's demos: its name (demo caches key on it) and a factory. */
+export interface DemoExpert {
+  name: string;
+  create: () => Expert;
+  /** The student's evaluation, for distilled experts. */
+  evaluation?: StudentEvaluation;
+  /** What resolving it cost now: seconds spent distilling and evaluating (0 when cached). */
+  seconds: number;
+}
+
+export interface DemoExpertOptions {
+  cacheDir?: string;
+  /**
+   * The teacher's first `episodes` demos (full horizon, demo base seed 0), e.g. from the demo store: the
+   * distillation's first data. Needed only when a distillation runs.
+   */
+  teacherDemos?: (episodes: number) => Promise<readonly TeacherEpisode[]>;
+  onProgress?: (message: string) => void;
+  /** Fail instead of distilling when no distillation is cached (demo workers: the caller distilled first). */
+  cachedOnly?: boolean;
+}
+
+/** The evaluation episodes' reset seeds (a stream of their own, never demo or BC-evaluation seeds). */
+function evaluationSeeds(settings: DistillSettings, episodes: number): number[] {
+  const rng = new Rng(settings.seed).fork(0x4556414c);
+  return Array.from({ length: episodes }, () => rng.nextUint32());
+}
+
+/**
+ * The expert that records `task`'s demos: the task's own expert unless it has a distillation entry and the
+ * distilled student keeps the bar. Distils (or loads the cached distillation) on first use.
+ */
+export async function resolveDemoExpert(task: TaskDefinition, options: DemoExpertOptions = {}): Promise<DemoExpert> {
+  const teacherName = task.createExpert().name;
+  const own: DemoExpert = { name: teacherName, create: () => task.createExpert(), seconds: 0 };
+  const entry = DISTILLATIONS[task.name];
+  if (!entry) return own;
+  const started = performance.now();
+  const seeds = evaluationSeeds(entry.settings, entry.evaluationEpisodes);
+  const digest = distillDigest(task, teacherName, entry.settings, seeds);
+  const dir = distillDir(resolveCacheDir(options.cacheDir), task, teacherName, digest);
+  let file = readPolicyFile(dir, digest);
+  if (!file && options.cachedOnly) throw new Error(`task '${task.name}': no cached distillation in ${dir}`);
+  if (!file) file = await distilAndEvaluate(task, entry, teacherName, digest, dir, seeds, options);
+  const seconds = (performance.now() - started) / 1000;
+  if (file.evaluation.meanReturn < entry.minReturn) {
+    options.onProgress?.(
+      `${task.name}: distilled student returns ${file.evaluation.meanReturn.toFixed(1)} < ${entry.minReturn}; demos come from '${teacherName}'`,
+    );
+    return { ...own, evaluation: file.evaluation, seconds };
+  }
+  const mlp = StateMlp.fromWeights(file.weights);
+  const name = `distilled-${teacherName}-${digest.slice(0, 8)}`;
+  return { name, create: () => new DistilledExpert(name, mlp), evaluation: file.evaluation, seconds };
+}
+
+/**
+ * The demo expert named `name`: the task's own, or its distilled student (which must be cached already). Demo
+ * workers use it to rebuild, in their own thread, the expert the caller chose.
+ */
+export async function demoExpertByName(task: TaskDefinition, name: string, cacheDir: string): Promise<DemoExpert> {
+  const own: DemoExpert = { name: task.createExpert().name, create: () => task.createExpert(), seconds: 0 };
+  if (own.name === name) return own;
+  const distilled = await resolveDemoExpert(task, { cacheDir, cachedOnly: true });
+  if (distilled.name === name) return distilled;
+  throw new Error(`task '${task.name}' has no demo expert named '${name}' (its own is '${own.name}', its distilled one '${distilled.name}')`);
+}
+
+async function distilAndEvaluate(
+  task: TaskDefinition,
+  entry: TaskDistillation,
+  teacher: string,
+  digest: string,
+  dir: string,
+  seeds: number[],
+  options: DemoExpertOptions,
+): Promise<DistilledPolicyFile> {
+  const started = performance.now();
+  const dims = await Env.make(task).then((env) => {
+    try {
+      return { inputDim: new StateFeatures(env.physics).dim, actionDim: env.actionSpec.dim };
+    } finally {
+      env.close();
+    }
+  });
+  const store = new FileEpisodeStore(dir, dims.inputDim, dims.actionDim);
+  if (!options.teacherDemos) throw new Error(`task '${task.name}': distilling needs the teacher's demos (DemoExpertOptions.teacherDemos)`);
+  const teacherEpisodes = await options.teacherDemos(entry.settings.teacherDemos);
+  const result = await distil(task, entry.settings, teacherEpisodes, store, (done, total) =>
+    options.onProgress?.(`${task.name}: distilling, DAgger episode ${done}/${total}`),
+  );
+  const evaluation = await evaluateStudent(task, new DistilledExpert('student', result.mlp), seeds);
+  const file: DistilledPolicyFile = {
+    format: 1,
+    task: task.name,
+    taskVersion: task.version,
+    teacher,
+    digest,
+    weights: result.mlp.toWeights(),
+    evaluation,
+    labelledSteps: result.episodes.reduce((n, e) => n + e.steps, 0),
+    seconds: (performance.now() - started) / 1000,
+  };
+  writePolicyFile(dir, file);
+  return file;
+}
+
+/** Full-horizon returns of `expert` from each seed. */
+export async function evaluateStudent(task: TaskDefinition, expert: Expert, seeds: readonly number[]): Promise<StudentEvaluation> {
+  const env = await Env.make(task);
+  try {
+    const returns = seeds.map((seed) => {
+      env.reset({ seed });
+      expert.reset(env.physics, new Rng(seed));
+      let total = 0;
+      for (let t = 0; t < task.horizon; t++) {
+        const result = env.step(expert.act(env.physics, env.task, t));
+        total += result.reward;
+        if (result.terminated || result.truncated) break;
+      }
+      return total;
+    });
+    return { seeds: [...seeds], returns, meanReturn: returns.reduce((a, b) => a + b, 0) / returns.length };
+  } finally {
+    env.close();
+  }
+}
