@@ -106,7 +106,7 @@ describe('demo store', () => {
   it('resumes: only a deleted episode is generated again, other files are left untouched', async () => {
     const cacheDir = tempCache();
     const first = await loadOrGenerateDemos(task, { episodes: 5, seed: 11, cacheDir });
-    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: canonicalScene };
+    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: canonicalScene, maxSteps: null };
     const paths = first.episodes.map((e) => demoEpisodePath(cacheDir, identity, e.seed));
     // Make the kept files look old so that a rewrite would show in their mtime.
     const old = new Date(2020, 0, 1);
@@ -136,7 +136,7 @@ describe('demo store', () => {
   it('regenerates a corrupt or foreign episode file instead of using it', async () => {
     const cacheDir = tempCache();
     const first = await loadOrGenerateDemos(task, { episodes: 2, seed: 5, cacheDir });
-    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: canonicalScene };
+    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: canonicalScene, maxSteps: null };
     const [a, b] = first.episodes.map((e) => demoEpisodePath(cacheDir, identity, e.seed));
     writeFileSync(a!, 'not a demo');
     // A valid file of another seed under this seed's name must be rejected by its header.
@@ -151,7 +151,7 @@ describe('demo store', () => {
   it('regenerates an episode whose stored arrays were changed (content hash), warning with the file name', async () => {
     const cacheDir = tempCache();
     const first = await loadOrGenerateDemos(task, { episodes: 2, seed: 6, cacheDir });
-    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: canonicalScene };
+    const identity = { task: task.name, taskVersion: task.version, expert: 'pd', scene: canonicalScene, maxSteps: null };
     const path = demoEpisodePath(cacheDir, identity, first.episodes[0]!.seed);
     const good = readFileSync(path);
     // Actions 37x out of bounds, written over the stored ones: a well-formed file with wrong numbers.
@@ -179,6 +179,9 @@ describe('demo store', () => {
     expect(demoSetKey(task, spec, 'other')).not.toBe(base);
     expect(demoSetKey(task, { ...spec, seed: 2 })).not.toBe(base);
     expect(demoSetKey(task, { ...spec, episodes: 11 })).not.toBe(base);
+    // A step limit at or past the horizon is the full-horizon set; a shorter one is a set of its own.
+    expect(demoSetKey(task, { ...spec, maxSteps: task.horizon })).toBe(base);
+    expect(demoSetKey(task, { ...spec, maxSteps: 10 })).not.toBe(base);
     const lit = trainingSet(task, ['light'], 2, 5);
     expect(demoSetKey(task, { ...spec, variants: lit })).not.toBe(base);
     // Values in another key order are the same scene; another cadence gives other episodes other scenes.
@@ -186,6 +189,60 @@ describe('demo store', () => {
     expect(demoSetKey(task, { ...spec, variants: shuffled })).toBe(demoSetKey(task, { ...spec, variants: lit }));
     expect(demoSetKey(task, { ...spec, variants: trainingSet(task, ['light'], 2, 4) })).not.toBe(demoSetKey(task, { ...spec, variants: lit }));
   });
+
+  it('records step-limited sets with the expert it is given, apart from the full-horizon set', async () => {
+    const cacheDir = tempCache();
+    const full = await loadOrGenerateDemos(task, { episodes: 2, seed: 4, cacheDir });
+    let created = 0;
+    const expert = {
+      name: 'pd-copy',
+      create: () => {
+        created++;
+        return pointMassTask({ expertName: 'pd-copy' }).createExpert();
+      },
+    };
+    const short = await loadOrGenerateDemos(task, { episodes: 2, seed: 4, cacheDir, maxSteps: 10, expert });
+    expect(created).toBe(1);
+    expect(short.expert).toBe('pd-copy');
+    expect(short.loaded).toBe(0);
+    expect(short.dir).not.toBe(full.dir);
+    expect(short.dir.endsWith(`${canonicalScene}-steps10`)).toBe(true);
+    expect(short.key).not.toBe(full.key);
+    // The same expert and seeds: a short episode is the start of the full one.
+    short.episodes.forEach((e, i) => {
+      expect(e.length).toBe(10);
+      expect(Array.from(e.actions)).toEqual(Array.from(full.episodes[i]!.actions.subarray(0, 10 * e.actionDim)));
+    });
+    const again = await loadOrGenerateDemos(task, { episodes: 2, seed: 4, cacheDir, maxSteps: 10, expert });
+    expect(again.loaded).toBe(2);
+    expect(created).toBe(1);
+    await expect(loadOrGenerateDemos(task, { episodes: 2, seed: 4, cacheDir, maxSteps: 0 })).rejects.toThrow(/maxSteps must be a positive integer/);
+  });
+
+  it('records in worker threads exactly what one thread records, each episode in its variant, and reads it back in seed order', async () => {
+    await import('../src/envs/domains/index.js');
+    const reacher = listTasks().find((t) => t.name === 'reacher-easy')!;
+    // Two light values (3 and 2 episodes): workers are handed each episode's scene with its seed.
+    const spec = { episodes: 5, seed: 9, maxSteps: 20, variants: trainingSet(reacher, ['light'], 2, 3) };
+    const single = await loadOrGenerateDemos(reacher, { ...spec, cacheDir: tempCache() });
+    const progress: number[] = [];
+    const cacheDir = tempCache();
+    const parallel = await loadOrGenerateDemos(reacher, { ...spec, cacheDir, workers: 2, onProgress: (p) => progress.push(p.done) });
+    expect(parallel.loaded).toBe(0);
+    expect(progress).toEqual([1, 2, 3, 4, 5]);
+    expect(parallel.key).toBe(single.key);
+    parallel.episodes.forEach((e, i) => {
+      expectSameEpisode(e, single.episodes[i]!);
+      expect(variantDigest(e.variant)).toBe(variantDigest(single.episodes[i]!.variant));
+    });
+    expect(new Set(parallel.episodes.map((e) => variantDigest(e.variant))).size).toBe(2);
+    expect((await loadOrGenerateDemos(reacher, { ...spec, cacheDir, workers: 2 })).loaded).toBe(5);
+    // Workers rebuild the expert by name: one they cannot find is an error that says so.
+    const stranger = { name: 'no-such-expert', create: () => reacher.createExpert() };
+    await expect(loadOrGenerateDemos(reacher, { ...spec, cacheDir: tempCache(), workers: 2, expert: stranger })).rejects.toThrow(
+      /demo worker \(task 'reacher-easy'\): .*no demo expert named 'no-such-expert'/,
+    );
+  }, 60_000);
 
   it('keeps sets of different task versions apart on disk', async () => {
     const cacheDir = tempCache();

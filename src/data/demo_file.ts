@@ -25,6 +25,8 @@ export interface DemoIdentity {
   expert: string;
   /** Digest of the scene variant the episode was played in (envs/factors/variant.ts). */
   scene: string;
+  /** Policy steps recorded per episode when fewer than the task's horizon (a profile's shorter horizon), else null. */
+  maxSteps: number | null;
 }
 
 type Dtype = 'float64' | 'float32' | 'uint8';
@@ -104,7 +106,9 @@ export function readDemoEpisode(path: string, expected: DemoIdentity, seed: numb
   const header = read.header as unknown as DemoFileHeader;
   const bytes = read.payload;
   if (header.format !== FORMAT) throw demoFileError(path, `unsupported format ${String(header.format)}, expected ${FORMAT}`);
-  for (const key of ['task', 'taskVersion', 'expert', 'scene'] as const) {
+  // Files written before `maxSteps` existed hold full-horizon episodes.
+  header.maxSteps ??= null;
+  for (const key of ['task', 'taskVersion', 'expert', 'scene', 'maxSteps'] as const) {
     if (header[key] !== expected[key]) {
       throw demoFileError(path, `${key} is ${JSON.stringify(header[key])}, expected ${JSON.stringify(expected[key])}`);
     }

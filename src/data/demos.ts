@@ -1,13 +1,14 @@
 /**
  * Expert demonstrations and their on-disk store.
  *
- * A demo set is (task, task version, expert, variant set, base seed, N episodes). Episode i is played from the reset
- * seed `demoEpisodeSeed(base, i)` in the scene variant the variant set gives episode i (envs/factors/variant_sets.ts;
- * the canonical scene by default), so a set of 25 episodes is the first 25 of the set of 100 with the same base seed
- * and variants. Each episode is one file under
- * `<cacheDir>/demos/<task>/v<task version>-f<format>/<expert>/<variant digest>/seed-<seed>.bdemo` (format:
- * demo_file.ts), written atomically, so an interrupted run resumes with the episodes already on disk, and sets that
- * share an episode (same seed, same variant: a sweep's K = 1 set and the first block of its K = 5 set) share its file.
+ * A demo set is (task, task version, expert, variant set, steps per episode, base seed, N episodes). Episode i is
+ * played from the reset seed `demoEpisodeSeed(base, i)` in the scene variant the variant set gives episode i
+ * (envs/factors/variant_sets.ts; the canonical scene by default), so a set of 25 episodes is the first 25 of the set
+ * of 100 with the same base seed and variants. Each episode is one file under
+ * `<cacheDir>/demos/<task>/v<task version>-f<format>/<expert>/<variant digest>[-steps<T>]/seed-<seed>.bdemo`
+ * (format: demo_file.ts), written atomically, so an interrupted run resumes with the episodes already on disk, and
+ * sets that share an episode (same seed, same variant, same step limit: a sweep's K = 1 set and the first block of
+ * its K = 5 set) share its file.
  * No pixels are stored: `restoreDemoState` (envs/expert_rollout.ts) puts an environment back in any recorded state
  * to re-render its frame.
  */
@@ -15,15 +16,17 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
-import { canonicalJson, variantDigest } from '../envs/factors/variant.js';
+import { variantDigest } from '../envs/factors/variant.js';
 import { canonicalSet, variantForEpisode, type VariantSet } from '../envs/factors/variant_sets.js';
 import { FAMILIES, episodeScore, episodeSucceeded, type TaskFamily } from '../envs/families.js';
-import type { TaskDefinition } from '../envs/task.js';
+import type { Expert, TaskDefinition } from '../envs/task.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
+import { canonicalJson } from '../util/canonical_json.js';
 import { checkSeed } from '../util/rng.js';
 import { CacheFileError } from './cache_file.js';
 import { encodeDemoEpisode, readDemoEpisode, type DemoIdentity } from './demo_file.js';
+import { recordInWorkers, type WorkerEpisode } from './demo_workers.js';
 
 /**
  * Bump when the content of a recorded episode changes for the same inputs (it is part of every key). 2: episode
@@ -69,8 +72,27 @@ function checkEpisodeCount(episodes: number): void {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-function demoIdentity(task: TaskDefinition, expertName: string, variantDigestText: string): DemoIdentity {
-  return { task: task.name, taskVersion: task.version, expert: expertName, scene: variantDigestText };
+/** A set's steps per episode as identities record it: null for the task's full horizon. */
+function stepLimit(task: TaskDefinition, maxSteps: number | undefined): number | null {
+  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps >= 1)) {
+    throw new Error(`maxSteps must be a positive integer, got ${maxSteps}`);
+  }
+  return maxSteps === undefined || maxSteps >= task.horizon ? null : maxSteps;
+}
+
+function demoIdentity(task: TaskDefinition, expertName: string, variantDigestText: string, maxSteps: number | null): DemoIdentity {
+  return { task: task.name, taskVersion: task.version, expert: expertName, scene: variantDigestText, maxSteps };
+}
+
+/** The expert that records a demo set: its name (sets key on it) and a factory. */
+export interface DemoExpertSource {
+  name: string;
+  create: () => Expert;
+}
+
+/** The task's own expert. */
+export function taskExpert(task: TaskDefinition): DemoExpertSource {
+  return { name: task.createExpert().name, create: () => task.createExpert() };
 }
 
 export interface DemoSetSpec {
@@ -79,6 +101,12 @@ export interface DemoSetSpec {
   seed: number;
   /** The scene of every episode (factor values and cadence); the canonical scene when omitted. */
   variants?: VariantSet;
+  /**
+   * Record only the first `maxSteps` policy steps of each episode (a profile's shorter horizon); the task's full
+   * horizon when omitted. A shorter set is a set of its own: planners are costly per step, so a run records only
+   * the steps it trains on.
+   */
+  maxSteps?: number;
 }
 
 /** The variant digest of each episode of a set. */
@@ -88,22 +116,32 @@ function episodeVariantDigests(task: TaskDefinition, spec: DemoSetSpec): string[
 }
 
 /**
- * A sha256 digest (hex) identifying a demo set: task name and version, expert name, episode seeds, each episode's
- * scene variant and the demo format. Feature caches key on it. `expertName` defaults to the task's expert.
+ * A sha256 digest (hex) identifying a demo set: task name and version, expert name, steps per episode, episode
+ * seeds, each episode's scene variant and the demo format. Feature caches key on it. `expertName` defaults to the
+ * task's expert.
  */
 export function demoSetKey(task: TaskDefinition, spec: DemoSetSpec, expertName?: string): string {
   const expert = expertName ?? task.createExpert().name;
-  const identity = { format: DEMO_FORMAT_VERSION, task: task.name, taskVersion: task.version, expert, seeds: demoEpisodeSeeds(spec.seed, spec.episodes), variants: episodeVariantDigests(task, spec) };
+  const identity = {
+    format: DEMO_FORMAT_VERSION,
+    task: task.name,
+    taskVersion: task.version,
+    expert,
+    maxSteps: stepLimit(task, spec.maxSteps),
+    seeds: demoEpisodeSeeds(spec.seed, spec.episodes),
+    variants: episodeVariantDigests(task, spec),
+  };
   return sha256(canonicalJson(identity));
 }
 
 /** Keeps path segments to safe characters (expert and task names are chosen by code, but never trust a path). */
 export const pathSegment = (name: string): string => encodeURIComponent(name).replace(/%/g, '_');
 
-/** The directory holding the episode files of one task, expert and scene variant. */
+/** The directory holding the episode files of one task, expert, scene variant and step limit. */
 export function demoSetDir(cacheDir: string, identity: DemoIdentity): string {
   const version = `v${identity.taskVersion}-f${DEMO_FORMAT_VERSION}`;
-  return join(cacheDir, 'demos', pathSegment(identity.task), version, pathSegment(identity.expert), pathSegment(identity.scene));
+  const scene = identity.maxSteps === null ? identity.scene : `${identity.scene}-steps${identity.maxSteps}`;
+  return join(cacheDir, 'demos', pathSegment(identity.task), version, pathSegment(identity.expert), pathSegment(scene));
 }
 
 /** Where one episode lives in the cache. */
@@ -132,8 +170,16 @@ export interface LoadDemosOptions extends DemoSetSpec {
   onProgress?: (progress: DemoProgress) => void;
   /** Where warnings go (a damaged cache file that is regenerated); default stderr. */
   warn?: (line: string) => void;
-  /** Stops between episodes when aborted. */
+  /** Stops between episodes (and stops the workers) when aborted. */
   signal?: AbortSignal;
+  /** Who records missing episodes; the task's own expert when omitted. */
+  expert?: DemoExpertSource;
+  /**
+   * Worker threads that record missing episodes in parallel (each its own MuJoCo instance); 1 (default) records
+   * in this thread. Workers rebuild the task and expert by name, so only built-in tasks and their own or distilled
+   * experts can use them.
+   */
+  workers?: number;
 }
 
 export interface DemoSet {
@@ -166,48 +212,74 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
   const allSeeds = demoEpisodeSeeds(options.seed, options.episodes);
   const seeds = indices.map((i) => allSeeds[i]!);
   const cacheDir = resolveCacheDir(options.cacheDir);
-  const expertName = definition.createExpert().name;
+  const expert = options.expert ?? taskExpert(definition);
+  const expertName = expert.name;
+  const maxSteps = stepLimit(definition, options.maxSteps);
   const warn = options.warn ?? ((line: string) => console.warn(line));
+  /** Episode i of the set: its seed, scene variant and the identity its file is keyed on. */
+  const episodeAt = (n: number): WorkerEpisode => {
+    const variant = variantForEpisode(set, indices[n]!);
+    return { seed: seeds[n]!, variant, identity: demoIdentity(definition, expertName, variantDigest(variant), maxSteps) };
+  };
+  const read = ({ seed, identity }: WorkerEpisode): DemoEpisode | null => {
+    const path = demoEpisodePath(cacheDir, identity, seed);
+    if (!existsSync(path)) return null;
+    try {
+      return readDemoEpisode(path, identity, seed);
+    } catch (err) {
+      if (!(err instanceof CacheFileError)) throw err;
+      warn(`warning: ${err.message}; generating the episode again`);
+      return null;
+    }
+  };
   /** Directories whose stale temporary files were removed before writing into them. */
   const cleaned = new Set<string>();
+  const clean = (identity: DemoIdentity): void => {
+    const dir = demoSetDir(cacheDir, identity);
+    if (!cleaned.has(dir)) removeStaleTemporaries(dir);
+    cleaned.add(dir);
+  };
   const episodes: DemoEpisode[] = [];
   let loaded = 0;
+  let done = 0;
+  const report = (seed: number): void => options.onProgress?.({ done: ++done, total: seeds.length, loaded, seed });
+  const workers = options.workers ?? 1;
+  // Seeds recorded by workers (into the cache, reported as they land) before the loop below reads them back.
+  const recorded = new Set<number>();
+  if (workers > 1) {
+    const missing = seeds.map((_, n) => episodeAt(n)).filter((episode) => read(episode) === null);
+    if (missing.length > 1) {
+      for (const { identity } of missing) clean(identity);
+      const job = { task: definition.name, expert: expertName, maxSteps: options.maxSteps, cacheDir };
+      await recordInWorkers(job, missing, workers, (seed) => {
+        recorded.add(seed);
+        report(seed);
+      }, options.signal);
+    }
+  }
   // The environment is built only when an episode is missing, so a fully cached set needs no simulator.
   let rollout: ExpertRollout | null = null;
   try {
-    for (const [n, i] of indices.entries()) {
+    for (const n of indices.keys()) {
       if (options.signal) {
         // Generation is synchronous: yield to the event loop so that a signal handler (Ctrl-C) can abort.
         await new Promise((resolve) => setImmediate(resolve));
         options.signal.throwIfAborted();
       }
-      const seed = seeds[n]!;
-      const variant = variantForEpisode(set, i);
-      const identity = demoIdentity(definition, expertName, variantDigest(variant));
-      const path = demoEpisodePath(cacheDir, identity, seed);
-      let episode: DemoEpisode | null = null;
-      if (existsSync(path)) {
-        try {
-          episode = readDemoEpisode(path, identity, seed);
-          loaded++;
-        } catch (err) {
-          if (!(err instanceof CacheFileError)) throw err;
-          warn(`warning: ${err.message}; generating the episode again`);
-        }
-      }
+      const at = episodeAt(n);
+      let episode = read(at);
+      if (episode && !recorded.has(at.seed)) loaded++;
       if (!episode) {
-        const dir = demoSetDir(cacheDir, identity);
-        if (!cleaned.has(dir)) removeStaleTemporaries(dir);
-        cleaned.add(dir);
-        rollout ??= await ExpertRollout.create(definition, variant);
+        clean(at.identity);
+        rollout ??= await ExpertRollout.create(definition, at.variant, expert.create);
         if (rollout.expert.name !== expertName) {
-          throw new Error(`task '${definition.name}': createExpert() returned experts named '${expertName}' and '${rollout.expert.name}'`);
+          throw new Error(`task '${definition.name}': the demo expert is named '${expertName}' but created '${rollout.expert.name}'`);
         }
-        episode = rollout.episode(seed, { variant });
-        writeFileAtomic(path, encodeDemoEpisode(identity, episode), 'demo episode');
+        episode = rollout.episode(at.seed, { variant: at.variant, maxSteps: options.maxSteps });
+        writeFileAtomic(demoEpisodePath(cacheDir, at.identity, at.seed), encodeDemoEpisode(at.identity, episode), 'demo episode');
       }
       episodes.push(episode);
-      options.onProgress?.({ done: episodes.length, total: seeds.length, loaded, seed });
+      if (!recorded.has(at.seed)) report(at.seed);
     }
   } finally {
     rollout?.close();
@@ -218,10 +290,18 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
     taskVersion: definition.version,
     expert: expertName,
     baseSeed: options.seed,
-    dir: demoSetDir(cacheDir, demoIdentity(definition, expertName, variantDigest(variantForEpisode(set, indices[0] ?? 0)))),
+    dir: demoSetDir(cacheDir, demoIdentity(definition, expertName, variantDigest(variantForEpisode(set, indices[0] ?? 0)), maxSteps)),
     episodes,
     loaded,
   };
+}
+
+/**
+ * The task's own expert's first demos at the full horizon (base seed 0), from the cache or recorded: what a
+ * distillation of that expert starts from (`resolveDemoExpert`'s `teacherDemos`).
+ */
+export function teacherDemoSource(task: TaskDefinition, cacheDir?: string, workers = 1): (episodes: number) => Promise<DemoEpisode[]> {
+  return async (episodes) => (await loadOrGenerateDemos(task, { episodes, seed: 0, cacheDir, workers })).episodes;
 }
 
 /** Expert quality over a set of episodes, in the family's metric. */

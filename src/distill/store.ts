@@ -92,7 +92,7 @@ export class FileEpisodeStore implements LabelledEpisodeStore {
   save(round: number, index: number, episode: LabelledEpisode): void {
     const { seed, steps, executedReturn, seconds } = episode;
     const body = { seed, steps, inputDim: this.inputDim, actionDim: this.actionDim, executedReturn, seconds, inputs: encode(episode.inputs), targets: encode(episode.targets) };
-    writeFileAtomic(this.path(round, index), JSON.stringify(body));
+    writeFileAtomic(this.path(round, index), JSON.stringify(body), 'distillation episode');
   }
 }
 
@@ -108,5 +108,5 @@ export function readPolicyFile(dir: string, digest: string): DistilledPolicyFile
 }
 
 export function writePolicyFile(dir: string, file: DistilledPolicyFile): void {
-  writeFileAtomic(join(dir, 'policy.json'), JSON.stringify(file));
+  writeFileAtomic(join(dir, 'policy.json'), JSON.stringify(file), 'distilled policy');
 }

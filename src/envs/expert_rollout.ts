@@ -36,7 +36,7 @@ export interface DemoEpisode {
 }
 
 /** The expert's random stream for an episode: independent of the task's reset stream `new Rng(seed)`. */
-function expertRng(episodeSeed: number): Rng {
+export function expertRng(episodeSeed: number): Rng {
   // 0x455850 is "EXP" in ASCII: a fixed label that forks the expert's stream off the episode seed.
   return new Rng(episodeSeed).fork(0x455850);
 }
@@ -48,11 +48,18 @@ export class ExpertRollout {
     readonly expert: Expert,
   ) {}
 
-  /** `variant`: the scene of episodes that name none (the canonical scene when omitted). */
-  static async create(definition: TaskDefinition, variant?: SceneVariant): Promise<ExpertRollout> {
+  /**
+   * `variant`: the scene of episodes that name none (the canonical scene when omitted). `makeExpert` defaults to the
+   * task's own expert (a demo set may be recorded by another, e.g. a distilled one).
+   */
+  static async create(
+    definition: TaskDefinition,
+    variant?: SceneVariant,
+    makeExpert: () => Expert = () => definition.createExpert(),
+  ): Promise<ExpertRollout> {
     const env = await Env.make(definition, variant ? { variant } : {});
     try {
-      return new ExpertRollout(env, definition.createExpert());
+      return new ExpertRollout(env, makeExpert());
     } catch (err) {
       env.close();
       throw err;

@@ -50,7 +50,14 @@ export interface Profile {
    * the encoder's image processor.
    */
   encoderPreprocessing: 'encoder-protocol' | 'processor';
+  /**
+   * Who records demos: 'task' = each task's own expert; 'distilled' = for tasks whose expert plans on the
+   * simulator, a state policy distilled from it when that keeps the expert's bar (src/distill), else the task's.
+   */
+  demoExperts: DemoExperts;
 }
+
+export type DemoExperts = 'task' | 'distilled';
 
 /**
  * The paper's demos and VC-1's evaluation episodes per family (10 DMC, 25 MetaWorld and Adroit) at the tasks' own
@@ -76,6 +83,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     // What mjrl's BatchNormMLP does (BatchNorm gamma 0.01), not what its comment says (see policies/init.ts).
     policyInit: 'mjrl',
     encoderPreprocessing: 'encoder-protocol',
+    // 100 full-horizon demos per DMC task: planners cost 15-40 CPU-s per episode, a distilled policy ~1.
+    demoExperts: 'distilled',
   },
   quick: {
     name: 'quick',
@@ -93,9 +102,9 @@ const PROFILES: Record<ProfileName, Profile> = {
       // like the other families (pen records fewer, see the task exceptions below).
       adroit: { demos: 25, evalEpisodes: 10, horizon: null },
     },
-    // cheetah-run's predictive-sampling expert costs ~25 CPU-seconds per 1000-step demo (demos are recorded at the
-    // task's full horizon), so the quick profile records 6 of them, the largest single cost of a cold quick run
-    // (10 took 324 s of a 732 s run on a shared 2-core machine). reacher-easy gets 20 evaluation episodes:
+    // cheetah-run's predictive-sampling expert costs ~25 CPU-seconds per 1000-step demo (demos were then recorded at
+    // the task's full horizon; runs now record only the profile's 50 steps), so the quick profile records 6 of them,
+    // the largest single cost of a cold quick run at the time (10 took 324 s of a 732 s run on a shared 2-core machine). reacher-easy gets 20 evaluation episodes:
     // they are short (50 steps) and its per-episode scores spread over 0-100, so 10 leave the normal policy and
     // the shuffled-action control too close to tell apart.
     // The grasping tasks' experts finish later than 100 steps allow: bin-picking drops the cube at steps 86-100,
@@ -161,6 +170,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     // joined after this measurement.)
     policyInit: 'mjrl',
     encoderPreprocessing: 'processor',
+    demoExperts: 'task',
   },
   smoke: {
     name: 'smoke',
@@ -178,6 +188,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     convHeadForTheia: false,
     policyInit: 'mjrl',
     encoderPreprocessing: 'processor',
+    demoExperts: 'task',
   },
 };
 
@@ -224,6 +235,7 @@ export interface TaskProtocol {
   /** Policy steps per demo (training frames) and evaluation episode: the profile's horizon, at most the task's. */
   horizon: number;
   render: RenderSettings;
+  demoExperts: DemoExperts;
 }
 
 /** The task's family settings with the profile's per-task exceptions applied, the horizon resolved. */
@@ -234,6 +246,7 @@ export function taskProtocol(profile: Profile, task: Pick<TaskDefinition, 'name'
     evalEpisodes: settings.evalEpisodes,
     horizon: settings.horizon === null ? task.horizon : Math.min(settings.horizon, task.horizon),
     render: { imageSize: profile.imageSize, camera: task.defaultCamera, ...observationLook(profile.imageSize) },
+    demoExperts: profile.demoExperts,
   };
 }
 

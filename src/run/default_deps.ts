@@ -1,4 +1,5 @@
 /** The real pieces of a run: the encoder registry, the tfjs policies and their backend selection, the protocol's entropy probe. */
+import { availableParallelism } from 'node:os';
 import { createEncoder, parseEncoderSpec } from '../encoders/registry.js';
 import { protocolEntropyProbe } from '../eval/entropy_cache.js';
 import { createPolicy, selectTfBackend } from '../policies/index.js';
@@ -11,5 +12,7 @@ export function defaultRunDependencies(): RunDependencies {
     createPolicy: (spec, seed, options) => createPolicy(spec, seed, options),
     entropyProbe: () => protocolEntropyProbe(),
     policyBackend: (request) => selectTfBackend(request),
+    // One per core up to 4: planner demos are CPU-bound and independent; demo files are the same either way.
+    demoWorkers: Math.min(4, availableParallelism()),
   };
 }

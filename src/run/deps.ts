@@ -16,4 +16,6 @@ export interface RunDependencies {
   entropyProbe(): EntropyProbe;
   /** Initialises the policy backend once (the request: policies/backend.ts) and describes it. */
   policyBackend(request: TfBackendRequest): Promise<TfBackendInfo>;
+  /** Worker threads that record missing demos of built-in tasks (1 when omitted: in the run's own thread). */
+  demoWorkers?: number;
 }

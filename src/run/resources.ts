@@ -2,8 +2,9 @@
  * Things a run builds once and shares between cells: encoders, demo sets, replay and evaluation environments,
  * and the features of the most recent (task, encoder) pair (cells are ordered so that pairs run back to back).
  */
-import { loadOrGenerateDemos, type DemoSet } from '../data/demos.js';
+import { loadOrGenerateDemos, teacherDemoSource, type DemoSet } from '../data/demos.js';
 import { loadOrComputeFeatures, type DemoFeatures } from '../data/features.js';
+import { resolveDemoExpert } from '../distill/index.js';
 import type { Encoder, FramePreprocessing } from '../encoders/encoder.js';
 import type { EncoderSpec } from '../encoders/registry.js';
 import { Env } from '../envs/env.js';
@@ -55,11 +56,20 @@ export class RunResources {
    * generated on first use.
    */
   async demos(task: RunTask, training: TrainingScenes = trainingScenes(task.definition, task.protocol, null, null)): Promise<DemoSet> {
-    const { definition } = task;
+    const { definition, protocol } = task;
     const id = demoSetId(definition, training);
     const known = this.demoSets.get(id);
     if (known) return known;
     const started = performance.now();
+    // Distilling (once per task version and expert, cached) is part of what the demos cost.
+    const expert =
+      protocol.demoExperts === 'distilled'
+        ? await resolveDemoExpert(definition, {
+            cacheDir: this.cacheDir,
+            teacherDemos: teacherDemoSource(definition, this.cacheDir, this.deps.demoWorkers),
+            onProgress: this.options.quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
+          })
+        : undefined;
     const progress = createProgress({ label: `demos ${definition.name}`, total: training.demos, quiet: this.options.quiet });
     let set: DemoSet;
     try {
@@ -68,6 +78,10 @@ export class RunResources {
         seed: DEMO_BASE_SEED,
         variants: training.set,
         cacheDir: this.cacheDir,
+        // Only the steps the profile trains on: planner demos cost per step.
+        maxSteps: protocol.horizon,
+        expert,
+        workers: this.deps.demoWorkers,
         onProgress: (p) => progress.update(p.done, p.loaded ? `${p.loaded} cached` : ''),
         warn: this.options.warn,
         ...(this.options.signal ? { signal: this.options.signal } : {}),

@@ -1,6 +1,8 @@
 /** `bench demos`: generate (or resume) a task's expert demonstrations in the demo cache. */
+import { availableParallelism } from 'node:os';
 import type { CommandModule } from 'yargs';
-import { defaultDemoEpisodes, loadOrGenerateDemos, summarizeEpisodes } from '../../data/demos.js';
+import { defaultDemoEpisodes, loadOrGenerateDemos, summarizeEpisodes, teacherDemoSource } from '../../data/demos.js';
+import { resolveDemoExpert } from '../../distill/index.js';
 import { createProgress } from '../../util/progress.js';
 import type { Shard } from '../../run/plan.js';
 import { integerOption, seedOption, shardOption, stringOption } from '../option_checks.js';
@@ -12,6 +14,9 @@ interface DemosArgs {
   seed: number;
   'cache-dir'?: string;
   shard?: Shard;
+  expert: 'task' | 'distilled';
+  steps?: number;
+  workers: number;
   quiet: boolean;
 }
 
@@ -34,6 +39,18 @@ export const demosCommand: CommandModule<object, DemosArgs> = {
         describe: 'generate only shard i of n of the episodes (e.g. 2/4), to fill one cache from several processes',
         coerce: shardOption('shard'),
       })
+      .option('expert', {
+        choices: ['task', 'distilled'] as const,
+        default: 'task' as const,
+        describe: "who records: the task's expert, or a state policy distilled from it (cached; used when it keeps the bar)",
+      })
+      .option('steps', { requiresArg: true, describe: 'record only the first N steps of each episode', coerce: integerOption('steps', 1, 100_000) })
+      .option('workers', {
+        default: 1,
+        requiresArg: true,
+        describe: `worker threads recording episodes in parallel, each its own MuJoCo instance (built-in tasks; this machine has ${availableParallelism()} cores)`,
+        coerce: integerOption('workers', 1, 64),
+      })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar' }),
   handler: async (args) => {
     const task = await lookupTask(args.task);
@@ -42,6 +59,14 @@ export const demosCommand: CommandModule<object, DemosArgs> = {
     // Episodes of this shard: indices i < total with i % count === index.
     const episodes = shard ? Math.ceil((total - shard.index) / shard.count) : total;
     if (episodes < 1) throw new Error(`--shard ${shard!.index + 1}/${shard!.count} holds no episodes of ${total}`);
+    const expert =
+      args.expert === 'distilled'
+        ? await resolveDemoExpert(task, {
+            cacheDir: args['cache-dir'],
+            teacherDemos: teacherDemoSource(task, args['cache-dir'], args.workers),
+            onProgress: args.quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
+          })
+        : undefined;
     const progress = createProgress({ label: `demos ${task.name}`, total: episodes, quiet: args.quiet });
     let set;
     try {
@@ -50,6 +75,9 @@ export const demosCommand: CommandModule<object, DemosArgs> = {
         seed: args.seed,
         cacheDir: args['cache-dir'],
         shard,
+        maxSteps: args.steps,
+        expert,
+        workers: args.workers,
         onProgress: (p) => progress.update(p.done, `(${p.loaded} from cache)`),
       });
     } finally {
