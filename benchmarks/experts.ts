@@ -5,14 +5,18 @@
  * demo cost: wall and CPU seconds per episode, and the CPU time of the paper profile's demos (paper demos per
  * family x CPU-s per episode; the total over the measured tasks is printed under the table).
  *
- *   npx tsx benchmarks/experts.ts [--episodes 20] [--seed 0] [--task reacher-easy ...] [--json out.json]
+ *   npx tsx benchmarks/experts.ts [--episodes 20] [--seed 0] [--task reacher-easy ...] [--expert task|distilled]
+ *                                 [--cache-dir DIR] [--record [--workers N]] [--json out.json]
  *
  * Episode seeds are the demo seeds (demoEpisodeSeeds), so the numbers describe the demos `bench demos` records.
+ * `--expert distilled` measures the expert the paper profile records with (a distilled student where it keeps
+ * the bar; distilling first, or loading the distillation cached under --cache-dir).
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { integerOption, seedOption } from '../src/cli/option_checks.js';
-import { demoEpisodeSeeds, summarizeEpisodes, type ExpertSummary } from '../src/data/demos.js';
+import { demoEpisodeSeeds, loadOrGenerateDemos, summarizeEpisodes, teacherDemoSource, type DemoExpertSource, type ExpertSummary } from '../src/data/demos.js';
+import { resolveDemoExpert } from '../src/distill/index.js';
 import { ExpertRollout, type DemoEpisode } from '../src/envs/expert_rollout.js';
 import { FAMILIES } from '../src/envs/families.js';
 import { getTask, listTasks } from '../src/envs/index.js';
@@ -49,32 +53,51 @@ interface Row extends ExpertSummary {
   reference: string;
 }
 
-async function measure(task: TaskDefinition, episodes: number, seed: number): Promise<Row> {
-  const rollout = await ExpertRollout.create(task);
+/**
+ * Plays the episodes, or with `record` takes them from the demo store (recording missing ones: the same
+ * episodes, since rollouts are deterministic); seconds per episode then count only the recorded ones.
+ */
+async function measure(task: TaskDefinition, episodes: number, seed: number, record: { cacheDir?: string; workers: number } | null, expert?: DemoExpertSource): Promise<Row> {
   const played: DemoEpisode[] = [];
   const progress = createProgress({ label: task.name, total: episodes });
   const start = performance.now();
   const cpuStart = process.cpuUsage();
+  let expertName: string;
+  let generated = episodes;
   try {
-    for (const s of demoEpisodeSeeds(seed, episodes)) {
-      played.push(rollout.episode(s));
-      progress.update(played.length);
+    if (record) {
+      const set = await loadOrGenerateDemos(task, { episodes, seed, cacheDir: record.cacheDir, workers: record.workers, expert, onProgress: (p) => progress.update(p.done) });
+      played.push(...set.episodes);
+      expertName = set.expert;
+      generated = episodes - set.loaded;
+    } else {
+      const rollout = await ExpertRollout.create(task, undefined, expert?.create);
+      try {
+        for (const s of demoEpisodeSeeds(seed, episodes)) {
+          played.push(rollout.episode(s));
+          progress.update(played.length);
+        }
+      } finally {
+        rollout.close();
+      }
+      expertName = rollout.expert.name;
     }
   } finally {
     progress.stop();
-    rollout.close();
   }
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
+  // Per recorded episode: with --record, episodes read from the cache cost nothing now (CPU-s include every thread).
+  const cpuPerEpisode = generated > 0 ? (cpu.user + cpu.system) / 1e6 / generated : 0;
   return {
     ...summarizeEpisodes(task, played),
     version: task.version,
-    expert: rollout.expert.name,
+    expert: expertName,
     horizon: task.horizon,
     mean_length: played.reduce((sum, e) => sum + e.length, 0) / played.length,
-    seconds_per_episode: seconds / episodes,
-    cpu_seconds_per_episode: (cpu.user + cpu.system) / 1e6 / episodes,
-    paper_demos_cpu_seconds: ((cpu.user + cpu.system) / 1e6 / episodes) * FAMILIES[task.family].paperDemos,
+    seconds_per_episode: generated > 0 ? seconds / generated : 0,
+    cpu_seconds_per_episode: cpuPerEpisode,
+    paper_demos_cpu_seconds: cpuPerEpisode * FAMILIES[task.family].paperDemos,
     reference: reference(task),
   };
 }
@@ -103,12 +126,23 @@ const args = await yargs(hideBin(process.argv))
   .option('episodes', { default: 20, coerce: integerOption('episodes', 1, 100_000), describe: 'episodes per task' })
   .option('seed', { default: 0, coerce: seedOption(), describe: 'base seed of the demo seeds' })
   .option('task', { type: 'string', array: true, describe: 'only these tasks (default: every registered task)' })
+  .option('expert', { choices: ['task', 'distilled'] as const, default: 'task' as const, describe: "the task's expert, or the paper profile's demo expert" })
+  .option('cache-dir', { type: 'string', describe: 'cache root for distillations and --record (default: $BENCH_CACHE_DIR or .cache/bench)' })
+  .option('record', { type: 'boolean', default: false, describe: 'take the episodes from the demo store, recording the missing ones' })
+  .option('workers', { default: 1, coerce: integerOption('workers', 1, 64), describe: 'worker threads recording episodes (with --record)' })
   .option('json', { type: 'string', describe: 'also write the rows to this JSON file' })
   .parseAsync();
 
 const tasks = args.task?.length ? args.task.map(getTask) : listTasks();
 const rows: Row[] = [];
-for (const task of tasks) rows.push(await measure(task, args.episodes, args.seed));
+for (const task of tasks) {
+  const cacheDir = args['cache-dir'];
+  const expert =
+    args.expert === 'distilled'
+      ? await resolveDemoExpert(task, { cacheDir, teacherDemos: teacherDemoSource(task, cacheDir), onProgress: (m) => process.stderr.write(`${m}\n`) })
+      : undefined;
+  rows.push(await measure(task, args.episodes, args.seed, args.record ? { cacheDir, workers: args.workers } : null, expert));
+}
 const paperTotal = rows.reduce((sum, r) => sum + r.paper_demos_cpu_seconds, 0);
 process.stdout.write(`${table(rows)}\npaper profile demos of these tasks: ${(paperTotal / 3600).toFixed(2)} CPU-hours\n\n${JSON.stringify(rows, null, 2)}\n`);
 if (args.json) writeFileAtomic(args.json, `${JSON.stringify(rows, null, 2)}\n`, 'benchmark results');
