@@ -145,7 +145,7 @@ try {
   if (quick) lines.push(`  (${args.workers} demo worker threads; CPU-s include every thread)`);
   lines.push(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (args.json) writeFileAtomic(args.json, `${JSON.stringify({ rows, paper_total_cpu: paperTotal, own_total_cpu: ownTotal, quick }, null, 2)}\n`);
+  if (args.json) writeFileAtomic(args.json, `${JSON.stringify({ rows, paper_total_cpu: paperTotal, own_total_cpu: ownTotal, quick }, null, 2)}\n`, 'demo cost results');
 } finally {
   rmSync(temp, { recursive: true, force: true });
 }
