@@ -8,7 +8,9 @@
  *   3. with --quick, the wall time of a cold `quick`-profile demo generation of every task (a fresh cache:
  *      demo counts, step limits and worker threads as a `bench run --profile quick` records them).
  *
- *   npx tsx benchmarks/demo_cost.ts [--tasks a,b] [--episodes 2] [--cache-dir DIR] [--quick] [--json out.json]
+ *   npx tsx benchmarks/demo_cost.ts [--tasks a,b] [--episodes 2] [--cache-dir DIR] [--quick [--no-paper]] [--json out.json]
+ *
+ * `--no-paper` skips 1. and 2. (the planners' full-horizon episodes dominate them) to time only 3.
  *
  * CPU time is process.cpuUsage (user + system). Episodes use the demo seeds of base seed 0. Peak RSS is reported.
  */
@@ -67,6 +69,7 @@ const args = await yargs(hideBin(process.argv))
   .option('episodes', { default: 2, coerce: integerOption('episodes', 1, 1000), describe: 'episodes per measurement' })
   .option('cache-dir', { type: 'string', describe: 'where distillations are cached (default: a fresh temporary directory: cold)', coerce: stringOption('cache-dir') })
   .option('quick', { type: 'boolean', default: false, describe: 'also time a cold quick-profile demo generation of every task' })
+  .option('paper', { type: 'boolean', default: true, describe: 'measure per-episode costs and the paper total (--no-paper: only --quick)' })
   .option('workers', { default: defaultRunDependencies().demoWorkers ?? 1, coerce: integerOption('workers', 1, 64), describe: 'demo worker threads of the quick generation (default: as bench run)' })
   .option('json', { type: 'string', describe: 'also write the results to this JSON file' })
   .parseAsync();
@@ -77,7 +80,7 @@ const cacheDir = args['cache-dir'] ?? temp;
 const paper = getProfile('paper');
 const rows: Row[] = [];
 try {
-  for (const task of tasks) {
+  for (const task of args.paper ? tasks : []) {
     const own = taskExpert(task);
     const ownCost = await perEpisode(task, own, args.episodes);
     const distillStart = cpuSeconds();
@@ -137,10 +140,10 @@ try {
     r.paper_total_cpu.toFixed(0),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const lines = [header, ...cells].map((line) => line.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const lines = (rows.length > 0 ? [header, ...cells] : []).map((line) => line.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
   const paperTotal = rows.reduce((s, r) => s + r.paper_total_cpu, 0);
   const ownTotal = rows.reduce((s, r) => s + r.paper_demos * r.own_cpu_per_episode, 0);
-  lines.push('', `paper profile demos, ${rows.length} tasks: ${paperTotal.toFixed(0)} CPU-s (${(paperTotal / 3600).toFixed(2)} CPU-h); with every task's own expert: ${ownTotal.toFixed(0)} CPU-s (${(ownTotal / paperTotal).toFixed(1)}x)`);
+  if (rows.length > 0) lines.push('', `paper profile demos, ${rows.length} tasks: ${paperTotal.toFixed(0)} CPU-s (${(paperTotal / 3600).toFixed(2)} CPU-h); with every task's own expert: ${ownTotal.toFixed(0)} CPU-s (${(ownTotal / paperTotal).toFixed(1)}x)`);
   if (quick) lines.push(`cold quick-profile demos: ${quick.wall_seconds.toFixed(0)} s wall, ${quick.cpu_seconds.toFixed(0)} CPU-s (${Object.entries(quick.per_task).map(([t, s]) => `${t} ${s.toFixed(0)}`).join(', ')})`);
   if (quick) lines.push(`  (${args.workers} demo worker threads; CPU-s include every thread)`);
   lines.push(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
