@@ -216,6 +216,8 @@ export function walkerObjective(heightWeight: number): (physics: Physics, task: 
  * of it scores below sitting upright and MPPI averages the samples into near-zero actions; from that state,
  * 32 samples, noise 1, best-sample updates or a 6x height weight stayed seated, while a term of 10 x the
  * horizontal torso-to-feet distance got up within 35 steps (not adopted: unmeasured on full episodes).
+ * The 20 demo episodes of base seed 0 at the full horizon: walker-stand 939.5 (min 370.9, that seated walker),
+ * walker-walk 962.8 (min 922.3).
  */
 export function walkerPlanner(moveSpeed: number): PredictiveSamplingConfig {
   return {
