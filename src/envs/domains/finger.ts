@@ -11,7 +11,7 @@ import type { Physics } from '../mujoco.js';
 import { registerTask } from '../registry.js';
 import { jointDofAddress, jointQposAddress, objectId, perPhysics } from '../named.js';
 import { el, SceneBuilder } from '../scene.js';
-import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../task.js';
+import { unitActionSpec, type ActionSpec, type Expert, type SceneOptions, type Task, type TaskDefinition } from '../task.js';
 import { PredictiveSamplingExpert, type PredictiveSamplingConfig } from '../experts/predictive_sampling.js';
 import { applyMotorCommands, DMC_SKYBOX, NO_PROPRIO, rejectObjectScale } from './dmc.js';
 
@@ -98,7 +98,7 @@ export function hingeVelocity(physics: Physics): number {
 }
 
 class FingerSpinTask implements Task {
-  readonly actionSpec: ActionSpec = { dim: 2, low: new Float64Array([-1, -1]), high: new Float64Array([1, 1]) };
+  readonly actionSpec: ActionSpec = unitActionSpec(2);
   readonly proprioDim = 0;
 
   initializeEpisode(physics: Physics, rng: Rng): void {

@@ -18,7 +18,8 @@ import { registerTask } from '../registry.js';
 import { tolerance, type ToleranceOptions } from '../rewards.js';
 import { jointQposAddress, objectId, perPhysics, sensorAddress } from '../named.js';
 import { el, SceneBuilder, type CameraSpec } from '../scene.js';
-import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../task.js';
+import { unitActionSpec, type ActionSpec, type Expert, type SceneOptions, type Task, type TaskDefinition } from '../task.js';
+import { bodyAxis, bodyPos } from '../positions.js';
 import { PredictiveSamplingExpert, type PredictiveSamplingConfig } from '../experts/predictive_sampling.js';
 import { applyMotorCommands, DMC_SKYBOX, NO_PROPRIO, rejectObjectScale } from './dmc.js';
 
@@ -127,12 +128,12 @@ const walkerHandles = perPhysics((physics) => ({
 
 /** World height of the torso frame, metres. */
 export function torsoHeight(physics: Physics): number {
-  return physics.views.xpos[3 * walkerHandles(physics).torso + 2]!;
+  return bodyPos(physics, walkerHandles(physics).torso)[2];
 }
 
 /** z component of the torso's z axis: 1 upright, -1 upside down. */
 export function torsoUpright(physics: Physics): number {
-  return (physics.data.xmat as Float64Array)[9 * walkerHandles(physics).torso + 8]!;
+  return bodyAxis(physics, walkerHandles(physics).torso, 2)[2];
 }
 
 /**
@@ -157,11 +158,7 @@ export function walkReward(torsoHeight: number, torsoUpright: number, forwardSpe
 }
 
 export class WalkerTask implements Task {
-  readonly actionSpec: ActionSpec = {
-    dim: LEG_JOINTS.length,
-    low: new Float64Array(LEG_JOINTS.length).fill(-1),
-    high: new Float64Array(LEG_JOINTS.length).fill(1),
-  };
+  readonly actionSpec: ActionSpec = unitActionSpec(LEG_JOINTS.length);
   readonly proprioDim = 0;
 
   /** `moveSpeed` 0 is walker-stand; WALK_SPEED is walker-walk. */
