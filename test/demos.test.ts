@@ -244,6 +244,13 @@ describe('demo store', () => {
     );
   }, 60_000);
 
+  it('records a task added at run time in this thread even when workers are asked for (workers cannot rebuild it)', async () => {
+    const spec = { episodes: 3, seed: 12 };
+    const single = await loadOrGenerateDemos(task, { ...spec, cacheDir: tempCache() });
+    const asked = await loadOrGenerateDemos(task, { ...spec, cacheDir: tempCache(), workers: 2 });
+    asked.episodes.forEach((e, i) => expectSameEpisode(e, single.episodes[i]!));
+  });
+
   it('keeps sets of different task versions apart on disk', async () => {
     const cacheDir = tempCache();
     const v1 = await loadOrGenerateDemos(task, { episodes: 1, seed: 0, cacheDir });

@@ -19,6 +19,7 @@ import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
 import { variantDigest } from '../envs/factors/variant.js';
 import { canonicalSet, variantForEpisode, type VariantSet } from '../envs/factors/variant_sets.js';
 import { FAMILIES, episodeScore, episodeSucceeded, type TaskFamily } from '../envs/families.js';
+import { isBuiltInTask } from '../envs/registry.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
@@ -243,7 +244,8 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
   let loaded = 0;
   let done = 0;
   const report = (seed: number): void => options.onProgress?.({ done: ++done, total: seeds.length, loaded, seed });
-  const workers = options.workers ?? 1;
+  // Workers rebuild the task by name from the built-in registry: tasks added at run time record in this thread.
+  const workers = isBuiltInTask(definition.name) ? (options.workers ?? 1) : 1;
   // Seeds recorded by workers (into the cache, reported as they land) before the loop below reads them back.
   const recorded = new Set<number>();
   if (workers > 1) {

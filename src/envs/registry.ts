@@ -25,6 +25,19 @@ function checkDefinition(d: TaskDefinition): void {
   if (!needsGoalSteps && d.goalSteps !== undefined) throw new Error(`${what}: goalSteps belongs to goal-step metrics only (family ${d.family})`);
 }
 
+/** Names of the tasks this package defines (registered by `domains/index.ts`), as opposed to tasks added at run time. */
+const builtIn = new Set<string>();
+
+/** Marks every task registered so far as built in: `domains/index.ts` calls it after importing every domain. */
+export function markRegisteredTasksBuiltIn(): void {
+  for (const name of tasks.keys()) builtIn.add(name);
+}
+
+/** Whether a fresh thread or process that imports `domains/index.ts` finds the task (demo workers rebuild tasks so). */
+export function isBuiltInTask(name: string): boolean {
+  return builtIn.has(name);
+}
+
 export class UnknownTaskError extends Error {
   constructor(name: string) {
     super(`unknown task '${name}'; known tasks: ${[...tasks.keys()].sort().join(', ')}`);

@@ -1,4 +1,5 @@
 /** Importing this module registers every task domain. */
+import { markRegisteredTasksBuiltIn } from '../registry.js';
 import './reacher.js';
 import './cheetah.js';
 import './walker.js';
@@ -14,3 +15,5 @@ import './metaworld/door_open.js';
 import './metaworld/pick_place.js';
 // Adroit-style: pen, relocate.
 import './adroit/index.js';
+
+markRegisteredTasksBuiltIn();
