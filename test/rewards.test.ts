@@ -259,6 +259,9 @@ describe.each(listTasks().map((t) => t.name))('%s actions', (name) => {
 const STATE_SET_TESTS: Record<string, string> = {
   'reacher-easy': 'test/rewards.test.ts',
   'cheetah-run': 'test/rewards.test.ts',
+  'walker-stand': 'test/walker.test.ts',
+  'walker-walk': 'test/walker.test.ts',
+  'finger-spin': 'test/finger.test.ts',
   'button-press-topdown': 'test/metaworld_success.test.ts',
   'button-press': 'test/metaworld_success.test.ts',
   'drawer-open': 'test/metaworld_success.test.ts',
