@@ -45,7 +45,10 @@ describe('profiles', () => {
       evalEpisodes: 4,
       horizon: 50,
       render: { imageSize: 80, camera: 'side', supersample: 4, textureFilter: 'linear' },
+      demoExperts: 'task',
     });
+    // The paper profile records planner tasks' demos with a distilled student where it keeps the expert's bar.
+    expect(taskProtocol(getProfile('paper'), { name: 'plain', family: 'dmc', horizon: 1000, defaultCamera: 'side' }).demoExperts).toBe('distilled');
     expect(taskProtocol(profile, { name: 'special', family: 'dmc', horizon: 1000, defaultCamera: 'side' })).toMatchObject({ demos: 9, evalEpisodes: 4, horizon: 20 });
     // null: the task's own horizon; longer than the task's: the task's.
     expect(taskProtocol(profile, { name: 'plain', family: 'metaworld', horizon: 500, defaultCamera: 'top_cap2' })).toMatchObject({ demos: 5, evalEpisodes: 6, horizon: 500 });
