@@ -6,6 +6,7 @@
  * reset (textures, headlight, camera pose, colours: runtime.ts; placements: the task's reset).
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../util/canonical_json.js';
 import { distractorPoolsDigest } from '../scene/distractor_pools.js';
 import { texturePoolsDigest } from '../scene/texture_pools.js';
 import type { Placement, SceneOptions, TaskDefinition } from '../task.js';
@@ -20,18 +21,6 @@ export interface SceneVariant {
 }
 
 const TEXTURE_FACTORS = new Set<FactorName>(['table-texture', 'floor-texture', 'object-texture', 'background']);
-
-/** JSON with object keys sorted, so equal values always give the same text and digest. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** Errors unless every factor named in `values` is known and applies to the task. */
 export function checkFactorsApply(definition: TaskDefinition, factors: readonly string[]): asserts factors is FactorName[] {

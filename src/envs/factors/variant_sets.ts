@@ -7,9 +7,10 @@
  * A factor set is one factor or a pair ("light+camera"): its value i is the values i of its factors together.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../util/canonical_json.js';
 import type { TaskDefinition } from '../task.js';
 import { drawFactorValue, factorDefinition, factorSplits, FACTOR_NAMES, isFactorName, SPLITS, type FactorName, type FactorValues, type Split } from './factor_table.js';
-import { canonicalJson, checkFactorsApply, sceneVariant, variantDigest, type SceneVariant } from './variant.js';
+import { checkFactorsApply, sceneVariant, variantDigest, type SceneVariant } from './variant.js';
 
 /** The scenes of a demo set or an evaluation. */
 export interface VariantSet {
