@@ -13,7 +13,7 @@ import { jointDofAddress, jointQposAddress, objectId, perPhysics } from '../name
 import { el, SceneBuilder } from '../scene.js';
 import { unitActionSpec, type ActionSpec, type Expert, type SceneOptions, type Task, type TaskDefinition } from '../task.js';
 import { PredictiveSamplingExpert, type PredictiveSamplingConfig } from '../experts/predictive_sampling.js';
-import { applyMotorCommands, DMC_SKYBOX, NO_PROPRIO, rejectObjectScale } from './dmc.js';
+import { applyMotorCommands, DMC_SKYBOX, dmcFactorTargets, NO_PROPRIO, rejectObjectScale } from './dmc.js';
 
 export const FINGER_TIMESTEP = 0.01;
 /** Physics steps per control step (control every 0.02 s). */
@@ -169,6 +169,7 @@ const fingerSpin: TaskDefinition = {
   timestep: FINGER_TIMESTEP,
   substeps: FINGER_SUBSTEPS,
   defaultCamera: 'cam0',
+  factorTargets: dmcFactorTargets(['self', 'effector', 'decoration']),
   buildScene: (options) => fingerScene(options),
   createTask: () => new FingerSpinTask(),
   createExpert: (): Expert => new PredictiveSamplingExpert(FINGER_PLANNER),

@@ -21,7 +21,7 @@ import { el, SceneBuilder, type CameraSpec } from '../scene.js';
 import { unitActionSpec, type ActionSpec, type Expert, type SceneOptions, type Task, type TaskDefinition } from '../task.js';
 import { bodyAxis, bodyPos } from '../positions.js';
 import { PredictiveSamplingExpert, type PredictiveSamplingConfig } from '../experts/predictive_sampling.js';
-import { applyMotorCommands, DMC_SKYBOX, NO_PROPRIO, rejectObjectScale } from './dmc.js';
+import { applyMotorCommands, DMC_SKYBOX, dmcFactorTargets, NO_PROPRIO, rejectObjectScale } from './dmc.js';
 
 export const WALKER_TIMESTEP = 0.0025;
 /** Physics steps per control step (control every 0.025 s). */
@@ -239,6 +239,7 @@ function walkerDefinition(name: string, moveSpeed: number): TaskDefinition {
     timestep: WALKER_TIMESTEP,
     substeps: WALKER_SUBSTEPS,
     defaultCamera: 'side',
+    factorTargets: dmcFactorTargets(['self', 'effector']),
     buildScene: (options) => walkerScene(options),
     createTask: () => new WalkerTask(moveSpeed),
     createExpert: (): Expert => new PredictiveSamplingExpert(walkerPlanner(moveSpeed)),
