@@ -7,6 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { SceneVariant } from '../envs/factors/variant.js';
+import { workerEntryCode } from '../util/worker_code.js';
 import type { DemoIdentity } from './demo_file.js';
 
 /** One episode to record: its reset seed, the scene variant it is played in and the identity its file carries. */
@@ -27,15 +28,6 @@ export interface WorkerJob {
 
 export type WorkerMessage = { kind: 'episode'; seed: number } | { kind: 'error'; message: string };
 
-/** The worker entry point next to this module: TypeScript sources load through tsx, the built package as JS. */
-function workerCode(): string {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './demo_worker.ts' : './demo_worker.js', import.meta.url).href;
-  return fromSource
-    ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`
-    : `import(${JSON.stringify(entry)})`;
-}
-
 /**
  * Records `episodes` of `job` with `workers` threads; resolves when every episode file is written
  * (`onEpisode` sees each seed as it lands) and rejects with the first worker's error, or with the signal's reason
@@ -51,7 +43,7 @@ export async function recordInWorkers(
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${workers}`);
   const shares = Array.from({ length: Math.min(workers, episodes.length) }, (_, w) => episodes.filter((_, i) => i % workers === w));
   signal?.throwIfAborted();
-  const threads = shares.map((share) => new Worker(workerCode(), { eval: true, workerData: { ...job, episodes: share } satisfies WorkerJob }));
+  const threads = shares.map((share) => new Worker(workerEntryCode(import.meta.url, 'demo_worker'), { eval: true, workerData: { ...job, episodes: share } satisfies WorkerJob }));
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal!.reason);

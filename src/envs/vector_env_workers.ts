@@ -9,6 +9,7 @@
  * further calls, so the owner closes it (`evaluateEpisodes`' callers do, also on Ctrl-C, through their finally).
  */
 import { Worker } from 'node:worker_threads';
+import { workerEntryCode } from '../util/worker_code.js';
 import type { SceneVariant } from './factors/variant.js';
 import type { FrameRequest, VectorEnv, VectorObservation, VectorStep } from './vector_env.js';
 
@@ -29,15 +30,6 @@ export type WorkerReply =
   | { kind: 'result'; id: number; result: VectorObservation | VectorStep }
   | { kind: 'error'; id: number; message: string };
 
-/** The worker entry next to this module: TypeScript sources load through tsx, the built package as JS. */
-function workerCode(): string {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './vector_env_worker.ts' : './vector_env_worker.js', import.meta.url).href;
-  return fromSource
-    ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`
-    : `import(${JSON.stringify(entry)})`;
-}
-
 class EnvWorker {
   private readonly thread: Worker;
   private readonly pending = new Map<number, { resolve: (r: VectorObservation | VectorStep) => void; reject: (e: Error) => void }>();
@@ -48,7 +40,7 @@ class EnvWorker {
   running = true;
 
   constructor(init: WorkerInit, label: string) {
-    this.thread = new Worker(workerCode(), { eval: true, workerData: init });
+    this.thread = new Worker(workerEntryCode(import.meta.url, 'vector_env_worker'), { eval: true, workerData: init });
     this.exited = new Promise((resolve) =>
       this.thread.once('exit', () => {
         this.running = false;
