@@ -32,7 +32,9 @@ async function probeEpisodes(definition: TaskDefinition, set: ProbeSet, cacheDir
   const steps = Math.max(...set.frameSteps) + 1;
   // Played in the task's canonical scene (no factor variant).
   const scene = variantDigest(canonicalVariant(definition));
-  const identity: DemoIdentity = { task: definition.name, taskVersion: definition.version, expert: definition.createExpert().name, scene };
+  // Step-limited as the demo store's sets are (null when the probe plays the whole horizon).
+  const maxSteps = steps < definition.horizon ? steps : null;
+  const identity: DemoIdentity = { task: definition.name, taskVersion: definition.version, expert: definition.createExpert().name, scene, maxSteps };
   const dir = join(cacheDir, 'probe', pathSegment(identity.task), `v${identity.taskVersion}`, pathSegment(identity.expert));
   let rollout: ExpertRollout | null = null;
   try {
