@@ -98,8 +98,8 @@ for (const name of values.models.split(',')) {
   rows.push(row);
   console.log(
     `${row.model} (${row.architecture}, input ${row.inputSize}): batch ${row.batch} of ${row.frameSize}px frames, ${row.threads} threads | ` +
-      `harness ${row.harnessImagesPerSec.toFixed(2)} img/s, direct ORT ${row.directImagesPerSec.toFixed(2)} img/s, ratio ${row.ratio.toFixed(3)} (best-of ${row.bestRatio.toFixed(3)}) | ` +
-      `CPU s/img harness ${row.harnessCpuSecPerImage.toFixed(3)}, direct ${row.directCpuSecPerImage.toFixed(3)}, ratio ${row.cpuRatio.toFixed(3)} | peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
+      `harness ${row.harnessImagesPerSec.toFixed(2)} img/s, direct ORT ${row.directImagesPerSec.toFixed(2)} img/s, ratio ${row.ratio.toFixed(3)} (best-of ${row.bestRatio.toFixed(3)}; paired median ${row.pairedRatio.median.toFixed(3)}, ` +
+      `range ${row.pairedRatio.min.toFixed(3)}-${row.pairedRatio.max.toFixed(3)} over ${iters}) | CPU s/img harness ${row.harnessCpuSecPerImage.toFixed(3)}, direct ${row.directCpuSecPerImage.toFixed(3)}, ratio ${row.cpuRatio.toFixed(3)} | peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
   );
 }
 if (values.json) writeFileAtomic(values.json, `${JSON.stringify(rows, null, 2)}\n`, 'benchmark results');

@@ -2,8 +2,9 @@
  * The measurement shared by the encoder throughput scripts: the harness path and a direct ONNX Runtime run of the
  * same graph, interleaved in one process (one warm-up each, then alternating order so that drift on a shared machine
  * hits both alike). Reports medians of wall time, the best (shortest) wall time of each path, which other processes
- * can only lengthen, and medians of the CPU time each path uses (process.cpuUsage, every ORT thread included); on a
- * shared machine the best-of and CPU ratios are the steadier measures of harness overhead.
+ * can only lengthen, the spread of the per-repetition ratios (each from two back-to-back runs), and medians of the
+ * CPU time each path uses (process.cpuUsage, every ORT thread included); on a shared machine the best-of, paired and
+ * CPU ratios are the steadier measures of harness overhead.
  */
 export interface HarnessVsDirect {
   harnessImagesPerSec: number;
@@ -12,6 +13,8 @@ export interface HarnessVsDirect {
   ratio: number;
   /** The same from each path's best wall time. */
   bestRatio: number;
+  /** Per repetition, direct / harness wall time of its two back-to-back runs: median and range over repetitions. */
+  pairedRatio: { median: number; min: number; max: number };
   harnessCpuSecPerImage: number;
   directCpuSecPerImage: number;
   /** direct / harness CPU seconds per image. */
@@ -38,6 +41,7 @@ export async function compareHarnessToDirect(harness: () => Promise<unknown>, di
     const order: ('harness' | 'direct')[] = i % 2 === 0 ? ['harness', 'direct'] : ['direct', 'harness'];
     for (const which of order) await timed(which);
   }
+  const paired = wall.direct.map((d, i) => d / wall.harness[i]!);
   const harnessImagesPerSec = (images * 1000) / median(wall.harness);
   const directImagesPerSec = (images * 1000) / median(wall.direct);
   return {
@@ -45,6 +49,7 @@ export async function compareHarnessToDirect(harness: () => Promise<unknown>, di
     directImagesPerSec,
     ratio: harnessImagesPerSec / directImagesPerSec,
     bestRatio: Math.min(...wall.direct) / Math.min(...wall.harness),
+    pairedRatio: { median: median(paired), min: Math.min(...paired), max: Math.max(...paired) },
     harnessCpuSecPerImage: median(cpu.harness) / 1000 / images,
     directCpuSecPerImage: median(cpu.direct) / 1000 / images,
     cpuRatio: median(cpu.direct) / median(cpu.harness),

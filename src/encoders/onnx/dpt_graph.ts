@@ -20,7 +20,7 @@
 import type { VitSpec, WeightMap } from '../vit_spec.js';
 import { GraphBuilder, int, ints } from '../../util/onnx_graph.js';
 import { PIXEL_INPUT } from './pixel_input.js';
-import { conv, resizeBilinear } from './layers.js';
+import { conv, resizeBilinearAlignCorners } from './layers.js';
 import { VitTrunk } from './vit_graph.js';
 import { WeightReader } from './weights.js';
 
@@ -103,13 +103,14 @@ export function addDptHead(g: GraphBuilder, w: WeightReader, spec: DepthAnything
     let x = j === 0 ? stage.map : g.op('Add', [fused, residualUnit(stage.map, `${name}.residual1`)]);
     x = residualUnit(x, `${name}.residual2`);
     const next = j + 1 < coarseFirst.length ? coarseFirst[j + 1]!.side : stage.side * 2;
-    x = resizeBilinear(g, x, next, next, true, `${name}_resize`);
+    x = resizeBilinearAlignCorners(g, x, [stage.side, stage.side], [next, next], `${name}_resize`);
     fused = convNamed(x, `${name}.projection`);
   });
 
   const depthSide = G * backbone.patchSize;
+  const fusedSide = coarseFirst[coarseFirst.length - 1]!.side * 2;
   let head = convNamed(fused, 'head.conv1', { pad: 1 });
-  head = resizeBilinear(g, head, depthSide, depthSide, true, 'head_resize');
+  head = resizeBilinearAlignCorners(g, head, [fusedSide, fusedSide], [depthSide, depthSide], 'head_resize');
   const feature = convNamed(head, 'head.conv2', { pad: 1 }); // [N, Ch, depthSide, depthSide], before the ReLU
   const depth = g.op('Relu', [convNamed(g.op('Relu', [feature]), 'head.conv3')]);
   g.output('predicted_depth', g.op('Squeeze', [depth, g.int64Tensor('depth_axis', [1])]), ['N', depthSide, depthSide]);
