@@ -78,6 +78,8 @@ export default {
   // an infinite loop.
   concurrency: 1,
   timeoutMS: 30_000,
+  // The initial run executes every related test once with coverage; on a loaded machine that exceeds the default 5 min.
+  dryRunTimeoutMinutes: 30,
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 80, break: null },

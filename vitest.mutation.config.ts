@@ -22,4 +22,9 @@ class QuickFirstSequencer extends BaseSequencer {
   }
 }
 
-export default mergeConfig(base, defineConfig({ test: { sequence: { sequencer: QuickFirstSequencer } } }));
+// Mutants run at low priority on a shared machine, where the slowest end-to-end tests can take several times their
+// usual time; a test timing out must mean a mutant looped, not that the machine was busy.
+export default mergeConfig(
+  base,
+  defineConfig({ test: { sequence: { sequencer: QuickFirstSequencer }, testTimeout: 600_000, hookTimeout: 600_000 } }),
+);

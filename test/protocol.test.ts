@@ -80,6 +80,9 @@ describe('profiles', () => {
         'adroit: 7 demos, 8 eval episodes, horizon 2000; special: demos:9,horizon:20; 4 epochs, eval every 2, image 80px, batch 64, policy init mjrl, seeds 100',
     );
     expect(describeProfile({ ...profile, tasks: {}, seeds: [1, 2] })).toMatch(/horizon 2000; 4 epochs, eval every 2, image 80px, batch 64, policy init mjrl, seeds 1,2$/);
+    // Several task exceptions stay apart, each ended by '; '.
+    const two = { ...profile, tasks: { special: { demos: 9 }, other: { evalEpisodes: 1 } } };
+    expect(describeProfile(two)).toContain('horizon 2000; special: demos:9; other: evalEpisodes:1; 4 epochs');
   });
 
   it('refuses an unknown profile, listing the known ones', () => {
