@@ -12,7 +12,7 @@ import { getProfile } from '../../protocol/profiles.js';
 import { compareRuns, formatComparison } from '../../results/compare.js';
 import { DEFAULT_ALPHA } from '../../results/schema.js';
 import { readScoredRun } from '../../results/scored_cells.js';
-import { defaultRunDependencies } from '../../run/default_deps.js';
+import type { RunDependencies } from '../../run/deps.js';
 import { runBenchmark } from '../../run/runner.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { stringOption } from '../option_checks.js';
@@ -31,7 +31,8 @@ interface BaselineArgs {
   'cache-dir'?: string;
 }
 
-export const baselineCommand: CommandModule<object, BaselineArgs> = {
+/** `bench baseline` on the pieces `deps` (main.ts passes the real ones). */
+export const baselineCommand = (deps: RunDependencies): CommandModule<object, BaselineArgs> => ({
   command: 'baseline <action>',
   describe: `update: rerun the ${BASELINE_PROFILE} profile with the default encoders and rewrite the committed baseline (${BASELINE_DIR})`,
   builder: (yargs) =>
@@ -52,7 +53,7 @@ export const baselineCommand: CommandModule<object, BaselineArgs> = {
         out: run,
         cacheDir: args['cache-dir'] ?? join(scratch, 'cache'),
         quiet: true,
-        deps: defaultRunDependencies(),
+        deps,
       });
       const failures = [...report.failed.map((f) => `${f.task} x ${f.encoder} x seed ${f.seed}: ${f.error}`), ...report.entropyFailures.map((f) => `entropy of ${f.encoder}: ${f.error}`)];
       if (failures.length > 0) throw new Error(`the baseline run did not finish (${failures.length} failure(s), the first ${failures[0]}); the baseline is unchanged`);
@@ -71,4 +72,4 @@ export const baselineCommand: CommandModule<object, BaselineArgs> = {
       rmSync(scratch, { recursive: true, force: true });
     }
   },
-};
+});

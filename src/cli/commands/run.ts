@@ -5,7 +5,7 @@ import { TF_BACKEND_REQUESTS, type TfBackendRequest } from '../../policies/backe
 import { POLICY_INITS } from '../../policies/index.js';
 import { getProfile, PROFILE_NAMES, withOverrides } from '../../protocol/profiles.js';
 import { estimateBenchmark, runBenchmark, type RunOptions } from '../../run/runner.js';
-import { defaultRunDependencies } from '../../run/default_deps.js';
+import type { RunDependencies } from '../../run/deps.js';
 import type { Shard } from '../../run/plan.js';
 import { withInterrupts } from '../interrupt.js';
 import { choiceOption, integerOption, listOption, seedListOption, shardOption, stringOption } from '../option_checks.js';
@@ -37,7 +37,8 @@ interface RunArgs {
   'dry-run': boolean;
 }
 
-export const runCommand: CommandModule<object, RunArgs> = {
+/** `bench run` on the pieces `deps` (main.ts passes the real ones). */
+export const runCommand = (deps: RunDependencies): CommandModule<object, RunArgs> => ({
   command: 'run',
   describe: 'Run a benchmark: demos -> features -> BC training -> evaluation -> results.json/csv (resumes)',
   builder: (yargs) =>
@@ -127,7 +128,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       quiet: args.quiet,
       signal,
       log,
-      deps: defaultRunDependencies(),
+      deps,
     });
     if (args['dry-run']) {
       await withInterrupts(log, (signal) => estimateBenchmark(options(signal)));
@@ -146,4 +147,4 @@ export const runCommand: CommandModule<object, RunArgs> = {
       throw new Error(`the feature-norm entropy of ${report.entropyFailures.length} encoder(s) could not be measured, the first ${first.encoder}: ${first.error.split('\n')[0]} (the cells are kept; rerun the same command to retry)`);
     }
   },
-};
+});

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { FACTOR_NAMES, SPLITS, type Split } from '../../envs/factors/factor_table.js';
 import { checkSplit, parseFactorSet } from '../../envs/factors/variant_sets.js';
 import { getProfile, PROFILE_NAMES } from '../../protocol/profiles.js';
-import { defaultRunDependencies } from '../../run/default_deps.js';
+import type { RunDependencies } from '../../run/deps.js';
 import type { Shard } from '../../run/plan.js';
 import { runBenchmark } from '../../run/runner.js';
 import { integerListOption, integerOption, listOption, seedListOption, shardOption, stringOption } from '../option_checks.js';
@@ -26,7 +26,8 @@ interface SweepArgs {
   quiet: boolean;
 }
 
-export const sweepCommand: CommandModule<object, SweepArgs> = {
+/** `bench sweep` on the pieces `deps` (main.ts passes the real ones). */
+export const sweepCommand = (deps: RunDependencies): CommandModule<object, SweepArgs> => ({
   command: 'sweep',
   describe: 'Generalisation sweep: demos under K training values of each factor (set), evaluation on seen / unseen / out-of-range / novel-asset scenes (resumes)',
   builder: (yargs) =>
@@ -79,8 +80,8 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       ...(args.shard !== undefined ? { shard: args.shard } : {}),
       ...(args['cache-dir'] !== undefined ? { cacheDir: args['cache-dir'] } : {}),
       quiet: args.quiet,
-      deps: defaultRunDependencies(),
+      deps,
       sweep: { factorSets, ks: args.k, splits: args.splits as Split[] },
     });
   },
-};
+});
