@@ -10,12 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import '../src/envs/index.js';
 import { encodedFrames, fakeEncoderDeps } from './helpers/fake_encoders.js';
+import { runOptionsIn } from './helpers/run_options.js';
 import { tinyProfile } from './helpers/tiny_profile.js';
 import { listOption, seedListOption, shardOption } from '../src/cli/option_checks.js';
 import { planCells } from '../src/run/plan.js';
 import { evaluationEpochs, getProfile } from '../src/protocol/profiles.js';
 import { frameOptions, observationLook } from '../src/protocol/render_settings.js';
-import { runBenchmark, type RunOptions } from '../src/run/runner.js';
+import { runBenchmark } from '../src/run/runner.js';
 import { CSV_COLUMNS } from '../src/results/csv.js';
 import type { CellResult, EntropyRecord, RunResults } from '../src/results/schema.js';
 import { entropyCorrelation, formatStageTimes, formatSummary, summarise } from '../src/results/summary.js';
@@ -34,18 +35,7 @@ const deps = fakeEncoderDeps;
 
 const tiny = tinyProfile();
 
-const options = (out: string, extra: Partial<RunOptions> = {}): RunOptions => ({
-  benchmark: 'cortexbench',
-  tasks: ['reacher-easy', 'button-press-topdown'],
-  encoders: ['grid-2', 'grid-4'],
-  profile: tiny,
-  out: join(root, out),
-  cacheDir,
-  quiet: true,
-  log: () => {},
-  deps,
-  ...extra,
-});
+const options = runOptionsIn(root, { benchmark: 'cortexbench', tasks: ['reacher-easy', 'button-press-topdown'], encoders: ['grid-2', 'grid-4'], profile: tiny, cacheDir, deps });
 
 const readCsv = (out: string): Record<string, string>[] => parseCsv(readFileSync(join(root, out, 'results.csv'), 'utf8'));
 

@@ -20,11 +20,12 @@ import { defaultRunDependencies } from '../src/run/default_deps.js';
 import type { RunDependencies } from '../src/run/deps.js';
 import { mergeRuns } from '../src/run/merge.js';
 import { planCells } from '../src/run/plan.js';
-import { runBenchmark, type RunOptions } from '../src/run/runner.js';
+import { runBenchmark } from '../src/run/runner.js';
 import type { RunResults } from '../src/results/schema.js';
 import { SWEEP_CSV_COLUMNS } from '../src/results/sweep_csv.js';
 import { standardError, summariseSweep } from '../src/results/sweep_summary.js';
 import { syntheticProbe } from './helpers/synthetic_probe.js';
+import { runOptionsIn } from './helpers/run_options.js';
 import { tinyProfile } from './helpers/tiny_profile.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bench-sweep-'));
@@ -67,18 +68,14 @@ const deps: RunDependencies = {
 
 const tiny = tinyProfile({ seeds: [1, 2] });
 
-const options = (out: string, extra: Partial<RunOptions> = {}): RunOptions => ({
+const options = runOptionsIn(root, {
   benchmark: 'factorworld',
   tasks: ['button-press-topdown'],
   encoders: ['quarters'],
   profile: tiny,
-  out: join(root, out),
   cacheDir,
-  quiet: true,
-  log: () => {},
   deps,
   sweep: { factorSets: [['table-texture']], ks: [1, 2], splits: ['unseen', 'seen'] },
-  ...extra,
 });
 
 const readJson = (out: string): RunResults => JSON.parse(readFileSync(join(root, out, 'results.json'), 'utf8')) as RunResults;
