@@ -1,12 +1,13 @@
 /**
  * `bench run` end to end with the encoder families read from PyTorch checkpoints, HF SAM and TensorFlow.js, on
- * fixture-sized models (one task, the smoke profile).
+ * fixture-sized models (one task, the smoke profile; entropy on a small synthetic probe, not the protocol's).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { syntheticProbeDeps } from './helpers/synthetic_probe.js';
 import { writeSmallTfjsEncoder } from './helpers/tfjs_model.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bench-families-run-'));
@@ -28,7 +29,7 @@ describe('bench run --encoders r3m:...,vc1:...,hf:<sam>,tfjs:... --profile smoke
     await main([
       'run', '--suite', 'cortexbench', '--tasks', 'reacher-easy', '--encoders', encoders.join(','), '--profile', 'smoke',
       '--threads', '1', '--out', out, '--cache-dir', join(root, 'cache'), '--quiet',
-    ]);
+    ], syntheticProbeDeps);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { cells: Record<string, unknown>[] };
     expect(results.cells.map((c) => c.encoder)).toEqual(encoders);
     for (const cell of results.cells) {

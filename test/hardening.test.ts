@@ -20,14 +20,14 @@ import { featureNormEntropy } from '../src/eval/entropy.js';
 import { locateOptionalPackage, selectTfBackend } from '../src/policies/backend.js';
 import type { BcPolicy } from '../src/policies/policy.js';
 import type { RunResults } from '../src/results/schema.js';
-import { defaultRunDependencies } from '../src/run/default_deps.js';
 import type { RunDependencies } from '../src/run/deps.js';
-import { runBenchmark, type RunOptions } from '../src/run/runner.js';
+import { runBenchmark } from '../src/run/runner.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 import { writeError } from '../src/util/fs_errors.js';
 import { Rng } from '../src/util/rng.js';
 import { pointMassTask } from './fixtures/point_mass_task.js';
-import { syntheticProbe } from './helpers/synthetic_probe.js';
+import { runOptionsIn } from './helpers/run_options.js';
+import { syntheticProbe, syntheticProbeDeps } from './helpers/synthetic_probe.js';
 import { tinyProfile } from './helpers/tiny_profile.js';
 import onnxPkg from 'onnx-proto';
 
@@ -40,19 +40,8 @@ beforeAll(() => registerTask(pointMassTask({ name: TASK, horizon: 20 })));
 const tiny = tinyProfile({ seeds: [1, 2] });
 
 // A small probe of its own: the protocol's renders expert rollouts of every cortexbench task, none of which this file registers.
-const deps = { ...defaultRunDependencies(), entropyProbe: () => syntheticProbe() };
-const options = (out: string, extra: Partial<RunOptions> = {}): RunOptions => ({
-  benchmark: 'test',
-  tasks: [TASK],
-  encoders: ['pixels'],
-  profile: tiny,
-  out: join(root, out),
-  cacheDir,
-  quiet: true,
-  log: () => {},
-  deps,
-  ...extra,
-});
+const deps = syntheticProbeDeps;
+const options = runOptionsIn(root, { benchmark: 'test', tasks: [TASK], encoders: ['pixels'], profile: tiny, cacheDir, deps });
 
 /** results.json without what legitimately differs between identical runs (timings, failure times). */
 function numbers(out: string): unknown {
@@ -252,7 +241,7 @@ describe('errors name the file and what was being written', () => {
     });
     let error: unknown;
     try {
-      await main(['run', '--suite', 'test', '--tasks', TASK, '--encoders', 'pixels', '--profile', 'smoke', '--seeds', '1,2', '--out', out, '--cache-dir', cacheDir, '--quiet']);
+      await main(['run', '--suite', 'test', '--tasks', TASK, '--encoders', 'pixels', '--profile', 'smoke', '--seeds', '1,2', '--out', out, '--cache-dir', cacheDir, '--quiet'], deps);
     } catch (e) {
       error = e;
     } finally {
@@ -308,15 +297,15 @@ describe('a failing cell', () => {
     registerTask({ ...broken, createExpert: () => breakExpert(broken.createExpert()) });
     const out = join(root, 'failing-cli');
     vi.spyOn(console, 'log').mockImplementation(() => {});
-    const run = main(['run', '--suite', 'test', '--tasks', `${TASK},${broken.name}`, '--encoders', 'pixels', '--profile', 'smoke', '--seeds', '1', '--out', out, '--cache-dir', cacheDir, '--quiet']);
+    const run = main(['run', '--suite', 'test', '--tasks', `${TASK},${broken.name}`, '--encoders', 'pixels', '--profile', 'smoke', '--seeds', '1', '--out', out, '--cache-dir', cacheDir, '--quiet'], deps);
     await expect(run.finally(() => vi.restoreAllMocks())).rejects.toThrow(
       new RegExp(`1 cell\\(s\\) failed, the first ${broken.name} x pixels x seed 1: the expert broke .*under 'failures' in ${out}/results\\.json`),
     );
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResults;
     expect(results.cells.map((c) => c.task)).toEqual([TASK]);
     expect(results.failures.map((f) => [f.task, f.error])).toEqual([[broken.name, 'the expert broke']]);
-    // The entropy probe is the protocol's fixed set, which the broken task is no part of: it is measured all the same.
-    expect(results.entropy.map((e) => [e.encoder, e.probe.name])).toEqual([['pixels', 'cortexbench-experts-256']]);
+    // The entropy probe is the run's fixed set, which the broken task is no part of: it is measured all the same.
+    expect(results.entropy.map((e) => [e.encoder, e.probe.digest])).toEqual([['pixels', deps.entropyProbe().set.digest]]);
   });
 
   it('reports an entropy that cannot be measured and runs the cells without it', async () => {

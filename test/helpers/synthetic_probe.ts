@@ -1,6 +1,8 @@
 /** A small entropy probe of seeded random frames, for tests whose subject is not the protocol's probe set. */
 import type { EntropyProbe } from '../../src/eval/entropy_cache.js';
 import { probeSet } from '../../src/protocol/entropy_probe.js';
+import { defaultRunDependencies } from '../../src/run/default_deps.js';
+import type { RunDependencies } from '../../src/run/deps.js';
 import { Rng } from '../../src/util/rng.js';
 
 export function syntheticProbe(frames = 8, size = 32, seed = 1): EntropyProbe {
@@ -15,3 +17,9 @@ export function syntheticProbe(frames = 8, size = 32, seed = 1): EntropyProbe {
     },
   };
 }
+
+/**
+ * The real pieces of a run but for the entropy probe, which is `syntheticProbe()`: the protocol's renders expert
+ * rollouts of every cortexbench task (about a minute), and only entropy_probe.test.ts is about it.
+ */
+export const syntheticProbeDeps: RunDependencies = { ...defaultRunDependencies(), entropyProbe: () => syntheticProbe() };
