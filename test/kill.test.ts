@@ -47,7 +47,8 @@ const csvOf = (out: string): Record<string, string>[] => withoutTimings(parseCsv
 const started = (outcome: Outcome): string[] => [...outcome.stdout.matchAll(/^cell (\d+\/\d+): reacher-easy x pixels x seed \d+$/gm)].map((m) => m[1]!);
 
 describe('bench run killed with SIGKILL', () => {
-  it('resumes exactly the missing cells and ends with the uninterrupted CSV; a cut-short cell file is named and recomputed', async () => {
+  // Five bench processes one after another: on a loaded 2-core machine they can outlast the default 120 s.
+  it('resumes exactly the missing cells and ends with the uninterrupted CSV; a cut-short cell file is named and recomputed', { timeout: 300_000 }, async () => {
     const reference = await benchRun('reference');
     expect(reference.code, reference.stderr).toBe(0);
     expect(started(reference)).toEqual(['1/4', '2/4', '3/4', '4/4']);
