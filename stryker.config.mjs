@@ -34,24 +34,87 @@ const tsFiles = (dir) =>
     return entry.isDirectory() ? tsFiles(path) : path.endsWith('.ts') ? [path] : [];
   });
 
-/** What each scope mutates. */
-const SCOPES = {
+/**
+ * What each scope mutates (`mutate`) and the only test files its mutants run (`tests`, vitest.mutation.config.ts):
+ * the quick unit-test files that pin that code's numbers. End-to-end files (kill, merge, hardening, whole `bench run`
+ * processes) also reach most of this code, but at a minute per mutant; a scope's score counts only what its unit
+ * tests detect. Big areas are split into one scope per module or two, so each scope finishes (and resumes) alone.
+ */
+export const SCOPES = {
+  optimiser: { mutate: ['src/policies/adam.ts'], tests: ['test/optimiser.test.ts'] },
   // Evaluation rollouts and metrics, feature-norm entropy and the statistics behind the correlations.
-  eval: ['src/eval/metrics.ts', 'src/eval/rollout.ts', 'src/eval/entropy.ts', 'src/eval/statistics.ts'],
-  // Result schema and upgrades, CSV, summaries, the run directory.
-  results: ['src/results/*.ts'],
-  // Cell planning, one cell, the entropy probe, profiles and the protocol's seeds.
-  run: ['src/run/plan.ts', 'src/run/cell.ts', 'src/protocol/entropy_probe.ts', 'src/protocol/profiles.ts', 'src/protocol/seeds.ts'],
+  eval: {
+    mutate: ['src/eval/metrics.ts', 'src/eval/rollout.ts', 'src/eval/entropy.ts', 'src/eval/statistics.ts'],
+    tests: ['test/entropy.test.ts', 'test/rollout.test.ts', 'test/families.test.ts', 'test/compare.test.ts', 'test/eval_units.test.ts'],
+  },
+  // Result schema and upgrades, the result columns of a cell.
+  'results-schema': {
+    mutate: ['src/results/schema.ts', 'src/results/cell_columns.ts'],
+    tests: ['test/results.test.ts', 'test/compare.test.ts', 'test/results_units.test.ts'],
+  },
+  // The results and sweep CSV files.
+  'results-csv': {
+    mutate: ['src/results/csv.ts', 'src/results/sweep_csv.ts'],
+    tests: ['test/results.test.ts', 'test/compare.test.ts', 'test/results_units.test.ts'],
+  },
+  // Summaries (benchmark and family means, sweep tables) and the scored cells `bench compare` reads.
+  'results-summary': {
+    mutate: ['src/results/summary.ts', 'src/results/sweep_summary.ts', 'src/results/scored_cells.ts'],
+    tests: ['test/results.test.ts', 'test/compare.test.ts', 'test/results_units.test.ts'],
+  },
+  // `bench compare`: paired differences, intervals, the change verdicts.
+  'results-compare': {
+    mutate: ['src/results/compare.ts'],
+    tests: ['test/compare.test.ts', 'test/results_units.test.ts'],
+  },
+  // The run directory: layout, locks, per-cell claims and records.
+  'results-run-dir': { mutate: ['src/results/run_dir.ts'], tests: ['test/results.test.ts', 'test/results_units.test.ts'] },
+  // Cell planning, profiles and the protocol's seeds.
+  run: {
+    mutate: ['src/run/plan.ts', 'src/protocol/profiles.ts', 'src/protocol/seeds.ts'],
+    tests: ['test/protocol.test.ts', 'test/results.test.ts', 'test/families.test.ts', 'test/run_units.test.ts'],
+  },
+  // One cell and the entropy probe, pinned by unit tests with a stub encoder and tiny data.
+  cell: {
+    mutate: ['src/run/cell.ts', 'src/protocol/entropy_probe.ts'],
+    tests: ['test/cell.test.ts', 'test/run_units.test.ts'],
+  },
   // The shared reward helpers, the family metrics, action clipping, and every task's reward, success and reset code.
-  rewards: [
-    'src/envs/rewards.ts',
-    'src/envs/families.ts',
-    'src/envs/task.ts',
-    'src/envs/domains/metaworld/shaping.ts',
-    ...tsFiles('src/envs/domains').flatMap((file) => memberRanges(file, TASK_MEMBERS)),
-  ],
-  optimiser: ['src/policies/adam.ts'],
-  preprocessing: ['src/encoders/preprocess/*.ts'],
+  rewards: {
+    mutate: [
+      'src/envs/rewards.ts',
+      'src/envs/families.ts',
+      'src/envs/task.ts',
+      'src/envs/domains/metaworld/shaping.ts',
+      ...tsFiles('src/envs/domains').flatMap((file) => memberRanges(file, TASK_MEMBERS)),
+    ],
+    tests: [
+      'test/rewards.test.ts',
+      'test/families.test.ts',
+      'test/metaworld_success.test.ts',
+      'test/metaworld_tasks.test.ts',
+      'test/metaworld_env.test.ts',
+      'test/dmc_tasks.test.ts',
+      'test/walker.test.ts',
+      'test/finger.test.ts',
+      'test/adroit_tasks.test.ts',
+      'test/env.test.ts',
+    ],
+  },
+  // Image preprocessing: PIL-exact resizing and the frame resize.
+  'preprocessing-resize': {
+    mutate: ['src/encoders/preprocess/pil_resize.ts', 'src/encoders/preprocess/frame_resize.ts'],
+    tests: ['test/preprocess.test.ts', 'test/processor_config.test.ts', 'test/preprocess_units.test.ts'],
+  },
+  // Pixel values (rescale, normalise, layout) and the processor configs that choose them.
+  'preprocessing-values': {
+    mutate: [
+      'src/encoders/preprocess/pixel_values.ts',
+      'src/encoders/preprocess/processor_config.ts',
+      'src/encoders/preprocess/recipe_preprocessor.ts',
+    ],
+    tests: ['test/preprocess.test.ts', 'test/processor_config.test.ts', 'test/preprocess_units.test.ts'],
+  },
 };
 
 const scope = process.env.MUTATION_SCOPE ?? 'all';
@@ -64,7 +127,7 @@ export default {
   plugins: ['@stryker-mutator/vitest-runner'],
   vitest: { configFile: 'vitest.mutation.config.ts' },
   coverageAnalysis: 'perTest',
-  mutate: scope === 'all' ? Object.values(SCOPES).flat() : SCOPES[scope],
+  mutate: scope === 'all' ? Object.values(SCOPES).flatMap((s) => s.mutate) : SCOPES[scope].mutate,
   // Static mutants (module-level constants) would each rerun every test that imports their module; the tests pin
   // those constants directly instead (see the README).
   ignoreStatic: true,
@@ -80,7 +143,8 @@ export default {
   timeoutMS: 30_000,
   // The initial run executes every related test once with coverage; on a loaded machine that exceeds the default 5 min.
   dryRunTimeoutMinutes: 30,
-  tempDirName: '.stryker-tmp',
+  // One sandbox per scope, so two scopes can run at the same time.
+  tempDirName: `.stryker-tmp/${scope}`,
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 80, break: null },
 };

@@ -2,7 +2,7 @@
  * Mutation testing of the modules that decide the harness's numbers (`npm run mutation`): runs StrykerJS
  * (stryker.config.mjs) once per scope, then prints the mutation score of every module and the wall time.
  *
- *   npm run mutation [-- --scopes eval,results]      (run it with `nice -n 10` on a shared machine)
+ *   npm run mutation [-- --scopes eval,results-csv] [-- --concurrency 2]   (run it with `nice -n 10` on a shared machine)
  *
  * Score = detected / (detected + undetected), detected = killed or timed out, undetected = survived or not covered
  * by any test; static mutants (module-level constants) are ignored (see stryker.config.mjs). Reports:
@@ -11,12 +11,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { SCOPES as SCOPE_TABLE } from '../stryker.config.mjs';
 
-const SCOPES = ['optimiser', 'eval', 'results', 'run', 'rewards', 'preprocessing'];
+const SCOPES = Object.keys(SCOPE_TABLE);
 /** The bar every module must reach. */
 const BAR = 80;
 
-const { values } = parseArgs({ options: { scopes: { type: 'string' }, help: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { scopes: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean' } } });
 if (values.help) {
   console.log(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]);
   process.exit(0);
@@ -35,7 +36,8 @@ const started = performance.now();
 const rows: { scope: string; file: string; detected: number; undetected: number; seconds: number }[] = [];
 for (const scope of scopes) {
   const t0 = performance.now();
-  const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env: { ...process.env, MUTATION_SCOPE: scope } });
+  const args = ['stryker', 'run', ...(values.concurrency ? ['--concurrency', values.concurrency] : [])];
+  const run = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, MUTATION_SCOPE: scope } });
   const seconds = (performance.now() - t0) / 1000;
   if (run.status !== 0) throw new Error(`stryker (scope ${scope}) exited with status ${run.status}`);
   const path = `reports/mutation/${scope}/mutation.json`;
