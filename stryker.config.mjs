@@ -45,39 +45,41 @@ export const SCOPES = {
   // Evaluation rollouts and metrics, feature-norm entropy and the statistics behind the correlations.
   eval: {
     mutate: ['src/eval/metrics.ts', 'src/eval/rollout.ts', 'src/eval/entropy.ts', 'src/eval/statistics.ts'],
-    tests: ['test/entropy.test.ts', 'test/rollout.test.ts', 'test/families.test.ts', 'test/compare.test.ts', 'test/eval_units.test.ts'],
+    tests: ['test/entropy.test.ts', 'test/rollout.test.ts', 'test/families.test.ts', 'test/compare.test.ts'],
   },
   // Result schema and upgrades, the result columns of a cell.
   'results-schema': {
     mutate: ['src/results/schema.ts', 'src/results/cell_columns.ts'],
-    tests: ['test/results.test.ts', 'test/compare.test.ts', 'test/results_units.test.ts'],
+    tests: ['test/results.test.ts', 'test/compare.test.ts'],
   },
-  // The results and sweep CSV files.
+  // The results CSV file.
   'results-csv': {
-    mutate: ['src/results/csv.ts', 'src/results/sweep_csv.ts'],
-    tests: ['test/results.test.ts', 'test/compare.test.ts', 'test/results_units.test.ts'],
+    mutate: ['src/results/csv.ts'],
+    tests: ['test/results.test.ts', 'test/compare.test.ts'],
   },
-  // Summaries (benchmark and family means, sweep tables) and the scored cells `bench compare` reads.
+  // Summaries (benchmark and family means) and the scored cells `bench compare` reads.
   'results-summary': {
-    mutate: ['src/results/summary.ts', 'src/results/sweep_summary.ts', 'src/results/scored_cells.ts'],
-    tests: ['test/results.test.ts', 'test/compare.test.ts', 'test/results_units.test.ts'],
+    mutate: ['src/results/summary.ts', 'src/results/scored_cells.ts'],
+    tests: ['test/results.test.ts', 'test/compare.test.ts'],
   },
+  // A sweep's summary (split means, gaps, relative drops over seeds and tasks) and its CSV files.
+  'results-sweep': { mutate: ['src/results/sweep_summary.ts', 'src/results/sweep_csv.ts'], tests: ['test/sweep_summary.test.ts'] },
   // `bench compare`: paired differences, intervals, the change verdicts.
   'results-compare': {
     mutate: ['src/results/compare.ts'],
-    tests: ['test/compare.test.ts', 'test/results_units.test.ts'],
+    tests: ['test/compare.test.ts'],
   },
   // The run directory: layout, locks, per-cell claims and records.
-  'results-run-dir': { mutate: ['src/results/run_dir.ts'], tests: ['test/results.test.ts', 'test/results_units.test.ts'] },
+  'results-run-dir': { mutate: ['src/results/run_dir.ts'], tests: ['test/results.test.ts'] },
   // Cell planning, profiles and the protocol's seeds.
   run: {
     mutate: ['src/run/plan.ts', 'src/protocol/profiles.ts', 'src/protocol/seeds.ts'],
-    tests: ['test/protocol.test.ts', 'test/results.test.ts', 'test/families.test.ts', 'test/run_units.test.ts'],
+    tests: ['test/protocol.test.ts', 'test/results.test.ts', 'test/families.test.ts'],
   },
   // One cell and the entropy probe, pinned by unit tests with a stub encoder and tiny data.
   cell: {
     mutate: ['src/run/cell.ts', 'src/protocol/entropy_probe.ts'],
-    tests: ['test/cell.test.ts', 'test/run_units.test.ts'],
+    tests: ['test/cell.test.ts', 'test/probe_set.test.ts'],
   },
   // The shared reward helpers, the family metrics, action clipping, and every task's reward, success and reset code.
   rewards: {
@@ -104,7 +106,7 @@ export const SCOPES = {
   // Image preprocessing: PIL-exact resizing and the frame resize.
   'preprocessing-resize': {
     mutate: ['src/encoders/preprocess/pil_resize.ts', 'src/encoders/preprocess/frame_resize.ts'],
-    tests: ['test/preprocess.test.ts', 'test/processor_config.test.ts', 'test/preprocess_units.test.ts'],
+    tests: ['test/preprocess.test.ts', 'test/processor_config.test.ts'],
   },
   // Pixel values (rescale, normalise, layout) and the processor configs that choose them.
   'preprocessing-values': {
@@ -113,7 +115,7 @@ export const SCOPES = {
       'src/encoders/preprocess/processor_config.ts',
       'src/encoders/preprocess/recipe_preprocessor.ts',
     ],
-    tests: ['test/preprocess.test.ts', 'test/processor_config.test.ts', 'test/preprocess_units.test.ts'],
+    tests: ['test/preprocess.test.ts', 'test/processor_config.test.ts'],
   },
 };
 
