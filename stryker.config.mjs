@@ -74,7 +74,7 @@ export const SCOPES = {
   // Cell planning, profiles and the protocol's seeds.
   run: {
     mutate: ['src/run/plan.ts', 'src/protocol/profiles.ts', 'src/protocol/seeds.ts'],
-    tests: ['test/protocol.test.ts', 'test/results.test.ts', 'test/families.test.ts'],
+    tests: ['test/protocol.test.ts', 'test/results.test.ts', 'test/families.test.ts', 'test/run_units.test.ts'],
   },
   // One cell and the entropy probe, pinned by unit tests with a stub encoder and tiny data.
   cell: {
