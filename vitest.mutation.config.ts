@@ -34,4 +34,4 @@ const merged = mergeConfig(
   base,
   defineConfig({ test: { sequence: { sequencer: QuickFirstSequencer }, testTimeout: 600_000, hookTimeout: 600_000 } }),
 );
-export default { ...merged, test: { ...merged.test, include: [...new Set(include)], ...(process.env.MUTATION_ISOLATE === '0' ? { isolate: false } : {}) } };
+export default { ...merged, test: { ...merged.test, include: [...new Set(include)] } };
