@@ -45,7 +45,7 @@ export const SCOPES = {
   // Evaluation rollouts and metrics, feature-norm entropy and the statistics behind the correlations.
   eval: {
     mutate: ['src/eval/metrics.ts', 'src/eval/rollout.ts', 'src/eval/entropy.ts', 'src/eval/statistics.ts'],
-    tests: ['test/entropy.test.ts', 'test/rollout.test.ts', 'test/families.test.ts', 'test/compare.test.ts'],
+    tests: ['test/entropy.test.ts', 'test/rollout.test.ts', 'test/families.test.ts', 'test/compare.test.ts', 'test/eval_units.test.ts'],
   },
   // Result schema and upgrades, the result columns of a cell.
   'results-schema': {
@@ -81,18 +81,16 @@ export const SCOPES = {
     mutate: ['src/run/cell.ts', 'src/protocol/entropy_probe.ts'],
     tests: ['test/cell.test.ts', 'test/probe_set.test.ts'],
   },
-  // The shared reward helpers, the family metrics, action clipping, and every task's reward, success and reset code.
-  rewards: {
-    mutate: [
-      'src/envs/rewards.ts',
-      'src/envs/families.ts',
-      'src/envs/task.ts',
-      'src/envs/domains/metaworld/shaping.ts',
-      ...tsFiles('src/envs/domains').flatMap((file) => memberRanges(file, TASK_MEMBERS)),
-    ],
+  // The shared reward helpers (dm_control's tolerance, MetaWorld's shaping), the family metrics and action clipping.
+  'rewards-shared': {
+    mutate: ['src/envs/rewards.ts', 'src/envs/families.ts', 'src/envs/task.ts', 'src/envs/domains/metaworld/shaping.ts'],
+    tests: ['test/rewards.test.ts', 'test/families.test.ts', 'test/metaworld_success.test.ts'],
+  },
+  // Every task's reward, success and reset code (the methods TASK_MEMBERS names in each domain file).
+  'rewards-tasks': {
+    mutate: tsFiles('src/envs/domains').flatMap((file) => memberRanges(file, TASK_MEMBERS)),
     tests: [
       'test/rewards.test.ts',
-      'test/families.test.ts',
       'test/metaworld_success.test.ts',
       'test/metaworld_tasks.test.ts',
       'test/metaworld_env.test.ts',
