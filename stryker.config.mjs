@@ -145,6 +145,8 @@ export default {
   dryRunTimeoutMinutes: 30,
   // One sandbox per scope, so two scopes can run at the same time.
   tempDirName: `.stryker-tmp/${scope}`,
+  // Not copied into a sandbox: other scopes' sandboxes, reports, run outputs and caches.
+  ignorePatterns: ['/.stryker-tmp/', '/reports/', '/results/runs/', '/runs/', '/.cache/', '/dist/'],
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 80, break: null },
 };
