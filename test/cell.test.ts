@@ -20,7 +20,7 @@ import type { RunResources } from '../src/run/resources.js';
 import { evaluationScenes, trainingScenes } from '../src/run/scenes.js';
 import { Rng } from '../src/util/rng.js';
 import { canonicalSet, variantForEpisode } from '../src/envs/factors/variant_sets.js';
-import { leftRedEncoder } from './helpers/fake_encoders.js';
+import { cellEncoder, leftRedEncoder } from './helpers/fake_encoders.js';
 import { tinyProfile } from './helpers/tiny_profile.js';
 import { scoreTask } from './fixtures/score_task.js';
 
@@ -51,6 +51,7 @@ class StubPolicy implements BcPolicy {
     readonly seed: number,
     readonly options: { batchSize: number; init: PolicyInit },
     private readonly abortAfterFirstEpoch?: AbortController,
+    private readonly abortOnFirstPrediction?: AbortController,
   ) {}
   async trainEpoch(data: BcDataset, seed: number): Promise<number> {
     this.trainedOn.push({ data, seed });
@@ -58,6 +59,7 @@ class StubPolicy implements BcPolicy {
     return LOSS[this.epoch++]!;
   }
   predict(_features: Float32Array, proprio: Float32Array, n: number): Float32Array {
+    this.abortOnFirstPrediction?.abort(new Error('stop'));
     return Float32Array.from({ length: n }, (_, i) => ACTION[this.epoch - 1]! * proprio[i]!);
   }
   dispose(): void {
@@ -126,11 +128,15 @@ interface Setup {
   sweep?: boolean;
   /** Aborted (reason "stop") by the policy's first epoch; the cell's signal. */
   abortAfterFirstEpoch?: AbortController;
+  /** Aborted (reason "stop") by the policy's first prediction, i.e. during the first evaluation; the cell's signal. */
+  abortOnFirstPrediction?: AbortController;
+  /** The conv head on an encoder with a 2 x 2 token grid (the stub policy plays the same either way). */
+  convHead?: boolean;
 }
 
 /** Runs the cell; `policies` receives the policy it builds (also when the cell throws). */
 async function runStubCell(
-  { shuffleActions = false, splits = [{ split: 'seen', episodes: 3 }], sweep = false, abortAfterFirstEpoch }: Setup = {},
+  { shuffleActions = false, splits = [{ split: 'seen', episodes: 3 }], sweep = false, abortAfterFirstEpoch, abortOnFirstPrediction, convHead = false }: Setup = {},
   policies: StubPolicy[] = [],
 ) {
   const profile = tinyProfile({ epochs: 5, evalEvery: 2 });
@@ -140,7 +146,9 @@ async function runStubCell(
   const training = trainingScenes(task, runTaskValue.protocol, null, null);
   const cell: ResolvedCell = {
     task: runTaskValue,
-    encoder: { spec: parseEncoderSpec('pixels'), encoder, framePreprocessing: 'processor', head: 'mlp', kind: 'pooled' },
+    encoder: convHead
+      ? { spec: parseEncoderSpec('pixels'), encoder: cellEncoder(2, 0), framePreprocessing: 'processor', head: 'conv', kind: 'pooled' }
+      : { spec: parseEncoderSpec('pixels'), encoder, framePreprocessing: 'processor', head: 'mlp', kind: 'pooled' },
     seed: 3,
     training: sweep ? { ...training, factors: { factors: ['light'], k: 2 } } : training,
     evaluation: splits.map(({ split, episodes }) => ({ ...canonical, split, episodes, digest: `${split}-scenes` })),
@@ -152,7 +160,7 @@ async function runStubCell(
     configDigest: 'config-digest',
     deps: {
       createPolicy: async (spec, seed, options) => {
-        const policy = new StubPolicy(spec, seed, options, abortAfterFirstEpoch);
+        const policy = new StubPolicy(spec, seed, options, abortAfterFirstEpoch, abortOnFirstPrediction);
         policies.push(policy);
         return policy;
       },
@@ -162,6 +170,7 @@ async function runStubCell(
     versions: { bench: 'b', mujoco: 'm', onnxruntime: 'o', tfjs: 't', tfjsBackend: 'cpu' },
     log: (line) => log.push(line),
     ...(abortAfterFirstEpoch ? { signal: abortAfterFirstEpoch.signal } : {}),
+    ...(abortOnFirstPrediction ? { signal: abortOnFirstPrediction.signal } : {}),
   };
   const result = await runCell(ctx, cell);
   return { result, policy: policies[0]!, policies, resources, log, profile };
@@ -284,5 +293,19 @@ describe('one cell', () => {
     await expect(runStubCell({ abortAfterFirstEpoch: controller }, policies)).rejects.toThrow('stop');
     expect(policies[0]!.trainedOn).toHaveLength(1);
     expect(policies[0]!.disposed).toBe(true);
+  });
+
+  it('stops when aborted during an evaluation and still releases the policy', async () => {
+    const controller = new AbortController();
+    const policies: StubPolicy[] = [];
+    await expect(runStubCell({ abortOnFirstPrediction: controller }, policies)).rejects.toThrow('stop');
+    // Epochs 1 and 2 trained, then the evaluation after epoch 2 stopped at its next step.
+    expect(policies[0]!.trainedOn).toHaveLength(2);
+    expect(policies[0]!.disposed).toBe(true);
+  });
+
+  it("gives a conv head the encoder's token grid and channels", async () => {
+    const { policy } = await runStubCell({ convHead: true });
+    expect(policy.spec).toEqual({ head: 'conv', featureDim: 3 * 4, proprioDim: 1, actionDim: 1, tokens: { grid: 2, channels: 2 } });
   });
 });

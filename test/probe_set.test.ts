@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { TaskDefinition } from '../src/envs/task.js';
-import { ENTROPY_PROBE_IMAGE_SIZE, ENTROPY_PROBE_SEEDS, ENTROPY_PROBE_STEPS, expertProbeSet, probeSet } from '../src/protocol/entropy_probe.js';
+import '../src/envs/index.js';
+import { listTasks } from '../src/envs/registry.js';
+import { cortexbenchProbeSet, ENTROPY_PROBE_IMAGE_SIZE, ENTROPY_PROBE_SEEDS, ENTROPY_PROBE_STEPS, expertProbeSet, probeSet } from '../src/protocol/entropy_probe.js';
 import { observationLook } from '../src/protocol/render_settings.js';
 
 const task = (name: string, version = 1, defaultCamera = 'fixed'): TaskDefinition => ({ name, version, defaultCamera }) as TaskDefinition;
@@ -67,6 +69,17 @@ describe('the probe set over a task list', () => {
     const withExtra = probeSet({ ...definition, tasks: definition.tasks.map((t) => ({ ...t, horizon: 5 }) as typeof t) });
     expect(withExtra.digest).toBe(expertProbeSet(tasks).digest);
     expect(withExtra.tasks[0]).toEqual({ name: 'assembly', version: 2, camera: 'corner' });
+  });
+
+  it('sorts any number of tasks by name', () => {
+    const names = ['pen', 'assembly', 'walker-walk', 'hammer', 'cheetah-run', 'relocate', 'bin-picking', 'finger-spin', 'drawer-open', 'reacher-easy', 'walker-stand'];
+    expect(expertProbeSet(names.map((n) => task(n))).tasks.map((t) => t.name)).toEqual([...names].sort());
+    expect(expertProbeSet([...names].reverse().map((n) => task(n))).tasks.map((t) => t.name)).toEqual([...names].sort());
+  });
+
+  it('is, for the protocol, the probe over every registered cortexbench task', () => {
+    expect(cortexbenchProbeSet()).toEqual(expertProbeSet(listTasks('cortexbench')));
+    expect(cortexbenchProbeSet().tasks.length).toBeGreaterThan(1);
   });
 
   it('needs at least one task', () => {
