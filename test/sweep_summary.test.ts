@@ -3,7 +3,7 @@
  * scores make every mean, standard error, gap and relative drop a number worked out by hand below.
  * (test/sweep.test.ts runs `bench sweep` end to end.)
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CellResult, SweepSummaryRow } from '../src/results/schema.js';
 import { sweepResultsToCsv, sweepSummaryToCsv } from '../src/results/sweep_csv.js';
 import { formatSweepSummary, standardError, summariseSweep } from '../src/results/sweep_summary.js';
@@ -84,7 +84,11 @@ describe('standardError', () => {
 });
 
 describe('summariseSweep', () => {
-  const rows = summariseSweep(cells, SPLITS);
+  // Computed in each test (not at collection), so that mutation testing sees which tests reach the code.
+  let rows: SweepSummaryRow[] = [];
+  beforeEach(() => {
+    rows = summariseSweep(cells, SPLITS);
+  });
   const find = (task: string, k: number): SweepSummaryRow => rows.find((r) => r.task === task && r.k === k)!;
 
   it('has one row per task, encoder, factor set and K in the cells order, then the mean over tasks', () => {
@@ -139,6 +143,17 @@ describe('summariseSweep', () => {
     expect(rows[2]!.gap).toBeNull();
   });
 
+  it('names a factor pair with +, and summarises cells without a seen split', () => {
+    const pair = sweepCell('a', 1, 2, { seen: 50, unseen: 40 });
+    pair.sweep!.factors = ['light', 'camera'];
+    const unseenOnly = sweepCell('a', 1, 4, { unseen: 40 });
+    const rows = summariseSweep([pair, unseenOnly], SPLITS);
+    expect(rows.map((r) => r.factors)).toEqual(['light+camera', 'light']);
+    expect(rows[1]!.splits).toEqual({ unseen: { mean: 40, se: 0, n: 1 } });
+    expect([rows[1]!.gap, rows[1]!.relativeDrop]).toEqual([null, null]);
+    expect(parseCsv(sweepResultsToCsv({ cells: [pair] }))[0]!.factors).toBe('light+camera');
+  });
+
   it('gives no relative drop when the seen score is 0, and no mean over tasks for one task', () => {
     const rows = summariseSweep([sweepCell('a', 1, 2, { seen: 0, unseen: 0 })], SPLITS);
     expect(rows).toHaveLength(1);
@@ -153,6 +168,8 @@ describe('summariseSweep', () => {
     expect(table[0]).toBe('task  encoder  factors  K          seen        unseen    gap (pts)  rel. drop  seeds');
     expect(table[2]).toBe('a     pixels   light    2  70.0 +- 10.0   55.0 +- 5.0  15.0 +- 5.0        21%      2');
     expect(table[3]).toBe('a     pixels   light    3   90.0 +- 0.0   30.0 +- 0.0  60.0 +- 0.0        67%      1');
+    expect(table[1]).toBe('----  -------  -------  -  ------------  ------------  -----------  ---------  -----');
+    expect(table.at(-1)).toBe('success in % (mean +- standard error over policy seeds); gap = seen - unseen in points; rel. drop = gap / seen; task * = mean over tasks');
     expect(table[5]).toBe('*     pixels   light    2  50.0 +- 10.0  40.0 +- 10.0  10.0 +- 0.0        20%      2');
     expect(table).toHaveLength(rows.length + 3);
     expect(formatSweepSummary([{ ...rows[0]!, splits: {}, gap: null, relativeDrop: null }], SPLITS).split('\n')[2]).toMatch(/^a +pixels +light +2 +- +- +- +- +0$/);
@@ -198,6 +215,8 @@ describe('sweep CSV files', () => {
       mujoco_version: '3.14.0',
     });
     expect(rows[1]).toMatchObject({ task: 'a', split: 'unseen', eval_scenes: 'unseen-digest', score: '60.000', episode_scores: '60 60' });
+    const { scenes: _scenes, ...withoutScenes } = cells[0]!;
+    expect(parseCsv(sweepResultsToCsv({ cells: [withoutScenes] }))[0]!.train_scenes).toBe('');
     expect(rows.map((r) => `${r.task}/${r.k}/${r.seed}/${r.split}`).slice(2, 4)).toEqual(['a/3/1/seen', 'a/3/1/unseen']);
   });
 
