@@ -153,6 +153,8 @@ describe('evaluateEpisodes, features', () => {
 
   it('needs one scene variant per seed', async () => {
     const variant = variantForEpisode(canonicalSet(normal), 0);
+    const given = traceOf(await rollout(await envsOf(normal), [11, 12], { variants: [variant, variant] }), (t) => (t < HORIZON ? 0 : -1));
+    expect(given).toEqual(traceOf(await rollout(await envsOf(normal), [11, 12]), (t) => (t < HORIZON ? 0 : -1)));
     await expect(rollout(await envsOf(normal), [11, 12], { variants: [variant] })).rejects.toThrow('evaluateEpisodes: 2 seeds but 1 scene variants');
   });
 });
