@@ -41,6 +41,9 @@ const uOf = (seed: number): number => Math.fround(new Rng(seed).uniform(0, 1));
 const episodeScore = (action: number, seed: number): number => 100 * SCALE * Math.fround(action * uOf(seed));
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** Where a test aborts a cell: in the first training epoch, or at the first prediction (the first evaluation). */
+type AbortPoint = 'training' | 'evaluation';
+
 /** Plays ACTION[epoch - 1] x its proprio u; records how it was made, trained and released. */
 class StubPolicy implements BcPolicy {
   epoch = 0;
@@ -50,16 +53,15 @@ class StubPolicy implements BcPolicy {
     readonly spec: PolicySpec,
     readonly seed: number,
     readonly options: { batchSize: number; init: PolicyInit },
-    private readonly abortAfterFirstEpoch?: AbortController,
-    private readonly abortOnFirstPrediction?: AbortController,
+    private readonly abort?: { controller: AbortController; during: AbortPoint },
   ) {}
   async trainEpoch(data: BcDataset, seed: number): Promise<number> {
     this.trainedOn.push({ data, seed });
-    this.abortAfterFirstEpoch?.abort(new Error('stop'));
+    if (this.abort?.during === 'training') this.abort.controller.abort(new Error('stop'));
     return LOSS[this.epoch++]!;
   }
   predict(_features: Float32Array, proprio: Float32Array, n: number): Float32Array {
-    this.abortOnFirstPrediction?.abort(new Error('stop'));
+    if (this.abort?.during === 'evaluation') this.abort.controller.abort(new Error('stop'));
     return Float32Array.from({ length: n }, (_, i) => ACTION[this.epoch - 1]! * proprio[i]!);
   }
   dispose(): void {
@@ -126,17 +128,15 @@ interface Setup {
   /** Evaluation splits and their episodes (the first is the one that picks the best epoch). */
   splits?: { split: 'seen' | 'unseen'; episodes: number }[];
   sweep?: boolean;
-  /** Aborted (reason "stop") by the policy's first epoch; the cell's signal. */
-  abortAfterFirstEpoch?: AbortController;
-  /** Aborted (reason "stop") by the policy's first prediction, i.e. during the first evaluation; the cell's signal. */
-  abortOnFirstPrediction?: AbortController;
+  /** The cell's signal is aborted (reason "stop") by the policy's first epoch or its first prediction. */
+  abortDuring?: AbortPoint;
   /** The conv head on an encoder with a 2 x 2 token grid (the stub policy plays the same either way). */
   convHead?: boolean;
 }
 
 /** Runs the cell; `policies` receives the policy it builds (also when the cell throws). */
 async function runStubCell(
-  { shuffleActions = false, splits = [{ split: 'seen', episodes: 3 }], sweep = false, abortAfterFirstEpoch, abortOnFirstPrediction, convHead = false }: Setup = {},
+  { shuffleActions = false, splits = [{ split: 'seen', episodes: 3 }], sweep = false, abortDuring, convHead = false }: Setup = {},
   policies: StubPolicy[] = [],
 ) {
   const profile = tinyProfile({ epochs: 5, evalEvery: 2 });
@@ -154,13 +154,14 @@ async function runStubCell(
     evaluation: splits.map(({ split, episodes }) => ({ ...canonical, split, episodes, digest: `${split}-scenes` })),
   };
   const resources = stubResources();
+  const controller = new AbortController();
   const log: string[] = [];
   const ctx: CellContext = {
     config,
     configDigest: 'config-digest',
     deps: {
       createPolicy: async (spec, seed, options) => {
-        const policy = new StubPolicy(spec, seed, options, abortAfterFirstEpoch, abortOnFirstPrediction);
+        const policy = new StubPolicy(spec, seed, options, abortDuring && { controller, during: abortDuring });
         policies.push(policy);
         return policy;
       },
@@ -169,8 +170,7 @@ async function runStubCell(
     resources: resources as unknown as RunResources,
     versions: { bench: 'b', mujoco: 'm', onnxruntime: 'o', tfjs: 't', tfjsBackend: 'cpu' },
     log: (line) => log.push(line),
-    ...(abortAfterFirstEpoch ? { signal: abortAfterFirstEpoch.signal } : {}),
-    ...(abortOnFirstPrediction ? { signal: abortOnFirstPrediction.signal } : {}),
+    ...(abortDuring ? { signal: controller.signal } : {}),
   };
   const result = await runCell(ctx, cell);
   return { result, policy: policies[0]!, policies, resources, log, profile };
@@ -287,20 +287,14 @@ describe('one cell', () => {
     expect(result.shuffleActions).toBe(true);
   });
 
-  it('stops when aborted during training and still releases the policy', async () => {
-    const controller = new AbortController();
+  // Aborted in epoch 1, or in the evaluation after epoch 2 (stopped at its next step).
+  it.each([
+    ['training', 1],
+    ['evaluation', 2],
+  ] as const)('stops when aborted during %s and still releases the policy', async (during, epochsTrained) => {
     const policies: StubPolicy[] = [];
-    await expect(runStubCell({ abortAfterFirstEpoch: controller }, policies)).rejects.toThrow('stop');
-    expect(policies[0]!.trainedOn).toHaveLength(1);
-    expect(policies[0]!.disposed).toBe(true);
-  });
-
-  it('stops when aborted during an evaluation and still releases the policy', async () => {
-    const controller = new AbortController();
-    const policies: StubPolicy[] = [];
-    await expect(runStubCell({ abortOnFirstPrediction: controller }, policies)).rejects.toThrow('stop');
-    // Epochs 1 and 2 trained, then the evaluation after epoch 2 stopped at its next step.
-    expect(policies[0]!.trainedOn).toHaveLength(2);
+    await expect(runStubCell({ abortDuring: during }, policies)).rejects.toThrow('stop');
+    expect(policies[0]!.trainedOn).toHaveLength(epochsTrained);
     expect(policies[0]!.disposed).toBe(true);
   });
 
