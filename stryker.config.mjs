@@ -1,9 +1,9 @@
 // Mutation testing (StrykerJS) of the modules that decide the harness's numbers. `npm run mutation`
 // (benchmarks/mutation.ts) runs every scope below in turn and prints the score per module; one scope alone:
-// `MUTATION_SCOPE=results npx stryker run`. Each scope keeps its report and its incremental file in
+// `MUTATION_SCOPE=results-csv npx stryker run`. Each scope keeps its report and its incremental file in
 // reports/mutation/<scope>/ (git-ignored), so a rerun retests only mutants whose code or covering tests changed.
 // Each mutant runs only the tests that reach it (per-test coverage), quick test files first
-// (vitest.mutation.config.ts).
+// (vitest.mutation.config.ts), from the test files the scope names.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
