@@ -92,3 +92,11 @@ describe('Adam (PyTorch formulation, eps 1e-8)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('Adam hyper-parameters at zero', () => {
+  it('accepts 0 for the learning rate, beta1, beta2 and epsilon, as torch.optim.Adam does', () => {
+    for (const key of ['learningRate', 'beta1', 'beta2', 'epsilon'] as const) {
+      expect(() => new Adam([[1]], { ...TORCH_ADAM, [key]: 0 }).dispose(), key).not.toThrow();
+    }
+  });
+});
