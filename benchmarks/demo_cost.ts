@@ -4,7 +4,8 @@
  *   1. CPU-seconds per full-horizon demo episode of each task's own expert (the baseline), and of the expert the
  *      `paper` profile records with (a distilled student where it keeps the bar), with the one-off distillation
  *      CPU-seconds (cached under --cache-dir; a cold cache counts them here);
- *   2. the total for the `paper` profile's demos of every task: distillation + demos x CPU-s per episode;
+ *   2. the total for the `paper` profile's demos of every task (lib/paper_demo_cost.ts): distillation + demos x
+ *      CPU-s per episode, the teacher demos a distillation recorded counted once when they are also paper demos;
  *   3. with --quick, the wall time of a cold `quick`-profile demo generation of every task (a fresh cache:
  *      demo counts, step limits and worker threads as a `bench run --profile quick` records them).
  *
@@ -29,6 +30,7 @@ import { DEMO_BASE_SEED } from '../src/protocol/seeds.js';
 import { defaultRunDependencies } from '../src/run/default_deps.js';
 import { getProfile, taskProtocol } from '../src/protocol/profiles.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
+import { paperDemoCost } from './lib/paper_demo_cost.js';
 
 const cpuSeconds = (): number => {
   const { user, system } = process.cpuUsage();
@@ -84,13 +86,25 @@ try {
     const own = taskExpert(task);
     const ownCost = await perEpisode(task, own, args.episodes);
     const distillStart = cpuSeconds();
+    let teacherDemoCpu = 0;
+    const teacherDemos = teacherDemoSource(task, cacheDir);
+    const timedTeacherDemos = async (episodes: number) => {
+      const start = cpuSeconds();
+      const demos = await teacherDemos(episodes);
+      teacherDemoCpu += cpuSeconds() - start;
+      return demos;
+    };
     const chosen =
       paper.demoExperts === 'distilled'
-        ? await resolveDemoExpert(task, { cacheDir, teacherDemos: teacherDemoSource(task, cacheDir), onProgress: (m) => process.stderr.write(`${m}\n`) })
+        ? await resolveDemoExpert(task, { cacheDir, teacherDemos: timedTeacherDemos, onProgress: (m) => process.stderr.write(`${m}\n`) })
         : { ...own, seconds: 0 };
     const distillCpu = cpuSeconds() - distillStart;
     const paperCost = chosen.name === own.name ? ownCost : await perEpisode(task, chosen, args.episodes);
-    const demos = taskProtocol(paper, task).demos;
+    const { demos, cpuSeconds: paperTotalCpu } = paperDemoCost(task, {
+      cpuPerEpisode: paperCost.cpu,
+      distillCpu,
+      reusedTeacherDemoCpu: chosen.name === own.name ? teacherDemoCpu : 0,
+    });
     rows.push({
       task: task.name,
       own_cpu_per_episode: ownCost.cpu,
@@ -101,7 +115,7 @@ try {
       distill_cpu: distillCpu,
       student_mean_return: 'evaluation' in chosen && chosen.evaluation ? chosen.evaluation.meanReturn : null,
       paper_demos: demos,
-      paper_total_cpu: distillCpu + demos * paperCost.cpu,
+      paper_total_cpu: paperTotalCpu,
     });
     process.stderr.write(`${task.name}: ${JSON.stringify(rows.at(-1))}\n`);
   }
@@ -142,7 +156,7 @@ try {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const lines = (rows.length > 0 ? [header, ...cells] : []).map((line) => line.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
   const paperTotal = rows.reduce((s, r) => s + r.paper_total_cpu, 0);
-  const ownTotal = rows.reduce((s, r) => s + r.paper_demos * r.own_cpu_per_episode, 0);
+  const ownTotal = rows.reduce((s, r) => s + paperDemoCost(getTask(r.task), { cpuPerEpisode: r.own_cpu_per_episode }).cpuSeconds, 0);
   if (rows.length > 0) lines.push('', `paper profile demos, ${rows.length} tasks: ${paperTotal.toFixed(0)} CPU-s (${(paperTotal / 3600).toFixed(2)} CPU-h); with every task's own expert: ${ownTotal.toFixed(0)} CPU-s (${(ownTotal / paperTotal).toFixed(1)}x)`);
   if (quick) lines.push(`cold quick-profile demos: ${quick.wall_seconds.toFixed(0)} s wall, ${quick.cpu_seconds.toFixed(0)} CPU-s (${Object.entries(quick.per_task).map(([t, s]) => `${t} ${s.toFixed(0)}`).join(', ')})`);
   if (quick) lines.push(`  (${args.workers} demo worker threads; CPU-s include every thread)`);

@@ -2,8 +2,9 @@
  * Expert quality for every registered task: N seeded episodes at the full horizon each, reporting mean and minimum
  * return, success at the last step and the mean score in the family's metric, next to the reference the experts are
  * accepted against (CortexBench's released demo returns for DMC, scripted-policy success for MetaWorld), and the
- * demo cost: wall and CPU seconds per episode, and the CPU time of the paper profile's demos (paper demos per
- * family x CPU-s per episode; the total over the measured tasks is printed under the table).
+ * demo cost: wall and CPU seconds per episode, and the CPU time of the paper profile's demos recorded by this
+ * expert (lib/paper_demo_cost.ts; the total over the measured tasks is printed under the table). A distillation's
+ * cost and the paper profile's choice of demo expert are measured by benchmarks/demo_cost.ts.
  *
  *   npx tsx benchmarks/experts.ts [--episodes 20] [--seed 0] [--task reacher-easy ...] [--expert task|distilled]
  *                                 [--cache-dir DIR] [--record [--workers N]] [--json out.json]
@@ -18,11 +19,11 @@ import { integerOption, seedOption } from '../src/cli/option_checks.js';
 import { demoEpisodeSeeds, loadOrGenerateDemos, summarizeEpisodes, teacherDemoSource, type DemoExpertSource, type ExpertSummary } from '../src/data/demos.js';
 import { resolveDemoExpert } from '../src/distill/index.js';
 import { ExpertRollout, type DemoEpisode } from '../src/envs/expert_rollout.js';
-import { FAMILIES } from '../src/envs/families.js';
 import { getTask, listTasks } from '../src/envs/index.js';
 import type { TaskDefinition } from '../src/envs/task.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 import { createProgress } from '../src/util/progress.js';
+import { paperDemoCost } from './lib/paper_demo_cost.js';
 
 /**
  * What the expert is accepted against: CortexBench's released demo returns (DMC), published scripted-policy
@@ -48,7 +49,7 @@ interface Row extends ExpertSummary {
   seconds_per_episode: number;
   /** Process CPU time per episode (user + system), the cost that does not depend on other load. */
   cpu_seconds_per_episode: number;
-  /** CPU time of the paper profile's demos of this task: cpu_seconds_per_episode x the family's paper demos. */
+  /** CPU time of the paper profile's demos of this task recorded by this expert (lib/paper_demo_cost.ts). */
   paper_demos_cpu_seconds: number;
   reference: string;
 }
@@ -97,7 +98,7 @@ async function measure(task: TaskDefinition, episodes: number, seed: number, rec
     mean_length: played.reduce((sum, e) => sum + e.length, 0) / played.length,
     seconds_per_episode: generated > 0 ? seconds / generated : 0,
     cpu_seconds_per_episode: cpuPerEpisode,
-    paper_demos_cpu_seconds: cpuPerEpisode * FAMILIES[task.family].paperDemos,
+    paper_demos_cpu_seconds: paperDemoCost(task, { cpuPerEpisode }).cpuSeconds,
     reference: reference(task),
   };
 }

@@ -291,6 +291,55 @@ describe('planner machinery', () => {
     }
   });
 
+  it('replanning every k steps searches on every k-th step only and executes the chosen plan in between', async () => {
+    const env = await Env.make(pointMassTask());
+    const horizonSteps = 8;
+    const samples = 4;
+    /** Each rollout's [horizonSteps] commands and summed objective, in the order the planner ran them. */
+    const rollouts: { commands: number[]; total: number }[] = [];
+    const expert = new PredictiveSamplingExpert({
+      horizonSteps,
+      knots: 3,
+      samples,
+      noiseStd: 0.5,
+      update: { kind: 'best' },
+      replanEvery: 3,
+      // Prefers commands near 0.4: the samples score differently, so one rollout is the best.
+      objective: (physics) => {
+        const command = physics.views.ctrl[0]!;
+        const last = rollouts.at(-1);
+        const rollout = last && last.commands.length < horizonSteps ? last : rollouts[rollouts.push({ commands: [], total: 0 }) - 1]!;
+        rollout.commands.push(command);
+        rollout.total += -((command - 0.4) ** 2);
+        return -((command - 0.4) ** 2);
+      },
+    });
+    try {
+      env.reset({ seed: 3 });
+      expert.reset(env.physics, new Rng(3));
+      for (const planStep of [0, 3]) {
+        const before = rollouts.length;
+        const executed = [0, 1, 2].map((t) => {
+          const action = [...expert.act(env.physics, env.task, planStep + t)];
+          // Rollouts only on the planning step: samples of them, none on the two steps after it.
+          expect(rollouts.length, `after step ${planStep + t}`).toBe(before + samples);
+          env.step(action);
+          return action[0]!;
+        });
+        const searched = rollouts.slice(before);
+        const best = searched.reduce((a, b) => (b.total > a.total ? b : a));
+        expect(new Set(searched.map((r) => r.total)).size).toBe(samples);
+        // The executed commands are the best rollout's first three, exactly.
+        expect(executed).toEqual(best.commands.slice(0, 3));
+      }
+      expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 4, noiseStd: 1, replanEvery: 0 })).toThrow(/replanEvery/);
+      expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 4, noiseStd: 1, replanEvery: 11 })).toThrow(/replanEvery/);
+    } finally {
+      expert.dispose();
+      env.close();
+    }
+  });
+
   it('planner rollouts step bit-identically to Env.step (10 substeps; a mocap task with 5)', async () => {
     for (const definition of [pointMassTask({ substeps: 10 }), getTask('button-press-topdown')]) {
       const env = await Env.make(definition);

@@ -3,7 +3,9 @@
  * with an optional MPPI-style update. Every control step the nominal knot spline is shifted forward one step;
  * the nominal and `samples - 1` Gaussian perturbations of it are rolled out for `horizonSteps` steps from the
  * current state on a scratch MjData, stepped by `advance` exactly as the episode is; the next nominal is the best
- * rollout (or the return-weighted average of all of them) and its first action is applied. Cost = -objective,
+ * rollout (or the return-weighted average of all of them) and its first action is applied. With `replanEvery` k > 1
+ * the planner searches only every k-th control step and in between executes the plan it chose (receding-horizon
+ * MPC: the plan is shifted by k steps before the next search), which divides the planning cost by k. Cost = -objective,
  * the objective being the task reward unless the config shapes it. Gait-memory candidates can replay the executed
  * actions at given periods. Deterministic given the reset `rng`.
  */
@@ -28,6 +30,11 @@ export interface PredictiveSamplingConfig {
   samples: number;
   /** Standard deviation of the knot perturbations, in action units. */
   noiseStd: number;
+  /**
+   * Control steps per planning step (default 1: plan every step). In between, the planner executes the actions of
+   * the plan it chose for those steps, without rollouts or random draws.
+   */
+  replanEvery?: number;
   /**
    * Gait periods (control steps). For each period P the planner also rolls out, in place of a perturbed
    * sample, the plan that repeats the actions it executed P steps earlier: a memory of a periodic gait that
@@ -81,6 +88,10 @@ export class PredictiveSamplingExpert implements Expert {
     if (!Number.isInteger(knots) || knots < 2) throw new Error(`knots must be an integer >= 2, got ${knots}`);
     if (!Number.isInteger(samples) || samples < 1) throw new Error(`samples must be an integer >= 1, got ${samples}`);
     if (!(noiseStd >= 0)) throw new Error(`noiseStd must be a number >= 0, got ${JSON.stringify(noiseStd)}`);
+    const replanEvery = config.replanEvery ?? 1;
+    if (!Number.isInteger(replanEvery) || replanEvery < 1 || replanEvery > horizonSteps) {
+      throw new Error(`replanEvery must be an integer in [1, horizonSteps = ${horizonSteps}], got ${JSON.stringify(config.replanEvery)}`);
+    }
     const holding = config.holding;
     if (holding && !(Number.isInteger(holding.samples) && holding.samples >= 1 && holding.samples <= samples)) {
       throw new Error(`holding.samples must be an integer in [1, ${samples}], got ${holding.samples}`);
@@ -116,8 +127,11 @@ export class PredictiveSamplingExpert implements Expert {
     const spec = task.actionSpec;
     const { dim } = spec;
     const { horizonSteps, samples, noiseStd } = this.config;
+    const replanEvery = this.config.replanEvery ?? 1;
+    const sincePlan = this.executedSteps % replanEvery;
+    if (this.nominal && this.nominal.dim === dim && sincePlan !== 0) return this.execute(this.nominal, sincePlan);
     if (!this.nominal || this.nominal.dim !== dim) this.allocate(dim);
-    else this.nominal.shift(1, this.scratch);
+    else this.nominal.shift(replanEvery, this.scratch);
     const nominal = this.nominal!;
     const candidate = this.candidate!;
     const best = this.best!;
@@ -148,7 +162,12 @@ export class PredictiveSamplingExpert implements Expert {
     const update = this.config.update ?? { kind: 'best' };
     if (update.kind === 'best') nominal.copyFrom(best);
     else this.weightedAverage(returns, update.temperature, bestReturn, nominal);
-    nominal.evaluate(0, this.action);
+    return this.execute(nominal, 0);
+  }
+
+  /** The nominal's action `t` steps after it was planned, recorded for the gait memory. */
+  private execute(nominal: KnotSpline, t: number): Float64Array {
+    nominal.evaluate(t, this.action);
     this.record(this.action);
     return this.action;
   }
