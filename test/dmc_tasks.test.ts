@@ -320,7 +320,7 @@ describe('planner machinery', () => {
       for (const planStep of [0, 3]) {
         const before = rollouts.length;
         const executed = [0, 1, 2].map((t) => {
-          const action = [...expert.act(env.physics, env.task, planStep + t)];
+          const action = [...expert.act(env.physics, env.task)];
           // Rollouts only on the planning step: samples of them, none on the two steps after it.
           expect(rollouts.length, `after step ${planStep + t}`).toBe(before + samples);
           env.step(action);

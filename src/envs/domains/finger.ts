@@ -147,7 +147,10 @@ export function fingerObjective(speedWeight: number, cap: number): (physics: Phy
  * cannot express: 5 knots scored about a third of this), 96 rollouts, MPPI at a low temperature, speed shaping
  * weight 1 up to twice the target speed. Sweeps over 400 steps of seeds 0-1 (spin steps): 5 knots 145, 10 knots
  * 181, 20 knots 273 (best-sample update) and 313 (MPPI), with this shaping 331; horizons of 15-30 steps and
- * mixed noise scales were lower. The 20 demo episodes of base seed 0 at the full horizon: 821.4 (min 765.0).
+ * mixed noise scales were lower. The 20 demo episodes of base seed 0 at the full horizon: 821.4 (min 765.0),
+ * 17.2 CPU-s per episode. Halving the planning lost the bar's margin: replanning every 2 control steps (executing
+ * the shifted plan in between) returned 750, 721, 643, 719 on the first four demo seeds, 48 rollouts 777, 718,
+ * 672, 765 (the bar is a mean of 740), so finger-spin still plans every step with 96 rollouts.
  */
 export const FINGER_PLANNER: PredictiveSamplingConfig = {
   name: 'predictive-sampling-v1',

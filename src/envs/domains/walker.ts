@@ -214,7 +214,13 @@ export function walkerObjective(heightWeight: number): (physics: Physics, task: 
  * 32 samples, noise 1, best-sample updates or a 6x height weight stayed seated, while a term of 10 x the
  * horizontal torso-to-feet distance got up within 35 steps (not adopted: unmeasured on full episodes).
  * The 20 demo episodes of base seed 0 at the full horizon: walker-stand 939.5 (min 370.9, that seated walker),
- * walker-walk 962.8 (min 922.3).
+ * walker-walk 962.8 (min 922.3), 36-39 CPU-s per episode each.
+ * Cheaper settings, screened (not adopted: not yet checked over 20 seeds): planning is ~95% of an episode's CPU
+ * time and nearly all of that is MuJoCo's stepping, so only fewer rollout steps help. Replanning every 4 control
+ * steps (replanEvery 4, executing the chosen plan in between) lost 150-350 points on the first two demo seeds
+ * (walker-walk 616.6 / 753.0; walker-stand, also with 8 rollouts while standing, 791.0 / 723.1). Replanning every 2
+ * steps, walker-walk: 950.3 / 933.5 at 19 CPU-s per episode; 8 rollouts instead of 16 while standing
+ * (holding: { samples: 8, reached: task.success }), walker-stand: 980.3 on the first seed at 21.7 CPU-s.
  */
 export function walkerPlanner(moveSpeed: number): PredictiveSamplingConfig {
   return {
