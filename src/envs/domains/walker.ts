@@ -219,8 +219,11 @@ export function walkerObjective(heightWeight: number): (physics: Physics, task: 
  * time and nearly all of that is MuJoCo's stepping, so only fewer rollout steps help. Replanning every 4 control
  * steps (replanEvery 4, executing the chosen plan in between) lost 150-350 points on the first two demo seeds
  * (walker-walk 616.6 / 753.0; walker-stand, also with 8 rollouts while standing, 791.0 / 723.1). Replanning every 2
- * steps, walker-walk: 950.3 / 933.5 at 19 CPU-s per episode; 8 rollouts instead of 16 while standing
- * (holding: { samples: 8, reached: task.success }), walker-stand: 980.3 on the first seed at 21.7 CPU-s.
+ * steps, walker-walk on demo seeds #0, #1, #5, #10, #15: 950.3, 933.5, 953.1, 955.9, 901.4 (mean 938.8) at
+ * 19.4-19.8 CPU-s per episode; 8 rollouts instead of 16 while standing (holding: { samples: 8, reached:
+ * task.success }), walker-stand on seeds #0, #5, #10, #15: 980.3, 981.2, 978.7, 937.9 (mean 969.5) at 22.6-23.9
+ * CPU-s. `benchmarks/planner_settings.ts --task walker-walk --replan-every 2` (or `--holding-samples 8`) is the
+ * 20-seed check.
  */
 export function walkerPlanner(moveSpeed: number): PredictiveSamplingConfig {
   return {
