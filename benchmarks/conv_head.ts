@@ -62,12 +62,12 @@ async function measureMemory(frames: number): Promise<void> {
   const values = new Float32Array(frames * dim);
   for (let i = 0; i < values.length; i++) values[i] = rng.normal();
   const lengths = Array.from({ length: Math.ceil(frames / 1000) }, (_, i) => Math.min(1000, frames - i * 1000));
-  const samples = new FlareSamples(values, dim, lengths);
+  const samples = FlareSamples.inMemory(values, dim, lengths);
   const fill = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
   const policy = await createPolicy(spec, 3, { threads });
   // Two batches from the held set (a whole epoch would take hours at paper scale; memory does not grow with it).
   const n = Math.min(frames, 2 * BATCH);
-  const firstBatches: BcDataset = { count: n, features: new FlareSamples(samples.frames.subarray(0, n * dim), dim, [n]), proprio: fill(n * spec.proprioDim), actions: fill(n * spec.actionDim) };
+  const firstBatches: BcDataset = { count: n, features: FlareSamples.inMemory(values.subarray(0, n * dim), dim, [n]), proprio: fill(n * spec.proprioDim), actions: fill(n * spec.actionDim) };
   const trained = await policy.trainEpoch(firstBatches, 0);
   policy.dispose();
   const peakBytes = process.resourceUsage().maxRSS * 1024;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DemoEpisode } from '../src/envs/expert_rollout.js';
 import { featureCacheKey, loadOrComputeFeatures, type FeatureRequest } from '../src/data/features.js';
+import { valuesOf } from './helpers/frames.js';
 import { decodeHalf, encodeHalf, fromHalfBits, toHalfBits } from '../src/data/float16.js';
 import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder.js';
 import type { Env } from '../src/envs/env.js';
@@ -111,10 +112,10 @@ describe('demo features', () => {
     expect(env.renders).toBe(11);
     expect(encoder.calls).toBe(4); // 11 frames in batches of 3
     // Frame t of episode 1 shows pixel value (10 + t) * 10; pooled[0] = that / 3 rounded to float16.
-    const value = f.values[(5 + 2) * 2]!;
+    const value = valuesOf(f)[(5 + 2) * 2]!;
     expect(value).toBe(fromHalfBits(toHalfBits(120 / 3)));
-    expect(f.values[(5 + 2) * 2 + 1]).toBe(fromHalfBits(toHalfBits(1 / 3)));
-    expect(f.values[(5 + 2) * 2 + 1]).not.toBe(Math.fround(1 / 3));
+    expect(valuesOf(f)[(5 + 2) * 2 + 1]).toBe(fromHalfBits(toHalfBits(1 / 3)));
+    expect(valuesOf(f)[(5 + 2) * 2 + 1]).not.toBe(Math.fround(1 / 3));
   });
 
   it('reuses the cache: identical values, no rendering or encoding', async () => {
@@ -125,7 +126,7 @@ describe('demo features', () => {
     const second = await loadOrComputeFeatures(request({ cacheDir, env, encoder }));
     expect(second.cached).toBe(true);
     expect(env.renders + encoder.calls).toBe(0);
-    expect(Array.from(second.values)).toEqual(Array.from(first.values));
+    expect(Array.from(valuesOf(second))).toEqual(Array.from(valuesOf(first)));
     expect(readdirSync(join(cacheDir, 'features', 'fake-task')).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
@@ -149,7 +150,7 @@ describe('demo features', () => {
   it('computes spatial tokens, and errors clearly for a pooled-only encoder', async () => {
     const f = await loadOrComputeFeatures(request({ kind: 'spatial' }));
     expect(f.width).toBe(4);
-    expect(f.values[3]).toBe(0 + 3);
+    expect(valuesOf(f)[3]).toBe(0 + 3);
     await expect(loadOrComputeFeatures(request({ kind: 'spatial', encoder: fakeEncoder('p', false) }))).rejects.toThrow(/has no spatial tokens.*--head mlp/);
   });
 
@@ -174,7 +175,7 @@ describe('demo features', () => {
       const again = await loadOrComputeFeatures(request({ cacheDir, encoder, warn: (line) => warnings.push(line) }));
       expect(again.cached).toBe(false);
       expect(encoder.calls).toBeGreaterThan(0);
-      expect(Array.from(again.values)).toEqual(Array.from(first.values));
+      expect(Array.from(valuesOf(again))).toEqual(Array.from(valuesOf(first)));
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain(`feature cache file ${file}: `);
       expect(warnings[0]).toMatch(why);
@@ -194,12 +195,12 @@ describe('demo features', () => {
     };
     const computed = await loadOrComputeFeatures(request({ cacheDir, encoder: big }));
     expect(computed.precision).toBe('float32');
-    expect(computed.values.every((v) => Number.isFinite(v))).toBe(true);
-    expect(Math.max(...computed.values)).toBeGreaterThan(65504);
-    expect(computed.values[(5 + 2) * 2]).toBe(Math.fround((120 / 3) * 20_000));
+    expect(valuesOf(computed).every((v) => Number.isFinite(v))).toBe(true);
+    expect(Math.max(...valuesOf(computed))).toBeGreaterThan(65504);
+    expect(valuesOf(computed)[(5 + 2) * 2]).toBe(Math.fround((120 / 3) * 20_000));
     const cached = await loadOrComputeFeatures(request({ cacheDir, encoder: big }));
     expect([cached.cached, cached.precision]).toEqual([true, 'float32']);
-    expect(Array.from(cached.values)).toEqual(Array.from(computed.values));
+    expect(Array.from(valuesOf(cached))).toEqual(Array.from(valuesOf(computed)));
     expect((await loadOrComputeFeatures(request({ cacheDir: tempDir() }))).precision).toBe('float16');
   });
 
@@ -222,12 +223,12 @@ describe('training set', () => {
     expect(data.count).toBe(12);
     // The frames are held once, not copied; rows are fused on demand.
     expect(data.features).toBeInstanceOf(FlareSamples);
-    expect((data.features as FlareSamples).frames).toBe(f.values);
+    expect((data.features as FlareSamples).frames).toBe(f.frames);
     const fused = (data.features as FlareSamples).rows(Int32Array.from({ length: 12 }, (_, i) => i));
     const W = 2;
-    const e = (s: number): number => f.values[s * W]!;
+    const e = (s: number): number => valuesOf(f)[s * W]!;
     // Sample 0 (t = 0): [0, 0, e0]; sample 6 (episode 1, t = 1): [0, e1 - e0, e1]; sample 8 (t = 3).
-    expect(Array.from(fused.subarray(0, 6))).toEqual([0, 0, 0, 0, e(0), f.values[1]!]);
+    expect(Array.from(fused.subarray(0, 6))).toEqual([0, 0, 0, 0, e(0), valuesOf(f)[1]!]);
     expect(fused[6 * 6 + 0]).toBe(0);
     expect(fused[6 * 6 + 2]).toBeCloseTo(e(6) - e(5), 6);
     expect(fused[8 * 6 + 0]).toBeCloseTo(e(7) - e(6), 6);
