@@ -46,7 +46,7 @@ const FORMAT = 4;
 const MAGIC = 'BFEAT04\n';
 const KIND = 'feature cache file';
 
-/** Cached entries whose frames as float32 take more bytes than this are read per mini-batch (see above). */
+/** Entries whose frames as float32 take more bytes than this are never held in memory (see above). */
 export const STREAM_ABOVE_BYTES = 2 ** 30;
 
 /** What is encoded per frame: the pooled vector [D] or the spatial tokens [T, C] flattened. */
@@ -80,7 +80,7 @@ export interface FeatureRequest {
   warn?: (line: string) => void;
   /** Stops between batches when aborted. */
   signal?: AbortSignal;
-  /** Stream cached entries above this many bytes of float32 frames; default `STREAM_ABOVE_BYTES`. */
+  /** Stream entries (computed or cached) above this many bytes of float32 frames; default `STREAM_ABOVE_BYTES`. */
   streamAboveBytes?: number;
 }
 
