@@ -7,15 +7,35 @@
  *
  *   npx tsx benchmarks/conv_head.ts [--batches 1] [--reps 3] [--threads N] [--grid 14] [--channels 192] [--out FILE.json]
  *
- * `--memory-frames N` measures memory instead: a training set of N demo frames of token grids held as a cell
- * holds them (FlareSamples: the frames once, fused per mini-batch), one epoch's first batches trained, and the
- * process's peak RSS against the bytes of the frames themselves (what one more frame costs).
+ * FLOP bound (Theia-tiny, per training sample): conv 1 (576 -> 256, 4x4, 14 -> 7) forward 231 MFLOP and weight
+ * gradient 231 MFLOP (its input is data: no input gradient); conv 2 (256 -> 256, 3x3, 7 -> 3) 10.6 MFLOP for each
+ * of forward, weight and input gradient; conv 3 (3 -> 1) 1.2 MFLOP each; LayerNorms and the trunk ~1.5 MFLOP:
+ * ~0.50 GFLOP per sample. Two Zen 4 cores at 2.6 GHz (AVX-512 as 2 x 256-bit FMA: 32 FP32 FLOP per cycle) peak
+ * at ~166 GFLOP/s, so no implementation on this machine exceeds ~330 samples/s; 10x the issue's idle-machine
+ * ~41 samples/s (410) lies beyond that peak. ORT's 58.7 samples/s (loaded machine) is ~29 GFLOP/s, ~18% of peak.
+ *
+ * `--memory-frames N` measures memory instead: a cell's feature stage and first training batches at N demo frames
+ * (see `measureMemory`), the process's peak RSS after each phase, and with `--compare-in-memory` the samples/s of
+ * the streamed entry against the same entry loaded into memory (`--scratch DIR` keeps the cache there; by default
+ * a temporary folder, removed at the end):
+ *
+ *   npx tsx benchmarks/conv_head.ts --memory-frames 100000 [--memory-batches 2] [--compare-in-memory] [--scratch DIR]
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadOrComputeFeatures, type DemoFeatures, type FeatureRequest } from '../src/data/features.js';
+import { StreamedFrames } from '../src/data/streamed_frames.js';
+import type { Encoder, FrameBatch } from '../src/encoders/encoder.js';
+import type { Env } from '../src/envs/env.js';
+import type { DemoEpisode } from '../src/envs/expert_rollout.js';
+import type { TaskDefinition } from '../src/envs/task.js';
 import { createPolicy, selectTfBackend } from '../src/policies/index.js';
 import type { NeckEngine } from '../src/policies/index.js';
-import { FlareSamples } from '../src/policies/flare.js';
+import { FlareSamples, type FrameSource } from '../src/policies/flare.js';
+import { observationLook } from '../src/protocol/render_settings.js';
+import { buildDataset } from '../src/run/dataset.js';
 import type { BcDataset, PolicySpec } from '../src/policies/policy.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 import { Rng } from '../src/util/rng.js';
@@ -29,6 +49,9 @@ const { values: args } = parseArgs({
     channels: { type: 'string', default: '192' },
     out: { type: 'string' },
     'memory-frames': { type: 'string' },
+    'memory-batches': { type: 'string', default: '2' },
+    'compare-in-memory': { type: 'boolean', default: false },
+    scratch: { type: 'string' },
   },
 });
 
@@ -54,30 +77,163 @@ function randomDataset(count: number, seed: number): BcDataset {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Peak RSS of training on `frames` frames; the frames are one episode per 1000 steps, as DMC demos are. */
+/**
+ * A cell's feature stage and first training batches at `frames` demo frames (episodes of 1000 steps, as DMC
+ * demos are), through the real path: `loadOrComputeFeatures` (fake replay env and encoder, so that only the
+ * features' size is real) writes the cache entry under the scratch folder, reads it back as a cached run does, and
+ * `buildDataset` + the conv policy train on it. Training covers `--memory-batches` batches of 256 whose frames lie
+ * spread over the whole file (a whole epoch at paper scale is hours; memory does not grow with it).
+ * `--compare-in-memory` also trains the same batches with the entry loaded into memory and reports both rates.
+ */
 async function measureMemory(frames: number): Promise<void> {
   await selectTfBackend();
-  const dim = grid * grid * channels;
-  const rng = new Rng(4);
-  const values = new Float32Array(frames * dim);
-  for (let i = 0; i < values.length; i++) values[i] = rng.normal();
-  const lengths = Array.from({ length: Math.ceil(frames / 1000) }, (_, i) => Math.min(1000, frames - i * 1000));
-  const samples = new FlareSamples(values, dim, lengths);
-  const fill = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
-  const policy = await createPolicy(spec, 3, { threads });
-  // Two batches from the held set (a whole epoch would take hours at paper scale; memory does not grow with it).
-  const n = Math.min(frames, 2 * BATCH);
-  const firstBatches: BcDataset = { count: n, features: new FlareSamples(samples.frames.subarray(0, n * dim), dim, [n]), proprio: fill(n * spec.proprioDim), actions: fill(n * spec.actionDim) };
-  const trained = await policy.trainEpoch(firstBatches, 0);
-  policy.dispose();
-  const peakBytes = process.resourceUsage().maxRSS * 1024;
-  const frameBytes = values.byteLength;
-  const result = { frames, grid, channels, frameGiB: frameBytes / 2 ** 30, peakRssGiB: peakBytes / 2 ** 30, loss: trained };
-  console.log(
-    `${frames} frames of ${grid}x${grid}x${channels} tokens: frames ${(frameBytes / 2 ** 30).toFixed(2)} GiB, peak RSS ${(peakBytes / 2 ** 30).toFixed(2)} GiB ` +
-      `(a fused copy would add ${((3 * frameBytes) / 2 ** 30).toFixed(2)} GiB)`,
-  );
-  if (args.out) writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`, 'benchmark results');
+  const scratch = args.scratch ?? mkdtempSync(join(tmpdir(), 'bench-conv-head-'));
+  const syntheticTask = { name: 'synthetic-dmc', version: 1, defaultCamera: 'main' } as unknown as TaskDefinition;
+  const episodes = Array.from({ length: Math.ceil(frames / 1000) }, (_, ep) => syntheticEpisode(ep, Math.min(1000, frames - ep * 1000)));
+  const request = (streamAboveBytes?: number): FeatureRequest => ({
+    task: syntheticTask,
+    demos: { key: `synthetic-${frames}`, episodes },
+    encoder: syntheticTokenEncoder(grid, channels),
+    env: syntheticReplayEnv(),
+    kind: 'spatial',
+    render: { imageSize: 8, camera: 'main', ...observationLook(8) },
+    cacheDir: scratch,
+    quiet: true,
+    batchSize: 64,
+    ...(streamAboveBytes === undefined ? {} : { streamAboveBytes }),
+  });
+  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    const result = await work();
+    console.log(`${name}: ${((performance.now() - start) / 1000).toFixed(1)} s, peak RSS so far ${(peakRss() / 2 ** 30).toFixed(2)} GiB`);
+    return result;
+  };
+  const batchesToTrain = positiveInt('memory-batches', args['memory-batches']);
+  try {
+    await phase('features computed (cold cell)', () => loadOrComputeFeatures(request()));
+    const features = await phase('features opened from the cache (warm cell)', () => loadOrComputeFeatures(request()));
+    const trainOn = async (source: DemoFeatures, label: string): Promise<{ loss: number; samplesPerSecond: number }> => {
+      const dataset = spreadBatches(buildDataset(episodes, source), batchesToTrain * BATCH);
+      const policy = await createPolicy(spec, 3, { threads });
+      try {
+        const start = performance.now();
+        const loss = await phase(`${label}: ${dataset.count} samples trained`, () => policy.trainEpoch(dataset, 0));
+        return { loss, samplesPerSecond: dataset.count / ((performance.now() - start) / 1000) };
+      } finally {
+        policy.dispose();
+      }
+    };
+    const streamed = await trainOn(features, `${features.frames instanceof StreamedFrames ? 'streamed' : 'in memory'}`);
+    const streamedPeak = peakRss();
+    let inMemory: { loss: number; samplesPerSecond: number } | null = null;
+    if (args['compare-in-memory']) inMemory = await trainOn(await loadOrComputeFeatures(request(Infinity)), 'in memory');
+    const frameBytes = frames * grid * grid * channels * 4;
+    const result = {
+      frames,
+      grid,
+      channels,
+      streamed: features.frames instanceof StreamedFrames,
+      float32FramesGiB: frameBytes / 2 ** 30,
+      cacheFileGiB: frameBytes / 2 / 2 ** 30,
+      peakRssGiB: streamedPeak / 2 ** 30,
+      streamedSamplesPerSecond: Number(streamed.samplesPerSecond.toFixed(1)),
+      ...(inMemory
+        ? { inMemorySamplesPerSecond: Number(inMemory.samplesPerSecond.toFixed(1)), sameLoss: inMemory.loss === streamed.loss, peakRssWithInMemoryGiB: peakRss() / 2 ** 30 }
+        : {}),
+      loadAverage: Number(loadavg()[0]!.toFixed(1)),
+    };
+    console.log(
+      `${frames} frames of ${grid}x${grid}x${channels} tokens (${(frameBytes / 2 ** 30).toFixed(2)} GiB as float32): peak RSS ${(streamedPeak / 2 ** 30).toFixed(2)} GiB ` +
+        `through features and training, ${result.streamedSamplesPerSecond} samples/s` +
+        (inMemory ? `; in memory ${result.inMemorySamplesPerSecond} samples/s, same loss: ${result.sameLoss}` : '') +
+        ` (load average ${result.loadAverage})`,
+    );
+    if (args.out) writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`, 'benchmark results');
+  } finally {
+    if (!args.scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
+
+/** One demo episode whose state is its global frame index (so every frame renders, and encodes, differently). */
+function syntheticEpisode(ep: number, length: number): DemoEpisode {
+  const states = new Float64Array(length);
+  for (let t = 0; t < length; t++) states[t] = ep * 1000 + t;
+  const variant = { task: 'synthetic-dmc', taskVersion: 1, values: {}, assets: {} };
+  return { seed: ep, variant, length, stateSize: 1, actionDim: spec.actionDim, proprioDim: spec.proprioDim, states, proprio: new Float32Array(length * spec.proprioDim).fill(0.5), actions: new Float32Array(length * spec.actionDim).fill(0.1), rewards: new Float64Array(length), successes: new Uint8Array(length), episodeReturn: 0, success: false };
+}
+
+/** A replay env that "renders" its state (the frame index) into the first three bytes of the frame. */
+function syntheticReplayEnv(): Env {
+  let frame = 0;
+  const env = {
+    seed: null as number | null,
+    variant: null as unknown,
+    definition: { name: 'synthetic-dmc' },
+    reset({ seed, variant }: { seed: number; variant: unknown }) {
+      env.seed = seed;
+      env.variant = variant;
+    },
+    physics: { stateSize: 1, setState: (state: Float64Array) => (frame = state[0]!) },
+    render(options: { width: number; height: number }) {
+      const rgb = new Uint8Array(options.width * options.height * 3);
+      rgb.set([frame & 0xff, (frame >> 8) & 0xff, (frame >> 16) & 0xff]);
+      return { width: options.width, height: options.height, rgb };
+    },
+  };
+  return env as unknown as Env;
+}
+
+/**
+ * Token grids [n, T, C]: windows of a fixed pool of uniform values in [-2, 2), at an offset given by the frame
+ * index (cheap, so that the benchmark measures the feature path, not a fake encoder).
+ */
+function syntheticTokenEncoder(tokenGrid: number, tokenChannels: number): Encoder {
+  const tokens = tokenGrid * tokenGrid;
+  const width = tokens * tokenChannels;
+  const rng = new Rng(11);
+  const pool = Float32Array.from({ length: 2 * width }, () => rng.uniform(-2, 2));
+  return {
+    info: { id: 'synthetic-tokens', inputSize: 8, normalisation: null, pooledDim: 1, spatial: { tokens, channels: tokenChannels, grid: tokenGrid }, parameterCount: 0, digest: `synthetic-${tokenGrid}-${tokenChannels}` },
+    async encode(batch: FrameBatch) {
+      const spatial = new Float32Array(batch.n * width);
+      const frameBytes = batch.height * batch.width * 3;
+      for (let i = 0; i < batch.n; i++) {
+        const d = batch.data;
+        const frame = d[i * frameBytes]! | (d[i * frameBytes + 1]! << 8) | (d[i * frameBytes + 2]! << 16);
+        const offset = (frame * 7919) % width;
+        spatial.set(pool.subarray(offset, offset + width), i * width);
+      }
+      return { pooled: new Float32Array(batch.n), spatial };
+    },
+    async dispose() {},
+  };
+}
+
+/**
+ * About `count` samples of `data` spread evenly over all of its frames: short episodes of 3 steps, each the last
+ * three frames (t-2, t-1, t) of one picked sample, read through `data`'s own frame source (memory or file).
+ */
+function spreadBatches(data: BcDataset, count: number): BcDataset {
+  const samples = data.features as FlareSamples;
+  const picks = Math.ceil(count / 3);
+  const total = samples.frames.frameCount;
+  if (total < 3 * picks) throw new Error(`--memory-frames must be at least ${3 * picks} for ${count} spread samples`);
+  // Frame t of a picked episode step >= 2 of its 1000-step demo, so its history lies in one episode.
+  const last = Int32Array.from({ length: picks }, (_, i) => {
+    const frame = Math.floor((i * total) / picks);
+    return frame % 1000 < 2 ? frame + 2 : frame;
+  });
+  const underlying = (j: number): number => last[Math.floor(j / 3)]! - 2 + (j % 3);
+  const source: FrameSource = {
+    frameCount: 3 * picks,
+    dim: samples.dim,
+    gather: (frames) => samples.frames.gather(frames.map(underlying)),
+    checkFinite: (name) => samples.frames.checkFinite(name),
+  };
+  const n = 3 * picks;
+  return { count: n, features: new FlareSamples(source, new Array<number>(picks).fill(3)), proprio: data.proprio.subarray(0, n * spec.proprioDim), actions: data.actions.subarray(0, n * spec.actionDim) };
 }
 
 async function main(): Promise<void> {

@@ -11,6 +11,7 @@ import { Env } from '../src/envs/env.js';
 import type { DemoEpisode } from '../src/envs/expert_rollout.js';
 import type { TaskDefinition } from '../src/envs/task.js';
 import { LocalVectorEnv } from '../src/envs/vector_env.js';
+import { MemoryFrames } from '../src/policies/flare.js';
 import type { BcDataset, BcPolicy, PolicySpec } from '../src/policies/policy.js';
 import type { PolicyInit } from '../src/policies/init.js';
 import type { RunConfig } from '../src/run/config.js';
@@ -97,7 +98,7 @@ const features: DemoFeatures = {
   width: WIDTH,
   lengths: [3, 3],
   offsets: [0, 3],
-  values: Float32Array.from({ length: 6 * WIDTH }, (_, i) => i / 10),
+  frames: new MemoryFrames(Float32Array.from({ length: 6 * WIDTH }, (_, i) => i / 10), WIDTH),
   precision: 'float32',
   cached: true,
   key: 'test-features',

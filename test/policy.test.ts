@@ -123,13 +123,13 @@ describe('FLARE fusion', () => {
   it('fuses training samples on demand exactly as whole episodes are fused', () => {
     // Episodes of 4 and 2 steps back to back; the second one's history restarts at its own first frame.
     const frames = new Float32Array([...episode, 6, 6, 6, 1, 2, 1]);
-    const samples = new FlareSamples(frames, dim, [4, 2]);
+    const samples = FlareSamples.inMemory(frames, dim, [4, 2]);
     expect([samples.count, samples.width]).toEqual([6, 9]);
     const expected = new Float32Array([...flareFuseEpisode(episode, 4, dim), ...flareFuseEpisode(frames.subarray(12), 2, dim)]);
     const order = new Int32Array([5, 0, 3, 4, 1, 2]);
     const rows = samples.rows(order);
     order.forEach((s, r) => expect(Array.from(rows.subarray(r * 9, (r + 1) * 9))).toEqual(Array.from(expected.subarray(s * 9, (s + 1) * 9))));
-    expect(() => new FlareSamples(frames, dim, [4, 3])).toThrow(/expected \[7, 3\] = 21 values, got 18/);
+    expect(() => FlareSamples.inMemory(frames, dim, [4, 3])).toThrow(/expected \[7, 3\] = 21 values, got 18/);
   });
 
   it('online history matches the offline fusion per environment and restarts on reset', () => {

@@ -25,6 +25,7 @@ import type { RunResults } from '../src/results/schema.js';
 import { SWEEP_CSV_COLUMNS } from '../src/results/sweep_csv.js';
 import { standardError, summariseSweep } from '../src/results/sweep_summary.js';
 import { syntheticProbe } from './helpers/synthetic_probe.js';
+import { valuesOf } from './helpers/frames.js';
 import { runOptionsIn } from './helpers/run_options.js';
 import { tinyProfile } from './helpers/tiny_profile.js';
 
@@ -203,13 +204,13 @@ describe('feature cache and scenes', () => {
       const fb = await loadOrComputeFeatures(request(demosB));
       expect(fb.cached).toBe(false);
       expect(featureCacheKey(request(demosA))).not.toBe(featureCacheKey(request(demosB)));
-      expect(Array.from(fa.values)).not.toEqual(Array.from(fb.values));
+      expect(Array.from(valuesOf(fa))).not.toEqual(Array.from(valuesOf(fb)));
       // Even a demo set whose key is forged to match keeps its own entry: the key names every episode's scene.
       const forged = { ...demosA, episodes: demosB.episodes };
       expect(featureCacheKey(request(forged))).not.toBe(featureCacheKey(request(demosA)));
       expect(readdirSync(join(cache, 'features', task.name))).toHaveLength(2);
       // Reading back gives each scene its own features.
-      expect(Array.from((await loadOrComputeFeatures(request(demosA))).values)).toEqual(Array.from(fa.values));
+      expect(Array.from(valuesOf(await loadOrComputeFeatures(request(demosA))))).toEqual(Array.from(valuesOf(fa)));
     } finally {
       env.close();
     }

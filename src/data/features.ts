@@ -14,6 +14,13 @@
  * File: a cache file (cache_file.ts) with magic "BFEAT04\n", a `FeatureFileHeader` and as payload the values
  * [frames, width] (float16 or float32, little-endian), frames = sum of episode lengths in episode order. A damaged
  * file (content hash) is recomputed with a warning naming it.
+ *
+ * Size: an entry whose frames as float32 exceed `STREAM_ABOVE_BYTES` (1 GiB, e.g. 7,000 frames of Theia-tiny's
+ * 14 x 14 x 192 tokens; every pooled entry and every quick-profile token grid stays far below) is never held in
+ * memory: computed, it is written to the file batch by batch as it is encoded (float16 unless a value does not fit,
+ * in which case the frames are encoded again and stored as float32); cached, its hash is verified in place. Training
+ * then reads the frames each mini-batch needs from the file (streamed_frames.ts), so memory is bounded by the batch,
+ * not the demo set. Smaller entries are held in memory. Either way the policy sees the same float32 numbers.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -26,8 +33,10 @@ import type { TaskDefinition } from '../envs/task.js';
 import { frameOptions, type RenderSettings } from '../protocol/render_settings.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { createProgress } from '../util/progress.js';
-import { CacheFileError, encodeCacheFile, readCacheFile } from './cache_file.js';
+import { MemoryFrames, type FrameSource } from '../policies/flare.js';
+import { CacheFileError, CacheFileWriter, encodeCacheFile, readCacheFile, verifyCacheFileInPlace } from './cache_file.js';
 import { decodeHalf, encodeHalf, fitsHalf, roundToHalf } from './float16.js';
+import { StreamedFrames } from './streamed_frames.js';
 
 // Format 2: frames are re-rendered through restoreDemoState (format 1 skipped the per-episode reset, so tasks
 // whose episode values live in the model, e.g. MetaWorld fixture positions, rendered every frame with one layout).
@@ -36,6 +45,9 @@ import { decodeHalf, encodeHalf, fitsHalf, roundToHalf } from './float16.js';
 const FORMAT = 4;
 const MAGIC = 'BFEAT04\n';
 const KIND = 'feature cache file';
+
+/** Entries whose frames as float32 take more bytes than this are never held in memory (see above). */
+export const STREAM_ABOVE_BYTES = 2 ** 30;
 
 /** What is encoded per frame: the pooled vector [D] or the spatial tokens [T, C] flattened. */
 export type FeatureKind = 'pooled' | 'spatial';
@@ -68,9 +80,11 @@ export interface FeatureRequest {
   warn?: (line: string) => void;
   /** Stops between batches when aborted. */
   signal?: AbortSignal;
+  /** Stream entries (computed or cached) above this many bytes of float32 frames; default `STREAM_ABOVE_BYTES`. */
+  streamAboveBytes?: number;
 }
 
-/** Features of a demo set: `values` is [frames, width] row-major, frames of episode i start at `offsets[i]`. */
+/** Features of a demo set: `frames` holds [frames, width] row-major, frames of episode i start at `offsets[i]`. */
 export interface DemoFeatures {
   kind: FeatureKind;
   /** Per-frame width: D for pooled, T * C for spatial. */
@@ -78,7 +92,8 @@ export interface DemoFeatures {
   /** Frames used per episode (min(length, maxSteps)). */
   lengths: number[];
   offsets: number[];
-  values: Float32Array;
+  /** In memory (`MemoryFrames`) or read from the cache file per mini-batch (`StreamedFrames`). */
+  frames: FrameSource;
   precision: FeaturePrecision;
   /** Whether the values came from the cache. */
   cached: boolean;
@@ -163,7 +178,7 @@ export function selectFeatures(encoded: EncodedBatch, encoder: Encoder, kind: Fe
 
 /** Loads the features of a demo set from the cache, or renders, encodes and caches them. */
 export async function loadOrComputeFeatures(request: FeatureRequest): Promise<DemoFeatures> {
-  const { task, demos, encoder, kind, render } = request;
+  const { task, demos, encoder, kind } = request;
   const width = featureWidth(encoder, kind);
   const lengths = usedLengths(demos.episodes, request.maxSteps);
   const offsets = lengths.map((_, i) => lengths.slice(0, i).reduce((a, b) => a + b, 0));
@@ -171,40 +186,18 @@ export async function loadOrComputeFeatures(request: FeatureRequest): Promise<De
   const key = featureCacheKey(request);
   const path = join(request.cacheDir, 'features', task.name, `${key}.bfeat`);
 
+  const stream = frames * width * 4 > (request.streamAboveBytes ?? STREAM_ABOVE_BYTES);
   if (existsSync(path)) {
     try {
-      const { values, precision } = readFeatureFile(path, key, frames * width);
-      return { kind, width, lengths, offsets, values, precision, cached: true, key };
+      const { frames: source, precision } = stream ? openFeatureFile(path, key, frames, width) : readFeatureFile(path, key, frames, width);
+      return { kind, width, lengths, offsets, frames: source, precision, cached: true, key };
     } catch (error) {
       if (!(error instanceof CacheFileError)) throw error;
       (request.warn ?? console.warn)(`warning: ${error.message}; computing the features again`);
     }
   }
 
-  const values = new Float32Array(frames * width);
-  const all: [number, number][] = [];
-  lengths.forEach((len, ep) => {
-    for (let t = 0; t < len; t++) all.push([ep, t]);
-  });
-  const batchSize = request.batchSize ?? 32;
-  const progress = createProgress({ label: `features ${task.name} ${encoder.info.id}`, total: frames, quiet: request.quiet });
-  try {
-    for (let start = 0; start < frames; start += batchSize) {
-      request.signal?.throwIfAborted();
-      const steps = all.slice(start, start + batchSize);
-      const batch = renderDemoFrames(request.env, demos.episodes, steps, render);
-      const encoded = await encoder.encode(batch, { spatial: kind === 'spatial' });
-      const rows = selectFeatures(encoded, encoder, kind, steps.length);
-      checkFinite(rows, width, encoder, (row) => `demo episode ${steps[row]![0]} step ${steps[row]![1]} of task '${task.name}'`);
-      values.set(rows, start * width);
-      progress.update(start + steps.length);
-    }
-  } finally {
-    progress.stop();
-  }
-  const precision: FeaturePrecision = fitsHalf(values) ? 'float16' : 'float32';
-  if (precision === 'float16') roundToHalf(values);
-  const header: FeatureFileHeader = {
+  const header = (precision: FeaturePrecision): FeatureFileHeader => ({
     format: FORMAT,
     key,
     encoderDigest: encoder.info.digest,
@@ -215,10 +208,76 @@ export async function loadOrComputeFeatures(request: FeatureRequest): Promise<De
     width,
     lengths,
     precision,
-  };
+  });
   removeStaleTemporaries(dirname(path));
-  writeFileAtomic(path, encodeFeatureFile(header, values), 'feature cache');
-  return { kind, width, lengths, offsets, values, precision, cached: false, key };
+  if (!stream) {
+    const values = new Float32Array(frames * width);
+    await encodeDemoFeatures(request, lengths, width, (rows, start) => {
+      values.set(rows, start * width);
+      return true;
+    });
+    const precision: FeaturePrecision = fitsHalf(values) ? 'float16' : 'float32';
+    if (precision === 'float16') roundToHalf(values);
+    writeFileAtomic(path, encodeFeatureFile(header(precision), values), 'feature cache');
+    return { kind, width, lengths, offsets, frames: new MemoryFrames(values, width), precision, cached: false, key };
+  }
+  // Too large to hold: written to the cache as encoded, then read per mini-batch like any streamed entry. Stored as
+  // float16 unless a value does not fit, in which case the frames are encoded again and stored as float32.
+  for (const precision of ['float16', 'float32'] as const) {
+    const writer = new CacheFileWriter(path, MAGIC, header(precision), 'feature cache');
+    try {
+      const complete = await encodeDemoFeatures(request, lengths, width, (rows) => {
+        if (precision === 'float16' && !fitsHalf(rows)) return false;
+        const stored = precision === 'float16' ? encodeHalf(rows) : rows;
+        writer.append(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength));
+        return true;
+      });
+      if (!complete) {
+        writer.abort();
+        continue;
+      }
+      writer.commit();
+    } catch (error) {
+      writer.abort();
+      throw error;
+    }
+    return { kind, width, lengths, offsets, frames: openFeatureFile(path, key, frames, width).frames, precision, cached: false, key };
+  }
+  throw new Error('unreachable: float32 holds every finite value');
+}
+
+/**
+ * Renders and encodes every used demo step in batches, handing each batch's rows [n, width] and its first frame
+ * index to `accept`, which returns false to stop early; returns whether every batch was accepted.
+ */
+async function encodeDemoFeatures(
+  request: FeatureRequest,
+  lengths: readonly number[],
+  width: number,
+  accept: (rows: Float32Array, start: number) => boolean,
+): Promise<boolean> {
+  const { task, demos, encoder, kind, render } = request;
+  const all: [number, number][] = [];
+  lengths.forEach((len, ep) => {
+    for (let t = 0; t < len; t++) all.push([ep, t]);
+  });
+  const batchSize = request.batchSize ?? 32;
+  const progress = createProgress({ label: `features ${task.name} ${encoder.info.id}`, total: all.length, quiet: request.quiet });
+  try {
+    for (let start = 0; start < all.length; start += batchSize) {
+      request.signal?.throwIfAborted();
+      const steps = all.slice(start, start + batchSize);
+      const batch = renderDemoFrames(request.env, demos.episodes, steps, render);
+      const encoded = await encoder.encode(batch, { spatial: kind === 'spatial' });
+      const rows = selectFeatures(encoded, encoder, kind, steps.length);
+      checkFinite(rows, width, encoder, (row) => `demo episode ${steps[row]![0]} step ${steps[row]![1]} of task '${task.name}'`);
+      if (!accept(rows, start)) return false;
+      progress.update(start + steps.length);
+    }
+  } finally {
+    progress.stop();
+  }
+  return true;
 }
 
 /**
@@ -238,17 +297,38 @@ function encodeFeatureFile(header: FeatureFileHeader, values: Float32Array): Uin
   return encodeCacheFile(MAGIC, header, [new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength)]);
 }
 
-function readFeatureFile(path: string, key: string, count: number): { values: Float32Array; precision: FeaturePrecision } {
-  const { header: raw, payload } = readCacheFile(path, KIND, MAGIC);
+/** Checks a feature file's header against the entry asked for; returns its precision. */
+function checkFeatureHeader(path: string, raw: Record<string, unknown>, key: string, width: number): FeaturePrecision {
   const header = raw as unknown as FeatureFileHeader;
   const fail = (why: string): never => {
     throw new CacheFileError(path, KIND, why);
   };
   if (header.format !== FORMAT) fail(`format ${header.format}, expected ${FORMAT}`);
   if (header.key !== key) fail(`key ${String(header.key).slice(0, 12)} does not match the requested ${key.slice(0, 12)}`);
-  const bytesPerValue = header.precision === 'float16' ? 2 : header.precision === 'float32' ? 4 : fail(`unknown precision ${JSON.stringify(header.precision)}`);
-  if (payload.length !== count * bytesPerValue) fail(`holds ${payload.length / bytesPerValue} values, expected ${count}`);
+  if (header.precision !== 'float16' && header.precision !== 'float32') fail(`unknown precision ${JSON.stringify(header.precision)}`);
+  if (header.width !== width) fail(`frames of width ${header.width}, expected ${width}`);
+  return header.precision;
+}
+
+const bytesPerValue = (precision: FeaturePrecision): number => (precision === 'float16' ? 2 : 4);
+
+function readFeatureFile(path: string, key: string, frames: number, width: number): { frames: MemoryFrames; precision: FeaturePrecision } {
+  const { header, payload } = readCacheFile(path, KIND, MAGIC);
+  const precision = checkFeatureHeader(path, header, key, width);
+  const count = frames * width;
+  if (payload.length !== count * bytesPerValue(precision)) throw new CacheFileError(path, KIND, `holds ${payload.length / bytesPerValue(precision)} values, expected ${count}`);
   // Copy into a fresh, aligned buffer: Node's Buffer may sit at any offset of a shared pool.
   const copy = payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.length);
-  return header.precision === 'float16' ? { values: decodeHalf(new Uint16Array(copy)), precision: 'float16' } : { values: new Float32Array(copy), precision: 'float32' };
+  const values = precision === 'float16' ? decodeHalf(new Uint16Array(copy)) : new Float32Array(copy);
+  return { frames: new MemoryFrames(values, width), precision };
+}
+
+/** The entry verified in place and read per mini-batch (see the header comment). */
+function openFeatureFile(path: string, key: string, frames: number, width: number): { frames: StreamedFrames; precision: FeaturePrecision } {
+  const payload = verifyCacheFileInPlace(path, KIND, MAGIC);
+  const precision = checkFeatureHeader(path, payload.header, key, width);
+  if (payload.payloadBytes !== frames * width * bytesPerValue(precision)) {
+    throw new CacheFileError(path, KIND, `holds ${payload.payloadBytes / bytesPerValue(precision)} values, expected ${frames * width}`);
+  }
+  return { frames: new StreamedFrames({ path, kind: KIND, payload, precision, frameCount: frames, dim: width }), precision };
 }

@@ -54,14 +54,22 @@ export function encodeHalf(values: Float32Array): Uint16Array {
 
 let halfTable: Float32Array | null = null;
 
-export function decodeHalf(bits: Uint16Array): Float32Array {
+function table(): Float32Array {
   if (!halfTable) {
     halfTable = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) halfTable[h] = fromHalfBits(h);
   }
-  const table = halfTable;
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]!]!;
+  return halfTable;
+}
+
+export function decodeHalf(bits: Uint16Array): Float32Array {
+  return decodeHalfInto(bits, new Float32Array(bits.length), 0);
+}
+
+/** Decodes `bits` into `out` from `offset`; returns `out`. */
+export function decodeHalfInto(bits: Uint16Array, out: Float32Array, offset: number): Float32Array {
+  const values = table();
+  for (let i = 0; i < bits.length; i++) out[offset + i] = values[bits[i]!]!;
   return out;
 }
 

@@ -32,12 +32,61 @@ export function flareFuseTokenEpisode(tokens: Float32Array, steps: number, token
 }
 
 /**
- * The fused training samples of whole episodes, fused on demand: holds the frames [F, D] once (a view, not a
- * copy) instead of the fused [F, 3D] (3x the memory; for token grids that is what bounds a cell's size), and
- * writes the fused rows a mini-batch asks for. `rows` gives exactly `flareFuseEpisode`'s values.
+ * Where `FlareSamples` reads the episodes' frames [F, D] from: memory (`MemoryFrames`), or a file read per
+ * mini-batch (the feature cache's token grids, data/features.ts), so that a cell need not hold every frame.
+ */
+export interface FrameSource {
+  readonly frameCount: number;
+  readonly dim: number;
+  /**
+   * Makes frames `frames` (ascending, distinct) readable: an array holding them and, per requested frame, the
+   * offset of its row [D] in that array. Valid until the next call.
+   */
+  gather(frames: Int32Array): { values: Float32Array; offsets: Int32Array };
+  /** Throws unless every frame is finite (a file source checks each frame as it reads it instead). */
+  checkFinite(name: string): void;
+}
+
+/** Frames held in memory: [F, D] row-major; gathering is a lookup, not a copy. */
+export class MemoryFrames implements FrameSource {
+  readonly frameCount: number;
+  private finiteChecked = false;
+
+  constructor(
+    readonly values: Float32Array,
+    readonly dim: number,
+  ) {
+    if (!Number.isInteger(dim) || dim <= 0) throw new Error(`MemoryFrames: dim must be a positive integer, got ${dim}`);
+    if (values.length % dim !== 0) throw new Error(`MemoryFrames: ${values.length} values are not whole frames of ${dim}`);
+    this.frameCount = values.length / dim;
+  }
+
+  gather(frames: Int32Array): { values: Float32Array; offsets: Int32Array } {
+    const offsets = new Int32Array(frames.length);
+    for (let i = 0; i < frames.length; i++) offsets[i] = frames[i]! * this.dim;
+    return { values: this.values, offsets };
+  }
+
+  /** Scans once: a dataset is trained on for many epochs. */
+  checkFinite(name: string): void {
+    if (this.finiteChecked) return;
+    const { values } = this;
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]!)) throw new Error(`${name} holds a non-finite value (${values[i]}) at index ${i}`);
+    }
+    this.finiteChecked = true;
+  }
+}
+
+/**
+ * The fused training samples of whole episodes, fused on demand: reads the frames [F, D] (each held once, or
+ * read per mini-batch) instead of holding the fused [F, 3D] (3x the memory; for token grids that is what bounds
+ * a cell's size), and writes the fused rows a mini-batch asks for. `rows` gives exactly `flareFuseEpisode`'s
+ * values whatever the source.
  */
 export class FlareSamples {
   readonly count: number;
+  readonly dim: number;
   /** Fused width 3D. */
   readonly width: number;
   /** Per sample: its frame's index and its step in its episode (the history clamps at step 0). */
@@ -46,14 +95,16 @@ export class FlareSamples {
 
   /** `frames` [sum(lengths), dim]: the episodes' frames back to back. */
   constructor(
-    readonly frames: Float32Array,
-    readonly dim: number,
+    readonly frames: FrameSource,
     lengths: readonly number[],
   ) {
     const total = lengths.reduce((a, b) => a + b, 0);
-    checkEpisode('FlareSamples', frames, total, dim);
+    if (frames.frameCount !== total) {
+      throw new Error(`FlareSamples: episodes of ${total} steps in all, but the frame source holds ${frames.frameCount} frames`);
+    }
     this.count = total;
-    this.width = 3 * dim;
+    this.dim = frames.dim;
+    this.width = 3 * frames.dim;
     this.frameOf = new Int32Array(total);
     this.stepOf = new Int32Array(total);
     let s = 0;
@@ -66,18 +117,40 @@ export class FlareSamples {
     }
   }
 
-  /** Writes sample `sample`'s fused row [3D] at `out[offset]`. */
-  writeRow(sample: number, out: Float32Array, offset: number): void {
-    const { dim } = this;
-    const frame = this.frameOf[sample]!;
-    const step = this.stepOf[sample]!;
-    writeFused(this.frames, (frame - Math.min(step, 2)) * dim, (frame - Math.min(step, 1)) * dim, frame * dim, dim, out, offset);
+  /** Frames held in memory, [sum(lengths), dim]. */
+  static inMemory(frames: Float32Array, dim: number, lengths: readonly number[]): FlareSamples {
+    const total = lengths.reduce((a, b) => a + b, 0);
+    checkEpisode('FlareSamples', frames, total, dim);
+    return new FlareSamples(new MemoryFrames(frames, dim), lengths);
   }
 
-  /** Samples `indices` -> fused rows [indices.length, 3D]. */
-  rows(indices: Int32Array, out = new Float32Array(indices.length * this.width)): Float32Array {
-    for (let r = 0; r < indices.length; r++) this.writeRow(indices[r]!, out, r * this.width);
-    return out;
+  /**
+   * Samples `indices` -> fused rows [indices.length, 3D], row r written at `out[r * rowStride]` (a stride wider
+   * than 3D leaves room for other columns, e.g. proprio).
+   */
+  rows(indices: Int32Array, out?: Float32Array, rowStride = this.width): Float32Array {
+    const { dim } = this;
+    const target = out ?? new Float32Array(indices.length * rowStride);
+    // Each sample reads its frame and the two before it (clamped at its episode's start).
+    const triples = new Int32Array(indices.length * 3);
+    for (let r = 0; r < indices.length; r++) {
+      const sample = indices[r]!;
+      if (!Number.isInteger(sample) || sample < 0 || sample >= this.count) throw new Error(`FlareSamples: sample ${sample} outside [0, ${this.count})`);
+      const frame = this.frameOf[sample]!;
+      const step = this.stepOf[sample]!;
+      triples[r * 3] = frame - Math.min(step, 2);
+      triples[r * 3 + 1] = frame - Math.min(step, 1);
+      triples[r * 3 + 2] = frame;
+    }
+    const needed = Int32Array.from(new Set(triples)).sort();
+    const { values, offsets } = this.frames.gather(needed);
+    const offsetOf = new Map<number, number>();
+    needed.forEach((frame, i) => offsetOf.set(frame, offsets[i]!));
+    for (let r = 0; r < indices.length; r++) {
+      const at = (k: number): number => offsetOf.get(triples[r * 3 + k]!)!;
+      writeFused(values, at(0), at(1), at(2), dim, target, r * rowStride);
+    }
+    return target;
   }
 }
 

@@ -84,10 +84,10 @@ export class MlpModel implements BcModel {
     const { featureDim, proprioDim } = this.spec;
     const rows = indices ? indices.length : n;
     const out = target ?? new Float32Array(rows * this.inputDim);
+    if (features instanceof FlareSamples) features.rows(indices ?? Int32Array.from({ length: n }, (_, i) => i), out, this.inputDim);
     for (let r = 0; r < rows; r++) {
       const s = indices ? indices[r]! : r;
-      if (features instanceof FlareSamples) features.writeRow(s, out, r * this.inputDim);
-      else out.set(features.subarray(s * featureDim, (s + 1) * featureDim), r * this.inputDim);
+      if (!(features instanceof FlareSamples)) out.set(features.subarray(s * featureDim, (s + 1) * featureDim), r * this.inputDim);
       if (proprioDim > 0) out.set(proprio.subarray(s * proprioDim, (s + 1) * proprioDim), r * this.inputDim + featureDim);
     }
     return out;

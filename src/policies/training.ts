@@ -83,7 +83,7 @@ export function validateDataset(spec: PolicySpec, data: BcDataset): void {
       throw new Error(`BcDataset: features must hold [${count}, ${spec.featureDim}] samples, got [${data.features.count}, ${data.features.width}]`);
     }
     // Fused rows of finite frames are finite.
-    checkFinite('BcDataset: feature frames', data.features.frames);
+    data.features.frames.checkFinite('BcDataset: feature frames');
   } else {
     check('features', data.features, spec.featureDim);
     checkFinite('BcDataset: features', data.features);

@@ -19,7 +19,7 @@ export function buildDataset(episodes: readonly DemoEpisode[], features: DemoFea
   }
   const P = episodes[0]?.proprioDim ?? 0;
   const A = episodes[0]?.actionDim ?? 0;
-  const samples = new FlareSamples(features.values, features.width, features.lengths);
+  const samples = new FlareSamples(features.frames, features.lengths);
   const data: BcDataset = {
     count: samples.count,
     features: samples,

@@ -62,31 +62,83 @@ const TEMPORARY = /\.tmp-(\d+)-\w+$/;
  * '...': the disk is full (ENOSPC)").
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[], what: string): void {
-  const dir = dirname(path);
-  ensureDirectory(dir, `the folder of ${what}`);
   const chunks = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
-  const tmp = `${path}.tmp-${process.pid}-${temporaries++}`;
-  let fd: number | null = null;
-  try {
-    fd = openSync(tmp, 'wx');
-    for (const chunk of chunks) writeAll(fd, chunk);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(tmp, path);
-  } catch (error) {
-    if (fd !== null) closeQuietly(fd);
-    rmSync(tmp, { force: true });
-    throw writeError(error, what, path);
+  const writer = new AtomicFileWriter(path, what);
+  for (const chunk of chunks) writer.append(chunk);
+  writer.commit();
+}
+
+/**
+ * `writeFileAtomic` for content produced piece by piece (too large to hold at once): `append` pieces, patch bytes
+ * already written with `writeAt` (e.g. a header whose hash is known only at the end), then `commit` (fsync,
+ * rename, directory fsync) or `abort`. Any failure removes the temporary file and names `what` and `path`.
+ */
+export class AtomicFileWriter {
+  private fd: number | null = null;
+  private readonly tmp: string;
+  /** Bytes appended so far. */
+  private length = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly what: string,
+  ) {
+    ensureDirectory(dirname(path), `the folder of ${what}`);
+    this.tmp = `${path}.tmp-${process.pid}-${temporaries++}`;
+    this.guard(() => {
+      this.fd = openSync(this.tmp, 'wx');
+    });
   }
-  syncDirectory(dir);
+
+  append(bytes: Uint8Array): void {
+    this.guard(() => writeAll(this.open(), bytes, this.length));
+    this.length += bytes.length;
+  }
+
+  /** Overwrites bytes already appended, from `position`. */
+  writeAt(bytes: Uint8Array, position: number): void {
+    if (position < 0 || position + bytes.length > this.length) throw new Error(`AtomicFileWriter.writeAt: bytes ${position}..${position + bytes.length} were not appended yet (${this.length} were)`);
+    this.guard(() => writeAll(this.open(), bytes, position));
+  }
+
+  commit(): void {
+    this.guard(() => {
+      const fd = this.open();
+      fsyncSync(fd);
+      closeSync(fd);
+      this.fd = null;
+      renameSync(this.tmp, this.path);
+    });
+    syncDirectory(dirname(this.path));
+  }
+
+  /** Removes the temporary file (nothing reaches `path`). */
+  abort(): void {
+    if (this.fd !== null) closeQuietly(this.fd);
+    this.fd = null;
+    rmSync(this.tmp, { force: true });
+  }
+
+  private open(): number {
+    if (this.fd === null) throw new Error(`AtomicFileWriter: ${this.what} '${this.path}' was already committed or aborted`);
+    return this.fd;
+  }
+
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.abort();
+      throw writeError(error, this.what, this.path);
+    }
+  }
 }
 
 /** One write call is limited to < 2 GiB; larger chunks are written in pieces. */
 const WRITE_PIECE_BYTES = 1 << 30;
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, Math.min(bytes.length - done, WRITE_PIECE_BYTES));
+function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, Math.min(bytes.length - done, WRITE_PIECE_BYTES), position + done);
 }
 
 function closeQuietly(fd: number): void {
