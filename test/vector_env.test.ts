@@ -63,13 +63,28 @@ describe('vector env on worker threads', () => {
     });
   }
 
+  it('gives the same episodes pipelined (groups taking turns) as in one group, on either kind of env', async () => {
+    const task = 'button-press-topdown';
+    const serial = await rollout(task, new LocalVectorEnv(local.get(task)!), { groups: 1 });
+    expect(await rollout(task, new LocalVectorEnv(local.get(task)!), { groups: 2 })).toEqual(serial);
+    expect(await rollout(task, new LocalVectorEnv(local.get(task)!), { groups: 3 })).toEqual(serial);
+    const pool = await WorkerVectorEnv.create(task, 3, 2);
+    try {
+      expect(pool.concurrent).toBe(true);
+      expect(await rollout(task, pool, { groups: 1 })).toEqual(serial);
+      expect(await rollout(task, pool, { groups: 3 })).toEqual(serial);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('returns frames and steps like the envs themselves', async () => {
     const task = 'reacher-easy';
     const frame = frameOptions(render(task));
     const pool = reacherPool;
     {
       const envs = local.get(task)!;
-      const fromPool = await pool.reset([5, 6], frame);
+      const fromPool = await pool.reset([0, 1], [5, 6], frame);
       const direct = envs.slice(0, 2).map((env, i) => env.reset({ seed: 5 + i }));
       expect(fromPool.proprio).toEqual(direct.map((d) => d.obs.proprio));
       expect(Array.from(fromPool.frames.subarray(64 * 64 * 3))).toEqual(Array.from(envs[1]!.render(frame).rgb));
@@ -85,13 +100,15 @@ describe('vector env on worker threads', () => {
   it('reports a worker error, refuses further calls and shuts every thread down', async () => {
     const frame = frameOptions(render('reacher-easy'));
     const pool = await WorkerVectorEnv.create('reacher-easy', 2, 2);
-    await pool.reset([1, 2], frame);
+    await pool.reset([0, 1], [1, 2], frame);
     await expect(pool.step([0, 1], new Float32Array([0, 0, Number.NaN, 0]), frame)).rejects.toThrow(/non-finite|NaN/);
     await expect(pool.step([0, 1], new Float32Array(4), frame)).rejects.toThrow(/non-finite|NaN/);
     await expect(pool.step([2], new Float32Array(2), frame)).rejects.toThrow(/env index 2 is outside \[0, 2\)/);
+    await expect(pool.step([1, 1], new Float32Array(4), frame)).rejects.toThrow(/env index is listed twice/);
+    await expect(pool.reset([0, 1], [1], frame)).rejects.toThrow(/1 seeds for 2 env indices/);
     await pool.close();
     expect(pool.runningThreads).toBe(0);
-    await expect(pool.reset([1], frame)).rejects.toThrow(/after close/);
+    await expect(pool.reset([0], [1], frame)).rejects.toThrow(/after close/);
     await expect(WorkerVectorEnv.create('no-such-task', 2, 2)).rejects.toThrow(/env worker \d\/2 \(task 'no-such-task'\): .*no-such-task/);
   });
 

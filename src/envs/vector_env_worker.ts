@@ -24,7 +24,7 @@ try {
       return;
     }
     try {
-      const result = request.op === 'reset' ? vector.resetNow(request.seeds, request.frame, request.variants) : vector.stepNow(request.indices, request.actions, request.frame);
+      const result = request.op === 'reset' ? vector.resetNow(request.indices, request.seeds, request.frame, request.variants) : vector.stepNow(request.indices, request.actions, request.frame);
       port.postMessage({ kind: 'result', id: request.id, result } satisfies WorkerReply, [result.frames.buffer as ArrayBuffer]);
     } catch (error) {
       port.postMessage({ kind: 'error', id: request.id, message: message(error) } satisfies WorkerReply);

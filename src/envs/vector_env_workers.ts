@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { workerEntryCode } from '../util/worker_code.js';
 import type { SceneVariant } from './factors/variant.js';
-import type { FrameRequest, VectorEnv, VectorObservation, VectorStep } from './vector_env.js';
+import { checkReset, checkStep, type FrameRequest, type VectorEnv, type VectorObservation, type VectorStep } from './vector_env.js';
 
 /** What a worker is started with (plain data). */
 export interface WorkerInit {
@@ -20,7 +20,7 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest =
-  | { op: 'reset'; id: number; seeds: number[]; frame: FrameRequest; variants?: SceneVariant[] }
+  | { op: 'reset'; id: number; indices: number[]; seeds: number[]; frame: FrameRequest; variants?: SceneVariant[] }
   | { op: 'step'; id: number; indices: number[]; actions: Float32Array; frame: FrameRequest | null }
   | { op: 'close' };
 
@@ -94,6 +94,7 @@ class EnvWorker {
 }
 
 export class WorkerVectorEnv implements VectorEnv {
+  readonly concurrent = true;
   private closed: Promise<void> | null = null;
 
   private constructor(
@@ -120,29 +121,24 @@ export class WorkerVectorEnv implements VectorEnv {
     return pool;
   }
 
-  async reset(seeds: readonly number[], frame: FrameRequest, variants?: readonly SceneVariant[]): Promise<VectorObservation> {
-    if (seeds.length > this.size) throw new Error(`VectorEnv.reset: ${seeds.length} seeds for ${this.size} envs`);
-    if (variants && variants.length !== seeds.length) throw new Error(`VectorEnv.reset: ${seeds.length} seeds but ${variants.length} scene variants`);
+  async reset(indices: readonly number[], seeds: readonly number[], frame: FrameRequest, variants?: readonly SceneVariant[]): Promise<VectorObservation> {
+    checkReset(indices, seeds, variants, this.size);
     const W = this.workers.length;
-    const indices = [...seeds.keys()];
     const parts = await Promise.all(
       this.workers.map((worker, w) => {
-        const mine = seeds.filter((_, i) => i % W === w);
-        const myVariants = variants?.filter((_, i) => i % W === w);
-        return mine.length ? worker.call({ op: 'reset', seeds: mine, frame, ...(myVariants ? { variants: myVariants } : {}) }) : null;
+        const mine = [...indices.keys()].filter((k) => indices[k]! % W === w);
+        if (mine.length === 0) return null;
+        const myVariants = variants && mine.map((k) => variants[k]!);
+        return worker.call({ op: 'reset', indices: mine.map((k) => Math.floor(indices[k]! / W)), seeds: mine.map((k) => seeds[k]!), frame, ...(myVariants ? { variants: myVariants } : {}) });
       }),
     );
     return this.merge(indices, parts, frame);
   }
 
   async step(indices: readonly number[], actions: Float32Array, frame: FrameRequest | null): Promise<VectorStep> {
-    if (indices.length === 0) throw new Error('VectorEnv.step: no envs listed');
-    if (actions.length % indices.length !== 0) throw new Error(`VectorEnv.step: ${actions.length} action values for ${indices.length} envs`);
+    checkStep(indices, actions, this.size);
     const A = actions.length / indices.length;
     const W = this.workers.length;
-    for (const i of indices) {
-      if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new Error(`VectorEnv.step: env index ${i} is outside [0, ${this.size})`);
-    }
     const parts = await Promise.all(
       this.workers.map((worker, w) => {
         const mine = indices.map((i, k) => [i, k] as const).filter(([i]) => i % W === w);
