@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrComputeFeatures, renderDemoFrames, type FeatureRequest } from '../src/data/features.js';
 import type { Encoder } from '../src/encoders/encoder.js';
 import { createEncoder, parseEncoderSpec } from '../src/encoders/registry.js';
 import '../src/envs/index.js';
 import { Env } from '../src/envs/env.js';
+import { ExpertRollout } from '../src/envs/expert_rollout.js';
 import { getTask } from '../src/envs/registry.js';
 import { LocalVectorEnv } from '../src/envs/vector_env.js';
 import { WorkerVectorEnv } from '../src/envs/vector_env_workers.js';
@@ -129,5 +134,33 @@ describe('vector env on worker threads', () => {
     expect(calls).toBe(3);
     // The owner closes it (afterAll checks that no thread is left); until then it runs new episodes.
     expect(await rollout(task, pool)).toEqual(await rollout(task, new LocalVectorEnv(local.get(task)!)));
+  });
+
+  it('renders demo frames on the workers exactly as on this thread, and gives identical features (any batch split)', async () => {
+    // button-press-topdown: per-episode fixture positions live in the model, so a replay must reset per episode.
+    const task = getTask('button-press-topdown');
+    const expert = await ExpertRollout.create(task);
+    const episodes = [7, 8, 9].map((seed) => expert.episode(seed, { maxSteps: 5 }));
+    expert.close();
+    const settings = render(task.name);
+    const replay = local.get(task.name)![0]!;
+    const steps = episodes.flatMap((e, ep) => Array.from({ length: e.length }, (_, t) => [ep, t] as const));
+    const direct = renderDemoFrames(replay, episodes, steps, settings).data;
+    const pool = await WorkerVectorEnv.create(task.name, 3, 2);
+    const cacheDir = mkdtempSync(join(tmpdir(), 'bench-pool-features-'));
+    try {
+      const states = steps.map(([ep, t]) => ({ seed: episodes[ep]!.seed, variant: episodes[ep]!.variant, state: episodes[ep]!.states.subarray(t * episodes[ep]!.stateSize, (t + 1) * episodes[ep]!.stateSize) }));
+      expect(Buffer.from(await pool.renderStates(states, frameOptions(settings))).equals(Buffer.from(direct))).toBe(true);
+      const request = (envs: FeatureRequest['envs'], dir: string): FeatureRequest => ({
+        task, demos: { key: 'pool-test', episodes }, encoder, envs, kind: 'pooled', render: settings, cacheDir: join(cacheDir, dir), batchSize: 4, quiet: true,
+      });
+      const serial = await loadOrComputeFeatures(request(new LocalVectorEnv([replay]), 'local'));
+      const onPool = await loadOrComputeFeatures(request(pool, 'pool'));
+      expect(onPool.cached).toBe(false);
+      expect(Array.from(onPool.values)).toEqual(Array.from(serial.values));
+    } finally {
+      await pool.close();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Demo features: demo frames are re-rendered deterministically (restoreDemoState, in each episode's own scene
  * variant, then the run's render settings for the task), encoded in batches by a frozen encoder, and cached on disk.
+ * The frames are rendered by a VectorEnv: on this thread, or on worker threads one batch ahead of the encoder (the
+ * same frames either way: a frame is a function of its recorded state and scene).
  *
  * Cache: <cacheDir>/features/<task>/<key>.bfeat, key = sha256 of (encoder digest, task name + version, demo set key,
  * the scene variant digest of every episode, steps per episode, image size, camera, look, kind). The frames are
@@ -19,10 +21,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EncodedBatch, Encoder, FrameBatch } from '../encoders/encoder.js';
-import type { Env } from '../envs/env.js';
 import { restoreDemoState, type DemoEpisode } from '../envs/expert_rollout.js';
 import { variantDigest } from '../envs/factors/variant.js';
+import type { Env } from '../envs/env.js';
 import type { TaskDefinition } from '../envs/task.js';
+import type { StateFrame, VectorEnv } from '../envs/vector_env.js';
 import { frameOptions, type RenderSettings } from '../protocol/render_settings.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { createProgress } from '../util/progress.js';
@@ -54,8 +57,8 @@ export interface FeatureRequest {
   task: TaskDefinition;
   demos: DemoSetLike;
   encoder: Encoder;
-  /** An env of `task` used for replay rendering (its physics state and scene are overwritten per episode). */
-  env: Env;
+  /** Envs of `task` that render the demo frames (`renderStates`; their states and scenes are overwritten). */
+  envs: VectorEnv;
   kind: FeatureKind;
   /** How the frames are rendered (the same settings as the evaluation frames). */
   render: RenderSettings;
@@ -188,11 +191,23 @@ export async function loadOrComputeFeatures(request: FeatureRequest): Promise<De
   });
   const batchSize = request.batchSize ?? 32;
   const progress = createProgress({ label: `features ${task.name} ${encoder.info.id}`, total: frames, quiet: request.quiet });
+  const frame = frameOptions(render);
+  const renderBatch = async (start: number): Promise<FrameBatch> => {
+    const states = all.slice(start, start + batchSize).map(([ep, t]): StateFrame => {
+      const e = demos.episodes[ep]!;
+      return { seed: e.seed, variant: e.variant, state: e.states.subarray(t * e.stateSize, (t + 1) * e.stateSize) };
+    });
+    const data = await request.envs.renderStates(states, frame);
+    return { data, n: states.length, height: render.imageSize, width: render.imageSize };
+  };
+  // The next batch renders (on worker threads, when the envs are there) while this one is encoded.
+  let next: Promise<FrameBatch> | null = frames > 0 ? renderBatch(0) : null;
   try {
     for (let start = 0; start < frames; start += batchSize) {
       request.signal?.throwIfAborted();
       const steps = all.slice(start, start + batchSize);
-      const batch = renderDemoFrames(request.env, demos.episodes, steps, render);
+      const batch = await next!;
+      next = start + batchSize < frames ? renderBatch(start + batchSize) : null;
       const encoded = await encoder.encode(batch, { spatial: kind === 'spatial' });
       const rows = selectFeatures(encoded, encoder, kind, steps.length);
       checkFinite(rows, width, encoder, (row) => `demo episode ${steps[row]![0]} step ${steps[row]![1]} of task '${task.name}'`);
@@ -201,6 +216,8 @@ export async function loadOrComputeFeatures(request: FeatureRequest): Promise<De
     }
   } finally {
     progress.stop();
+    // A batch still rendering when the loop stopped early: wait for it (its outcome is not needed).
+    await next?.catch(() => undefined);
   }
   const precision: FeaturePrecision = fitsHalf(values) ? 'float16' : 'float32';
   if (precision === 'float16') roundToHalf(values);

@@ -142,11 +142,16 @@ export function restoreDemoState(env: Env, episode: DemoEpisode, t: number): voi
   if (!Number.isInteger(t) || t < 0 || t >= episode.length) {
     throw new Error(`restoreDemoState: step must be an integer in [0, ${episode.length - 1}], got ${t}`);
   }
-  if (env.seed !== episode.seed || variantDigest(env.variant) !== variantDigest(episode.variant)) {
-    env.reset({ seed: episode.seed, variant: episode.variant });
+  restoreEpisodeState(env, episode.seed, episode.variant, episode.states.subarray(t * episode.stateSize, (t + 1) * episode.stateSize));
+}
+
+/** `restoreDemoState` for one recorded state of the episode of `seed` in scene `variant` (the states travel alone). */
+export function restoreEpisodeState(env: Env, seed: number, variant: SceneVariant, state: Float64Array): void {
+  if (env.seed !== seed || variantDigest(env.variant) !== variantDigest(variant)) {
+    env.reset({ seed, variant });
   }
-  if (env.physics.stateSize !== episode.stateSize) {
-    throw new Error(`restoreDemoState: the episode's states have ${episode.stateSize} values, task '${env.definition.name}' has ${env.physics.stateSize}`);
+  if (env.physics.stateSize !== state.length) {
+    throw new Error(`restoreDemoState: the episode's states have ${state.length} values, task '${env.definition.name}' has ${env.physics.stateSize}`);
   }
-  env.physics.setState(episode.states.subarray(t * episode.stateSize, (t + 1) * episode.stateSize));
+  env.physics.setState(state);
 }

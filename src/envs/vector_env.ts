@@ -7,6 +7,7 @@
  * running a `LocalVectorEnv` over its share.
  */
 import type { Env } from './env.js';
+import { restoreEpisodeState } from './expert_rollout.js';
 import type { SceneVariant } from './factors/variant.js';
 import type { RenderOptions } from './render/types.js';
 
@@ -28,6 +29,13 @@ export interface VectorStep extends VectorObservation {
   truncated: boolean[];
 }
 
+/** A recorded physics state (Physics.getState) of the episode of `seed` in scene `variant`, to render again. */
+export interface StateFrame {
+  seed: number;
+  variant: SceneVariant;
+  state: Float64Array;
+}
+
 export interface VectorEnv {
   /** Sub-envs. */
   readonly size: number;
@@ -38,6 +46,11 @@ export interface VectorEnv {
   reset(indices: readonly number[], seeds: readonly number[], frame: FrameRequest, variants?: readonly SceneVariant[]): Promise<VectorObservation>;
   /** Steps sub-envs `indices` with `actions` [k, A] and renders their frames after the step when `frame` is given. */
   step(indices: readonly number[], actions: Float32Array, frame: FrameRequest | null): Promise<VectorStep>;
+  /**
+   * Renders `states` (each restored as restoreDemoState does: a reset with its episode's seed and scene when the env
+   * shows another episode) into frames [k, H, W, 3] in order. Overwrites the envs' states: not during episodes.
+   */
+  renderStates(states: readonly StateFrame[], frame: FrameRequest): Promise<Uint8Array>;
   /** Frees the envs (and threads). Idempotent. */
   close(): Promise<void>;
 }
@@ -73,6 +86,22 @@ export class LocalVectorEnv implements VectorEnv {
       success.push(info.success);
     });
     return { proprio, success, frames: this.render(indices, frame) };
+  }
+
+  async renderStates(states: readonly StateFrame[], frame: FrameRequest): Promise<Uint8Array> {
+    return this.renderStatesNow(states, frame);
+  }
+
+  /** `renderStates` without the promise, all on the first env (consecutive states of one episode reset it once). */
+  renderStatesNow(states: readonly StateFrame[], frame: FrameRequest): Uint8Array {
+    const env = this.envs[0]!;
+    const bytes = frame.width * frame.height * 3;
+    const frames = new Uint8Array(states.length * bytes);
+    states.forEach(({ seed, variant, state }, k) => {
+      restoreEpisodeState(env, seed, variant, state);
+      frames.set(env.render(frame).rgb, k * bytes);
+    });
+    return frames;
   }
 
   stepNow(indices: readonly number[], actions: Float32Array, frame: FrameRequest | null): VectorStep {

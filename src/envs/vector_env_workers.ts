@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { workerEntryCode } from '../util/worker_code.js';
 import type { SceneVariant } from './factors/variant.js';
-import { checkReset, checkStep, type FrameRequest, type VectorEnv, type VectorObservation, type VectorStep } from './vector_env.js';
+import { checkReset, checkStep, type FrameRequest, type StateFrame, type VectorEnv, type VectorObservation, type VectorStep } from './vector_env.js';
 
 /** What a worker is started with (plain data). */
 export interface WorkerInit {
@@ -22,17 +22,23 @@ export interface WorkerInit {
 export type WorkerRequest =
   | { op: 'reset'; id: number; indices: number[]; seeds: number[]; frame: FrameRequest; variants?: SceneVariant[] }
   | { op: 'step'; id: number; indices: number[]; actions: Float32Array; frame: FrameRequest | null }
+  | { op: 'render'; id: number; states: StateFrame[]; frame: FrameRequest }
   | { op: 'close' };
+
+/** What a worker answers a request with: a reset's or step's results, or a render's frames alone. */
+type WorkerResult = VectorObservation | VectorStep | Pick<VectorObservation, 'frames'>;
 
 export type WorkerReply =
   | { kind: 'ready' }
   | { kind: 'failed'; message: string }
-  | { kind: 'result'; id: number; result: VectorObservation | VectorStep }
+  | { kind: 'result'; id: number; result: WorkerResult }
   | { kind: 'error'; id: number; message: string };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 class EnvWorker {
   private readonly thread: Worker;
-  private readonly pending = new Map<number, { resolve: (r: VectorObservation | VectorStep) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: WorkerResult) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private failure: Error | null = null;
   readonly ready: Promise<void>;
@@ -59,7 +65,7 @@ class EnvWorker {
     this.ready.catch(() => undefined); // observed through call() and create()
   }
 
-  call(request: Omit<Extract<WorkerRequest, { op: 'reset' }>, 'id'> | Omit<Extract<WorkerRequest, { op: 'step' }>, 'id'>): Promise<VectorObservation | VectorStep> {
+  call(request: DistributiveOmit<Exclude<WorkerRequest, { op: 'close' }>, 'id'>): Promise<WorkerResult> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -151,6 +157,19 @@ export class WorkerVectorEnv implements VectorEnv {
     return this.merge(indices, parts, frame);
   }
 
+  /** Contiguous runs of `states` on each worker's first env (so an episode's run resets it once), merged in order. */
+  async renderStates(states: readonly StateFrame[], frame: FrameRequest): Promise<Uint8Array> {
+    const W = this.workers.length;
+    const bytes = frame.width * frame.height * 3;
+    const bounds = Array.from({ length: W + 1 }, (_, w) => Math.floor((w * states.length) / W));
+    const parts = await Promise.all(
+      this.workers.map((worker, w) => (bounds[w]! < bounds[w + 1]! ? worker.call({ op: 'render', states: states.slice(bounds[w], bounds[w + 1]), frame }) : null)),
+    );
+    const frames = new Uint8Array(states.length * bytes);
+    parts.forEach((part, w) => part && frames.set(part.frames, bounds[w]! * bytes));
+    return frames;
+  }
+
   /** Worker threads that have not exited yet (0 after `close()`). */
   get runningThreads(): number {
     return this.workers.filter((w) => w.running).length;
@@ -162,7 +181,9 @@ export class WorkerVectorEnv implements VectorEnv {
   }
 
   /** The workers' replies (each in its own listed order) back in the order of `indices`. */
-  private merge(indices: readonly number[], parts: readonly (VectorStep | VectorObservation | null)[], frame: FrameRequest | null): VectorStep {
+  private merge(indices: readonly number[], replies: readonly (WorkerResult | null)[], frame: FrameRequest | null): VectorStep {
+    // Replies to reset and step requests (render requests are merged by renderStates).
+    const parts = replies as readonly (VectorStep | VectorObservation | null)[];
     const W = this.workers.length;
     const bytes = frame ? frame.width * frame.height * 3 : 0;
     const out: VectorStep = { proprio: [], success: [], reward: [], terminated: [], truncated: [], frames: new Uint8Array(indices.length * bytes) };
