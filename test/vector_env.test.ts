@@ -7,7 +7,7 @@ import type { Encoder } from '../src/encoders/encoder.js';
 import { createEncoder, parseEncoderSpec } from '../src/encoders/registry.js';
 import '../src/envs/index.js';
 import { Env } from '../src/envs/env.js';
-import { ExpertRollout } from '../src/envs/expert_rollout.js';
+import { demoStateFrame, ExpertRollout } from '../src/envs/expert_rollout.js';
 import { getTask } from '../src/envs/registry.js';
 import { LocalVectorEnv } from '../src/envs/vector_env.js';
 import { WorkerVectorEnv } from '../src/envs/vector_env_workers.js';
@@ -149,7 +149,7 @@ describe('vector env on worker threads', () => {
     const pool = await WorkerVectorEnv.create(task.name, 3, 2);
     const cacheDir = mkdtempSync(join(tmpdir(), 'bench-pool-features-'));
     try {
-      const states = steps.map(([ep, t]) => ({ seed: episodes[ep]!.seed, variant: episodes[ep]!.variant, state: episodes[ep]!.states.subarray(t * episodes[ep]!.stateSize, (t + 1) * episodes[ep]!.stateSize) }));
+      const states = steps.map(([ep, t]) => demoStateFrame(episodes[ep]!, t));
       expect(Buffer.from(await pool.renderStates(states, frameOptions(settings))).equals(Buffer.from(direct))).toBe(true);
       const request = (envs: FeatureRequest['envs'], dir: string): FeatureRequest => ({
         task, demos: { key: 'pool-test', episodes }, encoder, envs, kind: 'pooled', render: settings, cacheDir: join(cacheDir, dir), batchSize: 4, quiet: true,

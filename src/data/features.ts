@@ -21,11 +21,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EncodedBatch, Encoder, FrameBatch } from '../encoders/encoder.js';
-import { restoreDemoState, type DemoEpisode } from '../envs/expert_rollout.js';
-import { variantDigest } from '../envs/factors/variant.js';
 import type { Env } from '../envs/env.js';
+import { demoStateFrame, type DemoEpisode } from '../envs/expert_rollout.js';
+import { variantDigest } from '../envs/factors/variant.js';
 import type { TaskDefinition } from '../envs/task.js';
-import type { StateFrame, VectorEnv } from '../envs/vector_env.js';
+import { LocalVectorEnv, type VectorEnv } from '../envs/vector_env.js';
 import { frameOptions, type RenderSettings } from '../protocol/render_settings.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { createProgress } from '../util/progress.js';
@@ -124,25 +124,15 @@ export function featureCacheKey(request: Pick<FeatureRequest, 'task' | 'demos' |
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }
 
-/** Renders the given demo steps ([episode, step] pairs) into one frame batch [N, S, S, 3]. */
+/** Renders the given demo steps ([episode, step] pairs) on `env` into one frame batch [N, S, S, 3]. */
 export function renderDemoFrames(
   env: Env,
   episodes: readonly DemoEpisode[],
   steps: readonly (readonly [number, number])[],
   render: RenderSettings,
 ): FrameBatch {
-  const { imageSize } = render;
-  const frameBytes = imageSize * imageSize * 3;
-  const data = new Uint8Array(steps.length * frameBytes);
-  steps.forEach(([ep, t], i) => {
-    // Not a bare setState: per-episode values that live in the model (MetaWorld fixture positions) are restored
-    // only by resetting with the episode's seed, which restoreDemoState does when the seed changes.
-    restoreDemoState(env, episodes[ep]!, t);
-    const rgb = env.render(frameOptions(render)).rgb;
-    if (rgb.length !== frameBytes) throw new Error(`renderer returned ${rgb.length} bytes, expected ${frameBytes} for ${imageSize}x${imageSize} RGB`);
-    data.set(rgb, i * frameBytes);
-  });
-  return { data, n: steps.length, height: imageSize, width: imageSize };
+  const data = new LocalVectorEnv([env]).renderStatesNow(steps.map(([ep, t]) => demoStateFrame(episodes[ep]!, t)), frameOptions(render));
+  return { data, n: steps.length, height: render.imageSize, width: render.imageSize };
 }
 
 /** Width of one frame's features of `kind`; errors when the encoder has no spatial tokens. */
@@ -193,10 +183,7 @@ export async function loadOrComputeFeatures(request: FeatureRequest): Promise<De
   const progress = createProgress({ label: `features ${task.name} ${encoder.info.id}`, total: frames, quiet: request.quiet });
   const frame = frameOptions(render);
   const renderBatch = async (start: number): Promise<FrameBatch> => {
-    const states = all.slice(start, start + batchSize).map(([ep, t]): StateFrame => {
-      const e = demos.episodes[ep]!;
-      return { seed: e.seed, variant: e.variant, state: e.states.subarray(t * e.stateSize, (t + 1) * e.stateSize) };
-    });
+    const states = all.slice(start, start + batchSize).map(([ep, t]) => demoStateFrame(demos.episodes[ep]!, t));
     const data = await request.envs.renderStates(states, frame);
     return { data, n: states.length, height: render.imageSize, width: render.imageSize };
   };

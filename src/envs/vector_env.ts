@@ -7,7 +7,7 @@
  * running a `LocalVectorEnv` over its share.
  */
 import type { Env } from './env.js';
-import { restoreEpisodeState } from './expert_rollout.js';
+import { restoreEpisodeState, type StateFrame } from './expert_rollout.js';
 import type { SceneVariant } from './factors/variant.js';
 import type { RenderOptions } from './render/types.js';
 
@@ -27,13 +27,6 @@ export interface VectorStep extends VectorObservation {
   reward: number[];
   terminated: boolean[];
   truncated: boolean[];
-}
-
-/** A recorded physics state (Physics.getState) of the episode of `seed` in scene `variant`, to render again. */
-export interface StateFrame {
-  seed: number;
-  variant: SceneVariant;
-  state: Float64Array;
 }
 
 export interface VectorEnv {
@@ -97,9 +90,11 @@ export class LocalVectorEnv implements VectorEnv {
     const env = this.envs[0]!;
     const bytes = frame.width * frame.height * 3;
     const frames = new Uint8Array(states.length * bytes);
-    states.forEach(({ seed, variant, state }, k) => {
-      restoreEpisodeState(env, seed, variant, state);
-      frames.set(env.render(frame).rgb, k * bytes);
+    states.forEach((state, k) => {
+      restoreEpisodeState(env, state);
+      const { rgb } = env.render(frame);
+      if (rgb.length !== bytes) throw new Error(`renderer returned ${rgb.length} bytes, expected ${bytes} for ${frame.width}x${frame.height} RGB`);
+      frames.set(rgb, k * bytes);
     });
     return frames;
   }

@@ -11,7 +11,8 @@
 import { Worker } from 'node:worker_threads';
 import { workerEntryCode } from '../util/worker_code.js';
 import type { SceneVariant } from './factors/variant.js';
-import { checkReset, checkStep, type FrameRequest, type StateFrame, type VectorEnv, type VectorObservation, type VectorStep } from './vector_env.js';
+import type { StateFrame } from './expert_rollout.js';
+import { checkReset, checkStep, type FrameRequest, type VectorEnv, type VectorObservation, type VectorStep } from './vector_env.js';
 
 /** What a worker is started with (plain data). */
 export interface WorkerInit {
