@@ -164,7 +164,12 @@ export class WorkerVectorEnv implements VectorEnv {
     const bytes = frame.width * frame.height * 3;
     const bounds = Array.from({ length: W + 1 }, (_, w) => Math.floor((w * states.length) / W));
     const parts = await Promise.all(
-      this.workers.map((worker, w) => (bounds[w]! < bounds[w + 1]! ? worker.call({ op: 'render', states: states.slice(bounds[w], bounds[w + 1]), frame }) : null)),
+      this.workers.map((worker, w) => {
+        if (bounds[w] === bounds[w + 1]) return null;
+        // Each state copied out of its episode's array: a posted view would clone the whole buffer behind it.
+        const mine = states.slice(bounds[w], bounds[w + 1]).map((s) => ({ ...s, state: s.state.slice() }));
+        return worker.call({ op: 'render', states: mine, frame });
+      }),
     );
     const frames = new Uint8Array(states.length * bytes);
     parts.forEach((part, w) => part && frames.set(part.frames, bounds[w]! * bytes));
