@@ -37,6 +37,7 @@ import { FlareSamples, type FrameSource } from '../src/policies/flare.js';
 import { observationLook } from '../src/protocol/render_settings.js';
 import { buildDataset } from '../src/run/dataset.js';
 import type { BcDataset, PolicySpec } from '../src/policies/policy.js';
+import { LocalVectorEnv } from '../src/envs/vector_env.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -94,7 +95,7 @@ async function measureMemory(frames: number): Promise<void> {
     task: syntheticTask,
     demos: { key: `synthetic-${frames}`, episodes },
     encoder: syntheticTokenEncoder(grid, channels),
-    env: syntheticReplayEnv(),
+    envs: new LocalVectorEnv([syntheticReplayEnv()]),
     kind: 'spatial',
     render: { imageSize: 8, camera: 'main', ...observationLook(8) },
     cacheDir: scratch,

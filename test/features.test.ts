@@ -8,6 +8,7 @@ import { valuesOf } from './helpers/frames.js';
 import { decodeHalf, encodeHalf, fromHalfBits, toHalfBits } from '../src/data/float16.js';
 import type { EncodeOptions, Encoder, FrameBatch } from '../src/encoders/encoder.js';
 import type { Env } from '../src/envs/env.js';
+import { LocalVectorEnv } from '../src/envs/vector_env.js';
 import type { SceneVariant } from '../src/envs/factors/variant.js';
 import type { TaskDefinition } from '../src/envs/task.js';
 import { StreamedFrames } from '../src/data/streamed_frames.js';
@@ -100,8 +101,9 @@ function fakeEpisode(seed: number, length: number): DemoEpisode {
 const task = { name: 'fake-task', version: 3, defaultCamera: 'main' } as unknown as TaskDefinition;
 const demos = { key: 'demo-set-1', episodes: [fakeEpisode(0, 5), fakeEpisode(10, 7)] };
 
-function request(overrides: Partial<FeatureRequest> = {}): FeatureRequest {
-  return { task, demos, encoder: fakeEncoder(), env: fakeEnv(), kind: 'pooled', render: { imageSize: 8, camera: 'main', ...observationLook(8) }, cacheDir: tempDir(), batchSize: 3, quiet: true, ...overrides };
+/** A request rendering on `env` (a fresh fake env when omitted) on this thread. */
+function request({ env, ...overrides }: Partial<FeatureRequest> & { env?: Env } = {}): FeatureRequest {
+  return { task, demos, encoder: fakeEncoder(), envs: new LocalVectorEnv([env ?? fakeEnv()]), kind: 'pooled', render: { imageSize: 8, camera: 'main', ...observationLook(8) }, cacheDir: tempDir(), batchSize: 3, quiet: true, ...overrides };
 }
 
 describe('demo features', () => {

@@ -122,6 +122,29 @@ describe('evaluateEpisodes', () => {
     }
   });
 
+  it('runs a wave in groups that take turns on the encoder and policy, with the episodes of one group', async () => {
+    const fourEnvs = await makeEnvs(scoreTask({ name: 'rollout-groups', family: 'dmc', scale: 1 }), 4);
+    const serial = await evaluateEpisodes(options(fourEnvs, new EchoPolicy(spec)));
+    const policy = new EchoPolicy(spec);
+    expect(await evaluateEpisodes(options(fourEnvs, policy, { groups: 2 }))).toEqual(serial);
+    // A wave of 4 episodes in groups of 2 taking turns (seeds 11, 12 | 13, 14), then the fifth episode alone.
+    expect(policy.calls.map((c) => c.n)).toEqual([...new Array(14).fill(2), ...new Array(7).fill(1)]);
+    expect(policy.calls.slice(0, 4).map((c) => c.proprio)).toEqual([[uOf(11), uOf(12)], [uOf(13), uOf(14)], [uOf(11), uOf(12)], [uOf(13), uOf(14)]]);
+    await expect(evaluateEpisodes(options(fourEnvs, policy, { groups: 0 }))).rejects.toThrow('groups must be a positive integer, got 0');
+  });
+
+  it('stops every group at the first error in one of them and throws that error', async () => {
+    const twoEnvs = dmcEnvs;
+    let calls = 0;
+    const failing = { ...encoder, encode: async (frames: Parameters<typeof encoder.encode>[0]) => {
+      if (++calls === 3) throw new Error('encoder broke');
+      return encoder.encode(frames);
+    } };
+    await expect(evaluateEpisodes(options(twoEnvs, new EchoPolicy(spec), { encoder: failing, groups: 2 }))).rejects.toThrow('encoder broke');
+    // The other group did not take its next turn.
+    expect(calls).toBe(3);
+  });
+
   it('stops when aborted, and needs an env', async () => {
     const controller = new AbortController();
     controller.abort(new Error('stop here'));

@@ -39,12 +39,16 @@ class EchoPolicy implements BcPolicy {
 /** The sub-envs on this thread, recording whether each step asked for frames. */
 class RecordingVectorEnv implements VectorEnv {
   readonly stepFrames: (FrameRequest | null)[] = [];
+  readonly concurrent = false;
   constructor(private readonly inner: LocalVectorEnv) {}
   get size(): number {
     return this.inner.size;
   }
   reset(...args: Parameters<VectorEnv['reset']>) {
     return this.inner.reset(...args);
+  }
+  renderStates(...args: Parameters<VectorEnv['renderStates']>) {
+    return this.inner.renderStates(...args);
   }
   step(indices: readonly number[], actions: Float32Array, frame: FrameRequest | null) {
     this.stepFrames.push(frame);

@@ -90,9 +90,18 @@ describe('bench run', () => {
   });
 
   it('gives the same numbers with the evaluation envs on worker threads', async () => {
-    const report = await runBenchmark(options('workers', { envWorkers: 2 }));
+    const log: string[] = [];
+    const report = await runBenchmark(options('workers', { envWorkers: 2, log: (line) => log.push(line) }));
     expect(report.ran).toBe(4);
+    // With env workers the default schedule measures each encoder against a rendered frame.
+    expect(log.find((l) => l.startsWith('cells: up to'))).toMatch(/grid-2 encodes one in [\d.]+ ms \((cheap|heavy)\)/);
     expect(withoutTimings(readCsv('workers'))).toEqual(withoutTimings(firstCsv));
+  });
+
+  it('gives the same numbers with cells of the two tasks running at the same time (--jobs 2)', async () => {
+    const report = await runBenchmark(options('jobs', { jobs: 2 }));
+    expect(report.ran).toBe(4);
+    expect(withoutTimings(readCsv('jobs'))).toEqual(withoutTimings(firstCsv));
   });
 
   it('does no work when rerun on a finished directory', async () => {

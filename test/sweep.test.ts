@@ -12,6 +12,7 @@ import { loadOrComputeFeatures, featureCacheKey } from '../src/data/features.js'
 import { loadOrGenerateDemos } from '../src/data/demos.js';
 import type { Encoder, FrameBatch } from '../src/encoders/encoder.js';
 import { Env } from '../src/envs/env.js';
+import { LocalVectorEnv } from '../src/envs/vector_env.js';
 import '../src/envs/index.js';
 import { trainingSet } from '../src/envs/factors/variant_sets.js';
 import { getTask } from '../src/envs/registry.js';
@@ -199,7 +200,7 @@ describe('feature cache and scenes', () => {
     expect(demosA.key).not.toBe(demosB.key);
     const env = await Env.make(task);
     try {
-      const request = (demos: typeof demosA) => ({ task, demos, encoder: quarterEncoder(), env, kind: 'pooled' as const, render: { imageSize: 64, camera: task.defaultCamera, ...observationLook(64) }, maxSteps: 4, cacheDir: cache, quiet: true });
+      const request = (demos: typeof demosA) => ({ task, demos, encoder: quarterEncoder(), envs: new LocalVectorEnv([env]), kind: 'pooled' as const, render: { imageSize: 64, camera: task.defaultCamera, ...observationLook(64) }, maxSteps: 4, cacheDir: cache, quiet: true });
       const fa = await loadOrComputeFeatures(request(demosA));
       const fb = await loadOrComputeFeatures(request(demosB));
       expect(fb.cached).toBe(false);

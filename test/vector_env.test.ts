@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrComputeFeatures, renderDemoFrames, type FeatureRequest } from '../src/data/features.js';
 import type { Encoder } from '../src/encoders/encoder.js';
 import { createEncoder, parseEncoderSpec } from '../src/encoders/registry.js';
 import '../src/envs/index.js';
 import { Env } from '../src/envs/env.js';
+import { demoStateFrame, ExpertRollout } from '../src/envs/expert_rollout.js';
 import { getTask } from '../src/envs/registry.js';
 import { LocalVectorEnv } from '../src/envs/vector_env.js';
 import { WorkerVectorEnv } from '../src/envs/vector_env_workers.js';
@@ -10,6 +15,7 @@ import { evaluateEpisodes, type RolloutOptions } from '../src/eval/rollout.js';
 import { createPolicy } from '../src/policies/index.js';
 import type { BcPolicy } from '../src/policies/policy.js';
 import { frameOptions, observationLook, type RenderSettings } from '../src/protocol/render_settings.js';
+import { valuesOf } from './helpers/frames.js';
 
 const TASKS = ['reacher-easy', 'button-press-topdown'];
 const SEEDS = [1000, 1001, 1002];
@@ -63,13 +69,28 @@ describe('vector env on worker threads', () => {
     });
   }
 
+  it('gives the same episodes pipelined (groups taking turns) as in one group, on either kind of env', async () => {
+    const task = 'button-press-topdown';
+    const serial = await rollout(task, new LocalVectorEnv(local.get(task)!), { groups: 1 });
+    expect(await rollout(task, new LocalVectorEnv(local.get(task)!), { groups: 2 })).toEqual(serial);
+    expect(await rollout(task, new LocalVectorEnv(local.get(task)!), { groups: 3 })).toEqual(serial);
+    const pool = await WorkerVectorEnv.create(task, 3, 2);
+    try {
+      expect(pool.concurrent).toBe(true);
+      expect(await rollout(task, pool, { groups: 1 })).toEqual(serial);
+      expect(await rollout(task, pool, { groups: 3 })).toEqual(serial);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('returns frames and steps like the envs themselves', async () => {
     const task = 'reacher-easy';
     const frame = frameOptions(render(task));
     const pool = reacherPool;
     {
       const envs = local.get(task)!;
-      const fromPool = await pool.reset([5, 6], frame);
+      const fromPool = await pool.reset([0, 1], [5, 6], frame);
       const direct = envs.slice(0, 2).map((env, i) => env.reset({ seed: 5 + i }));
       expect(fromPool.proprio).toEqual(direct.map((d) => d.obs.proprio));
       expect(Array.from(fromPool.frames.subarray(64 * 64 * 3))).toEqual(Array.from(envs[1]!.render(frame).rgb));
@@ -85,13 +106,15 @@ describe('vector env on worker threads', () => {
   it('reports a worker error, refuses further calls and shuts every thread down', async () => {
     const frame = frameOptions(render('reacher-easy'));
     const pool = await WorkerVectorEnv.create('reacher-easy', 2, 2);
-    await pool.reset([1, 2], frame);
+    await pool.reset([0, 1], [1, 2], frame);
     await expect(pool.step([0, 1], new Float32Array([0, 0, Number.NaN, 0]), frame)).rejects.toThrow(/non-finite|NaN/);
     await expect(pool.step([0, 1], new Float32Array(4), frame)).rejects.toThrow(/non-finite|NaN/);
     await expect(pool.step([2], new Float32Array(2), frame)).rejects.toThrow(/env index 2 is outside \[0, 2\)/);
+    await expect(pool.step([1, 1], new Float32Array(4), frame)).rejects.toThrow(/env index is listed twice/);
+    await expect(pool.reset([0, 1], [1], frame)).rejects.toThrow(/1 seeds for 2 env indices/);
     await pool.close();
     expect(pool.runningThreads).toBe(0);
-    await expect(pool.reset([1], frame)).rejects.toThrow(/after close/);
+    await expect(pool.reset([0], [1], frame)).rejects.toThrow(/after close/);
     await expect(WorkerVectorEnv.create('no-such-task', 2, 2)).rejects.toThrow(/env worker \d\/2 \(task 'no-such-task'\): .*no-such-task/);
   });
 
@@ -112,5 +135,33 @@ describe('vector env on worker threads', () => {
     expect(calls).toBe(3);
     // The owner closes it (afterAll checks that no thread is left); until then it runs new episodes.
     expect(await rollout(task, pool)).toEqual(await rollout(task, new LocalVectorEnv(local.get(task)!)));
+  });
+
+  it('renders demo frames on the workers exactly as on this thread, and gives identical features (any batch split)', async () => {
+    // button-press-topdown: per-episode fixture positions live in the model, so a replay must reset per episode.
+    const task = getTask('button-press-topdown');
+    const expert = await ExpertRollout.create(task);
+    const episodes = [7, 8, 9].map((seed) => expert.episode(seed, { maxSteps: 5 }));
+    expert.close();
+    const settings = render(task.name);
+    const replay = local.get(task.name)![0]!;
+    const steps = episodes.flatMap((e, ep) => Array.from({ length: e.length }, (_, t) => [ep, t] as const));
+    const direct = renderDemoFrames(replay, episodes, steps, settings).data;
+    const pool = await WorkerVectorEnv.create(task.name, 3, 2);
+    const cacheDir = mkdtempSync(join(tmpdir(), 'bench-pool-features-'));
+    try {
+      const states = steps.map(([ep, t]) => demoStateFrame(episodes[ep]!, t));
+      expect(Buffer.from(await pool.renderStates(states, frameOptions(settings))).equals(Buffer.from(direct))).toBe(true);
+      const request = (envs: FeatureRequest['envs'], dir: string): FeatureRequest => ({
+        task, demos: { key: 'pool-test', episodes }, encoder, envs, kind: 'pooled', render: settings, cacheDir: join(cacheDir, dir), batchSize: 4, quiet: true,
+      });
+      const serial = await loadOrComputeFeatures(request(new LocalVectorEnv([replay]), 'local'));
+      const onPool = await loadOrComputeFeatures(request(pool, 'pool'));
+      expect(onPool.cached).toBe(false);
+      expect(Array.from(valuesOf(onPool))).toEqual(Array.from(valuesOf(serial)));
+    } finally {
+      await pool.close();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Demo features: demo frames are re-rendered deterministically (restoreDemoState, in each episode's own scene
  * variant, then the run's render settings for the task), encoded in batches by a frozen encoder, and cached on disk.
+ * The frames are rendered by a VectorEnv: on this thread, or on worker threads one batch ahead of the encoder (the
+ * same frames either way: a frame is a function of its recorded state and scene).
  *
  * Cache: <cacheDir>/features/<task>/<key>.bfeat, key = sha256 of (encoder digest, task name + version, demo set key,
  * the scene variant digest of every episode, steps per episode, image size, camera, look, kind). The frames are
@@ -27,9 +29,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EncodedBatch, Encoder, FrameBatch } from '../encoders/encoder.js';
 import type { Env } from '../envs/env.js';
-import { restoreDemoState, type DemoEpisode } from '../envs/expert_rollout.js';
+import { demoStateFrame, type DemoEpisode } from '../envs/expert_rollout.js';
 import { variantDigest } from '../envs/factors/variant.js';
 import type { TaskDefinition } from '../envs/task.js';
+import { LocalVectorEnv, type VectorEnv } from '../envs/vector_env.js';
 import { frameOptions, type RenderSettings } from '../protocol/render_settings.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { createProgress } from '../util/progress.js';
@@ -66,8 +69,8 @@ export interface FeatureRequest {
   task: TaskDefinition;
   demos: DemoSetLike;
   encoder: Encoder;
-  /** An env of `task` used for replay rendering (its physics state and scene are overwritten per episode). */
-  env: Env;
+  /** Envs of `task` that render the demo frames (`renderStates`; their states and scenes are overwritten). */
+  envs: VectorEnv;
   kind: FeatureKind;
   /** How the frames are rendered (the same settings as the evaluation frames). */
   render: RenderSettings;
@@ -136,25 +139,15 @@ export function featureCacheKey(request: Pick<FeatureRequest, 'task' | 'demos' |
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }
 
-/** Renders the given demo steps ([episode, step] pairs) into one frame batch [N, S, S, 3]. */
+/** Renders the given demo steps ([episode, step] pairs) on `env` into one frame batch [N, S, S, 3]. */
 export function renderDemoFrames(
   env: Env,
   episodes: readonly DemoEpisode[],
   steps: readonly (readonly [number, number])[],
   render: RenderSettings,
 ): FrameBatch {
-  const { imageSize } = render;
-  const frameBytes = imageSize * imageSize * 3;
-  const data = new Uint8Array(steps.length * frameBytes);
-  steps.forEach(([ep, t], i) => {
-    // Not a bare setState: per-episode values that live in the model (MetaWorld fixture positions) are restored
-    // only by resetting with the episode's seed, which restoreDemoState does when the seed changes.
-    restoreDemoState(env, episodes[ep]!, t);
-    const rgb = env.render(frameOptions(render)).rgb;
-    if (rgb.length !== frameBytes) throw new Error(`renderer returned ${rgb.length} bytes, expected ${frameBytes} for ${imageSize}x${imageSize} RGB`);
-    data.set(rgb, i * frameBytes);
-  });
-  return { data, n: steps.length, height: imageSize, width: imageSize };
+  const data = new LocalVectorEnv([env]).renderStatesNow(steps.map(([ep, t]) => demoStateFrame(episodes[ep]!, t)), frameOptions(render));
+  return { data, n: steps.length, height: render.imageSize, width: render.imageSize };
 }
 
 /** Width of one frame's features of `kind`; errors when the encoder has no spatial tokens. */
@@ -263,11 +256,20 @@ async function encodeDemoFeatures(
   });
   const batchSize = request.batchSize ?? 32;
   const progress = createProgress({ label: `features ${task.name} ${encoder.info.id}`, total: all.length, quiet: request.quiet });
+  const frame = frameOptions(render);
+  const renderBatch = async (start: number): Promise<FrameBatch> => {
+    const states = all.slice(start, start + batchSize).map(([ep, t]) => demoStateFrame(demos.episodes[ep]!, t));
+    const data = await request.envs.renderStates(states, frame);
+    return { data, n: states.length, height: render.imageSize, width: render.imageSize };
+  };
+  // The next batch renders (on worker threads, when the envs are there) while this one is encoded.
+  let next: Promise<FrameBatch> | null = all.length > 0 ? renderBatch(0) : null;
   try {
     for (let start = 0; start < all.length; start += batchSize) {
       request.signal?.throwIfAborted();
       const steps = all.slice(start, start + batchSize);
-      const batch = renderDemoFrames(request.env, demos.episodes, steps, render);
+      const batch = await next!;
+      next = start + batchSize < all.length ? renderBatch(start + batchSize) : null;
       const encoded = await encoder.encode(batch, { spatial: kind === 'spatial' });
       const rows = selectFeatures(encoded, encoder, kind, steps.length);
       checkFinite(rows, width, encoder, (row) => `demo episode ${steps[row]![0]} step ${steps[row]![1]} of task '${task.name}'`);
@@ -276,6 +278,8 @@ async function encodeDemoFeatures(
     }
   } finally {
     progress.stop();
+    // A batch still rendering when the loop stopped early: wait for it (its outcome is not needed).
+    await next?.catch(() => undefined);
   }
   return true;
 }

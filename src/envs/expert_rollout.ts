@@ -139,14 +139,31 @@ export class ExpertRollout {
  * positions, and every factor value), which only reset restores.
  */
 export function restoreDemoState(env: Env, episode: DemoEpisode, t: number): void {
+  restoreEpisodeState(env, demoStateFrame(episode, t));
+}
+
+/** A recorded physics state (Physics.getState) of the episode of `seed` in scene `variant`, to render again. */
+export interface StateFrame {
+  seed: number;
+  variant: SceneVariant;
+  state: Float64Array;
+}
+
+/** The state before action `t` of `episode` (a view of its states), with what restoring it needs. */
+export function demoStateFrame(episode: DemoEpisode, t: number): StateFrame {
   if (!Number.isInteger(t) || t < 0 || t >= episode.length) {
     throw new Error(`restoreDemoState: step must be an integer in [0, ${episode.length - 1}], got ${t}`);
   }
-  if (env.seed !== episode.seed || variantDigest(env.variant) !== variantDigest(episode.variant)) {
-    env.reset({ seed: episode.seed, variant: episode.variant });
+  return { seed: episode.seed, variant: episode.variant, state: episode.states.subarray(t * episode.stateSize, (t + 1) * episode.stateSize) };
+}
+
+/** `restoreDemoState` for one recorded state (states travel to worker threads without their episodes). */
+export function restoreEpisodeState(env: Env, { seed, variant, state }: StateFrame): void {
+  if (env.seed !== seed || variantDigest(env.variant) !== variantDigest(variant)) {
+    env.reset({ seed, variant });
   }
-  if (env.physics.stateSize !== episode.stateSize) {
-    throw new Error(`restoreDemoState: the episode's states have ${episode.stateSize} values, task '${env.definition.name}' has ${env.physics.stateSize}`);
+  if (env.physics.stateSize !== state.length) {
+    throw new Error(`restoreDemoState: the episode's states have ${state.length} values, task '${env.definition.name}' has ${env.physics.stateSize}`);
   }
-  env.physics.setState(episode.states.subarray(t * episode.stateSize, (t + 1) * episode.stateSize));
+  env.physics.setState(state);
 }

@@ -11,7 +11,8 @@
 import { Worker } from 'node:worker_threads';
 import { workerEntryCode } from '../util/worker_code.js';
 import type { SceneVariant } from './factors/variant.js';
-import type { FrameRequest, VectorEnv, VectorObservation, VectorStep } from './vector_env.js';
+import type { StateFrame } from './expert_rollout.js';
+import { checkReset, checkStep, type FrameRequest, type VectorEnv, type VectorObservation, type VectorStep } from './vector_env.js';
 
 /** What a worker is started with (plain data). */
 export interface WorkerInit {
@@ -20,19 +21,25 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest =
-  | { op: 'reset'; id: number; seeds: number[]; frame: FrameRequest; variants?: SceneVariant[] }
+  | { op: 'reset'; id: number; indices: number[]; seeds: number[]; frame: FrameRequest; variants?: SceneVariant[] }
   | { op: 'step'; id: number; indices: number[]; actions: Float32Array; frame: FrameRequest | null }
+  | { op: 'render'; id: number; states: StateFrame[]; frame: FrameRequest }
   | { op: 'close' };
+
+/** What a worker answers a request with: a reset's or step's results, or a render's frames alone. */
+type WorkerResult = VectorObservation | VectorStep | Pick<VectorObservation, 'frames'>;
 
 export type WorkerReply =
   | { kind: 'ready' }
   | { kind: 'failed'; message: string }
-  | { kind: 'result'; id: number; result: VectorObservation | VectorStep }
+  | { kind: 'result'; id: number; result: WorkerResult }
   | { kind: 'error'; id: number; message: string };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 class EnvWorker {
   private readonly thread: Worker;
-  private readonly pending = new Map<number, { resolve: (r: VectorObservation | VectorStep) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: WorkerResult) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private failure: Error | null = null;
   readonly ready: Promise<void>;
@@ -59,7 +66,7 @@ class EnvWorker {
     this.ready.catch(() => undefined); // observed through call() and create()
   }
 
-  call(request: Omit<Extract<WorkerRequest, { op: 'reset' }>, 'id'> | Omit<Extract<WorkerRequest, { op: 'step' }>, 'id'>): Promise<VectorObservation | VectorStep> {
+  call(request: DistributiveOmit<Exclude<WorkerRequest, { op: 'close' }>, 'id'>): Promise<WorkerResult> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -94,6 +101,7 @@ class EnvWorker {
 }
 
 export class WorkerVectorEnv implements VectorEnv {
+  readonly concurrent = true;
   private closed: Promise<void> | null = null;
 
   private constructor(
@@ -120,29 +128,24 @@ export class WorkerVectorEnv implements VectorEnv {
     return pool;
   }
 
-  async reset(seeds: readonly number[], frame: FrameRequest, variants?: readonly SceneVariant[]): Promise<VectorObservation> {
-    if (seeds.length > this.size) throw new Error(`VectorEnv.reset: ${seeds.length} seeds for ${this.size} envs`);
-    if (variants && variants.length !== seeds.length) throw new Error(`VectorEnv.reset: ${seeds.length} seeds but ${variants.length} scene variants`);
+  async reset(indices: readonly number[], seeds: readonly number[], frame: FrameRequest, variants?: readonly SceneVariant[]): Promise<VectorObservation> {
+    checkReset(indices, seeds, variants, this.size);
     const W = this.workers.length;
-    const indices = [...seeds.keys()];
     const parts = await Promise.all(
       this.workers.map((worker, w) => {
-        const mine = seeds.filter((_, i) => i % W === w);
-        const myVariants = variants?.filter((_, i) => i % W === w);
-        return mine.length ? worker.call({ op: 'reset', seeds: mine, frame, ...(myVariants ? { variants: myVariants } : {}) }) : null;
+        const mine = [...indices.keys()].filter((k) => indices[k]! % W === w);
+        if (mine.length === 0) return null;
+        const myVariants = variants && mine.map((k) => variants[k]!);
+        return worker.call({ op: 'reset', indices: mine.map((k) => Math.floor(indices[k]! / W)), seeds: mine.map((k) => seeds[k]!), frame, ...(myVariants ? { variants: myVariants } : {}) });
       }),
     );
     return this.merge(indices, parts, frame);
   }
 
   async step(indices: readonly number[], actions: Float32Array, frame: FrameRequest | null): Promise<VectorStep> {
-    if (indices.length === 0) throw new Error('VectorEnv.step: no envs listed');
-    if (actions.length % indices.length !== 0) throw new Error(`VectorEnv.step: ${actions.length} action values for ${indices.length} envs`);
+    checkStep(indices, actions, this.size);
     const A = actions.length / indices.length;
     const W = this.workers.length;
-    for (const i of indices) {
-      if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new Error(`VectorEnv.step: env index ${i} is outside [0, ${this.size})`);
-    }
     const parts = await Promise.all(
       this.workers.map((worker, w) => {
         const mine = indices.map((i, k) => [i, k] as const).filter(([i]) => i % W === w);
@@ -153,6 +156,24 @@ export class WorkerVectorEnv implements VectorEnv {
       }),
     );
     return this.merge(indices, parts, frame);
+  }
+
+  /** Contiguous runs of `states` on each worker's first env (so an episode's run resets it once), merged in order. */
+  async renderStates(states: readonly StateFrame[], frame: FrameRequest): Promise<Uint8Array> {
+    const W = this.workers.length;
+    const bytes = frame.width * frame.height * 3;
+    const bounds = Array.from({ length: W + 1 }, (_, w) => Math.floor((w * states.length) / W));
+    const parts = await Promise.all(
+      this.workers.map((worker, w) => {
+        if (bounds[w] === bounds[w + 1]) return null;
+        // Each state copied out of its episode's array: a posted view would clone the whole buffer behind it.
+        const mine = states.slice(bounds[w], bounds[w + 1]).map((s) => ({ ...s, state: s.state.slice() }));
+        return worker.call({ op: 'render', states: mine, frame });
+      }),
+    );
+    const frames = new Uint8Array(states.length * bytes);
+    parts.forEach((part, w) => part && frames.set(part.frames, bounds[w]! * bytes));
+    return frames;
   }
 
   /** Worker threads that have not exited yet (0 after `close()`). */
@@ -166,7 +187,9 @@ export class WorkerVectorEnv implements VectorEnv {
   }
 
   /** The workers' replies (each in its own listed order) back in the order of `indices`. */
-  private merge(indices: readonly number[], parts: readonly (VectorStep | VectorObservation | null)[], frame: FrameRequest | null): VectorStep {
+  private merge(indices: readonly number[], replies: readonly (WorkerResult | null)[], frame: FrameRequest | null): VectorStep {
+    // Replies to reset and step requests (render requests are merged by renderStates).
+    const parts = replies as readonly (VectorStep | VectorObservation | null)[];
     const W = this.workers.length;
     const bytes = frame ? frame.width * frame.height * 3 : 0;
     const out: VectorStep = { proprio: [], success: [], reward: [], terminated: [], truncated: [], frames: new Uint8Array(indices.length * bytes) };

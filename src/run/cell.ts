@@ -16,7 +16,7 @@ import type { RunConfig } from './config.js';
 import { buildDataset, shuffleActions } from './dataset.js';
 import type { RunDependencies } from './deps.js';
 import type { ResolvedCell } from './resolved.js';
-import type { RunResources } from './resources.js';
+import { evalEpisodes, type RunResources } from './resources.js';
 import { describeTraining } from './scenes.js';
 
 export interface CellContext {
@@ -53,7 +53,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
     ...(head === 'conv' ? { tokens: { grid: encoder.info.spatial!.grid, channels: encoder.info.spatial!.channels } } : {}),
   };
   // Every split evaluates on the same seeds (never a demo seed), each episode in its split's scene.
-  const evalSeeds = evaluationSeeds(Math.max(...cell.evaluation.map((e) => e.episodes)), demos.episodes.map((e) => e.seed));
+  const evalSeeds = evaluationSeeds(evalEpisodes(cell), demos.episodes.map((e) => e.seed));
   const splits = cell.evaluation.map((scenes) => {
     const seeds = evalSeeds.slice(0, scenes.episodes);
     return { scenes, seeds, variants: seeds.map((_, i) => variantForEpisode(scenes.set, i)), evaluations: [] as Evaluation[] };

@@ -15,7 +15,9 @@
 import type { FeatureKind } from '../data/features.js';
 import { featureWidth } from '../data/features.js';
 import type { Encoder } from '../encoders/encoder.js';
+import type { Env } from '../envs/env.js';
 import { ExpertRollout } from '../envs/expert_rollout.js';
+import type { FrameRequest } from '../envs/vector_env.js';
 import { evaluationEpochs, type Profile } from '../protocol/profiles.js';
 import { frameOptions } from '../protocol/render_settings.js';
 import type { PolicyHead, PolicySpec } from '../policies/policy.js';
@@ -154,11 +156,7 @@ export async function measureTaskCosts({ definition, protocol }: RunTask): Promi
     const stepSeconds = seconds(() => {
       for (let i = 0; i < STEP_UNITS; i++) env.step(zero);
     }, STEP_UNITS);
-    const frame = frameOptions(protocol.render);
-    env.render(frame);
-    const renderSeconds = seconds(() => {
-      for (let i = 0; i < TASK_UNITS; i++) env.render(frame);
-    });
+    const renderSeconds = measureRenderSeconds(env, frameOptions(protocol.render));
     return { task: definition.name, expertStepSeconds, stepSeconds, renderSeconds };
   } finally {
     rollout.close();
@@ -173,12 +171,7 @@ export async function measureEncoderCosts(
   createPolicy: RunDependencies['createPolicy'],
 ): Promise<EncoderCosts> {
   const rng = new Rng(7);
-  const frames = { n: ENCODE_BATCH, height: imageSize, width: imageSize, data: new Uint8Array(ENCODE_BATCH * imageSize * imageSize * 3) };
-  for (let i = 0; i < frames.data.length; i++) frames.data[i] = Math.floor(rng.uniform(0, 256));
-  await encoder.encode(frames, { spatial: kind === 'spatial' }); // warm-up: sessions, arenas
-  let start = performance.now();
-  await encoder.encode(frames, { spatial: kind === 'spatial' });
-  const encodeSeconds = (performance.now() - start) / 1000 / ENCODE_BATCH;
+  const encodeSeconds = await measureEncodeSeconds(encoder, imageSize, kind);
 
   const policySpec = trainingSpec(encoder, head, kind);
   const policy = await createPolicy(policySpec, 1, training);
@@ -191,13 +184,32 @@ export async function measureEncoderCosts(
     });
     await policy.trainEpoch(data(4), 0); // warm-up: kernels, sessions
     const timed = data(2 * training.batchSize);
-    start = performance.now();
+    const start = performance.now();
     await policy.trainEpoch(timed, 1);
     const trainSampleSeconds = (performance.now() - start) / 1000 / timed.count;
     return { encoder: spec.text, head, encodeSeconds, trainSampleSeconds };
   } finally {
     policy.dispose();
   }
+}
+
+/** Seconds per frame of one batch of `ENCODE_BATCH` random frames at `imageSize`, after a warm-up batch. */
+export async function measureEncodeSeconds(encoder: Encoder, imageSize: number, kind: FeatureKind): Promise<number> {
+  const rng = new Rng(7);
+  const frames = { n: ENCODE_BATCH, height: imageSize, width: imageSize, data: new Uint8Array(ENCODE_BATCH * imageSize * imageSize * 3) };
+  for (let i = 0; i < frames.data.length; i++) frames.data[i] = Math.floor(rng.uniform(0, 256));
+  await encoder.encode(frames, { spatial: kind === 'spatial' }); // warm-up: sessions, arenas
+  const start = performance.now();
+  await encoder.encode(frames, { spatial: kind === 'spatial' });
+  return (performance.now() - start) / 1000 / ENCODE_BATCH;
+}
+
+/** Seconds per frame of `TASK_UNITS` renders of `env` with `frame`, after a warm-up render. */
+export function measureRenderSeconds(env: Env, frame: FrameRequest): number {
+  env.render(frame);
+  const start = performance.now();
+  for (let i = 0; i < TASK_UNITS; i++) env.render(frame);
+  return (performance.now() - start) / 1000 / TASK_UNITS;
 }
 
 /** A policy of the encoder's head and width with DMC-sized proprio and actions (their size barely moves the cost). */

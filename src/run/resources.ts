@@ -116,7 +116,8 @@ export class RunResources {
 
   /**
    * `count` environments of the task for parallel evaluation (reused across cells): on this thread, or with
-   * `envWorkers` > 0 on that many worker threads (the same numbers either way).
+   * `envWorkers` > 0 on that many worker threads (the same numbers either way). A pool may hold more envs than
+   * asked for (an evaluation then runs on the first ones).
    */
   async evalEnvsFor(task: TaskDefinition, count: number): Promise<VectorEnv> {
     const workers = this.options.envWorkers ?? 0;
@@ -127,7 +128,7 @@ export class RunResources {
       return new LocalVectorEnv(envs.slice(0, count));
     }
     const pool = this.evalPools.get(task.name);
-    if (pool && pool.size === count) return pool;
+    if (pool && pool.size >= count) return pool;
     await pool?.close();
     const created = await WorkerVectorEnv.create(task.name, count, workers);
     this.evalPools.set(task.name, created);
@@ -146,7 +147,8 @@ export class RunResources {
       task: definition,
       demos: await this.demos(cell.task, cell.training),
       encoder,
-      env: await this.replayEnv(definition),
+      // On the worker threads of the cell's evaluation envs when there are some (they sit idle until it evaluates).
+      envs: (this.options.envWorkers ?? 0) > 0 ? await this.evalEnvsFor(definition, evalEpisodes(cell)) : new LocalVectorEnv([await this.replayEnv(definition)]),
       kind,
       render: protocol.render,
       maxSteps: protocol.horizon,
@@ -172,6 +174,11 @@ export class RunResources {
     this.unclaimedDemoSeconds.clear();
     this.lastFeatures = null;
   }
+}
+
+/** Evaluation episodes of a cell: as many as its largest split's (each split runs on the same envs). */
+export function evalEpisodes(cell: ResolvedCell): number {
+  return Math.max(...cell.evaluation.map((e) => e.episodes));
 }
 
 /** What identifies a demo set within a run: task, training scenes and episodes. */

@@ -27,14 +27,26 @@ import { estimateRemaining, formatDuration } from '../util/progress.js';
 import { checkSeed } from '../util/rng.js';
 import { runCell, type CellContext } from './cell.js';
 import { configDigest, sweepConfig, type RunConfig } from './config.js';
-import { estimateRun, formatEstimate, measureEncoderCosts, measureTaskCosts, type EncoderCosts, type RunEstimate, type TaskCosts } from './estimate.js';
+import {
+  estimateRun,
+  formatEstimate,
+  measureEncodeSeconds,
+  measureEncoderCosts,
+  measureRenderSeconds,
+  measureTaskCosts,
+  type EncoderCosts,
+  type RunEstimate,
+  type TaskCosts,
+} from './estimate.js';
 import { writeFrameStrip } from './frame_strip.js';
 import { joinResults } from './join.js';
 import type { RunDependencies } from './deps.js';
 import { planCells, type CellSpec, type Shard } from './plan.js';
 import { describeProfile, type Profile } from '../protocol/profiles.js';
+import { frameOptions } from '../protocol/render_settings.js';
 import { resolveFramePreprocessing, runEncoder, runTask, type ResolvedCell, type RunEncoder, type RunTask } from './resolved.js';
 import { RunResources } from './resources.js';
+import { defaultJobs, encoderLoad, runScheduled, type CellSchedule, type EncoderLoad } from './scheduler.js';
 import { describeTraining, evaluationScenes, trainingId, trainingScenes, type EvaluationScenes, type TrainingFactors, type TrainingScenes } from './scenes.js';
 import { collectVersions } from './versions.js';
 
@@ -55,6 +67,8 @@ export interface RunOptions {
   threads?: number;
   /** Worker threads that step and render the evaluation envs (0 or absent: the main thread). */
   envWorkers?: number;
+  /** Cells at once (scheduler.ts); absent: decided from measured costs. */
+  jobs?: number;
   shard?: Shard;
   cacheDir?: string;
   /** No progress bars. */
@@ -182,15 +196,20 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     joinResults(dir, config, backend, plan, probe.set);
 
     const context: CellContext = { config, configDigest: digest, deps: options.deps, resources, versions: collectVersions(backend), log, ...(options.signal ? { signal: options.signal } : {}) };
-    for (const [i, cell] of cells.entries()) {
-      options.signal?.throwIfAborted();
+    const resolvedCells = cells.map((cell): ResolvedCell => {
       const cellScenes = scenes.get(sceneId(cell.task, cell.training ?? null))!;
-      const resolved: ResolvedCell = { task: runTasks.get(cell.task)!, encoder: encoders.get(cell.encoder)!, seed: cell.seed, ...cellScenes };
-      const result = await attemptCell(dir, context, resolved, `cell ${i + 1}/${cells.length}: ${describeCell(cell)}`, tally, () => progress(cells.length - 1 - i));
-      if (!result) continue;
+      return { task: runTasks.get(cell.task)!, encoder: encoders.get(cell.encoder)!, seed: cell.seed, ...cellScenes };
+    });
+    let finished = 0;
+    const schedule = await cellSchedule(options, resources, [...runTasks.values()], [...encoders.values()], log);
+    await runScheduled(resolvedCells, schedule, async (resolved, i) => {
+      options.signal?.throwIfAborted();
+      const result = await attemptCell(dir, context, resolved, `cell ${i + 1}/${cells.length}: ${describeCell(cells[i]!)}`, tally, () => progress(cells.length - 1 - finished));
+      finished++;
+      if (!result) return;
       joinResults(dir, config, backend, plan, probe.set);
       options.onCellDone?.(result);
-    }
+    });
   } catch (error) {
     if (options.signal?.aborted) {
       const kept = joinResults(dir, config, backend, plan, probe.set).cells.length;
@@ -256,6 +275,35 @@ export async function estimateBenchmark(options: RunOptions): Promise<RunEstimat
   } finally {
     await resources.dispose();
   }
+}
+
+/**
+ * The run's schedule (scheduler.ts): `--jobs` when given; else the default number of jobs, with the cells of heavy
+ * encoders alone, from each encoder's measured encode cost per frame against a rendered frame of the first task.
+ */
+async function cellSchedule(
+  options: RunOptions,
+  resources: RunResources,
+  tasks: readonly RunTask[],
+  encoders: readonly RunEncoder[],
+  log: (line: string) => void,
+): Promise<CellSchedule<ResolvedCell>> {
+  const taskOf = (cell: ResolvedCell): string => cell.task.definition.name;
+  if (options.jobs !== undefined) return { jobs: options.jobs, taskOf, alone: () => false };
+  const jobs = defaultJobs(options.envWorkers ?? 0);
+  if (jobs === 1) return { jobs, taskOf, alone: () => false };
+  const { definition, protocol } = tasks[0]!;
+  const renderSeconds = measureRenderSeconds(await resources.replayEnv(definition), frameOptions(protocol.render));
+  const loads = new Map<string, EncoderLoad>();
+  for (const { spec, encoder, kind } of encoders) {
+    loads.set(spec.text, encoderLoad(spec.text, await measureEncodeSeconds(encoder, protocol.render.imageSize, kind), renderSeconds));
+  }
+  const ms = (seconds: number): string => `${(seconds * 1000).toFixed(2)} ms`;
+  log(
+    `cells: up to ${jobs} at once (never two of one task), cells of heavy encoders alone; a ${definition.name} frame renders in ${ms(renderSeconds)}; ` +
+      [...loads.values()].map((l) => `${l.encoder} encodes one in ${ms(l.encodeSecondsPerFrame)} (${l.cheap ? 'cheap' : 'heavy'})`).join(', '),
+  );
+  return { jobs, taskOf, alone: (cell) => !loads.get(cell.encoder.spec.text)!.cheap };
 }
 
 /** Seconds the cells of `timings` took in all. */

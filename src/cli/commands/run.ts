@@ -30,6 +30,7 @@ interface RunArgs {
   backend: TfBackendRequest;
   threads?: number;
   'env-workers'?: number;
+  jobs?: number;
   shard?: Shard;
   'shuffle-actions': boolean;
   'cache-dir'?: string;
@@ -93,6 +94,14 @@ export const runCommand = (deps: RunDependencies): CommandModule<object, RunArgs
         describe: 'worker threads that step and render the evaluation envs while the main thread encodes (default 0: the main thread; the numbers are the same)',
         coerce: integerOption('env-workers', 0, 64),
       })
+      .option('jobs', {
+        type: 'number',
+        requiresArg: true,
+        describe:
+          'cells at once (never two of one task; the numbers are the same). Default: 2 with --env-workers on a multi-core machine, ' +
+          'the cells of encoders that cost more per frame than rendering alone; else 1',
+        coerce: integerOption('jobs', 1, 64),
+      })
       .option('shard', { type: 'string', requiresArg: true, describe: 'run only shard i of n of the cell list, e.g. 2/4', coerce: shardOption('shard') })
       .option('shuffle-actions', { type: 'boolean', default: false, describe: 'control: train on actions shuffled across samples (should not learn)' })
       .option('cache-dir', { type: 'string', requiresArg: true, describe: 'cache root for demos and features (default: $BENCH_CACHE_DIR or .cache/bench)', coerce: stringOption('cache-dir') })
@@ -123,6 +132,7 @@ export const runCommand = (deps: RunDependencies): CommandModule<object, RunArgs
       backend: args.backend,
       ...(args.threads !== undefined ? { threads: args.threads } : {}),
       ...(args['env-workers'] !== undefined ? { envWorkers: args['env-workers'] } : {}),
+      ...(args.jobs !== undefined ? { jobs: args.jobs } : {}),
       ...(args.shard !== undefined ? { shard: args.shard } : {}),
       ...(args['cache-dir'] !== undefined ? { cacheDir: args['cache-dir'] } : {}),
       quiet: args.quiet,
