@@ -58,7 +58,9 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
     const seeds = evalSeeds.slice(0, scenes.episodes);
     return { scenes, seeds, variants: seeds.map((_, i) => variantForEpisode(scenes.set, i)), evaluations: [] as Evaluation[] };
   });
-  const envs = await resources.evalEnvsFor(task, evalSeeds.length);
+  // Every split's episodes run together, one env each: one evaluation step encodes all their frames in one batch
+  // (larger batches keep the encoder's threads busy; each frame's features are the same in any batch).
+  const envs = await resources.evalEnvsFor(task, splits.reduce((n, s) => n + s.seeds.length, 0));
   const evalAt = new Set(evaluationEpochs(profile.epochs, profile.evalEvery));
   const sweep = cell.training.factors;
 
@@ -73,21 +75,22 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
       trainSeconds += (performance.now() - t0) / 1000;
       if (!evalAt.has(epoch)) continue;
       const t1 = performance.now();
+      const outcomes = await evaluateEpisodes({
+        envs,
+        task,
+        encoder,
+        policy,
+        kind,
+        precision: features.precision,
+        seeds: splits.flatMap((s) => s.seeds),
+        variants: splits.flatMap((s) => s.variants),
+        horizon,
+        render,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      let first = 0;
       for (const split of splits) {
-        const outcomes = await evaluateEpisodes({
-          envs,
-          task,
-          encoder,
-          policy,
-          kind,
-          precision: features.precision,
-          seeds: split.seeds,
-          variants: split.variants,
-          horizon,
-          render,
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-        });
-        const episodeScores = outcomes.map((o) => o.score);
+        const episodeScores = outcomes.slice(first, (first += split.seeds.length)).map((o) => o.score);
         const score = episodeScores.reduce((a, b) => a + b, 0) / episodeScores.length;
         split.evaluations.push({ epoch, score, episodeScores, trainLoss });
       }
