@@ -37,6 +37,14 @@ interface RunArgs {
   'dry-run': boolean;
 }
 
+/** `--env-workers` of `bench run` and `bench sweep`. */
+export const ENV_WORKERS_OPTION = {
+  type: 'number',
+  requiresArg: true,
+  describe: 'worker threads that step and render the evaluation envs while the main thread encodes (default 0: the main thread; the numbers are the same)',
+  coerce: integerOption('env-workers', 0, 64),
+} as const;
+
 /** `bench run` on the pieces `deps` (main.ts passes the real ones). */
 export const runCommand = (deps: RunDependencies): CommandModule<object, RunArgs> => ({
   command: 'run',
@@ -87,12 +95,7 @@ export const runCommand = (deps: RunDependencies): CommandModule<object, RunArgs
         coerce: choiceOption('backend', TF_BACKEND_REQUESTS.filter((r) => r !== 'cpu')),
       })
       .option('threads', { type: 'number', requiresArg: true, describe: 'encoder inference threads', coerce: integerOption('threads', 1, 1024) })
-      .option('env-workers', {
-        type: 'number',
-        requiresArg: true,
-        describe: 'worker threads that step and render the evaluation envs while the main thread encodes (default 0: the main thread; the numbers are the same)',
-        coerce: integerOption('env-workers', 0, 64),
-      })
+      .option('env-workers', ENV_WORKERS_OPTION)
       .option('shard', { type: 'string', requiresArg: true, describe: 'run only shard i of n of the cell list, e.g. 2/4', coerce: shardOption('shard') })
       .option('shuffle-actions', { type: 'boolean', default: false, describe: 'control: train on actions shuffled across samples (should not learn)' })
       .option('cache-dir', { type: 'string', requiresArg: true, describe: 'cache root for demos and features (default: $BENCH_CACHE_DIR or .cache/bench)', coerce: stringOption('cache-dir') })
