@@ -30,7 +30,6 @@ export interface CellContext {
 }
 
 export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<CellResult> {
-  const started = performance.now();
   const { config, resources } = ctx;
   const { profile } = config;
   const { definition: task, protocol } = cell.task;
@@ -40,6 +39,8 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
 
   const demos = await resources.demos(cell.task, cell.training);
   const demosSeconds = resources.claimDemoSeconds(task, cell.training);
+  // The clock starts after the demos, whose cost (recorded now or before this cell) is demosSeconds.
+  const started = performance.now();
   const { features, seconds: featuresSeconds } = await resources.features(cell);
   let dataset = buildDataset(demos.episodes, features);
   if (config.shuffleActions) dataset = shuffleActions(dataset, cell.seed);
@@ -151,7 +152,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
       trainSeconds,
       evalSeconds,
       // The demos may have been generated before this cell started (shared by the task's cells); the first cell
-      // that uses them is charged for them, so its total is the sum of its stages.
+      // that uses them is charged for them, so its total is the sum of its stages (the clock starts after them).
       totalSeconds: demosSeconds + (performance.now() - started) / 1000,
     },
   };

@@ -144,12 +144,12 @@ export class RunResources {
    */
   async features(cell: ResolvedCell): Promise<{ features: DemoFeatures; seconds: number }> {
     const source = cell.training.demoPrefixOf ?? cell.training;
-    // The larger training's demos are its own cells' cost (claimDemoSeconds), not this cell's features'.
-    await this.demos(cell.task, source);
     const started = performance.now();
     const all = await this.featuresOf(cell, source);
-    const features = source === cell.training ? all : await this.prefixFeatures(cell, all);
-    return { features, seconds: (performance.now() - started) / 1000 };
+    if (source === cell.training) return { features: all, seconds: (performance.now() - started) / 1000 };
+    // Demos of the larger training recorded just now are part of these features' cost, not again of its own cells.
+    this.claimDemoSeconds(cell.task.definition, source);
+    return { features: await this.prefixFeatures(cell, all), seconds: (performance.now() - started) / 1000 };
   }
 
   /** The features of `training`'s demos for the cell's task and encoder (the most recent ones are kept in memory). */
