@@ -2,12 +2,16 @@
  * Factors never break the task: the expert's success under every factor that applies to a task and every split
  * of that factor, over N seeded episodes at the full horizon, next to the canonical scene. `seen` plays the
  * training set of K values (N / K episodes per value, as a sweep's demos do); the other splits draw a fresh value
- * per episode. Also counts model rebuilds (one per value for rebuilding factors, none for the others).
+ * per episode. Also counts model rebuilds (one per value for rebuilding factors, none for the others), and gives
+ * the mean return (the DMC tasks' metric).
  *
- *   npx tsx benchmarks/factor_experts.ts [--episodes 20] [--k 10] [--tasks a,b] [--factors f,g] [--json out.json]
+ *   npx tsx benchmarks/factor_experts.ts [--episodes 20] [--k 10] [--tasks a,b] [--factors f,g] [--horizon N] [--json out.json]
  *
- * Default tasks: the factorworld benchmark and reacher-easy (cheetah-run's planner expert costs ~25 CPU-s per
- * episode; its factors are visual only, like reacher's). Episode seeds are the demo seeds (demoEpisodeSeeds).
+ * Default tasks: the factorworld benchmark and reacher-easy. cheetah-run's planner expert costs ~25 CPU-s per
+ * 1000-step episode, so it is measured on its own (`--tasks cheetah-run --episodes 5 --k 1 --horizon 100`); its
+ * factors are visual only (test/factor_physics.test.ts: the same actions and states under every value), so every
+ * split's return equals the canonical scene's. `--horizon` shortens every episode to N steps. Episode seeds are
+ * the demo seeds (demoEpisodeSeeds).
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -26,6 +30,7 @@ const args = yargs(hideBin(process.argv))
   .option('k', { default: 10, describe: 'training values of the seen split', coerce: integerOption('k', 1) })
   .option('tasks', { type: 'string', coerce: listOption('tasks') })
   .option('factors', { type: 'string', coerce: listOption('factors') })
+  .option('horizon', { type: 'number', describe: 'steps per episode (default: the task horizon)', coerce: integerOption('horizon', 1) })
   .option('json', { type: 'string', describe: 'also write the rows as JSON' })
   .strict()
   .parseSync();
@@ -36,6 +41,8 @@ interface Row {
   split: string;
   episodes: number;
   success: number;
+  meanReturn: number;
+  steps: number;
   rebuilds: number;
   seconds: number;
 }
@@ -45,9 +52,19 @@ async function measure(task: TaskDefinition, factor: string, set: VariantSet, se
   const start = performance.now();
   const played: DemoEpisode[] = [];
   try {
-    seeds.forEach((seed, i) => played.push(rollout.episode(seed, { variant: variantForEpisode(set, i) })));
+    seeds.forEach((seed, i) => played.push(rollout.episode(seed, { variant: variantForEpisode(set, i), ...(args.horizon ? { maxSteps: args.horizon } : {}) })));
     const summary = summarizeEpisodes(task, played);
-    return { task: task.name, factor, split: set.split === 'train' ? 'seen' : set.split, episodes: seeds.length, success: summary.success_rate, rebuilds: rollout.env.rebuilds, seconds: (performance.now() - start) / 1000 };
+    return {
+      task: task.name,
+      factor,
+      split: set.split === 'train' ? 'seen' : set.split,
+      episodes: seeds.length,
+      success: summary.success_rate,
+      meanReturn: summary.mean_return,
+      steps: Math.max(...played.map((e) => e.length)),
+      rebuilds: rollout.env.rebuilds,
+      seconds: (performance.now() - start) / 1000,
+    };
   } finally {
     rollout.close();
   }
@@ -58,9 +75,15 @@ const factors = (args.factors ?? FACTOR_NAMES) as FactorName[];
 const seeds = demoEpisodeSeeds(DEMO_BASE_SEED, args.episodes);
 const rows: Row[] = [];
 const print = (r: Row): void =>
-  console.log(`${r.task.padEnd(21)} ${r.factor.padEnd(16)} ${r.split.padEnd(13)} ${(100 * r.success).toFixed(0).padStart(4)}%  rebuilds ${String(r.rebuilds).padStart(3)}  ${r.seconds.toFixed(1)} s`);
+  console.log(
+    `${r.task.padEnd(21)} ${r.factor.padEnd(16)} ${r.split.padEnd(13)} ${(100 * r.success).toFixed(0).padStart(4)}%  return ${r.meanReturn.toFixed(2).padStart(7)} over ${r.steps} steps  ` +
+      `rebuilds ${String(r.rebuilds).padStart(3)}  ${r.seconds.toFixed(1)} s`,
+  );
 
-console.log(`expert success under each factor and split, ${args.episodes} episodes each (seen: K = ${args.k} training values)`);
+console.log(
+  `expert success and mean return under each factor and split, ${args.episodes} episodes each (seen: K = ${args.k} training values)` +
+    `${args.horizon ? `, episodes shortened to ${args.horizon} steps` : ''}`,
+);
 for (const task of tasks) {
   const row = await measure(task, 'canonical', canonicalSet(task), seeds);
   rows.push(row);

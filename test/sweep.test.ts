@@ -14,6 +14,7 @@ import type { Encoder, FrameBatch } from '../src/encoders/encoder.js';
 import { Env } from '../src/envs/env.js';
 import { LocalVectorEnv } from '../src/envs/vector_env.js';
 import '../src/envs/index.js';
+import type { FactorName } from '../src/envs/factors/factor_table.js';
 import { trainingSet } from '../src/envs/factors/variant_sets.js';
 import { getTask } from '../src/envs/registry.js';
 import { observationLook } from '../src/protocol/render_settings.js';
@@ -21,6 +22,8 @@ import { defaultRunDependencies } from '../src/run/default_deps.js';
 import type { RunDependencies } from '../src/run/deps.js';
 import { mergeRuns } from '../src/run/merge.js';
 import { planCells } from '../src/run/plan.js';
+import { runTask } from '../src/run/resolved.js';
+import { linkDemoPrefixes, trainingScenes } from '../src/run/scenes.js';
 import { runBenchmark } from '../src/run/runner.js';
 import type { RunResults } from '../src/results/schema.js';
 import { SWEEP_CSV_COLUMNS } from '../src/results/sweep_csv.js';
@@ -182,6 +185,19 @@ describe('bench sweep', () => {
     expect(half.missing.map((c) => `${c.training!.factors.join('+')}/k${c.training!.k}/s${c.seed}`)).toEqual(['table-texture/k1/s2', 'table-texture/k2/s2']);
   });
 
+  it('K = 1 takes its features from K = 2 (its demos are their start) and evaluates all splits together, with the numbers of a run alone', async () => {
+    // Only K = 2's features were rendered and encoded: K = 1's demos are its first episode.
+    expect(readdirSync(join(cacheDir, 'features', 'button-press-topdown'))).toHaveLength(1);
+    // K = 1 alone, seen alone, from a cold cache: its own features, its evaluation in smaller batches.
+    const alone = await runBenchmark(options('k1-seen', { seeds: [2], cacheDir: join(root, 'cache-k1'), sweep: { factorSets: [['table-texture']], ks: [1], splits: ['seen'] } }));
+    expect(alone.ran).toBe(1);
+    const seenOf = (c: RunResults['cells'][number]) => c.sweep!.splits.find((s) => s.split === 'seen')!;
+    const shared = first.cells.find((c) => c.sweep!.k === 1 && c.seed === 2)!;
+    const own = alone.results.cells[0]!;
+    expect([shared.featurePrecision, shared.bestEpoch, shared.scenes]).toEqual([own.featurePrecision, own.bestEpoch, own.scenes]);
+    expect(seenOf(shared).evaluations).toEqual(seenOf(own).evaluations);
+  });
+
   it('refuses to mix a sweep with other splits into one directory', async () => {
     await expect(runBenchmark(options('a', { sweep: { factorSets: [['table-texture']], ks: [1, 2], splits: ['seen', 'novel-assets'] } }))).rejects.toThrow(/holds results of another configuration/);
   });
@@ -215,6 +231,22 @@ describe('feature cache and scenes', () => {
     } finally {
       env.close();
     }
+  });
+});
+
+describe('shared demo prefixes', () => {
+  it('links a training to the largest one whose demo episodes start with its own, and to no other', () => {
+    const task = getTask('button-press-topdown');
+    const protocol = { ...runTask(tiny, task).protocol };
+    const scenes = (factors: FactorName[], k: number, demosPerValue: number) =>
+      trainingScenes(task, protocol, { factors, k }, { demosPerValue, evalEpisodes: 2 });
+    const [k1, k2, k5, camera1] = [scenes(['table-texture'], 1, 3), scenes(['table-texture'], 2, 3), scenes(['table-texture'], 5, 3), scenes(['camera'], 1, 3)];
+    const linked = linkDemoPrefixes([k1, k2, k5, camera1]);
+    expect(linked.map((t) => t.demoPrefixOf?.digest)).toEqual([k5.digest, k5.digest, undefined, undefined]);
+    // Fewer demos per value: K = 5's episodes 1 and 2 are in its second value, not K = 1's.
+    expect(linkDemoPrefixes([k1, scenes(['table-texture'], 5, 1)])[0]!.demoPrefixOf).toBeUndefined();
+    // Only among the given sources (the trainings a process plans).
+    expect(linkDemoPrefixes([k1, k5], [k1])[0]!.demoPrefixOf).toBeUndefined();
   });
 });
 

@@ -3,19 +3,22 @@
  * and the features of the most recent (task, encoder) pair (cells are ordered so that pairs run back to back).
  */
 import { loadOrGenerateDemos, teacherDemoSource, type DemoSet } from '../data/demos.js';
-import { loadOrComputeFeatures, type DemoFeatures } from '../data/features.js';
+import { featureCacheKey, loadOrComputeFeatures, type DemoFeatures } from '../data/features.js';
+import { fitsHalf, roundToHalf } from '../data/float16.js';
 import { resolveDemoExpert } from '../distill/index.js';
 import type { Encoder, FramePreprocessing } from '../encoders/encoder.js';
 import type { EncoderSpec } from '../encoders/registry.js';
 import { Env } from '../envs/env.js';
+import { variantDigest } from '../envs/factors/variant.js';
 import type { TaskDefinition } from '../envs/task.js';
 import { LocalVectorEnv, type VectorEnv } from '../envs/vector_env.js';
 import { WorkerVectorEnv } from '../envs/vector_env_workers.js';
+import { MemoryFrames } from '../policies/flare.js';
 import { DEMO_BASE_SEED } from '../protocol/seeds.js';
 import { createProgress } from '../util/progress.js';
 import type { RunDependencies } from './deps.js';
 import type { ResolvedCell, RunTask } from './resolved.js';
-import { trainingScenes, type TrainingScenes } from './scenes.js';
+import { describeTraining, trainingScenes, type TrainingScenes } from './scenes.js';
 
 export class RunResources {
   private readonly encoders = new Map<string, Encoder>();
@@ -135,17 +138,35 @@ export class RunResources {
     return created;
   }
 
-  /** Demo features of the cell's (task, training scenes, encoder, kind), from memory, the disk cache or computed; with the seconds spent. */
+  /**
+   * Demo features of the cell's (task, training scenes, encoder, kind), from memory, the disk cache or computed;
+   * with the seconds spent. A training that is the start of a larger one (`demoPrefixOf`) takes the first frames
+   * of the larger one's features instead of rendering and encoding them again: the same numbers, because every
+   * frame is rendered from its own demo state and encoders encode each frame of a batch on its own.
+   */
   async features(cell: ResolvedCell): Promise<{ features: DemoFeatures; seconds: number }> {
+    const source = cell.training.demoPrefixOf ?? cell.training;
+    const started = performance.now();
+    const all = await this.featuresOf(cell, source);
+    if (source === cell.training) return { features: all, seconds: (performance.now() - started) / 1000 };
+    // Demos of the larger training recorded just now are part of these features' cost, not again of its own cells.
+    this.claimDemoSeconds(cell.task.definition, source);
+    // A larger set too big to hold streams from its file (src/data/features.ts): the cell computes its own instead
+    // of reading a prefix of it into memory.
+    const features = all.frames instanceof MemoryFrames ? await this.prefixFeatures(cell, all, all.frames) : await this.featuresOf(cell, cell.training);
+    return { features, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** The features of `training`'s demos for the cell's task and encoder (the most recent ones are kept in memory). */
+  private async featuresOf(cell: ResolvedCell, training: TrainingScenes): Promise<DemoFeatures> {
     const { definition, protocol } = cell.task;
     const { spec, encoder, kind } = cell.encoder;
-    const id = `${demoSetId(definition, cell.training)}\n${spec.text}\n${kind}`;
-    if (this.lastFeatures?.id === id) return { features: this.lastFeatures.features, seconds: 0 };
+    const id = `${demoSetId(definition, training)}\n${spec.text}\n${kind}`;
+    if (this.lastFeatures?.id === id) return this.lastFeatures.features;
     this.lastFeatures = null; // let the previous pair's arrays go before computing the next
-    const started = performance.now();
     const features = await loadOrComputeFeatures({
       task: definition,
-      demos: await this.demos(cell.task, cell.training),
+      demos: await this.demos(cell.task, training),
       encoder,
       // On the worker threads of the cell's evaluation envs when there are some (they sit idle until it evaluates).
       envs: (this.options.envWorkers ?? 0) > 0 ? await this.evalEnvsFor(definition, evalEpisodes(cell)) : new LocalVectorEnv([await this.replayEnv(definition)]),
@@ -158,7 +179,34 @@ export class RunResources {
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
     this.lastFeatures = { id, features };
-    return { features, seconds: (performance.now() - started) / 1000 };
+    return features;
+  }
+
+  /**
+   * The cell's features as the first frames of `all`, the features of the larger training its demos start with,
+   * stored as loadOrComputeFeatures would store the cell's own (float16 when they fit it) under the cell's own key.
+   */
+  private async prefixFeatures(cell: ResolvedCell, all: DemoFeatures, frames: MemoryFrames): Promise<DemoFeatures> {
+    const { definition, protocol } = cell.task;
+    const demos = await this.demos(cell.task, cell.training);
+    const source = await this.demos(cell.task, cell.training.demoPrefixOf!);
+    demos.episodes.forEach((episode, i) => {
+      const other = source.episodes[i]!;
+      if (episode.seed !== other.seed || episode.length !== other.length || variantDigest(episode.variant) !== variantDigest(other.variant)) {
+        throw new Error(`task '${definition.name}': demo episode ${i} of ${describeTraining(cell.training.factors)} differs from the larger training's it was planned to share`);
+      }
+    });
+    const lengths = all.lengths.slice(0, demos.episodes.length);
+    let values = frames.values.subarray(0, lengths.reduce((a, b) => a + b, 0) * all.width);
+    let { precision } = all;
+    // float32 storage means some frame of the larger set is beyond float16; this set's frames may all fit it.
+    if (precision === 'float32' && fitsHalf(values)) {
+      values = roundToHalf(values.slice());
+      precision = 'float16';
+    }
+    const { encoder, kind } = cell.encoder;
+    const key = featureCacheKey({ task: definition, demos, encoder, kind, render: protocol.render, maxSteps: protocol.horizon });
+    return { ...all, lengths, offsets: all.offsets.slice(0, lengths.length), frames: new MemoryFrames(values, all.width), precision, key };
   }
 
   async dispose(): Promise<void> {

@@ -47,7 +47,7 @@ import { frameOptions } from '../protocol/render_settings.js';
 import { resolveFramePreprocessing, runEncoder, runTask, type ResolvedCell, type RunEncoder, type RunTask } from './resolved.js';
 import { RunResources } from './resources.js';
 import { defaultJobs, encoderLoad, runScheduled, type CellSchedule, type EncoderLoad } from './scheduler.js';
-import { describeTraining, evaluationScenes, trainingId, trainingScenes, type EvaluationScenes, type TrainingFactors, type TrainingScenes } from './scenes.js';
+import { describeTraining, evaluationScenes, linkDemoPrefixes, trainingId, trainingScenes, type EvaluationScenes, type TrainingFactors, type TrainingScenes } from './scenes.js';
 import { collectVersions } from './versions.js';
 
 export interface RunOptions {
@@ -145,7 +145,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
   const cells = planCells(tasks.map((t) => t.name), options.encoders, seeds, options.shard, trainings);
   // Every cell's scenes are resolved before any work, so a factor that does not apply to a task, a split a factor
   // lacks or a K beyond a pool fails fast.
-  const scenes = resolveScenes(tasks, trainings, options.profile, config);
+  const scenes = resolveScenes(tasks, trainings, cells, options.profile, config);
 
   // Outputs are checked before any expensive stage: a bad --out or --cache-dir fails now, not after the demos.
   const dir = new RunDir(options.out, { warn: log });
@@ -464,18 +464,28 @@ const sceneId = (task: string, training: TrainingFactors | null): string => `${t
 
 type CellScenes = Pick<ResolvedCell, 'training' | 'evaluation'>;
 
-/** The training and evaluation scenes of every (task, training factors) pair of the run. */
-function resolveScenes(tasks: readonly TaskDefinition[], trainings: readonly (TrainingFactors | null)[], profile: Profile, config: RunConfig): Map<string, CellScenes> {
+/** The training and evaluation scenes of every (task, training factors) pair of the run; `cells` are the ones this process plans. */
+function resolveScenes(
+  tasks: readonly TaskDefinition[],
+  trainings: readonly (TrainingFactors | null)[],
+  cells: readonly CellSpec[],
+  profile: Profile,
+  config: RunConfig,
+): Map<string, CellScenes> {
   const resolved = new Map<string, CellScenes>();
   const protocol = config.sweep ?? null;
   for (const definition of tasks) {
     const { protocol: taskProtocol } = runTask(profile, definition);
-    for (const training of trainings) {
+    // Demo features are shared only between trainings this process runs (a shard computes no frames for another's).
+    const planned = new Set(cells.filter((c) => c.task === definition.name).map((c) => trainingId(c.training)));
+    const scenesOfTask = trainings.map((training) => trainingScenes(definition, taskProtocol, training, protocol));
+    const trainingsOfTask = linkDemoPrefixes(scenesOfTask, scenesOfTask.filter((_, i) => planned.has(trainingId(trainings[i]))));
+    trainings.forEach((training, i) => {
       resolved.set(sceneId(definition.name, training), {
-        training: trainingScenes(definition, taskProtocol, training, protocol),
+        training: trainingsOfTask[i]!,
         evaluation: evaluationScenes(definition, taskProtocol, training, config.sweep?.splits ?? [], protocol),
       });
-    }
+    });
   }
   return resolved;
 }

@@ -38,6 +38,14 @@ interface RunArgs {
   'dry-run': boolean;
 }
 
+/** `--env-workers` of `bench run` and `bench sweep`. */
+export const ENV_WORKERS_OPTION = {
+  type: 'number',
+  requiresArg: true,
+  describe: 'worker threads that step and render the evaluation envs while the main thread encodes (default 0: the main thread; the numbers are the same)',
+  coerce: integerOption('env-workers', 0, 64),
+} as const;
+
 /** `bench run` on the pieces `deps` (main.ts passes the real ones). */
 export const runCommand = (deps: RunDependencies): CommandModule<object, RunArgs> => ({
   command: 'run',
@@ -88,12 +96,7 @@ export const runCommand = (deps: RunDependencies): CommandModule<object, RunArgs
         coerce: choiceOption('backend', TF_BACKEND_REQUESTS.filter((r) => r !== 'cpu')),
       })
       .option('threads', { type: 'number', requiresArg: true, describe: 'encoder inference threads', coerce: integerOption('threads', 1, 1024) })
-      .option('env-workers', {
-        type: 'number',
-        requiresArg: true,
-        describe: 'worker threads that step and render the evaluation envs while the main thread encodes (default 0: the main thread; the numbers are the same)',
-        coerce: integerOption('env-workers', 0, 64),
-      })
+      .option('env-workers', ENV_WORKERS_OPTION)
       .option('jobs', {
         type: 'number',
         requiresArg: true,

@@ -7,7 +7,7 @@ import type { RunDependencies } from '../../run/deps.js';
 import type { Shard } from '../../run/plan.js';
 import { runBenchmark } from '../../run/runner.js';
 import { integerListOption, integerOption, listOption, seedListOption, shardOption, stringOption } from '../option_checks.js';
-import { DEFAULT_RUN_ENCODERS } from './run.js';
+import { DEFAULT_RUN_ENCODERS, ENV_WORKERS_OPTION } from './run.js';
 
 interface SweepArgs {
   suite: string;
@@ -21,6 +21,7 @@ interface SweepArgs {
   out?: string;
   head: string;
   threads?: number;
+  'env-workers'?: number;
   shard?: Shard;
   'cache-dir'?: string;
   quiet: boolean;
@@ -56,6 +57,7 @@ export const sweepCommand = (deps: RunDependencies): CommandModule<object, Sweep
       .option('out', { type: 'string', requiresArg: true, describe: 'output directory (default: runs/sweep-SUITE-PROFILE)', coerce: stringOption('out') })
       .option('head', { type: 'string', default: 'auto', requiresArg: true, describe: 'policy head: mlp | conv | auto', coerce: stringOption('head') })
       .option('threads', { type: 'number', requiresArg: true, describe: 'encoder inference threads', coerce: integerOption('threads', 1, 1024) })
+      .option('env-workers', ENV_WORKERS_OPTION)
       .option('shard', { type: 'string', requiresArg: true, describe: 'run only shard i of n of the cell list, e.g. 2/4', coerce: shardOption('shard') })
       .option('cache-dir', { type: 'string', requiresArg: true, describe: 'cache root for demos and features (default: $BENCH_CACHE_DIR or .cache/bench)', coerce: stringOption('cache-dir') })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars' }),
@@ -77,6 +79,7 @@ export const sweepCommand = (deps: RunDependencies): CommandModule<object, Sweep
       out: args.out ?? `runs/sweep-${args.suite}-${profile.name}`,
       head: args.head as 'mlp' | 'conv' | 'auto',
       ...(args.threads !== undefined ? { threads: args.threads } : {}),
+      ...(args['env-workers'] !== undefined ? { envWorkers: args['env-workers'] } : {}),
       ...(args.shard !== undefined ? { shard: args.shard } : {}),
       ...(args['cache-dir'] !== undefined ? { cacheDir: args['cache-dir'] } : {}),
       quiet: args.quiet,
