@@ -100,7 +100,7 @@ const PROFILES: Record<ProfileName, Profile> = {
   //   bin-picking            70 / 0          90 / 0          -               -
   //   button-press-topdown   80 / 0          50 / 0          40 / 0 *        10 / 0 *
   //   drawer-open            100 / 0         60 / 0          70 / 0 *        20 / 0 *
-  //   hammer                 40 / 0          50 / 0          -               -
+  //   hammer                 40 / 0          50 / 0          30 / 0          -
   //   pen                    0 / 0           0 / 0           0 / 0 *         -
   //   relocate               0 / 0           0 / 0           0 / 0 *         -
   // Command: BENCH_CACHE_DIR=C npx tsx benchmarks/bc_control.ts --profile quick --tasks T --encoders E --policy-init
