@@ -271,9 +271,9 @@ describe('one cell', () => {
     expect(log[0]).toMatch(/^ {2}cell-score light K=2 pixels seed 3: epoch 2 loss 0\.7000 score seen \d+\.\d, unseen \d+\.\d$/);
   });
 
-  it('evaluates as many episodes as the largest split needs, on one set of envs', async () => {
+  it('plays every split on the same seeds, all episodes on one set of envs (one env per episode)', async () => {
     const { resources, result } = await runStubCell({ splits: [{ split: 'seen', episodes: 2 }, { split: 'unseen', episodes: 4 }], sweep: true });
-    expect(resources.envCounts).toEqual([4]);
+    expect(resources.envCounts).toEqual([6]);
     expect(result.evalEpisodes).toBe(2);
     expect(result.evalSeedBase).toBe(1000);
     expect(result.sweep!.splits[1]!.evaluations[0]!.episodeScores).toHaveLength(4);

@@ -16,7 +16,7 @@ import type { RunConfig } from './config.js';
 import { buildDataset, shuffleActions } from './dataset.js';
 import type { RunDependencies } from './deps.js';
 import type { ResolvedCell } from './resolved.js';
-import { evalEpisodes, type RunResources } from './resources.js';
+import { evalEnvCount, evalEpisodes, type RunResources } from './resources.js';
 import { describeTraining } from './scenes.js';
 
 export interface CellContext {
@@ -61,7 +61,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
   });
   // Every split's episodes run together, one env each: one evaluation step encodes all their frames in one batch
   // (larger batches keep the encoder's threads busy; each frame's features are the same in any batch).
-  const envs = await resources.evalEnvsFor(task, splits.reduce((n, s) => n + s.seeds.length, 0));
+  const envs = await resources.evalEnvsFor(task, evalEnvCount(cell));
   const evalAt = new Set(evaluationEpochs(profile.epochs, profile.evalEvery));
   const sweep = cell.training.factors;
 

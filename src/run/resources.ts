@@ -169,7 +169,7 @@ export class RunResources {
       demos: await this.demos(cell.task, training),
       encoder,
       // On the worker threads of the cell's evaluation envs when there are some (they sit idle until it evaluates).
-      envs: (this.options.envWorkers ?? 0) > 0 ? await this.evalEnvsFor(definition, evalEpisodes(cell)) : new LocalVectorEnv([await this.replayEnv(definition)]),
+      envs: (this.options.envWorkers ?? 0) > 0 ? await this.evalEnvsFor(definition, evalEnvCount(cell)) : new LocalVectorEnv([await this.replayEnv(definition)]),
       kind,
       render: protocol.render,
       maxSteps: protocol.horizon,
@@ -224,9 +224,14 @@ export class RunResources {
   }
 }
 
-/** Evaluation episodes of a cell: as many as its largest split's (each split runs on the same envs). */
+/** Evaluation seeds of a cell: as many as its largest split's episodes (every split plays the same seeds). */
 export function evalEpisodes(cell: ResolvedCell): number {
   return Math.max(...cell.evaluation.map((e) => e.episodes));
+}
+
+/** Evaluation envs of a cell: one per episode of every split (the splits' episodes run together). */
+export function evalEnvCount(cell: ResolvedCell): number {
+  return cell.evaluation.reduce((n, e) => n + e.episodes, 0);
 }
 
 /** What identifies a demo set within a run: task, training scenes and episodes. */
