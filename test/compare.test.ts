@@ -1,28 +1,13 @@
 /**
- * bench compare: the verdicts and intervals on constructed runs (where the right answer is known), then the command
- * end to end on real tiny runs (identical reruns, another profile, CSV input) and its bad-input errors.
+ * bench compare: the verdicts, intervals, notes and printed table on constructed runs, where the right answer is known
+ * (the command end to end on real tiny runs is in compare_cli.test.ts).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
-import '../src/envs/index.js';
-import { pairedTaskReplicates } from '../src/eval/bootstrap.js';
+import { describe, expect, it } from 'vitest';
+import { BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, pairedTaskReplicates } from '../src/eval/bootstrap.js';
 import { correlationInterval, normalQuantile, percentileInterval } from '../src/eval/statistics.js';
-import type { Profile } from '../src/protocol/profiles.js';
-import { compareRuns, type Comparison, type ComparisonRow } from '../src/results/compare.js';
+import { compareRuns, formatComparison, type Comparison, type ComparisonRow } from '../src/results/compare.js';
 import type { ScoredCell, ScoredRun } from '../src/results/scored_cells.js';
-import { runBenchmark } from '../src/run/runner.js';
 import { Rng } from '../src/util/rng.js';
-import { tinyProfile } from './helpers/tiny_profile.js';
-import { fakeEncoderDeps } from './helpers/fake_encoders.js';
-
-const root = mkdtempSync(join(tmpdir(), 'bench-compare-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-afterEach(() => {
-  process.exitCode = undefined;
-});
 
 function cell(task: string, family: 'dmc' | 'metaworld', encoder: string, seed: number, episodeScores: number[], extra: Partial<ScoredCell> = {}): ScoredCell {
   return {
@@ -170,103 +155,163 @@ describe('statistics behind the intervals', () => {
   });
 });
 
-describe('bench compare on real runs', () => {
-  const tiny = tinyProfile({ evalEpisodes: 3, evalEvery: 2 });
-  const dir = (name: string): string => join(root, name);
-  const runInto = (name: string, profile: Profile) =>
-    runBenchmark({
-      benchmark: 'cortexbench',
-      tasks: ['reacher-easy', 'button-press-topdown'],
-      encoders: ['grid-2'],
-      profile,
-      out: dir(name),
-      cacheDir: join(root, 'cache'),
-      quiet: true,
-      log: () => {},
-      deps: fakeEncoderDeps,
-    });
+describe('compareRuns: reasons, notes and aggregation', () => {
+  const options = { alpha: 0.05, replicates: 200 };
 
-  beforeAll(async () => {
-    await runInto('a', tiny);
-    await runInto('b', tiny);
-    await runInto('other-profile', { ...tiny, name: 'quick' });
+  it('names every protocol field that differs, a different episode count, and a cell only one run has', () => {
+    const [reacher, cheetah, button] = structuredClone(baseCells) as [ScoredCell, ScoredCell, ScoredCell];
+    const reason = (next: ScoredCell[], task: string): string | null => find(compareRuns(run('A', baseCells), run('B', next), options), 'task', 'pixels', task).reason;
+    const protocol = { ...reacher.protocol, horizon: 60, camera: 'd' };
+    expect(reason([{ ...reacher, protocol }, cheetah, button], 'reacher-easy')).toBe('other protocol (horizon 50 vs 60, camera c vs d)');
+    // Same protocol, one episode more: the scores are not means over the same episodes.
+    const longer = { ...cheetah, episodeScores: [...cheetah.episodeScores, 50] };
+    expect(reason([reacher, longer, button], 'cheetah-run')).toBe('other number of episodes (10 vs 11)');
+    const extra = cell('reacher-easy', 'dmc', 'pixels', 101, episodes(60, 4));
+    const c = compareRuns(run('A', baseCells), run('B', [reacher, cheetah, button, extra]), options);
+    // With several seeds, each reason names its seed; the cell rows carry their own.
+    expect(find(c, 'task', 'pixels', 'reacher-easy').reason).toBe('seed 101: only in NEW');
+    expect(c.rows.filter((r) => r.level === 'cell' && r.task === 'reacher-easy').map((r) => [r.seed, r.verdict, r.reason])).toEqual([
+      [100, 'identical', null],
+      [101, 'not comparable', 'only in NEW'],
+    ]);
+    expect(find(c, 'family', 'pixels', 'dmc').reason).toBe('task reacher-easy not comparable');
+    expect(find(c, 'benchmark', 'pixels').reason).toBe('family dmc not comparable');
+    expect(find(c, 'benchmark', 'pixels')).toMatchObject({ base: null, new: null, difference: null, interval: null });
+    expect(c.counts).toEqual({ identical: 6, same: 0, better: 0, worse: 0, 'not comparable': 4 });
   });
 
-  /** Runs `bench compare` in-process: its stdout and the exit code it set. */
-  async function compare(...args: string[]): Promise<{ out: string; code: number }> {
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    try {
-      await main(['compare', ...args]);
-    } finally {
-      spy.mockRestore();
-    }
-    return { out, code: Number(process.exitCode ?? 0) };
-  }
-
-  async function compareError(...args: string[]): Promise<{ message: string; exitCode: unknown }> {
-    const err = await compare(...args).then(
-      () => null,
-      (e: unknown) => e as Error & { exitCode?: number },
+  it('calls a task identical only when every seed is, and joins the reasons of several seeds', () => {
+    const seeds = [cell('reacher-easy', 'dmc', 'e', 1, [50, 60]), cell('reacher-easy', 'dmc', 'e', 2, [70, 80])];
+    const changed = [seeds[0]!, cell('reacher-easy', 'dmc', 'e', 2, [70, 90])];
+    const c = compareRuns(run('A', seeds), run('B', changed), options);
+    expect(c.rows.filter((r) => r.task === 'reacher-easy').map((r) => r.verdict)).toEqual(['same', 'identical', 'same']);
+    const other = changed.map((x) => ({ ...x, taskVersion: 2 }));
+    expect(find(compareRuns(run('A', seeds), run('B', other), options), 'task', 'e', 'reacher-easy').reason).toBe(
+      'seed 1: other task version (1 vs 2); seed 2: other task version (1 vs 2)',
     );
-    expect(err, `bench compare ${args.join(' ')} should fail`).toBeInstanceOf(Error);
-    return { message: err!.message, exitCode: err!.exitCode };
-  }
-
-  it('says identical for two runs of the same command, from directories and from CSV (exit 0)', async () => {
-    const text = await compare(dir('a'), dir('b'));
-    expect(text.code).toBe(0);
-    expect(text.out).toMatch(/grid-2\s+MEAN\s+[\d.]+\s+[\d.]+\s+\+0\.00\s+\[\+0\.00, \+0\.00\]\s+identical/);
-    expect(text.out).toMatch(/exit 0: identical: every score is equal/);
-    const json = await compare(join(dir('a'), 'results.csv'), dir('b'), '--json');
-    const parsed = JSON.parse(json.out) as Comparison;
-    expect(parsed.rows.map((r) => r.verdict)).toEqual(parsed.rows.map(() => 'identical'));
-    expect(parsed.exitCode).toBe(0);
   });
 
-  it('says not comparable for runs of different profiles (exit 2)', async () => {
-    const { out, code } = await compare(dir('a'), dir('other-profile'));
-    expect(code).toBe(2);
-    expect(out).toMatch(/reacher-easy .*not comparable: other profile \(smoke vs quick\)/);
-    expect(out).toMatch(/exit 2: not comparable/);
+  it('draws each row\'s bootstrap from the fixed seed and the row\'s own name, so a comparison reads the same everywhere', () => {
+    // Pinned: the task's interval, then each cell's, as printed since the bootstrap seed was fixed.
+    const a = [cell('reacher-easy', 'dmc', 'e', 1, [0, 100, 50, 20, 35]), cell('reacher-easy', 'dmc', 'e', 2, [10, 90, 40, 30, 7])];
+    const b = [cell('reacher-easy', 'dmc', 'e', 1, [23, 91, 38, 64, 36]), cell('reacher-easy', 'dmc', 'e', 2, [13, 79, 71, 30, 2])];
+    const c = compareRuns(run('A', a), run('B', b), { alpha: 0.05, replicates: 500 });
+    expect(c.rows.filter((r) => r.task === 'reacher-easy').map((r) => r.interval!.map((v) => v.toFixed(2)))).toEqual([
+      ['-3.85', '19.30'],
+      ['-6.20', '28.60'],
+      ['-6.21', '17.00'],
+    ]);
   });
 
-  it('fails with a clear error and exit code 2 on bad input', async () => {
-    expect(await compareError(dir('a'), join(root, 'nowhere'))).toEqual({
-      message: `NEW '${join(root, 'nowhere')}': no such file or directory (expected a run directory, a results.json or a results.csv)`,
-      exitCode: 2,
-    });
-    expect((await compareError(dir('a'))).message).toMatch(/needs two inputs: BASE NEW/);
-    expect((await compareError(dir('a'), dir('b'), '--alpha', '2')).message).toMatch(/--alpha must be a number in \(0, 1\), got '2'/);
-    expect((await compareError(dir('a'), join(root, 'cache'))).message).toMatch(/NEW '.*cache': no results.json in/);
+  it('says not comparable (exit 2) before worse (exit 1) when a run has both', () => {
+    const worse = cell('cheetah-run', 'dmc', 'pixels', 100, episodes(0, 5));
+    const c = compareRuns(run('A', baseCells), run('B', [baseCells[0]!, worse]), options);
+    expect(find(c, 'task', 'pixels', 'cheetah-run').verdict).toBe('worse');
+    expect(c.exitCode).toBe(2);
+  });
 
-    // CSVs from before schema 4 (no schema and episode_scores columns): schema 3 (feature_dtype), schema 2 (without
-    // it), and schema 1 (family under `suite`).
-    const csv = readFileSync(join(dir('a'), 'results.csv'), 'utf8').split('\n').filter((l) => l !== '');
-    const header = csv[0]!.split(',');
-    const drop = (line: string, columns: string[]): string => line.split(',').filter((_, i) => !columns.includes(header[i]!)).join(',');
-    const older = (columns: string[]): string => csv.map((l) => drop(l, columns)).join('\n');
-    writeFileSync(join(root, 'v3.csv'), older(['schema', 'episode_scores']));
-    expect(await compareError(join(root, 'v3.csv'), dir('b'))).toEqual({
-      message: expect.stringMatching(/^BASE '.*v3\.csv': a results CSV of schema 3, which has no per-episode scores \(column 'episode_scores'\); export it again/),
-      exitCode: 2,
-    });
-    const v2 = older(['schema', 'episode_scores', 'feature_dtype']);
-    writeFileSync(join(root, 'v2.csv'), v2);
-    expect((await compareError(join(root, 'v2.csv'), dir('b'))).message).toMatch(/a results CSV of schema 2/);
-    writeFileSync(join(root, 'v1.csv'), v2.replace(/^benchmark,family,/, 'benchmark,suite,'));
-    expect((await compareError(join(root, 'v1.csv'), dir('b'))).message).toMatch(/a results CSV of schema 1/);
-    writeFileSync(join(root, 'notes.csv'), 'a,b\n1,2\n');
-    expect((await compareError(join(root, 'notes.csv'), dir('b'))).message).toMatch(/not a bench results CSV/);
+  it('counts an interval that touches zero as same, in both directions', () => {
+    // Differences {0, +100} over two episodes: replicate means 0, 50 and 100, so the interval is [0, 100].
+    const c = compareRuns(run('A', [cell('reacher-easy', 'dmc', 'e', 1, [0, 50])]), run('B', [cell('reacher-easy', 'dmc', 'e', 1, [100, 50])]), options);
+    expect(find(c, 'task', 'e', 'reacher-easy')).toMatchObject({ base: 25, new: 75, difference: 50, interval: [0, 100], verdict: 'same' });
+  });
 
-    // Mixed benchmarks in one input, and two inputs of different benchmarks.
-    const mixed = [csv[0], csv[1], csv[2]!.replace(/^5,cortexbench,/, '5,factorworld,')].join('\n');
-    writeFileSync(join(root, 'mixed.csv'), mixed);
-    expect((await compareError(join(root, 'mixed.csv'), dir('b'))).message).toMatch(/BASE '.*mixed\.csv': mixes the benchmarks cortexbench, factorworld/);
-    writeFileSync(join(root, 'fw.csv'), csv.map((l, i) => (i === 0 ? l : l.replace(/^5,cortexbench,/, '5,factorworld,'))).join('\n'));
-    expect(await compareError(dir('a'), join(root, 'fw.csv'))).toEqual({ message: expect.stringMatching(/is benchmark 'cortexbench' but NEW .* is 'factorworld'/), exitCode: 2 });
+  it('orders families as the paper does, tasks as they come, seeds ascending, encoders as they come', () => {
+    const a = [
+      cell('button-press-topdown', 'metaworld', 'z', 10, [1]),
+      cell('reacher-easy', 'dmc', 'z', 10, [1]),
+      cell('reacher-easy', 'dmc', 'z', 9, [1]),
+      cell('cheetah-run', 'dmc', 'z', 9, [1]),
+      cell('reacher-easy', 'dmc', 'y', 9, [1]),
+    ];
+    const c = compareRuns(run('A', a), run('B', structuredClone(a)), options);
+    expect(c.rows.map((r) => [r.encoder, r.level, r.family, r.task, r.seed])).toEqual([
+      ['z', 'benchmark', null, null, null],
+      ['z', 'family', 'dmc', null, null],
+      ['z', 'task', 'dmc', 'reacher-easy', null],
+      ['z', 'cell', 'dmc', 'reacher-easy', 9],
+      ['z', 'cell', 'dmc', 'reacher-easy', 10],
+      ['z', 'task', 'dmc', 'cheetah-run', null],
+      ['z', 'cell', 'dmc', 'cheetah-run', 9],
+      ['z', 'family', 'metaworld', null, null],
+      ['z', 'task', 'metaworld', 'button-press-topdown', null],
+      ['z', 'cell', 'metaworld', 'button-press-topdown', 10],
+      ['y', 'benchmark', null, null, null],
+      ['y', 'family', 'dmc', null, null],
+      ['y', 'task', 'dmc', 'reacher-easy', null],
+      ['y', 'cell', 'dmc', 'reacher-easy', 9],
+    ]);
+  });
+
+  it('notes every differing code version, head and control once, joining a run\'s values', () => {
+    const next = [
+      { ...baseCells[0]!, versions: 'bench 0.2.0', head: 'conv' as const },
+      { ...baseCells[1]!, versions: 'bench 0.3.0', head: 'conv' as const },
+      { ...baseCells[2]!, versions: 'bench 0.3.0', head: 'conv' as const, shuffleActions: true },
+    ];
+    const c = compareRuns(run('A', baseCells), run('B', next), options);
+    expect(c.notes).toEqual([
+      'versions differ: BASE bench 0.1.0; NEW bench 0.2.0 + bench 0.3.0',
+      'policy head differ: BASE mlp; NEW conv',
+      'shuffled-action control differ: BASE off; NEW off + on',
+    ]);
+    expect(compareRuns(run('A', baseCells), run('B', baseCells), options).notes).toEqual([]);
+  });
+
+  it('records its inputs, level, replicates and seed, and defaults to the protocol\'s replicates without failOnChange', () => {
+    const c = compareRuns(run('A', baseCells), run('B', baseCells), { alpha: 0.1 });
+    expect([c.base, c.new, c.benchmark, c.alpha, c.replicates, c.bootstrapSeed, c.failOnChange]).toEqual(['A', 'B', 'cortexbench', 0.1, BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, false]);
+    expect(compareRuns(run('A', baseCells), run('B', baseCells), { ...options, failOnChange: true })).toMatchObject({ replicates: 200, failOnChange: true, exitCode: 0 });
+  });
+});
+
+describe('formatComparison', () => {
+  // Every NEW episode scores 10 more on reacher-easy (two seeds), so each interval is the point +10; button-press is equal.
+  const base = [cell('reacher-easy', 'dmc', 'e', 2, [70, 80]), cell('reacher-easy', 'dmc', 'e', 1, [50, 60]), cell('button-press-topdown', 'metaworld', 'e', 1, [100, 0])];
+  const better = base.map((c) => (c.task === 'reacher-easy' ? { ...c, episodeScores: c.episodeScores.map((v) => v + 10), score: c.score + 10 } : c));
+  const options = { alpha: 0.05, replicates: 200 };
+
+  it('prints one block per encoder with cell rows only for tasks of several seeds, the counts and what the exit code means', () => {
+    const c = compareRuns(run('A', base), run('B', better), options);
+    expect(formatComparison(c)).toBe(
+      [
+        'compare cortexbench: A vs B',
+        `NEW - BASE per row, 95% intervals from 200 paired bootstrap replicates over policy seeds and evaluation episodes (seed ${BOOTSTRAP_SEED})`,
+        '',
+        'encoder  row                      BASE    NEW  NEW-BASE      95% interval  verdict',
+        '-------  ----------------------  -----  -----  --------  ----------------  ---------',
+        'e        MEAN                    57.50  62.50     +5.00    [+5.00, +5.00]  better',
+        'e        [dmc]                   65.00  75.00    +10.00  [+10.00, +10.00]  better',
+        'e          reacher-easy          65.00  75.00    +10.00  [+10.00, +10.00]  better',
+        'e            seed 1              55.00  65.00    +10.00  [+10.00, +10.00]  better',
+        'e            seed 2              75.00  85.00    +10.00  [+10.00, +10.00]  better',
+        'e        [metaworld]             50.00  50.00     +0.00    [+0.00, +0.00]  identical',
+        'e          button-press-topdown  50.00  50.00     +0.00    [+0.00, +0.00]  identical',
+        '',
+        'rows (cells included): 3 identical, 5 better',
+        'exit 0: no regression',
+      ].join('\n'),
+    );
+  });
+
+  it('explains each exit code and level, with the notes and not-comparable reasons', () => {
+    const last = (c: Comparison): string => formatComparison(c).split('\n').at(-1)!;
+    expect(last(compareRuns(run('A', base), run('B', base), options))).toBe('exit 0: identical: every score is equal');
+    expect(last(compareRuns(run('A', base), run('B', better), { ...options, failOnChange: true }))).toBe(
+      'exit 1: scores changed (--fail-on-change): update the baseline on purpose if the change is intended',
+    );
+    const worse = compareRuns(run('B', better), run('A', base), options);
+    expect(last(worse)).toBe('exit 1: regression: NEW is worse beyond the interval');
+    expect(formatComparison(worse).split('\n')[7]).toBe('e          reacher-easy          75.00  65.00    -10.00  [-10.00, -10.00]  worse');
+    const text = formatComparison(compareRuns(run('A', base), run('B', [{ ...better[0]!, head: 'conv' }, better[2]!]), { ...options, alpha: 0.005 }));
+    expect(text).toContain('99.5% intervals from 200');
+    expect(text).toContain('e            seed 1                  -      -         -                 -  not comparable: only in BASE');
+    expect(text).toContain('e          reacher-easy              -      -         -                 -  not comparable: seed 1: only in BASE');
+    expect(text.split('\n').slice(-4)).toEqual([
+      '',
+      'note: policy head differ: BASE mlp; NEW conv + mlp',
+      'rows (cells included): 3 identical, 1 better, 4 not comparable',
+      'exit 2: not comparable (see the reasons above)',
+    ]);
   });
 });
