@@ -50,17 +50,17 @@ export const SCOPES = {
   // Result schema and upgrades, the result columns of a cell.
   'results-schema': {
     mutate: ['src/results/schema.ts', 'src/results/cell_columns.ts'],
-    tests: ['test/results.test.ts', 'test/compare.test.ts'],
+    tests: ['test/results.test.ts', 'test/results_units.test.ts'],
   },
   // The results CSV file.
   'results-csv': {
     mutate: ['src/results/csv.ts'],
-    tests: ['test/results.test.ts', 'test/compare.test.ts'],
+    tests: ['test/results.test.ts', 'test/results_units.test.ts'],
   },
   // Summaries (benchmark and family means) and the scored cells `bench compare` reads.
   'results-summary': {
     mutate: ['src/results/summary.ts', 'src/results/scored_cells.ts'],
-    tests: ['test/results.test.ts', 'test/compare.test.ts'],
+    tests: ['test/results.test.ts', 'test/results_units.test.ts'],
   },
   // A sweep's summary (split means, gaps, relative drops over seeds and tasks) and its CSV files.
   'results-sweep': { mutate: ['src/results/sweep_summary.ts', 'src/results/sweep_csv.ts'], tests: ['test/sweep_summary.test.ts'] },
@@ -70,7 +70,7 @@ export const SCOPES = {
     tests: ['test/compare.test.ts'],
   },
   // The run directory: layout, locks, per-cell claims and records.
-  'results-run-dir': { mutate: ['src/results/run_dir.ts'], tests: ['test/results.test.ts'] },
+  'results-run-dir': { mutate: ['src/results/run_dir.ts'], tests: ['test/results.test.ts', 'test/run_dir.test.ts'] },
   // Cell planning, profiles and the protocol's seeds.
   run: {
     mutate: ['src/run/plan.ts', 'src/protocol/profiles.ts', 'src/protocol/seeds.ts'],
