@@ -71,7 +71,16 @@ describe('results.csv', () => {
 
   it('leaves non-finite numbers and a missing entropy empty, and writes 0 for a normal (unshuffled) run', () => {
     const row = csvRow(cell({ bestScore: Number.NaN, finalScore: Infinity, shuffleActions: false }), undefined);
-    expect([row.score, row.final_score, row.entropy, row.entropy_normalised, row.shuffle_actions]).toEqual(['', '', '', '', 0]);
+    expect([row.score, row.final_score, row.entropy, row.entropy_normalised, row.entropy_by_bins, row.entropy_source, row.entropy_probe, row.shuffle_actions]).toEqual(['', '', '', '', '', '', '', 0]);
+  });
+
+  it('writes the entropy at every bin count, space-separated', () => {
+    const record = entropy('pixels', 2);
+    const byBins = [
+      { bins: 50, entropy: 1.23456, entropyNormalised: 0.3 },
+      { bins: 100, entropy: 2, entropyNormalised: 0.4 },
+    ];
+    expect(csvRow(cell(), { ...record, result: { ...record.result, byBins } }).entropy_by_bins).toBe('50:1.2346 100:2.0000');
   });
 
   it('joins each cell with its own encoder\'s entropy and quotes fields that hold commas', () => {

@@ -104,6 +104,9 @@ describe('scored cells', () => {
     writeFileSync(path, resultsToCsv({ cells: [thirds], entropy: [] }));
     const [read] = readScoredRun(path, 'NEW').cells;
     expect(read).toMatchObject({ head: 'conv', shuffleActions: false, episodeScores: [1 / 3, 2 / 3, 0], score: 1 / 3 });
+    // A CSV holding a whole digest is compared on the first 16 hex digits, as a run directory is.
+    writeFileSync(path, resultsToCsv({ cells: [thirds], entropy: [] }).replace(',0123456789abcdef,', `,${'0123456789abcdef'.repeat(4)},`));
+    expect(readScoredRun(path, 'NEW').cells[0]!.encoderDigest).toBe('0123456789abcdef');
   });
 
   it('refuses bad CSV fields, naming the file, row and column', () => {
@@ -169,6 +172,9 @@ describe('schema edges', () => {
     const { family: __, ...noFamily } = cell();
     expect(() => upgradeCellResult(noFamily as never, 'b.json')).toThrow('b.json: cell result of schema 5');
     expect(() => upgradeCellResult({ ...noFamily, schema: 4 } as never, 'b.json')).toThrow('b.json: cell result of schema 4');
+    // Only schema 1 named the family `suite`.
+    const { family, ...rest } = cell();
+    expect(() => upgradeCellResult({ ...rest, suite: family, schema: 6 } as never, 'd.json')).toThrow('d.json: cell result of schema 6');
     // A schema-4 cell keeps a policy init and frame path it has.
     const v4 = { ...cell({ policyInit: 'mjrl', framePreprocessing: 'bicubic-resize' }), schema: 4 };
     expect(upgradeCellResult(v4 as never, 'c.json')).toEqual(cell({ policyInit: 'mjrl', framePreprocessing: 'bicubic-resize' }));
@@ -198,6 +204,9 @@ describe('schema edges', () => {
     expect(upgraded.plan).toEqual({ tasks: ['drawer-open', 'assembly'], encoders: ['onnx:models/a,b.onnx'], seeds: [9, 10] });
     expect(upgraded.entropyCorrelation).toBeNull();
     expect(upgraded.cells.map((c) => c.policyInit)).toEqual(['last-layer-0.01', 'last-layer-0.01', 'last-layer-0.01']);
+    // Schema 3 recorded failed cells; they stay.
+    const failed = { task: 'assembly', error: 'out of memory' };
+    expect(upgradeRunResults({ ...v3, failures: [failed] } as never, 'r.json').failures).toEqual([failed]);
   });
 
   it('gives Fisher-z intervals with standard error 1/sqrt(n-3) for Pearson and sqrt(1.06/(n-3)) for Spearman', () => {
