@@ -27,8 +27,18 @@ function probeTaskDefinition(task: ProbeTask, set: ProbeSet): TaskDefinition {
   return definition;
 }
 
-/** The probe episodes of one task, read from the cache or rolled out (and cached). */
-async function probeEpisodes(definition: TaskDefinition, set: ProbeSet, cacheDir: string, warn: (line: string) => void): Promise<DemoEpisode[]> {
+/**
+ * Stops with the signal's reason when it is aborted. Rollouts and renders are synchronous: yielding to the event loop
+ * first lets a signal handler (Ctrl-C) run and abort.
+ */
+async function checkSignal(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  signal.throwIfAborted();
+}
+
+/** The probe episodes of one task, read from the cache or rolled out (and cached), checking `signal` before each. */
+async function probeEpisodes(definition: TaskDefinition, set: ProbeSet, cacheDir: string, warn: (line: string) => void, signal?: AbortSignal): Promise<DemoEpisode[]> {
   const steps = Math.max(...set.frameSteps) + 1;
   // Played in the task's canonical scene (no factor variant).
   const scene = variantDigest(canonicalVariant(definition));
@@ -40,6 +50,7 @@ async function probeEpisodes(definition: TaskDefinition, set: ProbeSet, cacheDir
   try {
     const episodes: DemoEpisode[] = [];
     for (const seed of set.episodeSeeds) {
+      await checkSignal(signal);
       const path = join(dir, `seed-${seed}-steps-${steps}.bdemo`);
       let episode: DemoEpisode | null = null;
       if (existsSync(path)) {
@@ -63,8 +74,11 @@ async function probeEpisodes(definition: TaskDefinition, set: ProbeSet, cacheDir
   }
 }
 
-/** All frames of `set`, [N, S, S, 3]: task by task (in the set's order), episode by episode, step by step. */
-export async function renderProbeFrames(set: ProbeSet, cacheDir: string, warn: (line: string) => void): Promise<FrameBatch> {
+/**
+ * All frames of `set`, [N, S, S, 3]: task by task (in the set's order), episode by episode, step by step. An aborted
+ * `signal` stops it before the next episode or task with the signal's reason; the episodes cached so far are whole.
+ */
+export async function renderProbeFrames(set: ProbeSet, cacheDir: string, warn: (line: string) => void, signal?: AbortSignal): Promise<FrameBatch> {
   const size = set.imageSize;
   const look = set.look;
   if (look === null) throw new Error(`probe set ${set.name} records no render look; it describes an older run's probe and cannot be rendered`);
@@ -72,7 +86,8 @@ export async function renderProbeFrames(set: ProbeSet, cacheDir: string, warn: (
   let n = 0;
   for (const task of set.tasks) {
     const definition = probeTaskDefinition(task, set);
-    const episodes = await probeEpisodes(definition, set, cacheDir, warn);
+    const episodes = await probeEpisodes(definition, set, cacheDir, warn, signal);
+    await checkSignal(signal);
     const steps = episodes.flatMap((episode, ep) => set.frameSteps.filter((t) => t < episode.length).map((t) => [ep, t] as const));
     const env = await Env.make(definition);
     try {

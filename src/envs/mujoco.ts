@@ -16,6 +16,20 @@ export function loadMujoco(): Promise<Mujoco> {
   return modulePromise;
 }
 
+/**
+ * Bytes of the module's WASM memory: what MuJoCo's allocations have needed at most so far (the memory grows on
+ * demand, never shrinks, and allocations fail beyond 2 GiB, e.g. "Could not allocate memory" when compiling).
+ */
+export function wasmHeapBytes(mj: Mujoco): number {
+  // Any view into the heap shows its buffer; one double is the cheapest to allocate and free.
+  const probe = new mj.DoubleBuffer(1);
+  try {
+    return (probe.GetView() as Float64Array).buffer.byteLength;
+  } finally {
+    probe.delete();
+  }
+}
+
 /** Thrown when an MJCF model does not compile; the message names the task and quotes MuJoCo's compiler. */
 export class ModelCompileError extends Error {
   constructor(

@@ -19,14 +19,17 @@ const ENTROPY_DEFINITION = { version: 1, bins: ENTROPY_BINS, sensitivityBins: EN
 /** A probe set and how its frames are made (the protocol's renders expert rollouts; tests may pass small synthetic ones). */
 export interface EntropyProbe {
   set: ProbeSet;
-  /** The frames [N, S, S, 3]; `warn` hears of damaged cache files that are made again. */
-  frames(cacheDir: string, warn: (line: string) => void): Promise<FrameBatch>;
+  /**
+   * The frames [N, S, S, 3]; `warn` hears of damaged cache files that are made again; an aborted `signal` stops the
+   * work with the signal's reason.
+   */
+  frames(cacheDir: string, warn: (line: string) => void, signal?: AbortSignal): Promise<FrameBatch>;
 }
 
 /** The protocol's probe: every registered cortexbench task (protocol/entropy_probe.ts). */
 export function protocolEntropyProbe(): EntropyProbe {
   const set = cortexbenchProbeSet();
-  return { set, frames: (cacheDir, warn) => renderProbeFrames(set, cacheDir, warn) };
+  return { set, frames: (cacheDir, warn, signal) => renderProbeFrames(set, cacheDir, warn, signal) };
 }
 
 interface EntropyCacheFile {

@@ -125,9 +125,10 @@ export class RunResources {
   async evalEnvsFor(task: TaskDefinition, count: number): Promise<VectorEnv> {
     const workers = this.options.envWorkers ?? 0;
     if (workers === 0) {
-      const envs = this.evalEnvs.get(task.name) ?? [];
+      let envs = this.evalEnvs.get(task.name);
+      // Registered before they are made: when a make fails, the ones made before it are still closed by `releaseTask`/`dispose`.
+      if (!envs) this.evalEnvs.set(task.name, (envs = []));
       while (envs.length < count) envs.push(await Env.make(task));
-      this.evalEnvs.set(task.name, envs);
       return new LocalVectorEnv(envs.slice(0, count));
     }
     const pool = this.evalPools.get(task.name);
@@ -207,6 +208,26 @@ export class RunResources {
     const { encoder, kind } = cell.encoder;
     const key = featureCacheKey({ task: definition, demos, encoder, kind, render: protocol.render, maxSteps: protocol.horizon });
     return { ...all, lengths, offsets: all.offsets.slice(0, lengths.length), frames: new MemoryFrames(values, all.width), precision, key };
+  }
+
+  /**
+   * Frees what the run holds for one task: its replay and evaluation envs (each ~15-20 MB of MuJoCo's WASM heap,
+   * which stops at 2 GiB, so a 12-task run cannot keep every task's envs to its end), its demo sets and its features.
+   * Called once the task's last cell has finished; anything asked for later is built again.
+   */
+  async releaseTask(task: TaskDefinition): Promise<void> {
+    const name = task.name;
+    this.replayEnvs.get(name)?.close();
+    this.replayEnvs.delete(name);
+    for (const env of this.evalEnvs.get(name) ?? []) env.close();
+    this.evalEnvs.delete(name);
+    const pool = this.evalPools.get(name);
+    this.evalPools.delete(name);
+    await pool?.close();
+    const prefix = `${name}\n`;
+    for (const id of [...this.demoSets.keys()]) if (id.startsWith(prefix)) this.demoSets.delete(id);
+    for (const id of [...this.unclaimedDemoSeconds.keys()]) if (id.startsWith(prefix)) this.unclaimedDemoSeconds.delete(id);
+    if (this.lastFeatures?.id.startsWith(prefix)) this.lastFeatures = null;
   }
 
   async dispose(): Promise<void> {

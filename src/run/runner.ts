@@ -202,9 +202,17 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     });
     let finished = 0;
     const schedule = await cellSchedule(options, resources, [...runTasks.values()], [...encoders.values()], log);
+    const taskResources = resources;
+    const cellsLeft = countCellsByTask(resolvedCells);
     await runScheduled(resolvedCells, schedule, async (resolved, i) => {
-      options.signal?.throwIfAborted();
-      const result = await attemptCell(dir, context, resolved, `cell ${i + 1}/${cells.length}: ${describeCell(cells[i]!)}`, tally, () => progress(cells.length - 1 - finished));
+      let result: CellResult | null;
+      try {
+        options.signal?.throwIfAborted();
+        result = await attemptCell(dir, context, resolved, `cell ${i + 1}/${cells.length}: ${describeCell(cells[i]!)}`, tally, () => progress(cells.length - 1 - finished));
+      } finally {
+        // A task's envs, demos and features are freed after its last cell: MuJoCo's heap cannot hold every task's.
+        if (countDown(cellsLeft, resolved.task.definition.name) === 0) await taskResources.releaseTask(resolved.task.definition);
+      }
       finished++;
       if (!result) return;
       joinResults(dir, config, backend, plan, probe.set);
@@ -343,7 +351,7 @@ async function measureEntropy(
     const entropyStarted = performance.now();
     let measured: Awaited<ReturnType<typeof loadOrComputeEntropy>>;
     try {
-      measured = await loadOrComputeEntropy(encoder, probe, cacheDir, () => (frames ??= probe.frames(cacheDir, log)), log);
+      measured = await loadOrComputeEntropy(encoder, probe, cacheDir, () => (frames ??= probe.frames(cacheDir, log, signal)), log);
     } catch (error) {
       if (stopsTheRun(error, signal)) throw error;
       const message = error instanceof Error ? error.message : String(error);
@@ -433,6 +441,20 @@ async function writeFrameStrips(dir: RunDir, resources: RunResources, runTasks: 
       log(`frame strip ${task.definition.name}: FAILED: ${error instanceof Error ? error.message : String(error)} (the report shows no frames for it)`);
     }
   }
+}
+
+/** Cells per task, to count down as they finish. */
+function countCellsByTask(cells: readonly ResolvedCell[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const cell of cells) counts.set(cell.task.definition.name, (counts.get(cell.task.definition.name) ?? 0) + 1);
+  return counts;
+}
+
+/** One cell of `task` finished: the number of its cells still to run. */
+function countDown(counts: Map<string, number>, task: string): number {
+  const left = counts.get(task)! - 1;
+  counts.set(task, left);
+  return left;
 }
 
 function describeCell(cell: CellSpec): string {
