@@ -311,8 +311,35 @@ async function main(): Promise<void> {
   await pool.close();
   for (const env of localEnvs) env.close();
   const result = { task: task.name, envs: envCount, size, workers: W, steps, warmupSteps, rollout, evaluation };
-  if (evaluation && !evaluation.sameEpisodes) process.exitCode = 1;
+  if (evaluation && !(evaluation.sameEpisodes && evaluation.encoderOverlap.sameFeatures)) process.exitCode = 1;
   if (args.out) writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`, 'benchmark results');
+}
+
+/**
+ * The encoder alone on the frames of one evaluation step split in two halves (as two pipelined groups would send
+ * them): the halves one after the other (how groups take turns today) against both calls in flight at once
+ * (ONNX Runtime runs them concurrently). Seconds per step each way, reps times alternated, and whether the features
+ * are identical: what letting the groups' encoder calls overlap could buy on this machine.
+ */
+async function encoderOverlap(encoder: Encoder, pool: VectorEnv): Promise<{ sequentialSeconds: number[]; overlappedSeconds: number[]; sameFeatures: boolean }> {
+  const { frames } = await pool.reset(all, all.map((i) => 100 + i), frame);
+  const bytes = size! * size! * 3;
+  const [first, second] = splitEvenly(all, 2).map((half) => ({ data: frames.subarray(half[0]! * bytes, (half.at(-1)! + 1) * bytes), n: half.length, height: size!, width: size! }));
+  const sequential = async (): Promise<Float32Array[]> => [(await encoder.encode(first!)).pooled, (await encoder.encode(second!)).pooled];
+  const overlapped = async (): Promise<Float32Array[]> => (await Promise.all([encoder.encode(first!), encoder.encode(second!)])).map((e) => e.pooled);
+  const reference = await sequential();
+  const same = (features: Float32Array[]): boolean => features.every((f, h) => f.length === reference[h]!.length && f.every((v, i) => Object.is(v, reference[h]![i])));
+  let sameFeatures = same(await overlapped());
+  const timings = { sequentialSeconds: [] as number[], overlappedSeconds: [] as number[] };
+  const iterations = 5;
+  for (let rep = 0; rep < reps!; rep++) {
+    for (const [name, way] of rep % 2 === 0 ? ([['sequentialSeconds', sequential], ['overlappedSeconds', overlapped]] as const) : ([['overlappedSeconds', overlapped], ['sequentialSeconds', sequential]] as const)) {
+      const start = performance.now();
+      for (let i = 0; i < iterations; i++) sameFeatures &&= same(await way());
+      timings[name].push(round((performance.now() - start) / 1000 / iterations, 4));
+    }
+  }
+  return { ...timings, sameFeatures };
 }
 
 /** One cell's evaluation on the main thread, on the workers in one group and pipelined, `reps` times each. */
@@ -352,6 +379,12 @@ async function evaluations(local: VectorEnv, pool: VectorEnv, env: Env) {
         `encoder calls ${encoderShare.local[rep]} / ${encoderShare.workers[rep]} / ${encoderShare.pipelined[rep]} of it; load average ${loads[rep]})`,
     );
   }
+  const overlap = await encoderOverlap(encoder, pool);
+  console.log(
+    `encoder alone, one step's ${envCount} frames in two halves: one after the other ${overlap.sequentialSeconds.join(' / ')} s, ` +
+      `both in flight ${overlap.overlappedSeconds.join(' / ')} s (median ratio ${round(median(overlap.overlappedSeconds) / median(overlap.sequentialSeconds))}x); ` +
+      `features identical: ${overlap.sameFeatures}`,
+  );
   policy.dispose();
   await encoder.dispose();
   const ratio = (mode: EvalMode): number => round(median(seconds[mode]) / median(seconds.local));
@@ -364,6 +397,7 @@ async function evaluations(local: VectorEnv, pool: VectorEnv, env: Env) {
     pipelinedWallRatio: ratio('pipelined'),
     pipelinedWallRatioSpread: spread('pipelined'),
     sameEpisodes,
+    encoderOverlap: overlap,
     loadAverages: loads,
   };
   console.log(
