@@ -174,8 +174,17 @@ class IndependentThreads {
 
   private static reply(thread: Worker): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      thread.once('message', resolve);
-      thread.once('error', reject);
+      // Each call removes what it added, so repeated runs leave no listeners behind.
+      const onMessage = (message: unknown): void => {
+        thread.off('error', onError);
+        resolve(message);
+      };
+      const onError = (error: Error): void => {
+        thread.off('message', onMessage);
+        reject(error);
+      };
+      thread.once('message', onMessage);
+      thread.once('error', onError);
     });
   }
 }
