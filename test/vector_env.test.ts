@@ -103,6 +103,33 @@ describe('vector env on worker threads', () => {
     }
   });
 
+  it("steps groups with calls in flight at once as each env alone, and counts each worker's busy time within the wall time", async () => {
+    const task = 'reacher-easy';
+    const frame = frameOptions(render(task));
+    const envs = local.get(task)!.slice(0, 2);
+    await reacherPool.reset([0, 1], [7, 8], frame);
+    envs.forEach((env, i) => env.reset({ seed: 7 + i }));
+    const before = reacherPool.busySeconds();
+    const start = performance.now();
+    for (let t = 0; t < 5; t++) {
+      const actions = [new Float32Array([0.3, -0.2 * t]), new Float32Array([-0.4, 0.1 * t])];
+      // Env 1's step is sent before env 0's reply is back: two calls in flight on the pool.
+      const steps = await Promise.all([reacherPool.step([0], actions[0]!, frame), reacherPool.step([1], actions[1]!, frame)]);
+      steps.forEach((step, i) => {
+        const expected = envs[i]!.step(actions[i]!);
+        expect([step.reward[0], step.proprio[0]]).toEqual([expected.reward, expected.obs.proprio]);
+        expect(Array.from(step.frames)).toEqual(Array.from(envs[i]!.render(frame).rgb));
+      });
+    }
+    const wall = (performance.now() - start) / 1000;
+    const busy = reacherPool.busySeconds().map((b, w) => b - before[w]!);
+    expect(busy).toHaveLength(2);
+    for (const seconds of busy) {
+      expect(seconds).toBeGreaterThan(0);
+      expect(seconds).toBeLessThanOrEqual(wall);
+    }
+  });
+
   it('reports a worker error, refuses further calls and shuts every thread down', async () => {
     const frame = frameOptions(render('reacher-easy'));
     const pool = await WorkerVectorEnv.create('reacher-easy', 2, 2);

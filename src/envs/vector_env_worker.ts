@@ -1,7 +1,8 @@
 /**
  * Entry point of one `WorkerVectorEnv` thread (vector_env_workers.ts): builds `count` envs of the task in this
  * thread's own MuJoCo instance and answers reset/step/render requests with a `LocalVectorEnv` over them, frames returned
- * in transferred buffers. Protocol: `WorkerReply` 'ready' (or 'failed') once, then one reply per request id.
+ * in transferred buffers, each with the time this thread spent on it. Protocol: `WorkerReply` 'ready' (or 'failed')
+ * once, then one reply per request id.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import './domains/index.js';
@@ -24,13 +25,15 @@ try {
       return;
     }
     try {
+      const start = performance.now();
       const result =
         request.op === 'reset'
           ? vector.resetNow(request.indices, request.seeds, request.frame, request.variants)
           : request.op === 'step'
             ? vector.stepNow(request.indices, request.actions, request.frame)
             : { frames: vector.renderStatesNow(request.states, request.frame) };
-      port.postMessage({ kind: 'result', id: request.id, result } satisfies WorkerReply, [result.frames.buffer as ArrayBuffer]);
+      const busyMs = performance.now() - start;
+      port.postMessage({ kind: 'result', id: request.id, result, busyMs } satisfies WorkerReply, [result.frames.buffer as ArrayBuffer]);
     } catch (error) {
       port.postMessage({ kind: 'error', id: request.id, message: message(error) } satisfies WorkerReply);
     }

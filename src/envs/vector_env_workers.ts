@@ -32,7 +32,8 @@ type WorkerResult = VectorObservation | VectorStep | Pick<VectorObservation, 'fr
 export type WorkerReply =
   | { kind: 'ready' }
   | { kind: 'failed'; message: string }
-  | { kind: 'result'; id: number; result: WorkerResult }
+  /** `busyMs`: the worker's time on the request (from receiving it to posting the reply, less the posting). */
+  | { kind: 'result'; id: number; result: WorkerResult; busyMs: number }
   | { kind: 'error'; id: number; message: string };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -42,6 +43,8 @@ class EnvWorker {
   private readonly pending = new Map<number, { resolve: (r: WorkerResult) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private failure: Error | null = null;
+  /** Milliseconds this worker spent on requests since it started (see WorkerVectorEnv.busySeconds). */
+  busyMs = 0;
   readonly ready: Promise<void>;
   readonly exited: Promise<void>;
   running = true;
@@ -87,7 +90,10 @@ class EnvWorker {
   private settle(reply: Extract<WorkerReply, { id: number }>): void {
     const waiting = this.pending.get(reply.id);
     this.pending.delete(reply.id);
-    if (reply.kind === 'result') waiting?.resolve(reply.result);
+    if (reply.kind === 'result') {
+      this.busyMs += reply.busyMs;
+      waiting?.resolve(reply.result);
+    }
     else waiting?.reject(this.fail(new Error(reply.message)));
   }
 
@@ -174,6 +180,14 @@ export class WorkerVectorEnv implements VectorEnv {
     const frames = new Uint8Array(states.length * bytes);
     parts.forEach((part, w) => part && frames.set(part.frames, bounds[w]! * bytes));
     return frames;
+  }
+
+  /**
+   * Seconds each worker has spent on requests since the pool started: against a call's wall time, what the workers
+   * did vs what went to messaging, copying and waiting (benchmarks/vector_env.ts).
+   */
+  busySeconds(): number[] {
+    return this.workers.map((w) => w.busyMs / 1000);
   }
 
   /** Worker threads that have not exited yet (0 after `close()`). */
