@@ -77,6 +77,12 @@ describe('tolerance defaults (bounds [0, 0], margin 0, gaussian, value 0.1 at th
     // A point bound is allowed (lower == upper), and so is margin 0.
     expect(tolerance(5, { bounds: [5, 5], margin: 0 })).toBe(1);
     expect(tolerance(5.5, { bounds: [5, 5], margin: 1, sigmoid: 'linear', valueAtMargin: 0 })).toBeCloseTo(0.5, 12);
+    // Margin 0 is the in-bounds indicator whatever the sigmoid and its value at the margin (dm_control checks it
+    // first), even where the sigmoid's own scale would be 0 (value 1 at the margin).
+    for (const sigmoid of ['gaussian', 'linear', 'long_tail', 'hyperbolic'] as const) {
+      expect(tolerance(3, { bounds: [0, 1], margin: 0, sigmoid, valueAtMargin: 1 }), sigmoid).toBe(0);
+      expect(tolerance(1, { bounds: [0, 1], margin: 0, sigmoid, valueAtMargin: 1 }), sigmoid).toBe(1);
+    }
   });
 
   it('uses the distance beyond the NEAREST bound on either side of wide bounds', () => {
