@@ -104,7 +104,7 @@ export const SCOPES = {
   // Image preprocessing: PIL-exact resizing and the frame resize.
   'preprocessing-resize': {
     mutate: ['src/encoders/preprocess/pil_resize.ts', 'src/encoders/preprocess/frame_resize.ts'],
-    tests: ['test/preprocess.test.ts', 'test/processor_config.test.ts'],
+    tests: ['test/preprocess.test.ts', 'test/processor_config.test.ts', 'test/frame_resize.test.ts'],
   },
   // Pixel values (rescale, normalise, layout) and the processor configs that choose them.
   'preprocessing-values': {
