@@ -3,19 +3,14 @@
  * experts): a state just inside and just outside each success threshold, and rewards at chosen points against
  * their formulas.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import '../src/envs/domains/index.js';
 import { Env } from '../src/envs/env.js';
+import { envPool } from './helpers/env_pool.js';
 import { tolerance } from '../src/envs/rewards.js';
 import { TCP_OFFSET } from '../src/envs/domains/metaworld/arm.js';
 
-const envs: Env[] = [];
-async function make(name: string): Promise<Env> {
-  const env = await Env.make(name);
-  envs.push(env);
-  return env;
-}
-afterAll(() => envs.forEach((e) => e.close()));
+const make = envPool();
 
 type Vec3 = [number, number, number];
 

@@ -5,20 +5,15 @@
  * every registered task. The shared helpers without physics (`tolerance`, the clip) are in rewards_units.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import '../src/envs/domains/index.js';
 import { Env } from '../src/envs/env.js';
+import { envPool } from './helpers/env_pool.js';
 import { jointDofAddress, jointQposAddress, objectId } from '../src/envs/named.js';
 import { listTasks } from '../src/envs/registry.js';
 import { Rng } from '../src/util/rng.js';
 
-const envs: Env[] = [];
-afterAll(() => envs.forEach((env) => env.close()));
-async function make(name: string): Promise<Env> {
-  const env = await Env.make(name);
-  envs.push(env);
-  return env;
-}
+const make = envPool();
 
 describe('cheetah-run reward: clip(centre-of-mass forward speed / 10, 0, 1)', () => {
   let env: Env;

@@ -4,9 +4,10 @@
  * and reach near both ends, the same seed gives the same episode, and a table or hand placement moves them. Quick on
  * purpose: the `rewards-tasks` mutation scope runs it for every reset mutant.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import '../src/envs/domains/index.js';
 import { Env } from '../src/envs/env.js';
+import { envPool } from './helpers/env_pool.js';
 import { jointQposAddress, objectId } from '../src/envs/named.js';
 import { Rng } from '../src/util/rng.js';
 import { expectDrawsCoverRange } from './helpers/ranges.js';
@@ -14,13 +15,7 @@ import { expectDrawsCoverRange } from './helpers/ranges.js';
 const DEG = Math.PI / 180;
 const SEEDS = 120;
 
-const envs: Env[] = [];
-afterAll(() => envs.forEach((env) => env.close()));
-async function make(name: string): Promise<Env> {
-  const env = await Env.make(name);
-  envs.push(env);
-  return env;
-}
+const make = envPool();
 
 function bodyPos(env: Env, body: string): [number, number, number] {
   const id = objectId(env.physics, 'body', body);
