@@ -88,14 +88,16 @@ export const SCOPES = {
     tests: ['test/rewards_units.test.ts', 'test/families.test.ts', 'test/metaworld_success.test.ts'],
   },
   // Every task's reward, success and reset code (the methods TASK_MEMBERS names in each domain file): the state-set
-  // reward and success files and the reset distributions (task_resets.test.ts). Not the files that run experts for
-  // whole episodes or child processes (dmc_tasks, metaworld_tasks, metaworld_env, env): a minute or more per mutant.
+  // reward and success files, the reset distributions (task_resets) and Adroit's rule edges (adroit_thresholds). Not
+  // the files that run experts for whole episodes or child processes (dmc_tasks, metaworld_tasks, metaworld_env, env):
+  // a minute or more per mutant.
   'rewards-tasks': {
     mutate: tsFiles('src/envs/domains').flatMap((file) => memberRanges(file, TASK_MEMBERS)),
     tests: [
       'test/rewards.test.ts',
       'test/metaworld_success.test.ts',
       'test/task_resets.test.ts',
+      'test/adroit_thresholds.test.ts',
       'test/walker.test.ts',
       'test/finger.test.ts',
       'test/adroit_tasks.test.ts',
