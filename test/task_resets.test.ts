@@ -103,11 +103,11 @@ const LAYOUTS = {
   'button-press': { body: 'button_box', x: [-0.1, 0.1], y: [0.85, 0.9], z: 0.115, hand: [0, 0.6, 0.2] },
   'drawer-open': { body: 'drawer_cabinet', x: [-0.1, 0.1], y: [0.9, 0.9], z: 0, hand: [0, 0.6, 0.2] },
   'door-open': { body: 'door_cabinet', x: [-0.1, 0.1], y: [0.85, 0.95], z: 0, hand: [0, 0.6, 0.2] },
-  assembly: { body: 'peg', x: [-0.1, 0.1], y: [0.75, 0.85], z: 0, hand: [0, 0.6, 0.2] },
-  hammer: { body: 'hammer', x: [-0.1, 0.1], y: [0.4, 0.5], z: 0, hand: [0, 0.4, 0.2] },
+  assembly: { body: 'peg', others: ['nut'], x: [-0.1, 0.1], y: [0.75, 0.85], z: 0, hand: [0, 0.6, 0.2] },
+  hammer: { body: 'hammer', others: ['nail_box'], x: [-0.1, 0.1], y: [0.4, 0.5], z: 0, hand: [0, 0.4, 0.2] },
   // The cube drawn within 4 cm of the start bin's centre (-0.12, 0.7), 1 mm above its 1 cm floor.
-  'bin-picking': { body: 'cube', x: [-0.16, -0.08], y: [0.66, 0.74], z: 0.031, hand: [0, 0.6, 0.2] },
-  'pick-place': { body: 'puck', x: [-0.1, 0.1], y: [0.6, 0.7], z: 0.025, hand: [0, 0.6, 0.2] },
+  'bin-picking': { body: 'cube', others: ['bin_start', 'bin_goal'], x: [-0.16, -0.08], y: [0.66, 0.74], z: 0.031, hand: [0, 0.6, 0.2] },
+  'pick-place': { body: 'puck', others: ['goal'], x: [-0.1, 0.1], y: [0.6, 0.7], z: 0.025, hand: [0, 0.6, 0.2] },
 } as const;
 
 describe.each(Object.keys(LAYOUTS) as (keyof typeof LAYOUTS)[])('%s reset', (name) => {
@@ -142,16 +142,17 @@ describe.each(Object.keys(LAYOUTS) as (keyof typeof LAYOUTS)[])('%s reset', (nam
 
   it('a placement shifts the table with everything on it, and the hand on top of that', () => {
     const { mj, model, data } = env.physics;
+    // Everything the layout places: the drawn body, the other fixtures and objects, the table.
+    const bodies = [facts.body, ...('others' in facts ? facts.others : []), 'table'];
     env.reset({ seed: 5 });
-    const [body, table, hand] = [bodyPos(env, facts.body), bodyPos(env, 'table'), mocap()];
+    const before = bodies.map((b) => bodyPos(env, b));
+    const hand = mocap();
     mj.mj_resetData(model, data);
     env.task.initializeEpisode(env.physics, new Rng(5), { table: [0.05, -0.02, 0.01], hand: [0, 0.03, 0.02] });
     mj.mj_forward(model, data);
-    const moved = bodyPos(env, facts.body);
-    const tableNow = bodyPos(env, 'table');
-    [0.05, -0.02, 0.01].forEach((d, i) => {
-      expect(moved[i]! - body[i]!).toBeCloseTo(d, 9);
-      expect(tableNow[i]! - table[i]!).toBeCloseTo(d, 12);
+    bodies.forEach((b, k) => {
+      const now = bodyPos(env, b);
+      [0.05, -0.02, 0.01].forEach((d, i) => expect(now[i]! - before[k]![i]!, `${b} axis ${i}`).toBeCloseTo(d, 9));
     });
     const handNow = mocap();
     [0.05, 0.01, 0.03].forEach((d, i) => expect(handNow[i]! - hand[i]!).toBeCloseTo(d, 12));
