@@ -82,30 +82,32 @@ export const SCOPES = {
     mutate: ['src/run/cell.ts', 'src/protocol/entropy_probe.ts'],
     tests: ['test/cell.test.ts', 'test/probe_set.test.ts'],
   },
-  // The shared reward helpers (dm_control's tolerance, MetaWorld's shaping), the family metrics and action clipping.
+  // The shared reward helpers (dm_control's tolerance, MetaWorld's shaping), the family metrics and action clipping:
+  // pinned without physics in rewards_units.test.ts; metaworld_success.test.ts sets states for the grasp reward.
   'rewards-shared': {
     mutate: ['src/envs/rewards.ts', 'src/envs/families.ts', 'src/envs/task.ts', 'src/envs/domains/metaworld/shaping.ts'],
-    tests: ['test/rewards.test.ts', 'test/families.test.ts', 'test/metaworld_success.test.ts'],
+    tests: ['test/rewards_units.test.ts', 'test/families.test.ts', 'test/metaworld_success.test.ts'],
   },
-  // Every task's reward, success and reset code (the methods TASK_MEMBERS names in each domain file).
+  // Every task's reward, success and reset code (the methods TASK_MEMBERS names in each domain file): the state-set
+  // reward and success files, the reset distributions (task_resets) and Adroit's rule edges (adroit_thresholds). Not
+  // the files that run experts for whole episodes or child processes (dmc_tasks, metaworld_tasks, metaworld_env, env):
+  // a minute or more per mutant.
   'rewards-tasks': {
     mutate: tsFiles('src/envs/domains').flatMap((file) => memberRanges(file, TASK_MEMBERS)),
     tests: [
       'test/rewards.test.ts',
       'test/metaworld_success.test.ts',
-      'test/metaworld_tasks.test.ts',
-      'test/metaworld_env.test.ts',
-      'test/dmc_tasks.test.ts',
+      'test/task_resets.test.ts',
+      'test/adroit_thresholds.test.ts',
       'test/walker.test.ts',
       'test/finger.test.ts',
       'test/adroit_tasks.test.ts',
-      'test/env.test.ts',
     ],
   },
   // Image preprocessing: PIL-exact resizing and the frame resize.
   'preprocessing-resize': {
     mutate: ['src/encoders/preprocess/pil_resize.ts', 'src/encoders/preprocess/frame_resize.ts'],
-    tests: ['test/preprocess.test.ts', 'test/processor_config.test.ts'],
+    tests: ['test/preprocess.test.ts', 'test/processor_config.test.ts', 'test/frame_resize.test.ts'],
   },
   // Pixel values (rescale, normalise, layout) and the processor configs that choose them.
   'preprocessing-values': {

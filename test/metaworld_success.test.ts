@@ -3,19 +3,14 @@
  * experts): a state just inside and just outside each success threshold, and rewards at chosen points against
  * their formulas.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import '../src/envs/domains/index.js';
 import { Env } from '../src/envs/env.js';
+import { envPool } from './helpers/env_pool.js';
 import { tolerance } from '../src/envs/rewards.js';
 import { TCP_OFFSET } from '../src/envs/domains/metaworld/arm.js';
 
-const envs: Env[] = [];
-async function make(name: string): Promise<Env> {
-  const env = await Env.make(name);
-  envs.push(env);
-  return env;
-}
-afterAll(() => envs.forEach((e) => e.close()));
+const make = envPool();
 
 type Vec3 = [number, number, number];
 
@@ -178,6 +173,16 @@ describe('bin-picking success and reward', () => {
     // Closed fingers that meet nothing are not a grasp.
     setPinch(env, 0);
     expect(env.task.reward(env.physics)).toBeCloseTo(graspReward(0, false, placeDistance, 0.05), 9);
+    // A pinch with the tool centre 2.5 cm from the cube still holds it (within 3 cm; reach just under 1); 3.5 cm
+    // away it is no grasp, reach alone.
+    for (const [offset, held] of [
+      [0.025, true],
+      [0.035, false],
+    ] as const) {
+      setTcp(env, [cube[0] + offset, cube[1], cube[2]]);
+      setPinch(env, 0.018);
+      expect(env.task.reward(env.physics), `${offset} m`).toBeCloseTo(graspReward(offset, held, placeDistance, 0.05), 9);
+    }
   });
 });
 

@@ -110,7 +110,8 @@ describe('PIL resampler', () => {
     expect(copy).not.toBe(flat);
     expect(copy).toEqual(flat);
     expect(() => pilResize(flat, 30, 20, 0, 5, 'bilinear')).toThrow(/outHeight must be a positive integer/);
-    expect(() => pilResize(flat, 31, 20, 5, 5, 'bilinear')).toThrow(/expected 31x20x3/);
+    expect(() => pilResize(flat, 31, 20, 5, 5, 'bilinear')).toThrow('pilResize: expected 31x20x3 = 1860 bytes, got 1800');
+    expect(() => pilResize(flat, 30, 20, 5, 5, 'lanczos' as 'bilinear')).toThrow('pilResize: unsupported filter "lanczos" (supported: bilinear, bicubic)');
   });
 
   it('bicubic overshoot is clipped to 0..255', () => {

@@ -3,7 +3,8 @@
  * key a file may set, the sizes each rule produces, and every refusal naming the file and the key.
  */
 import { describe, expect, it } from 'vitest';
-import { byteToPixelValueTables, preprocessFrames } from '../src/encoders/preprocess/pixel_values.js';
+import { pilResize } from '../src/encoders/preprocess/pil_resize.js';
+import { byteToPixelValueTables, centerCrop, preprocessFrames, preprocessImageUint8 } from '../src/encoders/preprocess/pixel_values.js';
 import {
   parsePreprocessorConfig,
   recipeOutputSize,
@@ -114,6 +115,9 @@ describe('keys a file sets', () => {
     expect(parse({ image_mean: 0.25, image_std: [1, 2, 3] }).normalisation).toEqual({ mean: [0.25, 0.25, 0.25], std: [1, 2, 3] });
     expect(parse({ pad_size: { height: 64, width: 96 } }, 'SamImageProcessor').pad).toEqual({ height: 64, width: 96 });
     expect(parse({ do_pad: false }, 'DPTImageProcessor').resize).toMatchObject({ mode: 'fit_multiple' });
+    // A null flag is the processor's default.
+    expect(parse({ do_resize: null, do_normalize: null }).resize).toEqual({ mode: 'exact', height: 224, width: 224 });
+    expect(parse({ do_center_crop: null }, 'CLIPImageProcessor').centerCrop).toEqual({ height: 224, width: 224 });
   });
 
   it('refuses what it cannot reproduce, naming the file and the key', () => {
@@ -123,6 +127,7 @@ describe('keys a file sets', () => {
       [{ size: 2.5 }, 'p.json: size must be a positive integer, got 2.5'],
       [{ size: { height: 10 } }, 'p.json: size.width must be a positive integer, got undefined'],
       [{ size: { width: 10, height: -1 } }, 'p.json: size.height must be a positive integer, got -1'],
+      [{ size: { width: 10 } }, 'p.json: size.height must be a positive integer, got undefined'],
       [{ size: { shortest_edge: 0 } }, 'p.json: size.shortest_edge must be a positive integer, got 0'],
       [{ size: { shortest_edge: 10, longest_edge: 20 } }, 'p.json: size with both shortest_edge and longest_edge is not supported'],
       [{ size: { longest_edge: 'x' } }, 'p.json: size.longest_edge must be a positive integer, got "x"'],
@@ -141,6 +146,11 @@ describe('keys a file sets', () => {
       [{ resample: 1 }, 'p.json: resample 1 (lanczos) is not supported (supported: 2 = bilinear, 3 = bicubic)'],
       [{ resample: 'bilinear' }, 'p.json: resample "bilinear" is not supported (supported: 2 = bilinear, 3 = bicubic)'],
       [{ resample: 9 }, 'p.json: resample 9 is not supported (supported: 2 = bilinear, 3 = bicubic)'],
+      // A string that looks like a code is not one.
+      [{ resample: '1' }, 'p.json: resample "1" is not supported (supported: 2 = bilinear, 3 = bicubic)'],
+      [{ rescale_factor: Number.NaN }, 'p.json: rescale_factor must be a number, got null'],
+      // Only a trailing FeatureExtractor / ImageProcessorFast names the class.
+      [{ image_processor_type: 'ViTFeatureExtractorFast' }, 'p.json: image processor "ViTFeatureExtractorFast" is not supported'],
       [{ size: 512 }, 'p.json: SamImageProcessor size must be {longest_edge}, got 512', 'SamImageProcessor'],
       [{ pad_size: { height: 0, width: 4 } }, 'p.json: pad_size.height must be a positive integer, got 0', 'SamImageProcessor'],
       [{ pad_size: { height: 4 } }, 'p.json: pad_size.width must be a positive integer, got undefined', 'SamImageProcessor'],
@@ -169,6 +179,13 @@ describe('sizes', () => {
     expect(resizedSize({ mode: 'fit_multiple', height: 21, width: 35, keepAspectRatio: false, multiple: 14 }, 10, 10)).toEqual({ height: 28, width: 28 });
     // Aspect kept: the scale closer to 1 for both sides (here the width's, 1.25 vs the height's 2).
     expect(resizedSize({ mode: 'fit_multiple', height: 200, width: 250, keepAspectRatio: true, multiple: 1 }, 100, 200)).toEqual({ height: 125, width: 250 });
+  });
+
+  it("DPT's aspect-keeping fit takes the height scale when both scales are as far from 1", () => {
+    const fit = { mode: 'fit_multiple', height: 480, width: 480, keepAspectRatio: true, multiple: 1 } as const;
+    // 480 / 400 = 1.2 and 480 / 600 = 0.8: a tie, so the height scale 1.2 applies to both sides.
+    expect(Math.abs(1 - 480 / 600)).toBe(Math.abs(1 - 480 / 400));
+    expect(resizedSize(fit, 400, 600)).toEqual({ height: 480, width: 720 });
   });
 
   it('gives the output size and the square side the network sees', () => {
@@ -209,6 +226,7 @@ describe('pixel values', () => {
     expect(byteToPixelValueTables({ ...recipe, normalisation: null })[1]![51]).toBe(f(51 / 255));
     expect(byteToPixelValueTables({ ...recipe, rescaleFactor: null, normalisation: null })[2]![51]).toBe(51);
     expect(byteToPixelValueTables({ ...recipe, rescaleFactor: null })[0]![51]).toBe(f(f(51 - 0.5) / 0.5));
+    expect(tables).toHaveLength(3);
   });
 
   it('lays frames out [N, 3, H, W] and checks the frame bytes and the pad size', () => {
@@ -217,9 +235,14 @@ describe('pixel values', () => {
     const out = preprocessFrames({ data: Uint8Array.from({ length: 12 }, (_, i) => i + 1), n: 2, height: 1, width: 2 }, recipe);
     expect([out.n, out.height, out.width]).toEqual([2, 1, 2]);
     expect(Array.from(out.data)).toEqual([1, 4, 2, 5, 3, 6, 7, 10, 8, 11, 9, 12]);
-    expect(() => preprocessFrames({ data: new Uint8Array(5), n: 1, height: 1, width: 2 }, recipe)).toThrow('preprocessFrames: frames hold 5 bytes, expected n*height*width*3 = 6');
+    expect(() => preprocessFrames({ data: new Uint8Array(5), n: 2, height: 2, width: 3 }, recipe)).toThrow('preprocessFrames: frames hold 5 bytes, expected n*height*width*3 = 36');
     const tooSmallPad: PreprocessRecipe = { ...recipe, resize: { mode: 'longest_edge', size: 8 }, pad: { height: 4, width: 4 } };
     expect(() => preprocessFrames({ data: new Uint8Array(4 * 4 * 3), n: 1, height: 4, width: 4 }, tooSmallPad)).toThrow('preprocessing: a 4x4 frame resizes to 8x8, larger than the 4x4 pad size');
+    // Too tall or too wide alone is refused too.
+    for (const [height, width] of [[6, 2], [2, 6]] as const) {
+      const oneSide: PreprocessRecipe = { ...recipe, resize: { mode: 'exact', height, width }, pad: { height: 4, width: 4 } };
+      expect(() => preprocessFrames({ data: new Uint8Array(4 * 4 * 3), n: 1, height: 4, width: 4 }, oneSide)).toThrow(`a 4x4 frame resizes to ${width}x${height}, larger than the 4x4 pad size`);
+    }
   });
 
   it('serves a recipe as a preprocessor for square frames and refuses frames that would not fit its graph', () => {
@@ -232,6 +255,66 @@ describe('pixel values', () => {
     expect(() => pre.run({ data: new Uint8Array(64 * 96 * 3), n: 1, height: 64, width: 96 })).toThrow(
       'preprocessing (DPTImageProcessor) turns 96x64 frames into 518x350 images, but the graph is built for 518x518; this preprocessing keeps the aspect ratio, so the frames must be square',
     );
+    // Portrait frames keep the height at 518 and give another width.
+    expect(() => pre.run({ data: new Uint8Array(96 * 64 * 3), n: 1, height: 96, width: 64 })).toThrow('turns 64x96 frames into 350x518 images');
     expect(recipePreprocessor(parse({ do_normalize: false }), 224).normalisation).toBeNull();
+  });
+});
+
+/**
+ * transformers' center_crop written as it is documented: pad the image with zeros to at least the crop size (the
+ * extra split with the larger half before: ceil), then slice rows [top, top + cropH) and columns [left, left + cropW)
+ * of the padded image, top = floor((H - cropH) / 2) + padTop (torchvision: round half to even of (H - cropH) / 2).
+ */
+function referenceCrop(rgb: Uint8Array, height: number, width: number, cropH: number, cropW: number, round: boolean): number[] {
+  const paddedH = Math.max(height, cropH);
+  const paddedW = Math.max(width, cropW);
+  const padTop = Math.ceil((paddedH - height) / 2);
+  const padLeft = Math.ceil((paddedW - width) / 2);
+  const padded: number[][][] = Array.from({ length: paddedH }, () => Array.from({ length: paddedW }, () => [0, 0, 0]));
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) padded[y + padTop]![x + padLeft] = [...rgb.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)];
+  const half = (d: number): number => (round ? roundHalfEvenReference(d / 2) : Math.floor(d / 2));
+  const top = half(height - cropH) + padTop;
+  const left = half(width - cropW) + padLeft;
+  const out: number[] = [];
+  for (let y = top; y < top + cropH; y++) for (let x = left; x < left + cropW; x++) out.push(...padded[y]![x]!);
+  return out;
+}
+/** Python's round() on halves: to the even neighbour. */
+const roundHalfEvenReference = (v: number): number => (Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v));
+
+describe('centre crop', () => {
+  it('equals padding then slicing for crops smaller, larger and mixed on each side, both offset roundings', () => {
+    const shapes: [number, number, number, number][] = [
+      [5, 7, 5, 3], // same height, narrower
+      [7, 5, 3, 5], // same width, shorter
+      [4, 6, 8, 2], // taller, narrower: pads rows only
+      [6, 4, 2, 8], // shorter, wider: pads columns only
+      [3, 2, 7, 6], // larger both ways, odd pads
+      [9, 8, 4, 3], // smaller both ways, odd differences
+      [2, 3, 2, 3], // unchanged
+    ];
+    let seed = 1;
+    for (const [height, width, cropH, cropW] of shapes) {
+      const rgb = Uint8Array.from({ length: height * width * 3 }, () => (seed = (seed * 75 + 74) % 65537) % 255 + 1);
+      for (const round of [false, true]) {
+        const crop = round ? { height: cropH, width: cropW, offsetRounding: 'round' as const } : { height: cropH, width: cropW };
+        expect([...centerCrop(rgb, height, width, crop)], `${height}x${width} -> ${cropH}x${cropW} ${round ? 'round' : 'floor'}`).toEqual(
+          referenceCrop(rgb, height, width, cropH, cropW, round),
+        );
+      }
+    }
+  });
+});
+
+describe('resize before the crop', () => {
+  it('resizes when only one side changes', () => {
+    const frame = Uint8Array.from({ length: 4 * 6 * 3 }, (_, i) => (i * 37) % 256);
+    for (const [height, width] of [[4, 3], [2, 6]] as const) {
+      const recipe: PreprocessRecipe = { ...parse({ do_normalize: false, do_rescale: false }), resize: { mode: 'exact', height, width } };
+      const image = preprocessImageUint8(frame, 4, 6, recipe);
+      expect([image.height, image.width]).toEqual([height, width]);
+      expect([...image.data]).toEqual([...pilResize(frame, 4, 6, height, width, 'bilinear')]);
+    }
   });
 });

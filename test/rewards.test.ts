@@ -1,85 +1,19 @@
 /**
  * Rewards, success tests and action handling pinned by references computed here, independently of the experts
- * and of the code under test: dm_control's `tolerance` at chosen points from its documented formulas, states set
- * directly (cheetah's centre-of-mass speed, reacher's fingertip on the target's rim) with the expected reward from
- * MuJoCo's own kinematics, and the action clip and non-finite checks on every registered task.
+ * and of the code under test: states set directly (cheetah's centre-of-mass speed, reacher's fingertip on the
+ * target's rim) with the expected reward from MuJoCo's own kinematics, and the action clip and non-finite checks on
+ * every registered task. The shared helpers without physics (`tolerance`, the clip) are in rewards_units.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import '../src/envs/domains/index.js';
 import { Env } from '../src/envs/env.js';
+import { envPool } from './helpers/env_pool.js';
 import { jointDofAddress, jointQposAddress, objectId } from '../src/envs/named.js';
 import { listTasks } from '../src/envs/registry.js';
-import { tolerance, type Sigmoid } from '../src/envs/rewards.js';
-import { clipAction, type ActionSpec } from '../src/envs/task.js';
 import { Rng } from '../src/util/rng.js';
 
-describe('tolerance (dm_control rewards.tolerance)', () => {
-  // value at margin v = 0.1 unless said; d = distance beyond the nearest bound / margin.
-  const at = (d: number, sigmoid: Sigmoid, valueAtMargin = 0.1): number => tolerance(1 + d * 2, { bounds: [-1, 1], margin: 2, sigmoid, valueAtMargin });
-
-  it('is 1 inside the bounds, at both bounds and for margin 0 nowhere else', () => {
-    for (const x of [-1, -0.3, 0, 1]) expect(tolerance(x, { bounds: [-1, 1], margin: 0.5 })).toBe(1);
-    expect(tolerance(0)).toBe(1);
-    expect(tolerance(1e-9)).toBe(0);
-    expect(tolerance(2, { bounds: [1, 3] })).toBe(1);
-    expect(tolerance(0.999, { bounds: [1, 3] })).toBe(0);
-    expect(tolerance(3.001, { bounds: [1, 3] })).toBe(0);
-  });
-
-  it('reaches value_at_margin at distance margin from either bound, for every sigmoid', () => {
-    for (const sigmoid of ['gaussian', 'hyperbolic', 'long_tail', 'reciprocal', 'cosine', 'linear', 'quadratic', 'tanh_squared'] as const) {
-      expect(at(1, sigmoid), sigmoid).toBeCloseTo(0.1, 12);
-      expect(tolerance(-3, { bounds: [-1, 1], margin: 2, sigmoid, valueAtMargin: 0.25 }), sigmoid).toBeCloseTo(0.25, 12);
-    }
-  });
-
-  it('matches the formulas at twice the margin and halfway', () => {
-    // gaussian: exp(-(d s)^2 / 2) with s^2 = -2 ln v, so d = 2 gives v^4.
-    expect(at(2, 'gaussian')).toBeCloseTo(1e-4, 15);
-    expect(at(0.5, 'gaussian')).toBeCloseTo(0.1 ** 0.25, 12);
-    // hyperbolic: 1 / cosh(d acosh(1/v)); cosh(2a) = 2 cosh(a)^2 - 1 = 199.
-    expect(at(2, 'hyperbolic')).toBeCloseTo(1 / 199, 12);
-    // long_tail: 1 / ((d s)^2 + 1) with s^2 = 1/v - 1 = 9.
-    expect(at(2, 'long_tail')).toBeCloseTo(1 / 37, 12);
-    expect(at(0.5, 'long_tail')).toBeCloseTo(1 / 3.25, 12);
-    // reciprocal: 1 / (|d| s + 1) with s = 1/v - 1 = 9.
-    expect(at(2, 'reciprocal')).toBeCloseTo(1 / 19, 12);
-    // cosine: (1 + cos(pi d s)) / 2 with s = acos(2v - 1) / pi, 0 once d s >= 1.
-    const cosScale = Math.acos(-0.8) / Math.PI;
-    expect(at(0.5, 'cosine')).toBeCloseTo((1 + Math.cos((Math.PI * cosScale) / 2)) / 2, 12);
-    expect(at(1 / cosScale, 'cosine')).toBe(0);
-    expect(at(2, 'cosine')).toBe(0);
-    // linear: 1 - d (1 - v), 0 once d (1 - v) >= 1; quadratic: 1 - (d s)^2 with s^2 = 1 - v.
-    expect(at(0.5, 'linear')).toBeCloseTo(0.55, 12);
-    expect(at(1 / 0.9, 'linear')).toBe(0);
-    expect(at(2, 'linear')).toBe(0);
-    expect(at(0.5, 'quadratic')).toBeCloseTo(0.775, 12);
-    expect(at(2, 'quadratic')).toBe(0);
-    // tanh_squared: 1 - tanh(d atanh(sqrt(1 - v)))^2.
-    expect(at(2, 'tanh_squared')).toBeCloseTo(1 - Math.tanh(2 * Math.atanh(Math.sqrt(0.9))) ** 2, 12);
-    // value_at_margin 0 (linear): dm_control's run-speed shape, 1 - d.
-    expect(tolerance(2.5, { bounds: [10, Infinity], margin: 10, sigmoid: 'linear', valueAtMargin: 0 })).toBeCloseTo(0.25, 12);
-  });
-
-  it('falls off on the lower side by the distance below the lower bound', () => {
-    expect(tolerance(0, { bounds: [1, 5], margin: 2, sigmoid: 'linear', valueAtMargin: 0 })).toBeCloseTo(0.5, 12);
-    expect(tolerance(6, { bounds: [1, 5], margin: 2, sigmoid: 'linear', valueAtMargin: 0 })).toBeCloseTo(0.5, 12);
-  });
-
-  it('rejects inverted bounds and negative margins', () => {
-    expect(() => tolerance(0, { bounds: [1, 0] })).toThrow(/lower bound 1 exceeds upper bound 0/);
-    expect(() => tolerance(0, { margin: -1 })).toThrow(/margin must be >= 0, got -1/);
-  });
-});
-
-const envs: Env[] = [];
-afterAll(() => envs.forEach((env) => env.close()));
-async function make(name: string): Promise<Env> {
-  const env = await Env.make(name);
-  envs.push(env);
-  return env;
-}
+const make = envPool();
 
 describe('cheetah-run reward: clip(centre-of-mass forward speed / 10, 0, 1)', () => {
   let env: Env;
@@ -191,19 +125,6 @@ describe('reacher-easy reward: 1 while the fingertip touches the target (centre 
       expect(env.task.reward(env.physics)).toBe(expected);
     }
     expect(touching).toBeGreaterThan(5);
-  });
-});
-
-describe('action clipping', () => {
-  it('clips each component to its own bounds, with asymmetric bounds', () => {
-    const spec: ActionSpec = { dim: 3, low: Float64Array.of(-2, 0, 1), high: Float64Array.of(-1, 3, 5) };
-    const out = new Float64Array(3);
-    expect([...clipAction(spec, [-7, -7, -7], out, 'test')]).toEqual([-2, 0, 1]);
-    expect([...clipAction(spec, [9, 9, 9], out, 'test')]).toEqual([-1, 3, 5]);
-    expect([...clipAction(spec, [-1.5, 2.5, 1], out, 'test')]).toEqual([-1.5, 2.5, 1]);
-    expect([...clipAction(spec, [-2, 3, 5], out, 'test')]).toEqual([-2, 3, 5]);
-    expect(() => clipAction(spec, [0, 0], out, "step: task 'x'")).toThrow("step: task 'x' expects an action of length 3, got 2");
-    expect(() => clipAction(spec, [0, 0, Infinity], out, 'test')).toThrow('test: action[2] is Infinity; actions must be finite numbers');
   });
 });
 

@@ -94,6 +94,8 @@ describe.each(['walker-stand', 'walker-walk'])('%s', (name) => {
       [0, Math.acos(0.9) - 1e-3, 1.01, true],
       [0, Math.acos(0.9) + 1e-3, 1.01, false],
       [0, 0, 0.99, name === 'walker-stand'],
+      // Standing still or drifting backwards is standing; walking it is not.
+      [0, 0, -0.5, name === 'walker-stand'],
     ];
     for (const [z, pitch, vx, success] of cases) {
       setRoot(env, { z, pitch, vx });
