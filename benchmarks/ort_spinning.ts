@@ -14,7 +14,7 @@
  *
  *   npx tsx benchmarks/ort_spinning.ts [--parts encoder,eval,run] [--encoder vit-tiny-random] [--size 96] [--batches 10,64] [--iters 3]
  *       [--task cheetah-run] [--envs 10] [--horizon 20] [--workers 2] [--modes local,pipelined] [--reps 3]
- *       [--run-reps 1] [--run-args "--suite cortexbench --tasks reacher-easy --encoders vit-tiny-random --profile smoke --env-workers 2"]
+ *       [--run-reps 1] [--first spin|sleep] [--run-args "--suite cortexbench --tasks reacher-easy --encoders vit-tiny-random --profile smoke --env-workers 2"]
  *       [--out FILE.json]
  */
 import { execFileSync } from 'node:child_process';
@@ -52,6 +52,7 @@ const argv = await yargs(hideBin(process.argv))
   .option('reps', { type: 'number', default: 3 })
   .option('run-reps', { type: 'number', default: 1 })
   .option('run-args', { type: 'string', default: '--suite cortexbench --tasks reacher-easy --encoders vit-tiny-random --profile smoke --env-workers 2' })
+  .option('first', { choices: ['spin', 'sleep'] as const, default: 'spin' as const, describe: 'the setting the first repetition starts with' })
   .option('out', { type: 'string' })
   .strict()
   .parseAsync();
@@ -78,7 +79,7 @@ const modes = argv.modes.split(',').map((m) => {
 type Setting = 'spin' | 'sleep';
 const SETTINGS: readonly Setting[] = ['spin', 'sleep'];
 /** Settings in the order of repetition `rep`: alternating, so a trend in the load hits both sides alike. */
-const orderOf = (rep: number): Setting[] => (rep % 2 === 0 ? ['spin', 'sleep'] : ['sleep', 'spin']);
+const orderOf = (rep: number): Setting[] => ((rep % 2 === 0) === (argv.first === 'spin') ? ['spin', 'sleep'] : ['sleep', 'spin']);
 const envValue = (setting: Setting): string => (setting === 'spin' ? '1' : '0');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const cpuSeconds = (): number => {
