@@ -28,8 +28,8 @@ export interface OrtSessionOptions {
  * core busy while the harness needs it for the env workers, demo rendering and tfjs training of the same process.
  * Measured (benchmarks/ort_spinning.ts, vit-tiny-random at 96 px, 2 cores at load 17-26, alternated repetitions):
  * sleeping gave 1.85x / 1.47x the frames/s of spinning alone (batches of 10 / 64), one cell's evaluation in 0.44x
- * the wall time on the main thread and 0.31x pipelined on env workers, at 0.55-0.6x the CPU-seconds; features
- * bit-identical. The conv head's sessions sleep too (src/policies/conv_ort.ts).
+ * the wall time on the main thread and 0.31x pipelined on env workers, at 0.55-0.6x the CPU-seconds; a cold smoke
+ * run used ~0.9x the CPU-seconds; features bit-identical. The conv head's sessions sleep too (src/policies/conv_ort.ts).
  */
 const SPINNING_DEFAULT = false;
 export const SPINNING_ENV = 'BENCH_ORT_SPINNING';
