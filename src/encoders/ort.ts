@@ -16,6 +16,32 @@ export interface OrtSessionOptions {
   device?: OrtDevice;
   /** CUDA device index (default 0). */
   deviceId?: number;
+  /**
+   * Whether idle intra-op pool threads spin-wait for the next call (default: the `BENCH_ORT_SPINNING` environment
+   * variable, '1' or '0', else off; see SPINNING_DEFAULT).
+   */
+  spinning?: boolean;
+}
+
+/**
+ * Idle pool threads sleep instead of spinning by default. After every encoder call ORT's spinning threads keep a
+ * core busy while the harness needs it for the env workers, demo rendering and tfjs training of the same process.
+ * Measured (benchmarks/ort_spinning.ts, vit-tiny-random at 96 px, 2 cores at load 17-26, alternated repetitions):
+ * sleeping gave 1.85x / 1.47x the frames/s of spinning alone (batches of 10 / 64), one cell's evaluation in 0.44x
+ * the wall time on the main thread and 0.31x pipelined on env workers, at 0.55-0.6x the CPU-seconds; a cold smoke
+ * run used ~0.9x the CPU-seconds; features bit-identical. The conv head's sessions sleep too (src/policies/conv_ort.ts).
+ */
+const SPINNING_DEFAULT = false;
+export const SPINNING_ENV = 'BENCH_ORT_SPINNING';
+
+/** The spinning setting in effect: the option, else the environment variable, else the default. */
+export function resolveSpinning(option?: boolean): boolean {
+  if (option !== undefined) return option;
+  const value = process.env[SPINNING_ENV];
+  if (value === undefined || value === '') return SPINNING_DEFAULT;
+  if (value === '1') return true;
+  if (value === '0') return false;
+  throw new Error(`${SPINNING_ENV} must be '1' (idle ONNX Runtime threads spin) or '0' (they sleep), got '${value}'`);
 }
 
 /** Thread count to use when none is given: every core the process may use. */
@@ -56,6 +82,7 @@ export function sessionOptions(options: OrtSessionOptions = {}): ort.InferenceSe
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
+    extra: { session: { intra_op: { allow_spinning: resolveSpinning(options.spinning) ? '1' : '0' } } },
   };
 }
 
