@@ -114,7 +114,9 @@ const PROFILES: Record<ProfileName, Profile> = {
   //   pen's goal, the target pen's orientation, is shown by nothing else, and its 10 demos show 10 goals.
   //   relocate's grasp holds only with the palm within ~7 mm of its grasp point in x and y (v1's point was at the
   //   edge of that region: 1 cm towards the thumb failed 10 of 10 seeds; v2 centres it and records DART demos,
-  //   slide noise std 0.02), finer than the pixels place the ball.
+  //   slide noise std 0.02), far finer than the pixels place the ball: a ridge read-out of the ball's position from
+  //   the reset frame's pixels misses it on new layouts by RMS 14.5 cm fitted on 25 layouts, 5.8 cm on 100, 5.2 cm
+  //   on 200 (its spread: 16.8 cm; benchmarks/relocate_ball_readout.ts).
   //   Levers tried, each scoring 0 (controls 0): relocate v1 with 100 epochs (its 25 demos fitted to RMS 0.014 per
   //   action component), with 100 demos, with 200 demos (pixels, mjrl: training loss 0.002, RMS 0.04, 0 of 10
   //   new layouts; control not run), with vit-tiny-random (RMS 0.04); relocate v2 with its 25 DART demos (pixels,
