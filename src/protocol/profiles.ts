@@ -101,8 +101,8 @@ const PROFILES: Record<ProfileName, Profile> = {
   //   button-press-topdown   80 / 0          50 / 0          40 / 0 *        10 / 0 *
   //   drawer-open            100 / 0         60 / 0          70 / 0 *        20 / 0 *
   //   hammer                 40 / 0          50 / 0          30 / 0          -
-  //   pen                    0 / 0           0 / 0           0 / 0 *         -
-  //   relocate               0 / 0           0 / 0           0 / 0 *         -
+  //   pen                    0 / 0           0 / 0           0 / 0           0 / 0
+  //   relocate               0 / 0           0 / 0           0 / 0           0 / 0
   // Command: BENCH_CACHE_DIR=C npx tsx benchmarks/bc_control.ts --profile quick --tasks T --encoders E --policy-init
   // mjrl,last-layer-0.01.
   // Where a task does not beat its control clearly, what limits it:
