@@ -3,6 +3,9 @@
  * reset distributions, success tests, rewards and termination checked on states set directly (independently of
  * the experts), and the experts on a few seeds.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../src/envs/domains/index.js';
 import { HAND_JOINTS } from '../src/envs/domains/adroit/hand.js';
@@ -10,8 +13,9 @@ import { GOAL_COSINE, GOAL_DISTANCE, PEN_START, PenTask, penHandles, quatAxisZ, 
 import { PEN_PLANNER } from '../src/envs/domains/adroit/pen_expert.js';
 import { ARM_JOINTS, BALL_RADIUS, relocateHandles } from '../src/envs/domains/adroit/relocate.js';
 import { Env } from '../src/envs/env.js';
-import { demoEpisodeSeeds } from '../src/data/demos.js';
-import { ExpertRollout } from '../src/envs/expert_rollout.js';
+import { demoEpisodeSeeds, loadOrGenerateDemos } from '../src/data/demos.js';
+import { RELOCATE_DEMO_NOISE, RelocateExpert } from '../src/envs/domains/adroit/relocate_expert.js';
+import { ExpertRollout, restoreDemoState } from '../src/envs/expert_rollout.js';
 import { EpisodeSearchExpert } from '../src/envs/experts/episode_search.js';
 import { PredictiveSamplingExpert } from '../src/envs/experts/predictive_sampling.js';
 import type { Physics } from '../src/envs/mujoco.js';
@@ -304,7 +308,7 @@ describe('relocate', () => {
 
 describe('Adroit experts', () => {
   it('the scripted relocate grasp carries the ball to the target on demo seeds', async () => {
-    const rollout = await ExpertRollout.create(getTask('relocate'));
+    const rollout = await ExpertRollout.create(getTask('relocate'), undefined, () => new RelocateExpert());
     try {
       for (const seed of demoEpisodeSeeds(0, 3)) {
         const episode = rollout.episode(seed);
@@ -315,6 +319,62 @@ describe('Adroit experts', () => {
       rollout.close();
     }
   });
+
+  it("relocate's demo expert (the grasp with DART noise) keeps the expert bar: >= 90% of the first 20 demo seeds", async () => {
+    const rollout = await ExpertRollout.create(getTask('relocate'));
+    try {
+      const solved = demoEpisodeSeeds(0, 20).filter((seed) => rollout.episode(seed).successes.reduce((n, s) => n + s, 0) > 25);
+      expect(solved.length).toBeGreaterThanOrEqual(18);
+    } finally {
+      rollout.close();
+    }
+  }, 60_000);
+});
+
+describe('relocate demos (noise-injected scripted grasp)', () => {
+  it('label every step with the clean scripted action at the recorded state, while the executed action differs', async () => {
+    const task = getTask('relocate');
+    const rollout = await ExpertRollout.create(task);
+    const env = envOf('relocate');
+    try {
+      expect(rollout.expert.name).toBe(`${new RelocateExpert().name}-dart-slides${RELOCATE_DEMO_NOISE.std}`);
+      const [seed] = demoEpisodeSeeds(0, 1);
+      const episode = rollout.episode(seed!, { maxSteps: 60 });
+      // The clean expert replayed along the recorded states gives the recorded labels (it acts from the state
+      // and its own past commands only).
+      const clean = new RelocateExpert();
+      const A = episode.actionDim;
+      let labelledNext = 0;
+      for (let t = 0; t < episode.length; t++) {
+        restoreDemoState(env, episode, t);
+        if (t === 0) clean.reset(env.physics, new Rng(0));
+        const label = Float32Array.from(clean.act(env.physics, env.task, t));
+        expect(Array.from(label), `step ${t}`).toEqual(Array.from(episode.actions.subarray(t * A, (t + 1) * A)));
+        if (t + 1 < episode.length) {
+          // Executing the label itself would reach another state than the recorded (noisy) one.
+          env.step(label);
+          const next = new Float64Array(env.physics.stateSize);
+          env.physics.getState(next);
+          const recorded = episode.states.subarray((t + 1) * episode.stateSize, (t + 2) * episode.stateSize);
+          if (next.every((v, i) => v === recorded[i])) labelledNext++;
+        }
+      }
+      expect(labelledNext).toBe(0);
+    } finally {
+      rollout.close();
+    }
+  });
+
+  it('records in worker threads what one thread records', async () => {
+    const task = getTask('relocate');
+    const spec = { episodes: 2, seed: 5, maxSteps: 40 };
+    const single = await loadOrGenerateDemos(task, { ...spec, cacheDir: mkdtempSync(join(tmpdir(), 'relocate-demos-')) });
+    const parallel = await loadOrGenerateDemos(task, { ...spec, cacheDir: mkdtempSync(join(tmpdir(), 'relocate-demos-')), workers: 2 });
+    parallel.episodes.forEach((e, i) => {
+      expect(e.states).toEqual(single.episodes[i]!.states);
+      expect(e.actions).toEqual(single.episodes[i]!.actions);
+    });
+  }, 60_000);
 });
 
 describe('pen planner', () => {

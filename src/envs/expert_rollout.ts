@@ -23,7 +23,10 @@ export interface DemoEpisode {
   states: Float64Array;
   /** [T, P] proprioception observed in the same state. */
   proprio: Float32Array;
-  /** [T, A] expert action clipped to the action spec, i.e. what the environment applied (up to float32 rounding). */
+  /**
+   * [T, A] expert action clipped to the action spec: what the environment applied (up to float32 rounding), except
+   * for a noise-injecting expert (`Expert.actionToExecute`), whose label this is while the environment applied it plus noise.
+   */
   actions: Float32Array;
   /** [T] reward received for each action. */
   rewards: Float64Array;
@@ -101,7 +104,7 @@ export class ExpertRollout {
       const action = expert.act(physics, env.task, t);
       // Stored as the env applies it.
       actions.set(clipAction(env.actionSpec, action, clipped, context), t * A);
-      const result = env.step(action);
+      const result = env.step(expert.actionToExecute?.(action) ?? action);
       rewards[t] = result.reward;
       successes[t] = result.info.success ? 1 : 0;
       episodeReturn += result.reward;

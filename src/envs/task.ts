@@ -141,6 +141,12 @@ export interface Expert {
   /** Called after every `env.reset`; `rng` is seeded from the episode seed. */
   reset(physics: Physics, rng: Rng): void;
   act(physics: Physics, task: Task, step: number): Float64Array;
+  /**
+   * The action the environment executes for the `label` `act` just returned, when the two differ: a noise-injecting
+   * expert (DART: experts/noise_injected.ts) records its clean action as the label and executes a perturbed one.
+   * Omitted: the label is executed.
+   */
+  actionToExecute?(label: Float64Array): Float64Array;
   /** Frees native memory the expert holds (e.g. a planner's scratch MjData); optional. */
   dispose?(): void;
 }

@@ -8,7 +8,7 @@ import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
 import { PEN_HORIZON, PEN_SUCCESS_STEPS, PenTask, buildPenScene } from './pen.js';
 import { createPenExpert } from './pen_expert.js';
 import { RELOCATE_HORIZON, RELOCATE_SUCCESS_STEPS, RelocateTask, buildRelocateScene } from './relocate.js';
-import { RelocateExpert } from './relocate_expert.js';
+import { createRelocateExpert } from './relocate_expert.js';
 import { ADROIT_SUBSTEPS, ADROIT_TIMESTEP, DEFAULT_CAMERA } from './scene.js';
 
 function adroitTask(parts: {
@@ -43,12 +43,13 @@ export const pen = adroitTask({
 
 export const relocate = adroitTask({
   name: 'relocate',
-  version: 1,
+  // 2: the grasp point moved to the middle of where the grasp holds, and demos are recorded with DART noise.
+  version: 2,
   horizon: RELOCATE_HORIZON,
   goalSteps: RELOCATE_SUCCESS_STEPS,
   buildScene: buildRelocateScene,
   createTask: () => new RelocateTask(),
-  createExpert: () => new RelocateExpert(),
+  createExpert: createRelocateExpert,
 });
 
 registerTask(pen);
