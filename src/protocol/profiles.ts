@@ -88,19 +88,19 @@ const PROFILES: Record<ProfileName, Profile> = {
   },
   // The learning check of `quick` (benchmarks/bc_control.ts: every cell trained on the demo actions and again on
   // actions shuffled across samples; a policy that uses its observation must beat that control). Best score, normal /
-  // control, policy seed 100, task versions of this commit (`*`: measured before, at the same task versions; `-`: not
-  // measured, the shared 2-core machine's time ran out; ll = last-layer-0.01, vit = vit-tiny-random):
-  //   task                   pixels mjrl     pixels ll-0.01   vit mjrl        vit ll-0.01
-  //   reacher-easy           20.3 / 5.0      22.2 / 9.7      -               -
+  // control, policy seed 100, task versions of this commit (`*`: measured before, at the same task versions; ll =
+  // last-layer-0.01, vit = vit-tiny-random):
+  //   task                   pixels mjrl     pixels ll-0.01  vit mjrl        vit ll-0.01
+  //   reacher-easy           20.3 / 5.0      22.2 / 9.7      7.4 / 2.0       7.0 / 4.2
   //   cheetah-run            2.6 / 1.4       5.1 / 1.0       2.7 / 0.8       4.5 / 0.9
-  //   walker-stand           38.3 / 26.7 *   -               -               -
-  //   walker-walk            11.1 / 5.9 *    -               -               -
-  //   finger-spin            23.0 / 0.0 *    -               -               -
-  //   assembly               20 / 0          0 / 0           0 / 0           -
-  //   bin-picking            70 / 0          90 / 0          -               -
+  //   walker-stand           36.6 / 27.1     38.3 / 26.7     30.1 / 27.6     32.7 / 26.0
+  //   walker-walk            11.1 / 7.2      11.1 / 5.9      12.1 / 6.1      9.4 / 6.4
+  //   finger-spin            20.0 / 0.0      23.0 / 0.0      6.2 / 0.0       2.0 / 0.0
+  //   assembly               20 / 0          0 / 0           0 / 0           0 / 0
+  //   bin-picking            70 / 0          90 / 0          20 / 0          10 / 0
   //   button-press-topdown   80 / 0          50 / 0          40 / 0 *        10 / 0 *
   //   drawer-open            100 / 0         60 / 0          70 / 0 *        20 / 0 *
-  //   hammer                 40 / 0          50 / 0          30 / 0          -
+  //   hammer                 40 / 0          50 / 0          30 / 0          10 / 0
   //   pen                    0 / 0           0 / 0           0 / 0           0 / 0
   //   relocate               0 / 0           0 / 0           0 / 0           0 / 0
   // Command: BENCH_CACHE_DIR=C npx tsx benchmarks/bc_control.ts --profile quick --tasks T --encoders E --policy-init
