@@ -21,6 +21,7 @@ import { canonicalSet, variantForEpisode, type VariantSet } from '../envs/factor
 import { FAMILIES, episodeScore, episodeSucceeded, type TaskFamily } from '../envs/families.js';
 import { isBuiltInTask } from '../envs/registry.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
+import { yieldAndCheckAbort } from '../util/abort.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { canonicalJson } from '../util/canonical_json.js';
@@ -263,11 +264,7 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
   let rollout: ExpertRollout | null = null;
   try {
     for (const n of indices.keys()) {
-      if (options.signal) {
-        // Generation is synchronous: yield to the event loop so that a signal handler (Ctrl-C) can abort.
-        await new Promise((resolve) => setImmediate(resolve));
-        options.signal.throwIfAborted();
-      }
+      await yieldAndCheckAbort(options.signal);
       const at = episodeAt(n);
       let episode = read(at);
       if (episode && !recorded.has(at.seed)) loaded++;

@@ -13,6 +13,7 @@ import { getTask } from '../envs/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
 import type { ProbeSet, ProbeTask } from '../protocol/entropy_probe.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { yieldAndCheckAbort } from '../util/abort.js';
 import { CacheFileError } from './cache_file.js';
 import { encodeDemoEpisode, readDemoEpisode, type DemoIdentity } from './demo_file.js';
 import { pathSegment } from './demos.js';
@@ -25,16 +26,6 @@ function probeTaskDefinition(task: ProbeTask, set: ProbeSet): TaskDefinition {
     throw new Error(`probe set ${set.name} names task '${task.name}' version ${task.version}, but the registry has version ${definition.version}`);
   }
   return definition;
-}
-
-/**
- * Stops with the signal's reason when it is aborted. Rollouts and renders are synchronous: yielding to the event loop
- * first lets a signal handler (Ctrl-C) run and abort.
- */
-async function checkSignal(signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return;
-  await new Promise((resolve) => setImmediate(resolve));
-  signal.throwIfAborted();
 }
 
 /** The probe episodes of one task, read from the cache or rolled out (and cached), checking `signal` before each. */
@@ -50,7 +41,7 @@ async function probeEpisodes(definition: TaskDefinition, set: ProbeSet, cacheDir
   try {
     const episodes: DemoEpisode[] = [];
     for (const seed of set.episodeSeeds) {
-      await checkSignal(signal);
+      await yieldAndCheckAbort(signal);
       const path = join(dir, `seed-${seed}-steps-${steps}.bdemo`);
       let episode: DemoEpisode | null = null;
       if (existsSync(path)) {
@@ -87,7 +78,7 @@ export async function renderProbeFrames(set: ProbeSet, cacheDir: string, warn: (
   for (const task of set.tasks) {
     const definition = probeTaskDefinition(task, set);
     const episodes = await probeEpisodes(definition, set, cacheDir, warn, signal);
-    await checkSignal(signal);
+    await yieldAndCheckAbort(signal);
     const steps = episodes.flatMap((episode, ep) => set.frameSteps.filter((t) => t < episode.length).map((t) => [ep, t] as const));
     const env = await Env.make(definition);
     try {

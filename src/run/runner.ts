@@ -202,7 +202,6 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     });
     let finished = 0;
     const schedule = await cellSchedule(options, resources, [...runTasks.values()], [...encoders.values()], log);
-    const taskResources = resources;
     const cellsLeft = countCellsByTask(resolvedCells);
     await runScheduled(resolvedCells, schedule, async (resolved, i) => {
       let result: CellResult | null;
@@ -211,7 +210,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
         result = await attemptCell(dir, context, resolved, `cell ${i + 1}/${cells.length}: ${describeCell(cells[i]!)}`, tally, () => progress(cells.length - 1 - finished));
       } finally {
         // A task's envs, demos and features are freed after its last cell: MuJoCo's heap cannot hold every task's.
-        if (countDown(cellsLeft, resolved.task.definition.name) === 0) await taskResources.releaseTask(resolved.task.definition);
+        if (countDown(cellsLeft, resolved.task.definition.name) === 0) await context.resources.releaseTask(resolved.task.definition);
       }
       finished++;
       if (!result) return;
