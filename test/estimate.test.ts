@@ -23,14 +23,14 @@ describe('run estimate', () => {
       paper,
       tasks,
       3,
-      [{ task: 'reacher-easy', expertStepSeconds: 0.002, stepSeconds: 0.001, renderSeconds: 0.01 }],
+      [{ task: 'reacher-easy', expertEpisodeStartSeconds: 0.5, expertStepSeconds: 0.002, stepSeconds: 0.001, renderSeconds: 0.01 }],
       [{ encoder: 'e', head: 'mlp', encodeSeconds: 0.1, trainSampleSeconds: 0.0001 }],
     );
     const demoFrames = 100 * 1000;
     const evalSteps = 20 * 10 * 1000 * 3;
     expect(estimate.cells).toBe(3);
     expect(estimate.expertSteps).toBe(demoFrames);
-    expect(estimate.demoSeconds).toBeCloseTo(demoFrames * 0.002, 6);
+    expect(estimate.demoSeconds).toBeCloseTo(100 * 0.5 + demoFrames * 0.002, 6);
     const [e] = estimate.encoders;
     expect(e!.demoFrames).toBe(demoFrames);
     expect(e!.policyStepsToEvaluate).toBe(evalSteps);
@@ -40,8 +40,25 @@ describe('run estimate', () => {
     expect(e!.seconds.train).toBeCloseTo(3 * 100 * demoFrames * 0.0001, 6);
     expect(e!.seconds.eval).toBeCloseTo(evalSteps * 0.111, 6);
     expect(e!.encoderHoursAt100ImagesPerSecond).toBeCloseTo((demoFrames + evalSteps) / 100 / 3600, 9);
-    expect(estimate.totalHours).toBeCloseTo((demoFrames * 0.002 + demoFrames * 0.11 + 3 * 100 * demoFrames * 0.0001 + evalSteps * 0.111) / 3600, 6);
+    expect(estimate.totalHours).toBeCloseTo((100 * 0.5 + demoFrames * 0.002 + demoFrames * 0.11 + 3 * 100 * demoFrames * 0.0001 + evalSteps * 0.111) / 3600, 6);
     expect(() => estimateRun(paper, tasks, 1, [], [])).toThrow(/no measured costs for task 'reacher-easy'/);
+  });
+
+  it('counts the demo steps a run records: the profile horizon, not the task horizon', () => {
+    const quick = getProfile('quick');
+    const task = runTask(quick, getTask('walker-walk'));
+    expect(task.protocol.horizon).toBeLessThan(task.definition.horizon);
+    const estimate = estimateRun(
+      quick,
+      [task],
+      1,
+      [{ task: 'walker-walk', expertEpisodeStartSeconds: 0.1, expertStepSeconds: 0.04, stepSeconds: 0.001, renderSeconds: 0.01 }],
+      [{ encoder: 'e', head: 'mlp', encodeSeconds: 0.01, trainSampleSeconds: 0.0001 }],
+    );
+    const { demos, horizon } = task.protocol;
+    expect(estimate.expertSteps).toBe(demos * horizon);
+    expect(estimate.demoSeconds).toBeCloseTo(demos * (0.1 + horizon * 0.04), 6);
+    expect(estimate.encoders[0]!.demoFrames).toBe(demos * horizon);
   });
 
   it('bench run --dry-run measures every stage and writes nothing', async () => {
@@ -64,7 +81,7 @@ describe('run estimate', () => {
     expect(estimate.encoders[0]!.framesToEncode).toBe(40 + 160);
     expect(estimate.totalHours).toBeGreaterThan(0);
     const text = lines.join('\n');
-    expect(text).toMatch(/reacher-easy: expert step [\d.]+ ms, physics step [\d.]+ ms, frame [\d.]+ ms/);
+    expect(text).toMatch(/reacher-easy: expert episode start [\d.]+ ms, expert step [\d.]+ ms, physics step [\d.]+ ms, frame [\d.]+ ms/);
     expect(text).toMatch(/pixels \(mlp head\): [\d.]+ images\/s, \d+ training samples\/s/);
     expect(text).toMatch(/pixels: 2 cells, 200 frames to encode \(40 demo frames, 160 policy steps to evaluate\)/);
     expect(existsSync(out)).toBe(false);

@@ -52,6 +52,9 @@ const KIND = 'feature cache file';
 /** Entries whose frames as float32 take more bytes than this are never held in memory (see above). */
 export const STREAM_ABOVE_BYTES = 2 ** 30;
 
+/** Demo frames per encoder call in the feature stage (unless a request sets `batchSize`). */
+export const FEATURE_BATCH = 32;
+
 /** What is encoded per frame: the pooled vector [D] or the spatial tokens [T, C] flattened. */
 export type FeatureKind = 'pooled' | 'spatial';
 
@@ -77,6 +80,7 @@ export interface FeatureRequest {
   /** Use only the first `maxSteps` steps of each episode (shortened horizons); all steps when omitted. */
   maxSteps?: number;
   cacheDir: string;
+  /** Frames per encoder call (default `FEATURE_BATCH`). */
   batchSize?: number;
   quiet?: boolean;
   /** Where warnings go (a damaged cache file that is recomputed); default stderr. */
@@ -254,7 +258,7 @@ async function encodeDemoFeatures(
   lengths.forEach((len, ep) => {
     for (let t = 0; t < len; t++) all.push([ep, t]);
   });
-  const batchSize = request.batchSize ?? 32;
+  const batchSize = request.batchSize ?? FEATURE_BATCH;
   const progress = createProgress({ label: `features ${task.name} ${encoder.info.id}`, total: all.length, quiet: request.quiet });
   const frame = frameOptions(render);
   const renderBatch = async (start: number): Promise<FrameBatch> => {

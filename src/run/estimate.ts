@@ -2,18 +2,22 @@
  * `bench run --dry-run`: what a run would cost, from the cost of each stage measured here and now on a few units
  * of work, multiplied out over the profile's protocol. Nothing is written and no cache is read or filled.
  *
- * Per task: an expert step with its physics (demos), a physics step (evaluation) and a rendered frame at the
- * profile's size and look. Per encoder: a frame encoded (in a batch of `ENCODE_BATCH`) and a policy training sample
- * (two mini-batches of the profile's size on random data, for the encoder's head and feature width). Then:
- *   demos     = sum over tasks of demos x task horizon x expert step           (once per task, shared by encoders)
+ * Per task: an expert episode's start (its reset and whatever the expert does before the first step, e.g. pen's
+ * episode search) and an expert step with its physics (demos), a physics step (evaluation) and a rendered frame at
+ * the profile's size and look. Per encoder: a frame encoded (in a batch of the feature stage's size) and a policy
+ * training sample (two mini-batches of the profile's size on random data, for the encoder's head and feature
+ * width). Then:
+ *   demos     = sum over tasks of demos x (episode start + horizon x expert step)  (once per task, shared by encoders)
  *   features  = demo frames (demos x horizon) x (render + encode)              (per task and encoder)
  *   train     = epochs x demo frames x training sample                         (per cell)
  *   eval      = evaluation points x episodes x horizon x (step + render + encode) (per cell)
  * Policy inference during evaluation and the entropy probe (256 frames per encoder) are left out: both are small
- * next to the encoder calls. Demo lengths are the horizon (experts that finish early only make the estimate high).
+ * next to the encoder calls. Demo lengths are the profile's horizon, the steps a run records and trains on (experts
+ * that finish early only make the estimate high). Every figure is time on one thread: demo generation spreads its
+ * episodes over the demo workers, ONNX Runtime its calls over its intra-op threads (measured as they run here).
  */
 import type { FeatureKind } from '../data/features.js';
-import { featureWidth } from '../data/features.js';
+import { FEATURE_BATCH, featureWidth } from '../data/features.js';
 import type { Encoder } from '../encoders/encoder.js';
 import type { Env } from '../envs/env.js';
 import { ExpertRollout } from '../envs/expert_rollout.js';
@@ -25,8 +29,11 @@ import { Rng } from '../util/rng.js';
 import type { RunDependencies } from './deps.js';
 import type { RunEncoder, RunTask } from './resolved.js';
 
-/** Frames per encoder call in the measurement (the feature stage encodes in batches too). */
-export const ENCODE_BATCH = 8;
+/**
+ * Frames per encoder call in the measurement: the feature stage's batch, since throughput depends on it (ONNX Runtime
+ * ran vit-tiny-random at ~26 images/s in batches of 8 and ~92 in batches of 32 on one idle 2-core machine).
+ */
+export const ENCODE_BATCH = FEATURE_BATCH;
 /** Expert steps and frames measured per task (an expert step can take a tenth of a second). */
 const TASK_UNITS = 5;
 /** Physics steps measured per task (each well under a millisecond). */
@@ -35,6 +42,9 @@ const STEP_UNITS = 50;
 /** Measured seconds per unit of a task's work. */
 export interface TaskCosts {
   task: string;
+  /** An expert episode's reset and the expert's work before its first step (pen searches its episode then). */
+  expertEpisodeStartSeconds: number;
+  /** One expert step after that, the expert's planning and the physics. */
   expertStepSeconds: number;
   stepSeconds: number;
   renderSeconds: number;
@@ -95,9 +105,10 @@ export function estimateRun(
   let expertSteps = 0;
   let demoSeconds = 0;
   for (const { definition, protocol } of tasks) {
-    const steps = protocol.demos * definition.horizon;
+    const cost = costOf(definition.name);
+    const steps = protocol.demos * protocol.horizon;
     expertSteps += steps;
-    demoSeconds += steps * costOf(definition.name).expertStepSeconds;
+    demoSeconds += protocol.demos * cost.expertEpisodeStartSeconds + steps * cost.expertStepSeconds;
   }
   const encoders = encoderCosts.map((enc): EncoderEstimate => {
     const seconds: StageSeconds = { features: 0, train: 0, eval: 0 };
@@ -137,7 +148,7 @@ export function estimateRun(
   };
 }
 
-/** Times `TASK_UNITS` expert steps, physics steps and rendered frames of the task. */
+/** Times an expert episode's start, `TASK_UNITS` expert steps, physics steps and rendered frames of the task. */
 export async function measureTaskCosts({ definition, protocol }: RunTask): Promise<TaskCosts> {
   const rollout = await ExpertRollout.create(definition);
   try {
@@ -146,9 +157,12 @@ export async function measureTaskCosts({ definition, protocol }: RunTask): Promi
       work();
       return (performance.now() - start) / 1000 / units;
     };
-    // The first episode compiles the expert's and the renderer's paths; the timed one starts from a fresh reset.
+    // The first episode compiles the expert's and the renderer's paths. The timed ones replay one seed, so the longer
+    // one repeats the shorter one's start exactly and their difference is the steps alone.
     rollout.episode(0, { maxSteps: 1 });
-    const expertStepSeconds = seconds(() => rollout.episode(1, { maxSteps: TASK_UNITS }));
+    const expertEpisodeStartSeconds = seconds(() => rollout.episode(1, { maxSteps: 1 }), 1);
+    const withSteps = seconds(() => rollout.episode(1, { maxSteps: 1 + TASK_UNITS }), 1);
+    const expertStepSeconds = Math.max(0, withSteps - expertEpisodeStartSeconds) / TASK_UNITS;
     const { env } = rollout;
     const zero = new Float64Array(env.actionSpec.dim);
     env.reset({ seed: 2 });
@@ -157,7 +171,7 @@ export async function measureTaskCosts({ definition, protocol }: RunTask): Promi
       for (let i = 0; i < STEP_UNITS; i++) env.step(zero);
     }, STEP_UNITS);
     const renderSeconds = measureRenderSeconds(env, frameOptions(protocol.render));
-    return { task: definition.name, expertStepSeconds, stepSeconds, renderSeconds };
+    return { task: definition.name, expertEpisodeStartSeconds, expertStepSeconds, stepSeconds, renderSeconds };
   } finally {
     rollout.close();
   }
@@ -232,7 +246,10 @@ export function formatEstimate(estimate: RunEstimate, taskCosts: readonly TaskCo
   const lines = [`dry run, profile ${estimate.profile}: ${estimate.cells} cells; costs measured on this machine just now`];
   for (const c of taskCosts) {
     const ms = (s: number): string => `${(s * 1000).toFixed(1)} ms`;
-    lines.push(`  ${c.task}: expert step ${ms(c.expertStepSeconds)}, physics step ${ms(c.stepSeconds)}, frame ${ms(c.renderSeconds)}`);
+    lines.push(
+      `  ${c.task}: expert episode start ${ms(c.expertEpisodeStartSeconds)}, expert step ${ms(c.expertStepSeconds)}, ` +
+        `physics step ${ms(c.stepSeconds)}, frame ${ms(c.renderSeconds)}`,
+    );
   }
   for (const c of encoderCosts) {
     lines.push(`  ${c.encoder} (${c.head} head): ${(1 / c.encodeSeconds).toFixed(1)} images/s, ${(1 / c.trainSampleSeconds).toFixed(0)} training samples/s`);
@@ -247,6 +264,6 @@ export function formatEstimate(estimate: RunEstimate, taskCosts: readonly TaskCo
         `its encoder calls at 100 images/s: ${hours(e.encoderHoursAt100ImagesPerSecond * 3600)}`,
     );
   }
-  lines.push(`total here: ${estimate.totalHours.toFixed(1)} h on one process`);
+  lines.push(`total here: ${estimate.totalHours.toFixed(1)} h on one thread (demo workers and encoder threads divide their stages' share)`);
   return lines.join('\n');
 }
