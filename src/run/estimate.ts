@@ -29,10 +29,7 @@ import { Rng } from '../util/rng.js';
 import type { RunDependencies } from './deps.js';
 import type { RunEncoder, RunTask } from './resolved.js';
 
-/**
- * Frames per encoder call in the measurement: the feature stage's batch, since throughput depends on it (ONNX Runtime
- * ran vit-tiny-random at ~26 images/s in batches of 8 and ~92 in batches of 32 on one idle 2-core machine).
- */
+/** Frames per encoder call in the measurement: the feature stage's batch, the throughput that stage gets. */
 export const ENCODE_BATCH = FEATURE_BATCH;
 /** Expert steps and frames measured per task (an expert step can take a tenth of a second). */
 const TASK_UNITS = 5;
