@@ -5,7 +5,7 @@
  * Per task: an expert episode's start (its reset and whatever the expert does before the first step, e.g. pen's
  * episode search) and an expert step with its physics (demos), a physics step (evaluation) and a rendered frame at
  * the profile's size and look. Per encoder: a frame encoded (in a batch of the feature stage's size) and a policy
- * training sample (two mini-batches of the profile's size on random data, for the encoder's head and feature
+ * training sample (`TRAIN_BATCHES` mini-batches of the profile's size on random data, for the encoder's head and feature
  * width). Then:
  *   demos     = sum over tasks of demos x (episode start + horizon x expert step)  (once per task, shared by encoders)
  *   features  = demo frames (demos x horizon) x (render + encode)              (per task and encoder)
@@ -33,6 +33,8 @@ import type { RunEncoder, RunTask } from './resolved.js';
 export const ENCODE_BATCH = FEATURE_BATCH;
 /** Expert steps and frames measured per task (an expert step can take a tenth of a second). */
 const TASK_UNITS = 5;
+/** Training mini-batches timed per encoder (a few, so per-epoch set-up does not dominate). */
+const TRAIN_BATCHES = 8;
 /** Physics steps measured per task (each well under a millisecond). */
 const STEP_UNITS = 50;
 
@@ -174,7 +176,7 @@ export async function measureTaskCosts({ definition, protocol }: RunTask): Promi
   }
 }
 
-/** Times one batch of `ENCODE_BATCH` frames at `imageSize` and two training batches of the encoder's head. */
+/** Times one batch of `ENCODE_BATCH` frames at `imageSize` and `TRAIN_BATCHES` training batches of the encoder's head. */
 export async function measureEncoderCosts(
   { spec, encoder, head, kind }: RunEncoder,
   imageSize: number,
@@ -193,8 +195,8 @@ export async function measureEncoderCosts(
       proprio: Float32Array.from({ length: count * policySpec.proprioDim }, () => rng.normal()),
       actions: Float32Array.from({ length: count * policySpec.actionDim }, () => rng.normal()),
     });
-    await policy.trainEpoch(data(4), 0); // warm-up: kernels, sessions
-    const timed = data(2 * training.batchSize);
+    await policy.trainEpoch(data(training.batchSize), 0); // warm-up: kernels, sessions, at the batch's shape
+    const timed = data(TRAIN_BATCHES * training.batchSize);
     const start = performance.now();
     await policy.trainEpoch(timed, 1);
     const trainSampleSeconds = (performance.now() - start) / 1000 / timed.count;
