@@ -421,6 +421,41 @@ describe('predictive sampling while holding a goal', () => {
       /holding.samples must be an integer in \[1, 10\], got 11/,
     );
   });
+
+  it('with holding.replanEvery, executes a plan made while the goal holds that many steps and plans every step otherwise', () => {
+    const env = envOf('pen');
+    // Whether the goal holds at each control step; only planning steps ask.
+    const reachedAt = [true, false, false, false, false, true, true, true, true];
+    let step = 0;
+    let objectiveCalls = 0;
+    const planner = new PredictiveSamplingExpert({
+      horizonSteps: 3,
+      knots: 2,
+      samples: 10,
+      noiseStd: 0.1,
+      holding: { samples: 4, replanEvery: 3, reached: () => reachedAt[step]! },
+      objective: () => ++objectiveCalls,
+    });
+    try {
+      env.reset({ seed: 1 });
+      planner.reset(env.physics, new Rng(1));
+      const rolloutsPerStep: number[] = [];
+      for (step = 0; step < reachedAt.length; step++) {
+        const before = objectiveCalls;
+        env.step(planner.act(env.physics, env.task));
+        rolloutsPerStep.push((objectiveCalls - before) / 3);
+      }
+      // Planned holding at 0 (executed through 2), then full searches at 3 and 4, holding at 5 and again at 8.
+      expect(rolloutsPerStep).toEqual([4, 0, 0, 10, 10, 4, 0, 0, 4]);
+    } finally {
+      planner.dispose();
+    }
+    for (const replanEvery of [0, 4, 1.5]) {
+      expect(() => new PredictiveSamplingExpert({ horizonSteps: 3, knots: 2, samples: 10, noiseStd: 0.1, holding: { samples: 4, replanEvery, reached: () => true } })).toThrow(
+        new RegExp(`holding.replanEvery must be an integer in \\[1, horizonSteps = 3\\], got ${replanEvery}`),
+      );
+    }
+  });
 });
 
 describe('episode search', () => {
