@@ -17,7 +17,7 @@ import { demoEpisodeSeeds, loadOrGenerateDemos } from '../src/data/demos.js';
 import { RELOCATE_DEMO_NOISE, RelocateExpert } from '../src/envs/domains/adroit/relocate_expert.js';
 import { ExpertRollout, restoreDemoState } from '../src/envs/expert_rollout.js';
 import { EpisodeSearchExpert } from '../src/envs/experts/episode_search.js';
-import { PredictiveSamplingExpert } from '../src/envs/experts/predictive_sampling.js';
+import { PredictiveSamplingExpert, type PredictiveSamplingConfig } from '../src/envs/experts/predictive_sampling.js';
 import type { Physics } from '../src/envs/mujoco.js';
 import { objectId } from '../src/envs/named.js';
 import { getTask, listTasks } from '../src/envs/registry.js';
@@ -396,18 +396,15 @@ describe('pen planner', () => {
 });
 
 describe('predictive sampling while holding a goal', () => {
+  /** 10 rollouts of 3 steps (4 while `holding` says the goal is reached) whose objective counts its calls. */
+  const countingPlanner = (holding: PredictiveSamplingConfig['holding'], count: () => void) =>
+    new PredictiveSamplingExpert({ horizonSteps: 3, knots: 2, samples: 10, noiseStd: 0.1, holding, objective: () => (count(), 0) });
+
   it('rolls out holding.samples plans on steps where the goal is reached, the full count otherwise', () => {
     const env = envOf('pen');
     for (const reached of [true, false]) {
       let objectiveCalls = 0;
-      const planner = new PredictiveSamplingExpert({
-        horizonSteps: 3,
-        knots: 2,
-        samples: 10,
-        noiseStd: 0.1,
-        holding: { samples: 4, reached: () => reached },
-        objective: () => ++objectiveCalls,
-      });
+      const planner = countingPlanner({ samples: 4, reached: () => reached }, () => objectiveCalls++);
       try {
         env.reset({ seed: 1 });
         planner.reset(env.physics, new Rng(1));
@@ -417,9 +414,7 @@ describe('predictive sampling while holding a goal', () => {
         planner.dispose();
       }
     }
-    expect(() => new PredictiveSamplingExpert({ horizonSteps: 3, knots: 2, samples: 10, noiseStd: 0.1, holding: { samples: 11, reached: () => true } })).toThrow(
-      /holding.samples must be an integer in \[1, 10\], got 11/,
-    );
+    expect(() => countingPlanner({ samples: 11, reached: () => true }, () => {})).toThrow(/holding.samples must be an integer in \[1, 10\], got 11/);
   });
 
   it('with holding.replanEvery, executes a plan made while the goal holds that many steps and plans every step otherwise', () => {
@@ -428,14 +423,7 @@ describe('predictive sampling while holding a goal', () => {
     const reachedAt = [true, false, false, false, false, true, true, true, true];
     let step = 0;
     let objectiveCalls = 0;
-    const planner = new PredictiveSamplingExpert({
-      horizonSteps: 3,
-      knots: 2,
-      samples: 10,
-      noiseStd: 0.1,
-      holding: { samples: 4, replanEvery: 3, reached: () => reachedAt[step]! },
-      objective: () => ++objectiveCalls,
-    });
+    const planner = countingPlanner({ samples: 4, replanEvery: 3, reached: () => reachedAt[step]! }, () => objectiveCalls++);
     try {
       env.reset({ seed: 1 });
       planner.reset(env.physics, new Rng(1));
@@ -451,7 +439,7 @@ describe('predictive sampling while holding a goal', () => {
       planner.dispose();
     }
     for (const replanEvery of [0, 4, 1.5]) {
-      expect(() => new PredictiveSamplingExpert({ horizonSteps: 3, knots: 2, samples: 10, noiseStd: 0.1, holding: { samples: 4, replanEvery, reached: () => true } })).toThrow(
+      expect(() => countingPlanner({ samples: 4, replanEvery, reached: () => true }, () => {})).toThrow(
         new RegExp(`holding.replanEvery must be an integer in \\[1, horizonSteps = 3\\], got ${replanEvery}`),
       );
     }
