@@ -5,9 +5,12 @@
  * setting must pass before a task adopts it (expert bars over 20 seeds: benchmarks/experts.ts's references).
  *
  *   npx tsx benchmarks/planner_settings.ts --task walker-walk [--replan-every 2] [--samples 8] [--holding-samples 8]
- *                                          [--episodes 20] [--first 0] [--steps N] [--no-baseline] [--json out.json]
+ *                                          [--holding-replan-every 2] [--episodes 20] [--first 0] [--steps N]
+ *                                          [--no-baseline] [--json out.json]
  *
- * `--holding-samples N` plans with N rollouts while the task's success test holds. `--first F` starts at the F-th
+ * `--holding-samples N` plans with N rollouts while the task's success test holds, `--holding-replan-every K` then
+ * searches every K control steps (the task's own planner's holding test, when it has one, is replaced by the
+ * success test). `--first F` starts at the F-th
  * demo seed (to split a check over processes); `--steps N` stops episodes after N steps (a quick look, not a check).
  * CPU time is process.cpuUsage (user + system): on a shared machine compare settings by it, not by wall time.
  */
@@ -65,6 +68,7 @@ const args = await yargs(hideBin(process.argv))
   .option('replan-every', { coerce: integerOption('replan-every', 1, 1000), describe: 'control steps per planning step' })
   .option('samples', { coerce: integerOption('samples', 1, 100_000), describe: 'rollouts per planning step' })
   .option('holding-samples', { coerce: integerOption('holding-samples', 1, 100_000), describe: "rollouts while the task's success test holds" })
+  .option('holding-replan-every', { coerce: integerOption('holding-replan-every', 1, 1000), describe: "control steps per planning step while the task's success test holds" })
   .option('episodes', { default: 20, coerce: integerOption('episodes', 1, 100_000), describe: 'demo seeds' })
   .option('first', { default: 0, coerce: integerOption('first', 0, 100_000), describe: 'index of the first demo seed' })
   .option('steps', { coerce: integerOption('steps', 1, 100_000), describe: 'stop episodes after this many steps' })
@@ -78,10 +82,16 @@ const changed: PredictiveSamplingConfig = {
   ...own,
   ...(args['replan-every'] !== undefined && { replanEvery: args['replan-every'] }),
   ...(args.samples !== undefined && { samples: args.samples }),
-  ...(args['holding-samples'] !== undefined && { holding: { samples: args['holding-samples'], reached: (physics, t) => t.success(physics) } }),
 };
-const settings = (config: PredictiveSamplingConfig): string =>
-  `samples ${config.samples}, replan every ${config.replanEvery ?? 1}${config.holding ? `, ${config.holding.samples} while holding` : ''}`;
+if (args['holding-samples'] !== undefined || args['holding-replan-every'] !== undefined) {
+  // Unset holding values keep the task's own (its holding settings, else its full search).
+  const samples = args['holding-samples'] ?? own.holding?.samples ?? changed.samples;
+  const replanEvery = args['holding-replan-every'] ?? own.holding?.replanEvery;
+  changed.holding = { samples, ...(replanEvery !== undefined && { replanEvery }), reached: (physics, t) => t.success(physics) };
+}
+const holdingText = (holding: PredictiveSamplingConfig['holding']): string =>
+  holding ? `, ${holding.samples} while holding${holding.replanEvery !== undefined ? `, replanning every ${holding.replanEvery}` : ''}` : '';
+const settings = (config: PredictiveSamplingConfig): string => `samples ${config.samples}, replan every ${config.replanEvery ?? 1}${holdingText(config.holding)}`;
 const seeds = demoEpisodeSeeds(DEMO_BASE_SEED, args.first + args.episodes).slice(args.first);
 const create = async (config: PredictiveSamplingConfig): Promise<ExpertRollout> =>
   ExpertRollout.create(task, undefined, (): Expert => new PredictiveSamplingExpert(config));

@@ -17,7 +17,7 @@ import { demoEpisodeSeeds, loadOrGenerateDemos } from '../src/data/demos.js';
 import { RELOCATE_DEMO_NOISE, RelocateExpert } from '../src/envs/domains/adroit/relocate_expert.js';
 import { ExpertRollout, restoreDemoState } from '../src/envs/expert_rollout.js';
 import { EpisodeSearchExpert } from '../src/envs/experts/episode_search.js';
-import { PredictiveSamplingExpert } from '../src/envs/experts/predictive_sampling.js';
+import { PredictiveSamplingExpert, type PredictiveSamplingConfig } from '../src/envs/experts/predictive_sampling.js';
 import type { Physics } from '../src/envs/mujoco.js';
 import { objectId } from '../src/envs/named.js';
 import { getTask, listTasks } from '../src/envs/registry.js';
@@ -396,18 +396,15 @@ describe('pen planner', () => {
 });
 
 describe('predictive sampling while holding a goal', () => {
+  /** 10 rollouts of 3 steps (4 while `holding` says the goal is reached) whose objective counts its calls. */
+  const countingPlanner = (holding: PredictiveSamplingConfig['holding'], count: () => void) =>
+    new PredictiveSamplingExpert({ horizonSteps: 3, knots: 2, samples: 10, noiseStd: 0.1, holding, objective: () => (count(), 0) });
+
   it('rolls out holding.samples plans on steps where the goal is reached, the full count otherwise', () => {
     const env = envOf('pen');
     for (const reached of [true, false]) {
       let objectiveCalls = 0;
-      const planner = new PredictiveSamplingExpert({
-        horizonSteps: 3,
-        knots: 2,
-        samples: 10,
-        noiseStd: 0.1,
-        holding: { samples: 4, reached: () => reached },
-        objective: () => ++objectiveCalls,
-      });
+      const planner = countingPlanner({ samples: 4, reached: () => reached }, () => objectiveCalls++);
       try {
         env.reset({ seed: 1 });
         planner.reset(env.physics, new Rng(1));
@@ -417,9 +414,35 @@ describe('predictive sampling while holding a goal', () => {
         planner.dispose();
       }
     }
-    expect(() => new PredictiveSamplingExpert({ horizonSteps: 3, knots: 2, samples: 10, noiseStd: 0.1, holding: { samples: 11, reached: () => true } })).toThrow(
-      /holding.samples must be an integer in \[1, 10\], got 11/,
-    );
+    expect(() => countingPlanner({ samples: 11, reached: () => true }, () => {})).toThrow(/holding.samples must be an integer in \[1, 10\], got 11/);
+  });
+
+  it('with holding.replanEvery, executes a plan made while the goal holds that many steps and plans every step otherwise', () => {
+    const env = envOf('pen');
+    // Whether the goal holds at each control step; only planning steps ask.
+    const reachedAt = [true, false, false, false, false, true, true, true, true];
+    let step = 0;
+    let objectiveCalls = 0;
+    const planner = countingPlanner({ samples: 4, replanEvery: 3, reached: () => reachedAt[step]! }, () => objectiveCalls++);
+    try {
+      env.reset({ seed: 1 });
+      planner.reset(env.physics, new Rng(1));
+      const rolloutsPerStep: number[] = [];
+      for (step = 0; step < reachedAt.length; step++) {
+        const before = objectiveCalls;
+        env.step(planner.act(env.physics, env.task));
+        rolloutsPerStep.push((objectiveCalls - before) / 3);
+      }
+      // Planned holding at 0 (executed through 2), then full searches at 3 and 4, holding at 5 and again at 8.
+      expect(rolloutsPerStep).toEqual([4, 0, 0, 10, 10, 4, 0, 0, 4]);
+    } finally {
+      planner.dispose();
+    }
+    for (const replanEvery of [0, 4, 1.5]) {
+      expect(() => countingPlanner({ samples: 4, replanEvery, reached: () => true }, () => {})).toThrow(
+        new RegExp(`holding.replanEvery must be an integer in \\[1, horizonSteps = 3\\], got ${replanEvery}`),
+      );
+    }
   });
 });
 

@@ -150,7 +150,9 @@ export function fingerObjective(speedWeight: number, cap: number): (physics: Phy
  * mixed noise scales were lower. The 20 demo episodes of base seed 0 at the full horizon: 821.4 (min 765.0),
  * 17.2 CPU-s per episode. Halving the planning lost the bar's margin: replanning every 2 control steps (executing
  * the shifted plan in between) returned 750, 721, 643, 719 on the first four demo seeds, 48 rollouts 777, 718,
- * 672, 765 (the bar is a mean of 740), so finger-spin still plans every step with 96 rollouts.
+ * 672, 765 (the bar is a mean of 740); 48 rollouts only while the spinner is at speed (holding, reached = the
+ * success test) 729, 728, 745, 731, 734 on the first five (mean 733.4, ~13 CPU-s per episode), so finger-spin
+ * still plans every step with 96 rollouts.
  */
 export const FINGER_PLANNER: PredictiveSamplingConfig = {
   name: 'predictive-sampling-v1',

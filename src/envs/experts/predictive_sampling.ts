@@ -5,7 +5,8 @@
  * current state on a scratch MjData, stepped by `advance` exactly as the episode is; the next nominal is the best
  * rollout (or the return-weighted average of all of them) and its first action is applied. With `replanEvery` k > 1
  * the planner searches only every k-th control step and in between executes the plan it chose (receding-horizon
- * MPC: the plan is shifted by k steps before the next search), which divides the planning cost by k. Cost = -objective,
+ * MPC: the plan is shifted by k steps before the next search), which divides the planning cost by k; `holding`
+ * plans with fewer rollouts, and optionally less often, while the goal is already reached. Cost = -objective,
  * the objective being the task reward unless the config shapes it. Gait-memory candidates can replay the executed
  * actions at given periods. Deterministic given the reset `rng`.
  */
@@ -50,8 +51,10 @@ export interface PredictiveSamplingConfig {
    * Fewer rollouts while the goal is already reached: on steps where `reached(physics, task)` holds in the current
    * state, the planner rolls out `samples` plans (the nominal and samples - 1 perturbations) instead of the full
    * count; gait-memory candidates are left out then. Holding a reached goal needs less search than reaching it.
+   * `replanEvery` (default: the config's `replanEvery`) is then the number of control steps the plan made in a
+   * reached state is executed before the next search.
    */
-  holding?: { samples: number; reached: (physics: Physics, task: Task) => boolean };
+  holding?: { samples: number; replanEvery?: number; reached: (physics: Physics, task: Task) => boolean };
   /**
    * Per-step objective maximised in rollouts; defaults to the task reward. A shaped objective may add terms
    * that make a short horizon less myopic (e.g. posture), as long as episodes are still scored by the task.
@@ -80,6 +83,9 @@ export class PredictiveSamplingExpert implements Expert {
   /** [steps, dim] actions returned so far this episode (grows by doubling). */
   private executed = new Float64Array(0);
   private executedSteps = 0;
+  /** The control step of the last search, and the number of steps its plan is executed before the next one. */
+  private plannedAt = 0;
+  private planFor = 1;
 
   constructor(readonly config: PredictiveSamplingConfig) {
     const { horizonSteps, knots, samples, noiseStd } = config;
@@ -95,6 +101,10 @@ export class PredictiveSamplingExpert implements Expert {
     const holding = config.holding;
     if (holding && !(Number.isInteger(holding.samples) && holding.samples >= 1 && holding.samples <= samples)) {
       throw new Error(`holding.samples must be an integer in [1, ${samples}], got ${holding.samples}`);
+    }
+    const holdingReplan = holding?.replanEvery;
+    if (holdingReplan !== undefined && !(Number.isInteger(holdingReplan) && holdingReplan >= 1 && holdingReplan <= horizonSteps)) {
+      throw new Error(`holding.replanEvery must be an integer in [1, horizonSteps = ${horizonSteps}], got ${JSON.stringify(holdingReplan)}`);
     }
     const periods = config.periodicCandidates ?? [];
     if (periods.length >= samples || !periods.every((p) => Number.isInteger(p) && p >= 1)) {
@@ -112,6 +122,8 @@ export class PredictiveSamplingExpert implements Expert {
     this.rng = rng;
     this.nominal = null;
     this.executedSteps = 0;
+    this.plannedAt = 0;
+    this.planFor = 1;
   }
 
   /** Frees the planner's scratch simulation data. */
@@ -127,18 +139,21 @@ export class PredictiveSamplingExpert implements Expert {
     const spec = task.actionSpec;
     const { dim } = spec;
     const { horizonSteps, samples, noiseStd } = this.config;
-    const replanEvery = this.config.replanEvery ?? 1;
-    const sincePlan = this.executedSteps % replanEvery;
-    if (this.nominal && this.nominal.dim === dim && sincePlan !== 0) return this.execute(this.nominal, sincePlan);
+    const sincePlan = this.executedSteps - this.plannedAt;
+    if (this.nominal && this.nominal.dim === dim && sincePlan < this.planFor) return this.execute(this.nominal, sincePlan);
     if (!this.nominal || this.nominal.dim !== dim) this.allocate(dim);
-    else this.nominal.shift(replanEvery, this.scratch);
+    else this.nominal.shift(sincePlan, this.scratch);
     const nominal = this.nominal!;
     const candidate = this.candidate!;
     const best = this.best!;
 
     let bestReturn = -Infinity;
     const holding = this.config.holding;
-    const count = holding?.reached(physics, task) ? holding.samples : samples;
+    const replanEvery = this.config.replanEvery ?? 1;
+    const holdingNow = holding?.reached(physics, task) ? holding : null;
+    const count = holdingNow ? holdingNow.samples : samples;
+    this.plannedAt = this.executedSteps;
+    this.planFor = holdingNow?.replanEvery ?? replanEvery;
     const returns = this.returns.subarray(0, count);
     const periods = count === samples ? (this.config.periodicCandidates ?? []) : [];
     for (let s = 0; s < count; s++) {
