@@ -1,8 +1,9 @@
 /**
  * Cheap demonstrations: the expert that records a task's demos. Tasks whose expert plans on the simulator
  * (seconds per step of planning) have a distillation entry below: their planner is distilled into a
- * state-feedback MLP (dagger.ts), the student is evaluated on its own at the full horizon, and it records the
- * demos when it keeps the task's bar; otherwise the planner records them. The trained student, its evaluation
+ * state-feedback MLP (dagger.ts), the student is evaluated at the full horizon (on its own, or in the handoff of
+ * handoff.ts where the planner gets the task solved and the student keeps it so), and it records the demos when
+ * it keeps the task's bar; otherwise the planner records them. The trained student, its evaluation
  * and every labelled episode are cached (store.ts), so the distillation runs once per task version, teacher
  * and settings, and resumes when interrupted.
  */
@@ -12,6 +13,7 @@ import { resolveCacheDir } from '../util/cache_dir.js';
 import { Rng } from '../util/rng.js';
 import { distil, type DistillSettings, type TeacherEpisode } from './dagger.js';
 import { DistilledExpert } from './distilled_expert.js';
+import { HandoffExpert } from './handoff.js';
 import { StateFeatures } from './state_features.js';
 import { StateMlp } from './state_mlp.js';
 import { distillDigest, distillDir, FileEpisodeStore, readPolicyFile, writePolicyFile, type DistilledPolicyFile, type StudentEvaluation } from './store.js';
@@ -29,6 +31,23 @@ export interface TaskDistillation {
 
 const SHARED = { hidden: [128, 128], epochs: 30, batchSize: 256, learningRate: 1e-3, seed: 1 } as const;
 /**
+ * walker-stand: no teacher demos; 24 planner-driven 300-step episodes (7,200 labels: getting up and standing), then
+ * one round of 32 150-step episodes driven half by the student (4,800 labels), and demos by the handoff (the
+ * planner gets the walker up, the student holds it; handoff.ts). Measured (README "Demonstrations"): the student
+ * alone never gets up (mean 138-196 over the 10 evaluation episodes, with 20 or 56 labelled episodes) while the
+ * handoff returns as much as the planner with ~10% of its planning steps.
+ */
+const WALKER_STAND: DistillSettings = {
+  ...SHARED,
+  teacherDemos: 0,
+  episodeSteps: 300,
+  rounds: [
+    { episodes: 24, teacherShare: 1 },
+    { episodes: 32, teacherShare: 0.5, episodeSteps: 150 },
+  ],
+  handoffSettleSteps: 10,
+};
+/**
  * The planner's first 20 demos (full episodes), then two DAgger rounds of eight 150-step episodes (mixed, then the
  * student alone): short episodes spend the planner's labels on many starts, where students fail first (getting up,
  * the first flicks). A plain behaviour clone of 7 walker-stand demos returned 163 of the planner's ~980.
@@ -44,7 +63,7 @@ const DAGGER: Pick<DistillSettings, 'teacherDemos' | 'rounds' | 'episodeSteps'> 
 
 /** Distillation settings of the tasks whose experts plan; see the README's protocol section for the numbers. */
 export const DISTILLATIONS: Readonly<Record<string, TaskDistillation>> = {
-  'walker-stand': { settings: { ...SHARED, ...DAGGER }, minReturn: 930, evaluationEpisodes: 10 },
+  'walker-stand': { settings: WALKER_STAND, minReturn: 930, evaluationEpisodes: 10 },
   'walker-walk': { settings: { ...SHARED, ...DAGGER }, minReturn: 900, evaluationEpisodes: 10 },
   'finger-spin': { settings: { ...SHARED, ...DAGGER }, minReturn: 740, evaluationEpisodes: 10 },
   'cheetah-run': { settings: { ...SHARED, ...DAGGER }, minReturn: 640, evaluationEpisodes: 10 },
@@ -70,6 +89,8 @@ export interface DemoExpertOptions {
   onProgress?: (message: string) => void;
   /** Fail instead of distilling when no distillation is cached (demo workers: the caller distilled first). */
   cachedOnly?: boolean;
+  /** The distillation to use instead of the task's entry in DISTILLATIONS (a task without one, e.g. a test's). */
+  distillation?: TaskDistillation;
 }
 
 /** The evaluation episodes' reset seeds (a stream of their own, never demo or BC-evaluation seeds). */
@@ -85,7 +106,7 @@ function evaluationSeeds(settings: DistillSettings, episodes: number): number[] 
 export async function resolveDemoExpert(task: TaskDefinition, options: DemoExpertOptions = {}): Promise<DemoExpert> {
   const teacherName = task.createExpert().name;
   const own: DemoExpert = { name: teacherName, create: () => task.createExpert(), seconds: 0 };
-  const entry = DISTILLATIONS[task.name];
+  const entry = options.distillation ?? DISTILLATIONS[task.name];
   if (!entry) return own;
   const started = performance.now();
   const seeds = evaluationSeeds(entry.settings, entry.evaluationEpisodes);
@@ -103,7 +124,14 @@ export async function resolveDemoExpert(task: TaskDefinition, options: DemoExper
   }
   const mlp = StateMlp.fromWeights(file.weights);
   const name = `distilled-${teacherName}-${digest.slice(0, 8)}`;
-  return { name, create: () => new DistilledExpert(name, mlp), evaluation: file.evaluation, seconds };
+  return { name, create: () => demoExpertOf(task, entry.settings, name, mlp), evaluation: file.evaluation, seconds };
+}
+
+/** The expert a distillation records with: the student, or the teacher-student handoff when the settings ask for it. */
+function demoExpertOf(task: TaskDefinition, settings: DistillSettings, name: string, mlp: StateMlp): Expert {
+  const student = new DistilledExpert(name, mlp);
+  const settle = settings.handoffSettleSteps;
+  return settle === undefined ? student : new HandoffExpert(name, task.createExpert(), student, settle);
 }
 
 /**
@@ -136,12 +164,14 @@ async function distilAndEvaluate(
     }
   });
   const store = new FileEpisodeStore(dir, dims.inputDim, dims.actionDim);
-  if (!options.teacherDemos) throw new Error(`task '${task.name}': distilling needs the teacher's demos (DemoExpertOptions.teacherDemos)`);
-  const teacherEpisodes = await options.teacherDemos(entry.settings.teacherDemos);
+  const { teacherDemos: wanted } = entry.settings;
+  const source = options.teacherDemos;
+  if (wanted > 0 && !source) throw new Error(`task '${task.name}': distilling needs the teacher's demos (DemoExpertOptions.teacherDemos)`);
+  const teacherEpisodes = wanted > 0 && source ? await source(wanted) : [];
   const result = await distil(task, entry.settings, teacherEpisodes, store, (done, total) =>
     options.onProgress?.(`${task.name}: distilling, DAgger episode ${done}/${total}`),
   );
-  const evaluation = await evaluateStudent(task, new DistilledExpert('student', result.mlp), seeds);
+  const evaluation = await evaluateStudent(task, demoExpertOf(task, entry.settings, 'student', result.mlp), seeds);
   const file: DistilledPolicyFile = {
     format: 1,
     task: task.name,
@@ -157,9 +187,10 @@ async function distilAndEvaluate(
   return file;
 }
 
-/** Full-horizon returns of `expert` from each seed. */
+/** Full-horizon returns of `expert` from each seed (and, for a handoff, the steps its teacher drove). */
 export async function evaluateStudent(task: TaskDefinition, expert: Expert, seeds: readonly number[]): Promise<StudentEvaluation> {
   const env = await Env.make(task);
+  const teacherSteps: number[] = [];
   try {
     const returns = seeds.map((seed) => {
       env.reset({ seed });
@@ -170,10 +201,13 @@ export async function evaluateStudent(task: TaskDefinition, expert: Expert, seed
         total += result.reward;
         if (result.terminated || result.truncated) break;
       }
+      if (expert instanceof HandoffExpert) teacherSteps.push(expert.teacherSteps);
       return total;
     });
-    return { seeds: [...seeds], returns, meanReturn: returns.reduce((a, b) => a + b, 0) / returns.length };
+    const meanReturn = returns.reduce((a, b) => a + b, 0) / returns.length;
+    return { seeds: [...seeds], returns, meanReturn, ...(teacherSteps.length > 0 ? { teacherSteps } : {}) };
   } finally {
+    expert.dispose?.();
     env.close();
   }
 }

@@ -22,6 +22,8 @@ export interface StudentEvaluation {
   seeds: number[];
   returns: number[];
   meanReturn: number;
+  /** Handoff experts: the steps of each episode the teacher drove (its planning cost). */
+  teacherSteps?: number[];
 }
 
 export interface DistilledPolicyFile {
