@@ -191,7 +191,7 @@ function labelTeacherEpisode(env: Env, features: StateFeatures, episode: Teacher
 }
 
 /** Plays one episode, executing the teacher's or the student's action, and labels every state with the teacher's. */
-export function labelEpisode(
+function labelEpisode(
   env: Env,
   teacher: Expert,
   student: StateMlp | null,
@@ -235,7 +235,7 @@ export function labelEpisode(
   };
 }
 
-export function stack(episodes: readonly LabelledEpisode[], inputDim: number, outputDim: number) {
+function stack(episodes: readonly LabelledEpisode[], inputDim: number, outputDim: number) {
   const count = episodes.reduce((n, e) => n + e.steps, 0);
   const inputs = new Float64Array(count * inputDim);
   const targets = new Float64Array(count * outputDim);
