@@ -10,6 +10,7 @@
 import { Env } from '../envs/env.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
+import { DEMO_BASE_SEED, demoEpisodeSeeds } from '../util/demo_seeds.js';
 import { Rng } from '../util/rng.js';
 import { distil, type DistillSettings, type TeacherEpisode } from './dagger.js';
 import { DistilledExpert } from './distilled_expert.js';
@@ -25,7 +26,7 @@ export interface TaskDistillation {
   settings: DistillSettings;
   /** Mean return over the evaluation episodes the student must reach to record demos (the expert's bar). */
   minReturn: number;
-  /** Full-horizon episodes the student is evaluated on. */
+  /** Full-horizon episodes the student is evaluated on (20, as the expert bars), on demo seeds (evaluationSeeds). */
   evaluationEpisodes: number;
 }
 
@@ -62,12 +63,15 @@ const DAGGER: Pick<DistillSettings, 'teacherDemos' | 'rounds' | 'episodeSteps'> 
   ],
 };
 
+/** As the expert bars: 20 seeds at the full horizon. */
+const EVALUATION_EPISODES = 20;
+
 /** Distillation settings of the tasks whose experts plan; see the README's protocol section for the numbers. */
 export const DISTILLATIONS: Readonly<Record<string, TaskDistillation>> = {
-  'walker-stand': { settings: WALKER_STAND, minReturn: 930, evaluationEpisodes: 10 },
-  'walker-walk': { settings: { ...SHARED, ...DAGGER }, minReturn: 900, evaluationEpisodes: 10 },
-  'finger-spin': { settings: { ...SHARED, ...DAGGER }, minReturn: 740, evaluationEpisodes: 10 },
-  'cheetah-run': { settings: { ...SHARED, ...DAGGER }, minReturn: 640, evaluationEpisodes: 10 },
+  'walker-stand': { settings: WALKER_STAND, minReturn: 930, evaluationEpisodes: EVALUATION_EPISODES },
+  'walker-walk': { settings: { ...SHARED, ...DAGGER }, minReturn: 900, evaluationEpisodes: EVALUATION_EPISODES },
+  'finger-spin': { settings: { ...SHARED, ...DAGGER }, minReturn: 740, evaluationEpisodes: EVALUATION_EPISODES },
+  'cheetah-run': { settings: { ...SHARED, ...DAGGER }, minReturn: 640, evaluationEpisodes: EVALUATION_EPISODES },
 };
 
 /** Which expert records a task's demos: its name (demo caches key on it) and a factory. */
@@ -94,10 +98,13 @@ export interface DemoExpertOptions {
   distillation?: TaskDistillation;
 }
 
-/** The evaluation episodes' reset seeds (a stream of their own, never demo or BC-evaluation seeds). */
+/**
+ * The evaluation episodes' reset seeds: demo seeds, so a student is judged on episodes it would record and as every
+ * expert's bar is measured (benchmarks/experts.ts), the ones after the teacher demos it was trained on. Its DAgger
+ * episodes come from a stream of their own (dagger.ts).
+ */
 function evaluationSeeds(settings: DistillSettings, episodes: number): number[] {
-  const rng = new Rng(settings.seed).fork(0x4556414c);
-  return Array.from({ length: episodes }, () => rng.nextUint32());
+  return demoEpisodeSeeds(DEMO_BASE_SEED, settings.teacherDemos + episodes).slice(settings.teacherDemos);
 }
 
 /**
