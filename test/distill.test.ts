@@ -11,6 +11,7 @@ import { distil, distillEpisodeSeeds, type DistillSettings } from '../src/distil
 import { DistilledExpert } from '../src/distill/distilled_expert.js';
 import { loadOrGenerateDemos } from '../src/data/demos.js';
 import { HandoffExpert, HandoffGate } from '../src/distill/handoff.js';
+import { demoEpisodeSeeds } from '../src/data/demos.js';
 import { evaluateStudent, resolveDemoExpert, type TaskDistillation } from '../src/distill/index.js';
 import { StateFeatures } from '../src/distill/state_features.js';
 import { StateMlp } from '../src/distill/state_mlp.js';
@@ -277,6 +278,8 @@ describe('resolveDemoExpert', () => {
     const kept = await resolveDemoExpert(railTask, { cacheDir, distillation: entry(10) });
     expect(kept.name).toMatch(/^distilled-rail-pd-[0-9a-f]{8}$/);
     expect(kept.evaluation!.meanReturn).toBeGreaterThan(10);
+    // Judged on the demo seeds after the teacher demos it was trained on: episodes it would record.
+    expect(kept.evaluation!.seeds).toEqual(demoEpisodeSeeds(0, settings.teacherDemos + 3).slice(settings.teacherDemos));
     expect(kept.create()).toBeInstanceOf(DistilledExpert);
     const missed = await resolveDemoExpert(railTask, { cacheDir, distillation: entry(1e6) });
     expect(missed.name).toBe('rail-pd');

@@ -8,6 +8,7 @@
  * and settings, and resumes when interrupted.
  */
 import { Env } from '../envs/env.js';
+import { ExpertRollout } from '../envs/expert_rollout.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { DEMO_BASE_SEED, demoEpisodeSeeds } from '../util/demo_seeds.js';
@@ -17,7 +18,7 @@ import { DistilledExpert } from './distilled_expert.js';
 import { HandoffExpert } from './handoff.js';
 import { StateFeatures } from './state_features.js';
 import { StateMlp } from './state_mlp.js';
-import { distillDigest, distillDir, FileEpisodeStore, readPolicyFile, writePolicyFile, type DistilledPolicyFile, type StudentEvaluation } from './store.js';
+import { DISTILL_FORMAT_VERSION, distillDigest, distillDir, FileEpisodeStore, readPolicyFile, writePolicyFile, type DistilledPolicyFile, type StudentEvaluation } from './store.js';
 
 export type { DistillSettings, TeacherEpisode } from './dagger.js';
 export type { StudentEvaluation } from './store.js';
@@ -181,7 +182,7 @@ async function distilAndEvaluate(
   );
   const evaluation = await evaluateStudent(task, demoExpertOf(task, entry.settings, 'student', result.mlp), seeds);
   const file: DistilledPolicyFile = {
-    format: 1,
+    format: DISTILL_FORMAT_VERSION,
     task: task.name,
     taskVersion: task.version,
     teacher,
@@ -197,25 +198,19 @@ async function distilAndEvaluate(
 
 /** Full-horizon returns of `expert` from each seed (and, for a handoff, the steps its teacher drove). */
 export async function evaluateStudent(task: TaskDefinition, expert: Expert, seeds: readonly number[]): Promise<StudentEvaluation> {
-  const env = await Env.make(task);
+  // An ExpertRollout plays each seed as the demo store records it (its expert stream, executed actions), so the
+  // evaluation on demo seeds is the demos the expert would record there.
+  const rollout = await ExpertRollout.create(task, undefined, () => expert);
   const teacherSteps: number[] = [];
   try {
     const returns = seeds.map((seed) => {
-      env.reset({ seed });
-      expert.reset(env.physics, new Rng(seed));
-      let total = 0;
-      for (let t = 0; t < task.horizon; t++) {
-        const result = env.step(expert.act(env.physics, env.task, t));
-        total += result.reward;
-        if (result.terminated || result.truncated) break;
-      }
+      const { episodeReturn } = rollout.episode(seed);
       if (expert instanceof HandoffExpert) teacherSteps.push(expert.teacherSteps);
-      return total;
+      return episodeReturn;
     });
     const meanReturn = returns.reduce((a, b) => a + b, 0) / returns.length;
     return { seeds: [...seeds], returns, meanReturn, ...(teacherSteps.length > 0 ? { teacherSteps } : {}) };
   } finally {
-    expert.dispose?.();
-    env.close();
+    rollout.close();
   }
 }
