@@ -10,7 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { distil, distillEpisodeSeeds, type DistillSettings } from '../src/distill/dagger.js';
 import { DistilledExpert } from '../src/distill/distilled_expert.js';
 import { loadOrGenerateDemos } from '../src/data/demos.js';
-import { evaluateStudent } from '../src/distill/index.js';
+import { HandoffExpert, HandoffGate } from '../src/distill/handoff.js';
+import { demoEpisodeSeeds } from '../src/data/demos.js';
+import { evaluateStudent, resolveDemoExpert, type TaskDistillation } from '../src/distill/index.js';
 import { StateFeatures } from '../src/distill/state_features.js';
 import { StateMlp } from '../src/distill/state_mlp.js';
 import { distillDigest, distillDir, FileEpisodeStore } from '../src/distill/store.js';
@@ -217,9 +219,85 @@ describe('DAgger distillation', () => {
     expect(Math.min(...evaluation.returns)).toBeGreaterThan(10);
   });
 
+  it('plays a round for its own episodeSteps when it sets them, and a handoff round as the handoff expert drives', async () => {
+    const rounds = [{ episodes: 2, teacherShare: 1, episodeSteps: 25 }, { episodes: 1, teacherShare: 0 }];
+    const result = await distil(railTask, { ...settings, rounds }, []);
+    expect(result.episodes.map((e) => e.steps)).toEqual([25, 25, 40]);
+    // A handoff round whose settle time is the whole episode is the teacher's alone: the same episode as a teacher round.
+    const handoff = await distil(railTask, { ...settings, rounds: [rounds[0]!, { ...rounds[1]!, handoff: true }], handoffSettleSteps: 40 }, []);
+    const teacherRound = await distil(railTask, { ...settings, rounds: [rounds[0]!, { ...rounds[1]!, teacherShare: 1 }] }, []);
+    expect(handoff.episodes[2]!.inputs).toEqual(teacherRound.episodes[2]!.inputs);
+    expect(handoff.episodes[2]!.inputs).not.toEqual(result.episodes[2]!.inputs);
+  });
+
   it('rejects settings that cannot run', async () => {
+    await expect(distil(railTask, { ...settings, rounds: [{ episodes: 2, teacherShare: 1, episodeSteps: 1 }] }, [])).rejects.toThrow(/rounds\[0\]\.episodeSteps must be an integer >= 2/);
+    await expect(distil(railTask, { ...settings, handoffSettleSteps: 0 }, [])).rejects.toThrow(/handoffSettleSteps must be a positive integer/);
+    await expect(distil(railTask, { ...settings, rounds: [{ episodes: 1, teacherShare: 1, handoff: true }] }, [])).rejects.toThrow(/rounds\[0\]\.handoff needs handoffSettleSteps/);
     await expect(distil(railTask, { ...settings, rounds: [{ episodes: 2, teacherShare: 0.5 }] }, [])).rejects.toThrow(/no student before round 0/);
     await expect(distil(railTask, { ...settings, rounds: [] }, [])).rejects.toThrow(/no student before round 0/);
     await expect(distil(railTask, { ...settings, teacherDemos: 2 }, [])).rejects.toThrow(/start from 2 teacher demos, got 0/);
+  });
+});
+
+describe('handoff from teacher to student', () => {
+  it("gives the student the steps after the success test held for settleSteps in a row, the teacher's from the first failure", () => {
+    const gate = new HandoffGate(3);
+    const turns = [true, true, true, true, false, true, true, true, true].map((success) => gate.studentTurn(success));
+    expect(turns).toEqual([false, false, true, true, false, false, false, true, true]);
+    gate.reset();
+    expect(gate.studentTurn(true)).toBe(false);
+    expect(() => new HandoffGate(0)).toThrow(/settleSteps must be a positive integer/);
+  });
+
+  it('drives with the teacher until the task is solved, then with the student, and counts the teacher steps', async () => {
+    /** A student that pushes away from the target: every step it acts on fails the test, so the teacher must return. */
+    const pushAway: Expert = { name: 'away', reset() {}, act: (physics) => new Float64Array([physics.views.qpos[0]! > 0.2 ? 1 : -1]) };
+    const handoff = new HandoffExpert('handoff', new RailExpert(), pushAway, 4);
+    const evaluation = await evaluateStudent(railTask, handoff, [11, 12]);
+    const teacherAlone = await evaluateStudent(railTask, new RailExpert(), [11, 12]);
+    expect(teacherAlone.teacherSteps).toBeUndefined();
+    expect(evaluation.teacherSteps).toHaveLength(2);
+    // The saboteur gets some steps (after each settled stretch), the teacher most of them, and the return drops.
+    for (const [i, steps] of evaluation.teacherSteps!.entries()) {
+      expect(steps).toBeGreaterThan(railTask.horizon / 2);
+      expect(steps).toBeLessThan(railTask.horizon);
+      expect(evaluation.returns[i]!).toBeLessThan(teacherAlone.returns[i]!);
+    }
+  });
+});
+
+describe('resolveDemoExpert', () => {
+  const entry = (minReturn: number, extra: Partial<DistillSettings> = {}): TaskDistillation => ({
+    settings: { ...settings, ...extra },
+    minReturn,
+    evaluationEpisodes: 3,
+  });
+
+  it('records with the student when it keeps the bar, with the teacher when not, and needs no teacher demos when the settings take none', async () => {
+    const kept = await resolveDemoExpert(railTask, { cacheDir, distillation: entry(10) });
+    expect(kept.name).toMatch(/^distilled-rail-pd-[0-9a-f]{8}$/);
+    expect(kept.evaluation!.meanReturn).toBeGreaterThan(10);
+    // Judged on the demo seeds after the teacher demos it was trained on: episodes it would record.
+    expect(kept.evaluation!.seeds).toEqual(demoEpisodeSeeds(0, settings.teacherDemos + 3).slice(settings.teacherDemos));
+    expect(kept.create()).toBeInstanceOf(DistilledExpert);
+    const missed = await resolveDemoExpert(railTask, { cacheDir, distillation: entry(1e6) });
+    expect(missed.name).toBe('rail-pd');
+    expect(missed.evaluation!.meanReturn).toBe(kept.evaluation!.meanReturn);
+    // The same distillation from the cache: nothing replayed.
+    const calls = teachers.length;
+    const cached = await resolveDemoExpert(railTask, { cacheDir, distillation: entry(10), cachedOnly: true });
+    expect(cached.name).toBe(kept.name);
+    expect(teachers.length).toBe(calls + 1); // the teacher's name only
+  });
+
+  it('records with the handoff when the settings ask for it, under a name of its own, its teacher steps in the evaluation', async () => {
+    const plain = await resolveDemoExpert(railTask, { cacheDir, distillation: entry(10) });
+    const handoff = await resolveDemoExpert(railTask, { cacheDir, distillation: entry(10, { handoffSettleSteps: 5 }) });
+    expect(handoff.name).not.toBe(plain.name);
+    expect(handoff.create()).toBeInstanceOf(HandoffExpert);
+    const steps = handoff.evaluation!.teacherSteps!;
+    expect(steps).toHaveLength(3);
+    for (const n of steps) expect(n).toBeGreaterThanOrEqual(5);
   });
 });

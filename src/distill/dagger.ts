@@ -16,6 +16,7 @@ import { Env } from '../envs/env.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { Rng } from '../util/rng.js';
 import { StateFeatures } from './state_features.js';
+import { HandoffGate } from './handoff.js';
 import { StateMlp } from './state_mlp.js';
 
 export interface DistillRound {
@@ -23,6 +24,14 @@ export interface DistillRound {
   episodes: number;
   /** Probability that a step executes the teacher's action rather than the student's. */
   teacherShare: number;
+  /** Policy steps per episode of this round; the settings' `episodeSteps` when omitted. */
+  episodeSteps?: number;
+  /**
+   * Drive as the handoff demo expert does (settings' `handoffSettleSteps`): the teacher until the task's success
+   * test has held that many steps in a row, the student (mixed by `teacherShare`) after, so the labels fall where
+   * the student holds.
+   */
+  handoff?: boolean;
 }
 
 export interface DistillSettings {
@@ -36,6 +45,11 @@ export interface DistillSettings {
   batchSize: number;
   learningRate: number;
   seed: number;
+  /**
+   * When set, the demo expert is not the student alone but the handoff of handoff.ts: the teacher drives until the
+   * task's success test has held for this many consecutive steps, the student while it keeps holding.
+   */
+  handoffSettleSteps?: number;
 }
 
 /** One labelled episode: the states it visited and the teacher's action in each. */
@@ -94,11 +108,17 @@ export function validateDistillSettings(settings: DistillSettings): void {
   rounds.forEach((r, i) => {
     if (!Number.isInteger(r.episodes) || r.episodes < 1) throw new Error(`distillation settings: rounds[${i}].episodes must be a positive integer`);
     if (!(r.teacherShare >= 0 && r.teacherShare <= 1)) throw new Error(`distillation settings: rounds[${i}].teacherShare must be in [0, 1]`);
+    if (r.handoff && settings.handoffSettleSteps === undefined) throw new Error(`distillation settings: rounds[${i}].handoff needs handoffSettleSteps`);
+    if (r.episodeSteps !== undefined && !(Number.isInteger(r.episodeSteps) && r.episodeSteps >= 2)) {
+      throw new Error(`distillation settings: rounds[${i}].episodeSteps must be an integer >= 2`);
+    }
   });
   if (teacherDemos === 0 && (rounds.length === 0 || rounds[0]!.teacherShare !== 1)) {
     throw new Error('distillation settings: without teacher demos there is no student before round 0, so its teacherShare must be 1');
   }
   if (!Number.isInteger(settings.episodeSteps) || settings.episodeSteps < 2) throw new Error('distillation settings: episodeSteps must be an integer >= 2');
+  const settle = settings.handoffSettleSteps;
+  if (settle !== undefined && !(Number.isInteger(settle) && settle >= 1)) throw new Error('distillation settings: handoffSettleSteps must be a positive integer');
 }
 
 export async function distil(
@@ -134,13 +154,14 @@ export async function distil(
     };
     if (episodes.length > 0) train(settings.seed - 1);
     for (let round = 0; round < settings.rounds.length; round++) {
-      const { episodes: count, teacherShare } = settings.rounds[round]!;
+      const { episodes: count, teacherShare, episodeSteps = settings.episodeSteps, handoff } = settings.rounds[round]!;
+      const gate = handoff && settings.handoffSettleSteps !== undefined ? new HandoffGate(settings.handoffSettleSteps) : null;
       const seeds = distillEpisodeSeeds(settings.seed, round, count);
       for (let i = 0; i < count; i++) {
         let episode = store?.load(round, i) ?? null;
         if (episode) loaded++;
         else {
-          episode = labelEpisode(env, teacher, student, features, seeds[i]!, settings.episodeSteps, teacherShare);
+          episode = labelEpisode(env, teacher, student, features, seeds[i]!, episodeSteps, teacherShare, gate);
           store?.save(round, i, episode);
         }
         episodes.push(episode);
@@ -178,6 +199,7 @@ function labelEpisode(
   seed: number,
   steps: number,
   teacherShare: number,
+  gate: HandoffGate | null = null,
 ): LabelledEpisode {
   const started = performance.now();
   const { dim, low, high } = env.actionSpec;
@@ -188,6 +210,7 @@ function labelEpisode(
   const mixing = new Rng(seed).fork(0x4d4958);
   env.reset({ seed });
   teacher.reset(env.physics, new Rng(seed).fork(0x455850));
+  gate?.reset();
   let executedReturn = 0;
   let length = 0;
   for (let t = 0; t < steps; t++) {
@@ -195,7 +218,8 @@ function labelEpisode(
     const label = teacher.act(env.physics, env.task, t);
     for (let i = 0; i < dim; i++) targets[t * dim + i] = Math.min(high[i]!, Math.max(low[i]!, label[i]!));
     let action: Float64Array = targets.subarray(t * dim, (t + 1) * dim);
-    if (student && mixing.random() >= teacherShare) action = student.act(x, studentAction);
+    const studentMayAct = student !== null && (!gate || gate.studentTurn(env.task.success(env.physics)));
+    if (studentMayAct && mixing.random() >= teacherShare) action = student.act(x, studentAction);
     const result = env.step(action);
     executedReturn += result.reward;
     length = t + 1;

@@ -1,20 +1,24 @@
 /**
  * Cheap demonstrations: the expert that records a task's demos. Tasks whose expert plans on the simulator
  * (seconds per step of planning) have a distillation entry below: their planner is distilled into a
- * state-feedback MLP (dagger.ts), the student is evaluated on its own at the full horizon, and it records the
- * demos when it keeps the task's bar; otherwise the planner records them. The trained student, its evaluation
+ * state-feedback MLP (dagger.ts), the student is evaluated at the full horizon (on its own, or in the handoff of
+ * handoff.ts where the planner gets the task solved and the student keeps it so), and it records the demos when
+ * it keeps the task's bar; otherwise the planner records them. The trained student, its evaluation
  * and every labelled episode are cached (store.ts), so the distillation runs once per task version, teacher
  * and settings, and resumes when interrupted.
  */
 import { Env } from '../envs/env.js';
+import { ExpertRollout } from '../envs/expert_rollout.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
+import { DEMO_BASE_SEED, demoEpisodeSeeds } from '../util/demo_seeds.js';
 import { Rng } from '../util/rng.js';
 import { distil, type DistillSettings, type TeacherEpisode } from './dagger.js';
 import { DistilledExpert } from './distilled_expert.js';
+import { HandoffExpert } from './handoff.js';
 import { StateFeatures } from './state_features.js';
 import { StateMlp } from './state_mlp.js';
-import { distillDigest, distillDir, FileEpisodeStore, readPolicyFile, writePolicyFile, type DistilledPolicyFile, type StudentEvaluation } from './store.js';
+import { DISTILL_FORMAT_VERSION, distillDigest, distillDir, FileEpisodeStore, readPolicyFile, writePolicyFile, type DistilledPolicyFile, type StudentEvaluation } from './store.js';
 
 export type { DistillSettings, TeacherEpisode } from './dagger.js';
 export type { StudentEvaluation } from './store.js';
@@ -23,11 +27,29 @@ export interface TaskDistillation {
   settings: DistillSettings;
   /** Mean return over the evaluation episodes the student must reach to record demos (the expert's bar). */
   minReturn: number;
-  /** Full-horizon episodes the student is evaluated on. */
+  /** Full-horizon episodes the student is evaluated on (20, as the expert bars), on demo seeds (evaluationSeeds). */
   evaluationEpisodes: number;
 }
 
 const SHARED = { hidden: [128, 128], epochs: 30, batchSize: 256, learningRate: 1e-3, seed: 1 } as const;
+/**
+ * walker-stand: no teacher demos; 24 planner-driven 300-step episodes (getting up and standing), 32 150-step
+ * episodes driven half by the student, then 24 200-step episodes driven by the handoff (labels where the student
+ * holds): 16,800 labels. Demos by the handoff (handoff.ts): the student alone never gets up (138-196 over the
+ * evaluation episodes with 7,200-12,000 labels), the planner's get-up following the plan it carries, not the state;
+ * see the README's "Demonstrations" for the figures.
+ */
+const WALKER_STAND: DistillSettings = {
+  ...SHARED,
+  teacherDemos: 0,
+  episodeSteps: 300,
+  rounds: [
+    { episodes: 24, teacherShare: 1 },
+    { episodes: 32, teacherShare: 0.5, episodeSteps: 150 },
+    { episodes: 24, teacherShare: 0, episodeSteps: 200, handoff: true },
+  ],
+  handoffSettleSteps: 10,
+};
 /**
  * The planner's first 20 demos (full episodes), then two DAgger rounds of eight 150-step episodes (mixed, then the
  * student alone): short episodes spend the planner's labels on many starts, where students fail first (getting up,
@@ -42,12 +64,15 @@ const DAGGER: Pick<DistillSettings, 'teacherDemos' | 'rounds' | 'episodeSteps'> 
   ],
 };
 
+/** As the expert bars: 20 seeds at the full horizon. */
+const EVALUATION_EPISODES = 20;
+
 /** Distillation settings of the tasks whose experts plan; see the README's protocol section for the numbers. */
 export const DISTILLATIONS: Readonly<Record<string, TaskDistillation>> = {
-  'walker-stand': { settings: { ...SHARED, ...DAGGER }, minReturn: 930, evaluationEpisodes: 10 },
-  'walker-walk': { settings: { ...SHARED, ...DAGGER }, minReturn: 900, evaluationEpisodes: 10 },
-  'finger-spin': { settings: { ...SHARED, ...DAGGER }, minReturn: 740, evaluationEpisodes: 10 },
-  'cheetah-run': { settings: { ...SHARED, ...DAGGER }, minReturn: 640, evaluationEpisodes: 10 },
+  'walker-stand': { settings: WALKER_STAND, minReturn: 930, evaluationEpisodes: EVALUATION_EPISODES },
+  'walker-walk': { settings: { ...SHARED, ...DAGGER }, minReturn: 900, evaluationEpisodes: EVALUATION_EPISODES },
+  'finger-spin': { settings: { ...SHARED, ...DAGGER }, minReturn: 740, evaluationEpisodes: EVALUATION_EPISODES },
+  'cheetah-run': { settings: { ...SHARED, ...DAGGER }, minReturn: 640, evaluationEpisodes: EVALUATION_EPISODES },
 };
 
 /** Which expert records a task's demos: its name (demo caches key on it) and a factory. */
@@ -70,12 +95,17 @@ export interface DemoExpertOptions {
   onProgress?: (message: string) => void;
   /** Fail instead of distilling when no distillation is cached (demo workers: the caller distilled first). */
   cachedOnly?: boolean;
+  /** The distillation to use instead of the task's entry in DISTILLATIONS (a task without one, e.g. a test's). */
+  distillation?: TaskDistillation;
 }
 
-/** The evaluation episodes' reset seeds (a stream of their own, never demo or BC-evaluation seeds). */
+/**
+ * The evaluation episodes' reset seeds: demo seeds, so a student is judged on episodes it would record and as every
+ * expert's bar is measured (benchmarks/experts.ts), the ones after the teacher demos it was trained on. Its DAgger
+ * episodes come from a stream of their own (dagger.ts).
+ */
 function evaluationSeeds(settings: DistillSettings, episodes: number): number[] {
-  const rng = new Rng(settings.seed).fork(0x4556414c);
-  return Array.from({ length: episodes }, () => rng.nextUint32());
+  return demoEpisodeSeeds(DEMO_BASE_SEED, settings.teacherDemos + episodes).slice(settings.teacherDemos);
 }
 
 /**
@@ -85,7 +115,7 @@ function evaluationSeeds(settings: DistillSettings, episodes: number): number[] 
 export async function resolveDemoExpert(task: TaskDefinition, options: DemoExpertOptions = {}): Promise<DemoExpert> {
   const teacherName = task.createExpert().name;
   const own: DemoExpert = { name: teacherName, create: () => task.createExpert(), seconds: 0 };
-  const entry = DISTILLATIONS[task.name];
+  const entry = options.distillation ?? DISTILLATIONS[task.name];
   if (!entry) return own;
   const started = performance.now();
   const seeds = evaluationSeeds(entry.settings, entry.evaluationEpisodes);
@@ -103,7 +133,14 @@ export async function resolveDemoExpert(task: TaskDefinition, options: DemoExper
   }
   const mlp = StateMlp.fromWeights(file.weights);
   const name = `distilled-${teacherName}-${digest.slice(0, 8)}`;
-  return { name, create: () => new DistilledExpert(name, mlp), evaluation: file.evaluation, seconds };
+  return { name, create: () => demoExpertOf(task, entry.settings, name, mlp), evaluation: file.evaluation, seconds };
+}
+
+/** The expert a distillation records with: the student, or the teacher-student handoff when the settings ask for it. */
+function demoExpertOf(task: TaskDefinition, settings: DistillSettings, name: string, mlp: StateMlp): Expert {
+  const student = new DistilledExpert(name, mlp);
+  const settle = settings.handoffSettleSteps;
+  return settle === undefined ? student : new HandoffExpert(name, task.createExpert(), student, settle);
 }
 
 /**
@@ -136,14 +173,16 @@ async function distilAndEvaluate(
     }
   });
   const store = new FileEpisodeStore(dir, dims.inputDim, dims.actionDim);
-  if (!options.teacherDemos) throw new Error(`task '${task.name}': distilling needs the teacher's demos (DemoExpertOptions.teacherDemos)`);
-  const teacherEpisodes = await options.teacherDemos(entry.settings.teacherDemos);
+  const { teacherDemos: wanted } = entry.settings;
+  const source = options.teacherDemos;
+  if (wanted > 0 && !source) throw new Error(`task '${task.name}': distilling needs the teacher's demos (DemoExpertOptions.teacherDemos)`);
+  const teacherEpisodes = wanted > 0 && source ? await source(wanted) : [];
   const result = await distil(task, entry.settings, teacherEpisodes, store, (done, total) =>
     options.onProgress?.(`${task.name}: distilling, DAgger episode ${done}/${total}`),
   );
-  const evaluation = await evaluateStudent(task, new DistilledExpert('student', result.mlp), seeds);
+  const evaluation = await evaluateStudent(task, demoExpertOf(task, entry.settings, 'student', result.mlp), seeds);
   const file: DistilledPolicyFile = {
-    format: 1,
+    format: DISTILL_FORMAT_VERSION,
     task: task.name,
     taskVersion: task.version,
     teacher,
@@ -157,23 +196,21 @@ async function distilAndEvaluate(
   return file;
 }
 
-/** Full-horizon returns of `expert` from each seed. */
+/** Full-horizon returns of `expert` from each seed (and, for a handoff, the steps its teacher drove). */
 export async function evaluateStudent(task: TaskDefinition, expert: Expert, seeds: readonly number[]): Promise<StudentEvaluation> {
-  const env = await Env.make(task);
+  // An ExpertRollout plays each seed as the demo store records it (its expert stream, executed actions), so the
+  // evaluation on demo seeds is the demos the expert would record there.
+  const rollout = await ExpertRollout.create(task, undefined, () => expert);
+  const teacherSteps: number[] = [];
   try {
     const returns = seeds.map((seed) => {
-      env.reset({ seed });
-      expert.reset(env.physics, new Rng(seed));
-      let total = 0;
-      for (let t = 0; t < task.horizon; t++) {
-        const result = env.step(expert.act(env.physics, env.task, t));
-        total += result.reward;
-        if (result.terminated || result.truncated) break;
-      }
-      return total;
+      const { episodeReturn } = rollout.episode(seed);
+      if (expert instanceof HandoffExpert) teacherSteps.push(expert.teacherSteps);
+      return episodeReturn;
     });
-    return { seeds: [...seeds], returns, meanReturn: returns.reduce((a, b) => a + b, 0) / returns.length };
+    const meanReturn = returns.reduce((a, b) => a + b, 0) / returns.length;
+    return { seeds: [...seeds], returns, meanReturn, ...(teacherSteps.length > 0 ? { teacherSteps } : {}) };
   } finally {
-    env.close();
+    rollout.close();
   }
 }

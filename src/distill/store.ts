@@ -14,14 +14,16 @@ import type { DistillSettings, LabelledEpisode, LabelledEpisodeStore } from './d
 import type { StateMlpWeights } from './state_mlp.js';
 import { canonicalJson } from '../util/canonical_json.js';
 
-/** Bump when what a distillation writes changes for the same inputs. */
-export const DISTILL_FORMAT_VERSION = 1;
+/** Bump when what a distillation writes changes for the same inputs (2: students evaluated as the demo store plays episodes). */
+export const DISTILL_FORMAT_VERSION = 2;
 
 /** How the trained student did on its own, at the task's full horizon. */
 export interface StudentEvaluation {
   seeds: number[];
   returns: number[];
   meanReturn: number;
+  /** Handoff experts: the steps of each episode the teacher drove (its planning cost). */
+  teacherSteps?: number[];
 }
 
 export interface DistilledPolicyFile {

@@ -7,7 +7,7 @@
  * initialises the network from s and shuffles epoch e with seed epochSeed(s, e).
  */
 
-export const DEMO_BASE_SEED = 0;
+export { DEMO_BASE_SEED } from '../util/demo_seeds.js';
 export const EVAL_SEED_BASE = 1000;
 
 /** s * 100003 + e mod 2^32: 100003 (a prime above any epoch count) keeps (seed, epoch) pairs apart. */

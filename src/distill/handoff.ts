@@ -1,0 +1,65 @@
+/**
+ * A distilled student that holds what its teacher reached: the teacher (a planner) drives until the task's success
+ * test has held for `settleSteps` consecutive steps, the student from then on, and the teacher again from the
+ * first step that fails the test until it has held for `settleSteps` steps again.
+ *
+ * Why: a walker student learns to keep standing from planner labels but not to get up (the planner's get-up
+ * depends on the plan it carries, which the state does not show), and standing is ~90% of a 1000-step episode, so
+ * the planner's cost falls with the share of steps it drives while the demos keep its quality.
+ */
+import type { Physics } from '../envs/mujoco.js';
+import type { Expert, Task } from '../envs/task.js';
+import type { Rng } from '../util/rng.js';
+
+/** Whose turn a step is: the student's once the success test has held for `settleSteps` consecutive steps. */
+export class HandoffGate {
+  private streak = 0;
+
+  constructor(readonly settleSteps: number) {
+    if (!Number.isInteger(settleSteps) || settleSteps < 1) throw new Error(`handoff: settleSteps must be a positive integer, got ${settleSteps}`);
+  }
+
+  reset(): void {
+    this.streak = 0;
+  }
+
+  /** Records whether the current state passes the success test; true when the student acts in it. */
+  studentTurn(success: boolean): boolean {
+    this.streak = success ? this.streak + 1 : 0;
+    return this.streak >= this.settleSteps;
+  }
+}
+
+export class HandoffExpert implements Expert {
+  private readonly gate: HandoffGate;
+  /** Steps the teacher drove since the last reset (its cost). */
+  teacherSteps = 0;
+
+  constructor(
+    /** Demo caches key on it: it names the teacher, the digest of the distillation and the handoff. */
+    readonly name: string,
+    private readonly teacher: Expert,
+    private readonly student: Expert,
+    settleSteps: number,
+  ) {
+    this.gate = new HandoffGate(settleSteps);
+  }
+
+  reset(physics: Physics, rng: Rng): void {
+    this.gate.reset();
+    this.teacherSteps = 0;
+    this.teacher.reset(physics, rng);
+    this.student.reset(physics, rng);
+  }
+
+  act(physics: Physics, task: Task, step: number): Float64Array {
+    if (this.gate.studentTurn(task.success(physics))) return this.student.act(physics, task, step);
+    this.teacherSteps++;
+    return this.teacher.act(physics, task, step);
+  }
+
+  dispose(): void {
+    this.teacher.dispose?.();
+    this.student.dispose?.();
+  }
+}
