@@ -94,7 +94,7 @@ const PROFILES: Record<ProfileName, Profile> = {
   //   reacher-easy           20.3 / 5.0      22.2 / 9.7      7.4 / 2.0       7.0 / 4.2
   //   cheetah-run            2.6 / 1.4       5.1 / 1.0       2.7 / 0.8       4.5 / 0.9
   //   walker-stand           36.6 / 27.1     38.3 / 26.7     30.1 / 27.6     32.7 / 26.0
-  //   walker-walk            11.1 / 7.2      11.1 / 5.9      12.1 / 6.1      9.4 / 6.4
+  //   walker-walk (v2)       14.9 / 5.9      11.7 / 6.5      8.8 / 6.8       7.2 / 6.9
   //   finger-spin            20.0 / 0.0      23.0 / 0.0      6.2 / 0.0       2.0 / 0.0
   //   assembly               20 / 0          0 / 0           0 / 0           0 / 0
   //   bin-picking            70 / 0          90 / 0          20 / 0          10 / 0
@@ -124,10 +124,10 @@ const PROFILES: Record<ProfileName, Profile> = {
   //   control not run; its 20 epochs on 20000 samples took 1697 s of wall time at load average ~25); pen with 25
   //   demos of an earlier planner. relocate fits its demos and still fails on new ball and target positions.
   //   Their quick scores say nothing about an encoder.
-  // - walker-stand, walker-walk: above the control by little, because their 50 steps are the first 1.25 s after a
-  //   random fall, before a walker is up (~100 steps), and the upright term pays a control that flails. A longer
-  //   horizon costs planner demos per step (100 demos of 50 steps already take ~35 minutes on a shared 2-core
-  //   machine), so it stays.
+  // - walker-stand, walker-walk: above the control by little (walker-walk v2 with vit and ll-0.01 not at all),
+  //   because their 50 steps are the first 1.25 s after a random fall, before a walker is up (~100 steps), and the
+  //   upright term pays a control that flails. A longer horizon costs planner demos per step (100 demos of 50 steps
+  //   already take ~35 minutes on a shared 2-core machine), so it stays.
   // - cheetah-run: 6 demos (the planner's cost), so its margin is small too.
   // - assembly: its ring clears the peg by 9 mm, finer than 16x16 pixels place the peg (about 3 cm per pixel); 100
   //   demos scored 0 like 25 when measured before; pixels with mjrl scores 2 of 10 episodes, the others none.
