@@ -151,24 +151,24 @@ export function estimateRun(
 export async function measureTaskCosts({ definition, protocol }: RunTask): Promise<TaskCosts> {
   const rollout = await ExpertRollout.create(definition);
   try {
-    const seconds = (work: () => void, units = TASK_UNITS): number => {
-      const start = performance.now();
-      work();
-      return (performance.now() - start) / 1000 / units;
-    };
-    // The first episode compiles the expert's and the renderer's paths. The timed ones replay one seed, so the longer
-    // one repeats the shorter one's start exactly and their difference is the steps alone.
+    // The first episode compiles the expert's and the renderer's paths. The timed one is split after its first step:
+    // the reset, whatever the expert does before acting and that step are the start; the steps after it, the steps.
     rollout.episode(0, { maxSteps: 1 });
-    const expertEpisodeStartSeconds = seconds(() => rollout.episode(1, { maxSteps: 1 }), 1);
-    const withSteps = seconds(() => rollout.episode(1, { maxSteps: 1 + TASK_UNITS }), 1);
-    const expertStepSeconds = Math.max(0, withSteps - expertEpisodeStartSeconds) / TASK_UNITS;
+    const started = performance.now();
+    let firstStepDone = started;
+    const onState = (t: number): void => {
+      if (t === 1) firstStepDone = performance.now();
+    };
+    rollout.episode(1, { maxSteps: 1 + TASK_UNITS, onState });
+    const expertEpisodeStartSeconds = (firstStepDone - started) / 1000;
+    const expertStepSeconds = (performance.now() - firstStepDone) / 1000 / TASK_UNITS;
     const { env } = rollout;
     const zero = new Float64Array(env.actionSpec.dim);
     env.reset({ seed: 2 });
     env.step(zero);
-    const stepSeconds = seconds(() => {
-      for (let i = 0; i < STEP_UNITS; i++) env.step(zero);
-    }, STEP_UNITS);
+    const stepsStarted = performance.now();
+    for (let i = 0; i < STEP_UNITS; i++) env.step(zero);
+    const stepSeconds = (performance.now() - stepsStarted) / 1000 / STEP_UNITS;
     const renderSeconds = measureRenderSeconds(env, frameOptions(protocol.render));
     return { task: definition.name, expertEpisodeStartSeconds, expertStepSeconds, stepSeconds, renderSeconds };
   } finally {
