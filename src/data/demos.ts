@@ -42,7 +42,7 @@ export function defaultDemoEpisodes(family: TaskFamily): number {
   return FAMILIES[family].paperDemos;
 }
 
-export { demoEpisodeSeed, demoEpisodeSeeds } from '../util/demo_seeds.js';
+export { demoEpisodeSeed, demoEpisodeSeeds };
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 

@@ -13,6 +13,7 @@
  * seeds come from the settings' seed, never from demo or evaluation seeds.
  */
 import { Env } from '../envs/env.js';
+import { expertRng } from '../envs/expert_rollout.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { Rng } from '../util/rng.js';
 import { StateFeatures } from './state_features.js';
@@ -209,7 +210,7 @@ function labelEpisode(
   // Which actor executes each step is drawn from its own stream, independent of the teacher's.
   const mixing = new Rng(seed).fork(0x4d4958);
   env.reset({ seed });
-  teacher.reset(env.physics, new Rng(seed).fork(0x455850));
+  teacher.reset(env.physics, expertRng(seed));
   gate?.reset();
   let executedReturn = 0;
   let length = 0;
