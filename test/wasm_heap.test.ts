@@ -41,6 +41,18 @@ beforeEach(() => {
 });
 afterEach(() => census.stop());
 
+/**
+ * Runs `cycle` once (the allocator's first growth), then `cycles` more times; checks that they left no native object
+ * alive and returns how much the heap grew over them.
+ */
+async function heapGrowthOverCycles(cycle: (seed: number) => Promise<void>, cycles: number): Promise<number> {
+  await cycle(0);
+  const heap = wasmHeapBytes(mj);
+  for (let seed = 1; seed <= cycles; seed++) await cycle(seed);
+  expect(census.live()).toEqual({ models: 0, data: 0, bytes: 0 });
+  return wasmHeapBytes(mj) - heap;
+}
+
 describe("MuJoCo's heap over repeated work", () => {
   it('expert rollouts free their planner scratch data: cycles leave no native object and do not grow the heap', async () => {
     // cheetah-run's predictive-sampling expert plans on a second MjData (~15 MB of heap for each rollout it leaked).
@@ -53,12 +65,8 @@ describe("MuJoCo's heap over repeated work", () => {
         rollout.close();
       }
     };
-    await cycle(0);
-    const heap = wasmHeapBytes(mj);
-    for (let seed = 1; seed <= 6; seed++) await cycle(seed);
-    expect(census.live()).toEqual({ models: 0, data: 0, bytes: 0 });
     // Measured with the fix: 0 MiB of growth; the leak grew it by ~90 MiB (6 x one MjData).
-    expect(wasmHeapBytes(mj) - heap).toBeLessThan(16 * MiB);
+    expect(await heapGrowthOverCycles(cycle, 6)).toBeLessThan(16 * MiB);
   });
 
   it('build / reset into rebuilding factor variants / step / render / dispose cycles leave nothing behind', async () => {
@@ -76,13 +84,9 @@ describe("MuJoCo's heap over repeated work", () => {
         env.close();
       }
     };
-    await cycle(0);
-    const heap = wasmHeapBytes(mj);
-    for (let seed = 1; seed <= 4; seed++) await cycle(seed);
-    expect(census.live()).toEqual({ models: 0, data: 0, bytes: 0 });
     // Measured with the fix: up to 22 MiB (a rebuild holds two models of different sizes for a moment; the allocator
     // settles at that, and 300 cycles stay there); each leaked env would add ~16 MiB.
-    expect(wasmHeapBytes(mj) - heap).toBeLessThan(32 * MiB);
+    expect(await heapGrowthOverCycles(cycle, 4)).toBeLessThan(32 * MiB);
   });
 });
 
