@@ -5,7 +5,8 @@
  *      `paper` profile records with (a distilled student where it keeps the bar), with the one-off distillation
  *      CPU-seconds (cached under --cache-dir; a cold cache counts them here);
  *   2. the total for the `paper` profile's demos of every task (lib/paper_demo_cost.ts): distillation + demos x
- *      CPU-s per episode, the teacher demos a distillation recorded counted once when they are also paper demos;
+ *      CPU-s per episode, the teacher demos a distillation recorded counted once when they are also paper demos,
+ *      and the student's evaluation episodes (kept as its first demos) once;
  *   3. with --quick, the wall time of a cold `quick`-profile demo generation of every task (a fresh cache:
  *      demo counts, step limits and worker threads as a `bench run --profile quick` records them).
  *
@@ -21,7 +22,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { integerOption, stringOption } from '../src/cli/option_checks.js';
-import { demoEpisodeSeeds, loadOrGenerateDemos, taskExpert, teacherDemoSource, type DemoExpertSource } from '../src/data/demos.js';
+import { demoEpisodeSeeds, loadOrGenerateDemos, taskExpert, distillationDemoStore, type DemoExpertSource } from '../src/data/demos.js';
 import { ExpertRollout } from '../src/envs/expert_rollout.js';
 import { resolveDemoExpert } from '../src/distill/index.js';
 import { getTask, listTasks } from '../src/envs/index.js';
@@ -87,16 +88,21 @@ try {
     const ownCost = await perEpisode(task, own, args.episodes);
     const distillStart = cpuSeconds();
     let teacherDemoCpu = 0;
-    const teacherDemos = teacherDemoSource(task, cacheDir);
+    let keptEvaluationEpisodes = 0;
+    const store = distillationDemoStore(task, cacheDir);
     const timedTeacherDemos = async (episodes: number) => {
       const start = cpuSeconds();
-      const demos = await teacherDemos(episodes);
+      const demos = await store.teacherDemos(episodes);
       teacherDemoCpu += cpuSeconds() - start;
       return demos;
     };
+    const keepEvaluationEpisodes: typeof store.keepEvaluationEpisodes = (name, episodes) => {
+      store.keepEvaluationEpisodes(name, episodes);
+      keptEvaluationEpisodes += episodes.length;
+    };
     const chosen =
       paper.demoExperts === 'distilled'
-        ? await resolveDemoExpert(task, { cacheDir, teacherDemos: timedTeacherDemos, onProgress: (m) => process.stderr.write(`${m}\n`) })
+        ? await resolveDemoExpert(task, { cacheDir, teacherDemos: timedTeacherDemos, keepEvaluationEpisodes, onProgress: (m) => process.stderr.write(`${m}\n`) })
         : { ...own, seconds: 0 };
     const distillCpu = cpuSeconds() - distillStart;
     const paperCost = chosen.name === own.name ? ownCost : await perEpisode(task, chosen, args.episodes);
@@ -104,6 +110,7 @@ try {
       cpuPerEpisode: paperCost.cpu,
       distillCpu,
       reusedTeacherDemoCpu: chosen.name === own.name ? teacherDemoCpu : 0,
+      keptEvaluationEpisodes,
     });
     rows.push({
       task: task.name,

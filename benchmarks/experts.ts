@@ -16,7 +16,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { integerOption, seedOption } from '../src/cli/option_checks.js';
-import { demoEpisodeSeeds, loadOrGenerateDemos, summarizeEpisodes, teacherDemoSource, type DemoExpertSource, type ExpertSummary } from '../src/data/demos.js';
+import { demoEpisodeSeeds, loadOrGenerateDemos, summarizeEpisodes, distillationDemoStore, type DemoExpertSource, type ExpertSummary } from '../src/data/demos.js';
 import { resolveDemoExpert } from '../src/distill/index.js';
 import { ExpertRollout, type DemoEpisode } from '../src/envs/expert_rollout.js';
 import { getTask, listTasks } from '../src/envs/index.js';
@@ -140,7 +140,7 @@ for (const task of tasks) {
   const cacheDir = args['cache-dir'];
   const expert =
     args.expert === 'distilled'
-      ? await resolveDemoExpert(task, { cacheDir, teacherDemos: teacherDemoSource(task, cacheDir), onProgress: (m) => process.stderr.write(`${m}\n`) })
+      ? await resolveDemoExpert(task, { cacheDir, ...distillationDemoStore(task, cacheDir), onProgress: (m) => process.stderr.write(`${m}\n`) })
       : undefined;
   rows.push(await measure(task, args.episodes, args.seed, args.record ? { cacheDir, workers: args.workers } : null, expert));
 }

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { distil, distillEpisodeSeeds, type DistillSettings } from '../src/distill/dagger.js';
 import { DistilledExpert } from '../src/distill/distilled_expert.js';
-import { loadOrGenerateDemos } from '../src/data/demos.js';
+import { demoEpisodeSeeds, distillationDemoStore, loadOrGenerateDemos } from '../src/data/demos.js';
 import { HandoffExpert, HandoffGate } from '../src/distill/handoff.js';
-import { demoEpisodeSeeds } from '../src/data/demos.js';
 import { evaluateStudent, resolveDemoExpert, type TaskDistillation } from '../src/distill/index.js';
 import { StateFeatures } from '../src/distill/state_features.js';
 import { StateMlp } from '../src/distill/state_mlp.js';
@@ -289,6 +288,25 @@ describe('resolveDemoExpert', () => {
     const cached = await resolveDemoExpert(railTask, { cacheDir, distillation: entry(10), cachedOnly: true });
     expect(cached.name).toBe(kept.name);
     expect(teachers.length).toBe(calls + 1); // the teacher's name only
+  });
+
+  it("keeps a passing student's evaluation episodes as its first demos, identical to recording them, and nothing of a failing one", async () => {
+    const dir = mkdtempSync(join(cacheDir, 'kept-'));
+    const kept = await resolveDemoExpert(railTask, { cacheDir: dir, distillation: entry(10), ...distillationDemoStore(railTask, dir) });
+    // 3 evaluation episodes (the first demo seeds: no teacher demos) are on disk; the 4th is recorded.
+    const demos = await loadOrGenerateDemos(railTask, { episodes: 4, seed: 0, cacheDir: dir, expert: kept });
+    expect(demos.loaded).toBe(3);
+    expect(demos.episodes.slice(0, 3).map((e) => e.episodeReturn)).toEqual(kept.evaluation!.returns);
+    const recorded = await loadOrGenerateDemos(railTask, { episodes: 4, seed: 0, cacheDir: mkdtempSync(join(cacheDir, 'recorded-')), expert: kept });
+    expect(recorded.loaded).toBe(0);
+    expect(demos.episodes).toEqual(recorded.episodes);
+
+    const failing = mkdtempSync(join(cacheDir, 'failing-'));
+    let calls = 0;
+    const store = distillationDemoStore(railTask, failing);
+    const missed = await resolveDemoExpert(railTask, { cacheDir: failing, distillation: entry(1e6), ...store, keepEvaluationEpisodes: (...args) => (calls++, store.keepEvaluationEpisodes(...args)) });
+    expect(missed.name).toBe('rail-pd');
+    expect(calls).toBe(0);
   });
 
   it('records with the handoff when the settings ask for it, under a name of its own, its teacher steps in the evaluation', async () => {

@@ -19,6 +19,7 @@ import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
 import { variantDigest } from '../envs/factors/variant.js';
 import { canonicalSet, variantForEpisode, type VariantSet } from '../envs/factors/variant_sets.js';
 import { FAMILIES, episodeScore, episodeSucceeded, type TaskFamily } from '../envs/families.js';
+import type { DemoExpertOptions } from '../distill/index.js';
 import { isBuiltInTask } from '../envs/registry.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { yieldAndCheckAbort } from '../util/abort.js';
@@ -268,11 +269,32 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
 }
 
 /**
- * The task's own expert's first demos at the full horizon (base seed 0), from the cache or recorded: what a
- * distillation of that expert starts from (`resolveDemoExpert`'s `teacherDemos`).
+ * What a distillation of `task`'s expert needs from the demo store (`resolveDemoExpert`'s options):
+ *   teacherDemos:           the task's own expert's first demos at the full horizon (base seed 0), from the cache
+ *                           or recorded, which the distillation starts from;
+ *   keepEvaluationEpisodes: stores the student's evaluation episodes as demos of the distilled expert (full horizon,
+ *                           canonical scene, the demo seeds they were played from), so a set of its demos that
+ *                           holds those seeds loads them instead of recording them again.
  */
-export function teacherDemoSource(task: TaskDefinition, cacheDir?: string, workers = 1): (episodes: number) => Promise<DemoEpisode[]> {
-  return async (episodes) => (await loadOrGenerateDemos(task, { episodes, seed: 0, cacheDir, workers })).episodes;
+export function distillationDemoStore(
+  task: TaskDefinition,
+  cacheDir?: string,
+  workers = 1,
+): Required<Pick<DemoExpertOptions, 'teacherDemos' | 'keepEvaluationEpisodes'>> {
+  const root = resolveCacheDir(cacheDir);
+  return {
+    teacherDemos: async (episodes) => (await loadOrGenerateDemos(task, { episodes, seed: 0, cacheDir: root, workers })).episodes,
+    keepEvaluationEpisodes: (expertName, episodes) => {
+      const scene = variantDigest(variantForEpisode(canonicalSet(task), 0));
+      for (const episode of episodes) {
+        if (variantDigest(episode.variant) !== scene) {
+          throw new Error(`task '${task.name}': an evaluation episode (seed ${episode.seed}) is not of the canonical scene`);
+        }
+        const identity = demoIdentity(task, expertName, scene, null);
+        writeFileAtomic(demoEpisodePath(root, identity, episode.seed), encodeDemoEpisode(identity, episode), 'demo episode');
+      }
+    },
+  };
 }
 
 /** Expert quality over a set of episodes, in the family's metric. */

@@ -8,7 +8,7 @@
  * and settings, and resumes when interrupted.
  */
 import { Env } from '../envs/env.js';
-import { ExpertRollout } from '../envs/expert_rollout.js';
+import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { DEMO_BASE_SEED, demoEpisodeSeeds } from '../util/demo_seeds.js';
@@ -97,6 +97,12 @@ export interface DemoExpertOptions {
   cachedOnly?: boolean;
   /** The distillation to use instead of the task's entry in DISTILLATIONS (a task without one, e.g. a test's). */
   distillation?: TaskDistillation;
+  /**
+   * Receives the evaluation's episodes when a distillation runs now and its student keeps the bar: they are demos
+   * of the expert named `expertName` (demo seeds at the full horizon in the canonical scene, played as the demo
+   * store plays them), so the caller stores them and the demo set does not record them again.
+   */
+  keepEvaluationEpisodes?: (expertName: string, episodes: readonly DemoEpisode[]) => void;
 }
 
 /**
@@ -123,7 +129,8 @@ export async function resolveDemoExpert(task: TaskDefinition, options: DemoExper
   const dir = distillDir(resolveCacheDir(options.cacheDir), task, teacherName, digest);
   let file = readPolicyFile(dir, digest);
   if (!file && options.cachedOnly) throw new Error(`task '${task.name}': no cached distillation in ${dir}`);
-  if (!file) file = await distilAndEvaluate(task, entry, teacherName, digest, dir, seeds, options);
+  let evaluationEpisodes: DemoEpisode[] = [];
+  if (!file) ({ file, evaluationEpisodes } = await distilAndEvaluate(task, entry, teacherName, digest, dir, seeds, options));
   const seconds = (performance.now() - started) / 1000;
   if (file.evaluation.meanReturn < entry.minReturn) {
     options.onProgress?.(
@@ -133,6 +140,7 @@ export async function resolveDemoExpert(task: TaskDefinition, options: DemoExper
   }
   const mlp = StateMlp.fromWeights(file.weights);
   const name = `distilled-${teacherName}-${digest.slice(0, 8)}`;
+  if (evaluationEpisodes.length > 0) options.keepEvaluationEpisodes?.(name, evaluationEpisodes);
   return { name, create: () => demoExpertOf(task, entry.settings, name, mlp), evaluation: file.evaluation, seconds };
 }
 
@@ -163,7 +171,7 @@ async function distilAndEvaluate(
   dir: string,
   seeds: number[],
   options: DemoExpertOptions,
-): Promise<DistilledPolicyFile> {
+): Promise<{ file: DistilledPolicyFile; evaluationEpisodes: DemoEpisode[] }> {
   const started = performance.now();
   const dims = await Env.make(task).then((env) => {
     try {
@@ -180,7 +188,8 @@ async function distilAndEvaluate(
   const result = await distil(task, entry.settings, teacherEpisodes, store, (done, total) =>
     options.onProgress?.(`${task.name}: distilling, DAgger episode ${done}/${total}`),
   );
-  const evaluation = await evaluateStudent(task, demoExpertOf(task, entry.settings, 'student', result.mlp), seeds);
+  const evaluationEpisodes: DemoEpisode[] = [];
+  const evaluation = await evaluateStudent(task, demoExpertOf(task, entry.settings, 'student', result.mlp), seeds, (episode) => evaluationEpisodes.push(episode));
   const file: DistilledPolicyFile = {
     format: DISTILL_FORMAT_VERSION,
     task: task.name,
@@ -193,18 +202,28 @@ async function distilAndEvaluate(
     seconds: (performance.now() - started) / 1000,
   };
   writePolicyFile(dir, file);
-  return file;
+  return { file, evaluationEpisodes };
 }
 
-/** Full-horizon returns of `expert` from each seed (and, for a handoff, the steps its teacher drove). */
-export async function evaluateStudent(task: TaskDefinition, expert: Expert, seeds: readonly number[]): Promise<StudentEvaluation> {
+/**
+ * Full-horizon returns of `expert` from each seed (and, for a handoff, the steps its teacher drove); `onEpisode`
+ * receives each episode played.
+ */
+export async function evaluateStudent(
+  task: TaskDefinition,
+  expert: Expert,
+  seeds: readonly number[],
+  onEpisode?: (episode: DemoEpisode) => void,
+): Promise<StudentEvaluation> {
   // An ExpertRollout plays each seed as the demo store records it (its expert stream, executed actions), so the
   // evaluation on demo seeds is the demos the expert would record there.
   const rollout = await ExpertRollout.create(task, undefined, () => expert);
   const teacherSteps: number[] = [];
   try {
     const returns = seeds.map((seed) => {
-      const { episodeReturn } = rollout.episode(seed);
+      const episode = rollout.episode(seed);
+      onEpisode?.(episode);
+      const { episodeReturn } = episode;
       if (expert instanceof HandoffExpert) teacherSteps.push(expert.teacherSteps);
       return episodeReturn;
     });

@@ -2,7 +2,7 @@
  * Things a run builds once and shares between cells: encoders, demo sets, replay and evaluation environments,
  * and the features of the most recent (task, encoder) pair (cells are ordered so that pairs run back to back).
  */
-import { loadOrGenerateDemos, teacherDemoSource, type DemoSet } from '../data/demos.js';
+import { loadOrGenerateDemos, distillationDemoStore, type DemoSet } from '../data/demos.js';
 import { featureCacheKey, loadOrComputeFeatures, type DemoFeatures } from '../data/features.js';
 import { fitsHalf, roundToHalf } from '../data/float16.js';
 import { resolveDemoExpert } from '../distill/index.js';
@@ -69,7 +69,7 @@ export class RunResources {
       protocol.demoExperts === 'distilled'
         ? await resolveDemoExpert(definition, {
             cacheDir: this.cacheDir,
-            teacherDemos: teacherDemoSource(definition, this.cacheDir, this.deps.demoWorkers),
+            ...distillationDemoStore(definition, this.cacheDir, this.deps.demoWorkers),
             onProgress: this.options.quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
           })
         : undefined;

@@ -1,7 +1,7 @@
 /** `bench demos`: generate (or resume) a task's expert demonstrations in the demo cache. */
 import { availableParallelism } from 'node:os';
 import type { CommandModule } from 'yargs';
-import { defaultDemoEpisodes, loadOrGenerateDemos, summarizeEpisodes, teacherDemoSource } from '../../data/demos.js';
+import { defaultDemoEpisodes, loadOrGenerateDemos, summarizeEpisodes, distillationDemoStore } from '../../data/demos.js';
 import { resolveDemoExpert } from '../../distill/index.js';
 import { createProgress } from '../../util/progress.js';
 import type { Shard } from '../../run/plan.js';
@@ -63,7 +63,7 @@ export const demosCommand: CommandModule<object, DemosArgs> = {
       args.expert === 'distilled'
         ? await resolveDemoExpert(task, {
             cacheDir: args['cache-dir'],
-            teacherDemos: teacherDemoSource(task, args['cache-dir'], args.workers),
+            ...distillationDemoStore(task, args['cache-dir'], args.workers),
             onProgress: args.quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
           })
         : undefined;
