@@ -1,7 +1,7 @@
 /**
  * A distilled student that holds what its teacher reached: the teacher (a planner) drives until the task's success
- * test has held for `settleSteps` consecutive steps, the student from then on, and the teacher again from the
- * first step that fails the test until it has held for `settleSteps` steps again.
+ * test (or the distillation's own handoff test) has held for `settleSteps` consecutive steps, the student from then
+ * on, and the teacher again from the first step that fails the test until it has held for `settleSteps` steps again.
  *
  * Why: a walker student learns to keep standing from planner labels but not to get up (the planner's get-up
  * depends on the plan it carries, which the state does not show), and standing is ~90% of a 1000-step episode, so
@@ -10,6 +10,19 @@
 import type { Physics } from '../envs/mujoco.js';
 import type { Expert, Task } from '../envs/task.js';
 import type { Rng } from '../util/rng.js';
+
+/**
+ * The test the gate applies each step. A stricter test than success hands the teacher back before the task fails,
+ * where recovering late costs reward (a spinner the planner must flick again before it falls below its speed).
+ */
+export interface HandoffTest {
+  /** Names the test in the distillation's digest (the function itself has no JSON). */
+  name: string;
+  passes: (physics: Physics, task: Task) => boolean;
+}
+
+/** The default handoff test: the task's success test. */
+export const TASK_SUCCESS: HandoffTest = { name: 'success', passes: (physics, task) => task.success(physics) };
 
 /** Whose turn a step is: the student's once the success test has held for `settleSteps` consecutive steps. */
 export class HandoffGate {
@@ -41,6 +54,7 @@ export class HandoffExpert implements Expert {
     private readonly teacher: Expert,
     private readonly student: Expert,
     settleSteps: number,
+    private readonly test: HandoffTest = TASK_SUCCESS,
   ) {
     this.gate = new HandoffGate(settleSteps);
   }
@@ -53,7 +67,7 @@ export class HandoffExpert implements Expert {
   }
 
   act(physics: Physics, task: Task, step: number): Float64Array {
-    if (this.gate.studentTurn(task.success(physics))) return this.student.act(physics, task, step);
+    if (this.gate.studentTurn(this.test.passes(physics, task))) return this.student.act(physics, task, step);
     this.teacherSteps++;
     return this.teacher.act(physics, task, step);
   }
