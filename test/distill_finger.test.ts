@@ -14,13 +14,18 @@ import { jointDofAddress } from '../src/envs/named.js';
 import type { Physics } from '../src/envs/mujoco.js';
 import type { Expert, TaskDefinition } from '../src/envs/task.js';
 import { demoEpisodeSeeds } from '../src/util/demo_seeds.js';
+import { Rng } from '../src/util/rng.js';
 
 /** A scripted teacher: each step it drives, it sets the spinner's hinge to `speed` rad/s (the task's direction). */
 class Spinner implements Expert {
   readonly name = 'spinner';
   calls = 0;
+  /** The streams it was reset with, in order. */
+  readonly resets: Rng[] = [];
   constructor(private readonly speed: number) {}
-  reset(): void {}
+  reset(_physics: Physics, rng: Rng): void {
+    this.resets.push(rng);
+  }
   act(physics: Physics): Float64Array {
     this.calls++;
     physics.views.qvel[jointDofAddress(physics, 'hinge')] = -this.speed;
@@ -38,7 +43,7 @@ describe('handoff test', () => {
     const task = getTask('finger-spin');
     const seeds = demoEpisodeSeeds(0, 2);
     const bySuccess = new HandoffExpert('h', new Spinner(30), coast, 1);
-    const byStricter = new HandoffExpert('h', new Spinner(30), coast, 1, spinAtLeast(25));
+    const byStricter = new HandoffExpert('h', new Spinner(30), coast, 1, { test: spinAtLeast(25) });
     const success = await evaluateStudent(task, bySuccess, seeds);
     const stricter = await evaluateStudent(task, byStricter, seeds);
     // The coasting student loses speed: the stricter test returns the turn sooner, so the teacher drives more and
@@ -49,9 +54,26 @@ describe('handoff test', () => {
       expect(success.teacherSteps![i]!).toBeLessThan(task.horizon / 2);
     }
     // A test that never passes leaves every step to the teacher.
-    const never = new HandoffExpert('h', new Spinner(30), coast, 1, { name: 'never', passes: () => false });
+    const never = new HandoffExpert('h', new Spinner(30), coast, 1, { test: { name: 'never', passes: () => false } });
     expect((await evaluateStudent(task, never, seeds.slice(0, 1))).teacherSteps).toEqual([task.horizon]);
     expect(TASK_SUCCESS.passes).toBeTypeOf('function');
+  });
+
+  it('resets the teacher, with the stream it was given, each time it takes the turn back (restartTeacher)', async () => {
+    const task = getTask('finger-spin');
+    const seeds = demoEpisodeSeeds(0, 1);
+    const kept = new Spinner(30);
+    const restarted = new Spinner(30);
+    const plain = await evaluateStudent(task, new HandoffExpert('h', kept, coast, 1, { test: spinAtLeast(25) }), seeds);
+    const again = await evaluateStudent(task, new HandoffExpert('h', restarted, coast, 1, { test: spinAtLeast(25), restartTeacher: true }), seeds);
+    // The same episode (the scripted teacher carries nothing); only the resets differ.
+    expect(again.returns).toEqual(plain.returns);
+    expect(kept.resets).toHaveLength(1);
+    // One reset per episode, then one per return of the turn: every teacher step but the first follows a student stint.
+    expect(restarted.calls).toBe(again.teacherSteps![0]!);
+    expect(restarted.resets).toHaveLength(restarted.calls);
+    expect(new Set(restarted.resets).size).toBe(1);
+    expect(restarted.resets[0]).toBeInstanceOf(Rng);
   });
 
   it('drives handoff rounds by the same test, and names it in the digest', async () => {
@@ -87,9 +109,10 @@ describe('handoff test', () => {
     // walker-stand's distillation (no handoff test) keeps the digest it had before the option existed.
     const walker = getTask('walker-stand');
     expect(distillDigest(walker, walker.createExpert().name, DISTILLATIONS['walker-stand']!.settings, demoEpisodeSeeds(0, 20))).toBe(WALKER_STAND_DIGEST);
-    await expect(distil(task, { ...settings, handoffSettleSteps: undefined, rounds: [settings.rounds[0]!], handoffTest: never }, [])).rejects.toThrow(
-      /handoffTest needs handoffSettleSteps/,
-    );
+    const noSettle = { ...settings, handoffSettleSteps: undefined, rounds: [settings.rounds[0]!] };
+    await expect(distil(task, { ...noSettle, handoffTest: never }, [])).rejects.toThrow(/handoffTest and handoffRestartTeacher need handoffSettleSteps/);
+    await expect(distil(task, { ...noSettle, handoffRestartTeacher: true }, [])).rejects.toThrow(/need handoffSettleSteps/);
+    expect(digest({ ...settings, handoffRestartTeacher: true })).not.toBe(digest(settings));
   });
 });
 

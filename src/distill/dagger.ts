@@ -53,6 +53,11 @@ export interface DistillSettings {
   handoffSettleSteps?: number;
   /** The handoff's test (handoff.ts); the task's success test when omitted. */
   handoffTest?: HandoffTest;
+  /**
+   * The handoff demo expert resets its teacher whenever the teacher takes the turn back (handoff.ts). Labelling
+   * rounds need no reset: their teacher labels every step, so its plan follows the episode.
+   */
+  handoffRestartTeacher?: boolean;
 }
 
 /** One labelled episode: the states it visited and the teacher's action in each. */
@@ -122,7 +127,9 @@ export function validateDistillSettings(settings: DistillSettings): void {
   if (!Number.isInteger(settings.episodeSteps) || settings.episodeSteps < 2) throw new Error('distillation settings: episodeSteps must be an integer >= 2');
   const settle = settings.handoffSettleSteps;
   if (settle !== undefined && !(Number.isInteger(settle) && settle >= 1)) throw new Error('distillation settings: handoffSettleSteps must be a positive integer');
-  if (settings.handoffTest && settle === undefined) throw new Error('distillation settings: handoffTest needs handoffSettleSteps');
+  if ((settings.handoffTest || settings.handoffRestartTeacher) && settle === undefined) {
+    throw new Error('distillation settings: handoffTest and handoffRestartTeacher need handoffSettleSteps');
+  }
 }
 
 export async function distil(

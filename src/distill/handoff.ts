@@ -43,8 +43,23 @@ export class HandoffGate {
   }
 }
 
+export interface HandoffOptions {
+  /** The gate's test; the task's success test when omitted. */
+  test?: HandoffTest;
+  /**
+   * Reset the teacher each time it takes the turn back from the student: a planner's carried plan was made for the
+   * state before the student's stint and is stale after it (a planner shifts its plan only by the steps it drove).
+   */
+  restartTeacher?: boolean;
+}
+
 export class HandoffExpert implements Expert {
   private readonly gate: HandoffGate;
+  private readonly test: HandoffTest;
+  private readonly restartTeacher: boolean;
+  private rng: Rng | null = null;
+  /** Whether the student acted on the last step (the teacher's turn then starts afresh with restartTeacher). */
+  private studentDrove = false;
   /** Steps the teacher drove since the last reset (its cost). */
   teacherSteps = 0;
 
@@ -54,20 +69,30 @@ export class HandoffExpert implements Expert {
     private readonly teacher: Expert,
     private readonly student: Expert,
     settleSteps: number,
-    private readonly test: HandoffTest = TASK_SUCCESS,
+    options: HandoffOptions = {},
   ) {
     this.gate = new HandoffGate(settleSteps);
+    this.test = options.test ?? TASK_SUCCESS;
+    this.restartTeacher = options.restartTeacher ?? false;
   }
 
   reset(physics: Physics, rng: Rng): void {
     this.gate.reset();
     this.teacherSteps = 0;
+    this.rng = rng;
+    this.studentDrove = false;
     this.teacher.reset(physics, rng);
     this.student.reset(physics, rng);
   }
 
   act(physics: Physics, task: Task, step: number): Float64Array {
-    if (this.gate.studentTurn(this.test.passes(physics, task))) return this.student.act(physics, task, step);
+    if (this.gate.studentTurn(this.test.passes(physics, task))) {
+      this.studentDrove = true;
+      return this.student.act(physics, task, step);
+    }
+    // Reset with the stream it was given: the teacher drops what it carried and draws on where it left off.
+    if (this.studentDrove && this.restartTeacher && this.rng) this.teacher.reset(physics, this.rng);
+    this.studentDrove = false;
     this.teacherSteps++;
     return this.teacher.act(physics, task, step);
   }

@@ -140,7 +140,8 @@ export async function resolveDemoExpert(task: TaskDefinition, options: DemoExper
 function demoExpertOf(task: TaskDefinition, settings: DistillSettings, name: string, mlp: StateMlp): Expert {
   const student = new DistilledExpert(name, mlp);
   const settle = settings.handoffSettleSteps;
-  return settle === undefined ? student : new HandoffExpert(name, task.createExpert(), student, settle, settings.handoffTest);
+  if (settle === undefined) return student;
+  return new HandoffExpert(name, task.createExpert(), student, settle, { test: settings.handoffTest, restartTeacher: settings.handoffRestartTeacher });
 }
 
 /**
