@@ -71,6 +71,15 @@ const EVALUATION_EPISODES = 20;
 export const DISTILLATIONS: Readonly<Record<string, TaskDistillation>> = {
   'walker-stand': { settings: WALKER_STAND, minReturn: 930, evaluationEpisodes: EVALUATION_EPISODES },
   'walker-walk': { settings: { ...SHARED, ...DAGGER }, minReturn: 900, evaluationEpisodes: EVALUATION_EPISODES },
+  // finger-spin keeps these settings: no handoff found that keeps the bar and costs clearly less than the planner.
+  // The planner flicks the spinner (to ~30 rad/s, about every 16 steps) and lets it coast; its students never flick
+  // (labels between flicks are nearly noise: an MLP fits 0.40 of a label variance of 0.54), so in a handoff the
+  // planner still drives most steps (with the success test and 10 settle steps 739-808 of 1000, returns 669-706 on
+  // the first three demo seeds: it takes over too late to flick in time). Handing it back at 20 or 22 rad/s (handoffTest, 5-7 above the reward's 15),
+  // replanning from scratch (handoffRestartTeacher), 12 planner-driven 300-step episodes + 16 200-step half-student
+  // + 16 300-step handoff episodes (11,600 labels), 20 demo seeds: at 20 rad/s 739.0 (min 700; bar 740), the
+  // planner driving 561 of 1000 steps; at 22 rad/s 747.9 (min 673), 650 steps, 12.7 CPU-s per episode, so ~500 CPU-s
+  // of distillation and evaluation + 1,274 for 100 demos against 1,720 by the planner (experts.ts --expert distilled).
   'finger-spin': { settings: { ...SHARED, ...DAGGER }, minReturn: 740, evaluationEpisodes: EVALUATION_EPISODES },
   'cheetah-run': { settings: { ...SHARED, ...DAGGER }, minReturn: 640, evaluationEpisodes: EVALUATION_EPISODES },
 };
