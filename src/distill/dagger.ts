@@ -17,7 +17,7 @@ import { expertRng } from '../envs/expert_rollout.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { Rng } from '../util/rng.js';
 import { StateFeatures } from './state_features.js';
-import { HandoffGate } from './handoff.js';
+import { HandoffGate, TASK_SUCCESS, type HandoffTest } from './handoff.js';
 import { StateMlp } from './state_mlp.js';
 
 export interface DistillRound {
@@ -51,6 +51,13 @@ export interface DistillSettings {
    * task's success test has held for this many consecutive steps, the student while it keeps holding.
    */
   handoffSettleSteps?: number;
+  /** The handoff's test (handoff.ts); the task's success test when omitted. */
+  handoffTest?: HandoffTest;
+  /**
+   * The handoff demo expert resets its teacher whenever the teacher takes the turn back (handoff.ts). Labelling
+   * rounds need no reset: their teacher labels every step, so its plan follows the episode.
+   */
+  handoffRestartTeacher?: boolean;
 }
 
 /** One labelled episode: the states it visited and the teacher's action in each. */
@@ -120,6 +127,9 @@ export function validateDistillSettings(settings: DistillSettings): void {
   if (!Number.isInteger(settings.episodeSteps) || settings.episodeSteps < 2) throw new Error('distillation settings: episodeSteps must be an integer >= 2');
   const settle = settings.handoffSettleSteps;
   if (settle !== undefined && !(Number.isInteger(settle) && settle >= 1)) throw new Error('distillation settings: handoffSettleSteps must be a positive integer');
+  if ((settings.handoffTest || settings.handoffRestartTeacher) && settle === undefined) {
+    throw new Error('distillation settings: handoffTest and handoffRestartTeacher need handoffSettleSteps');
+  }
 }
 
 export async function distil(
@@ -162,7 +172,7 @@ export async function distil(
         let episode = store?.load(round, i) ?? null;
         if (episode) loaded++;
         else {
-          episode = labelEpisode(env, teacher, student, features, seeds[i]!, episodeSteps, teacherShare, gate);
+          episode = labelEpisode(env, teacher, student, features, seeds[i]!, episodeSteps, teacherShare, gate, settings.handoffTest);
           store?.save(round, i, episode);
         }
         episodes.push(episode);
@@ -201,6 +211,7 @@ function labelEpisode(
   steps: number,
   teacherShare: number,
   gate: HandoffGate | null = null,
+  test: HandoffTest = TASK_SUCCESS,
 ): LabelledEpisode {
   const started = performance.now();
   const { dim, low, high } = env.actionSpec;
@@ -219,7 +230,7 @@ function labelEpisode(
     const label = teacher.act(env.physics, env.task, t);
     for (let i = 0; i < dim; i++) targets[t * dim + i] = Math.min(high[i]!, Math.max(low[i]!, label[i]!));
     let action: Float64Array = targets.subarray(t * dim, (t + 1) * dim);
-    const studentMayAct = student !== null && (!gate || gate.studentTurn(env.task.success(env.physics)));
+    const studentMayAct = student !== null && (!gate || gate.studentTurn(test.passes(env.physics, env.task)));
     if (studentMayAct && mixing.random() >= teacherShare) action = student.act(x, studentAction);
     const result = env.step(action);
     executedReturn += result.reward;

@@ -41,7 +41,9 @@ export interface DistilledPolicyFile {
 
 /** 16 hex digits identifying a distillation of `task`'s expert `teacher` with `settings`. */
 export function distillDigest(task: TaskDefinition, teacher: string, settings: DistillSettings, evaluationSeeds: readonly number[]): string {
-  const identity = { format: DISTILL_FORMAT_VERSION, task: task.name, version: task.version, teacher, settings, evaluationSeeds };
+  // A handoff test enters by its name (a function has no JSON); absent, the digest is as before the option existed.
+  const named = { ...settings, handoffTest: settings.handoffTest?.name };
+  const identity = { format: DISTILL_FORMAT_VERSION, task: task.name, version: task.version, teacher, settings: named, evaluationSeeds };
   return createHash('sha256').update(canonicalJson(identity)).digest('hex').slice(0, 16);
 }
 
