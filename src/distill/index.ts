@@ -99,6 +99,26 @@ const EVALUATION_EPISODES = 20;
 /** Distillation settings of the tasks whose experts plan; see the README's protocol section for the numbers. */
 export const DISTILLATIONS: Readonly<Record<string, TaskDistillation>> = {
   'walker-stand': { settings: WALKER_STAND, minReturn: 930, evaluationEpisodes: EVALUATION_EPISODES },
+  /*
+   * walker-walk keeps these settings: handoffs as walker-stand's (no teacher demos, 16 planner-driven 300-step
+   * episodes, then handoff rounds) missed the bar or the planner's cost. Screened by distil() and the handoff
+   * played on the first evaluation seeds as evaluateStudent plays them (CPU-s under a load of 3-5):
+   *   - 128x128, settle 10: after the 4,800 planner labels 877.7 / 881.9 (seeds #0 / #1; the planner driving 729 /
+   *     776 of 1000 steps, 23.6 / 25.1 CPU-s); after 24 250-step handoff episodes at teacherShare 0.5 (10,800
+   *     labels) 876.3 (815 steps, 28.5 CPU-s); those labels trained into 256x256 for 60 epochs 904.0 / 906.6
+   *     (773 / 712 steps, 25.8 / 23.3 CPU-s).
+   *   - 256x256, 40 epochs, settle 5, two rounds of 24 300-step handoff episodes driven by the student (a gate
+   *     variant that lets it drive through 3 failing steps; 19,200 labels ~600 CPU-s, three trainings ~340 CPU-s).
+   *     Played as the plain handoff: 880.7, 905.9, 910.0 on #0-#2 (539-575 steps, 19.9-22.6 CPU-s; the planner
+   *     alone 26.5 / 26.4 CPU-s on #0 / #1 at that load); through 3 failing steps: 876.2 on #0-#2 (#0-#4 869.9, min 808.0,
+   *     471-570 steps); through 15: 737.9; gating on standing tall and upright alone (no speed): 862.4 on #0-#2
+   *     (433-529 steps, 18.3-20.5 CPU-s); the student left on after its first handoff falls (148.6-185.0).
+   * Why: the student walks ~20 steps between takeovers, and the success test (tall, upright within ~26 degrees, at
+   * >= 1 m/s) fails on ~24% of the planner's own walking steps (seeds #0-#4, the planner alone: 643-786 of 1000
+   * steps pass, 31-39 failing stretches, returns 931.0-965.3, 26.5-29.7 CPU-s), so even a student as good as the
+   * planner leaves it ~450 steps (the get-up, every failing step, 5 settle steps per stretch), most planned every
+   * step (~38 ms a handoff's planner step, ~28 ms alone).
+   */
   'walker-walk': { settings: { ...SHARED, ...DAGGER }, minReturn: 900, evaluationEpisodes: EVALUATION_EPISODES },
   'finger-spin': { settings: FINGER_SPIN, minReturn: 740, evaluationEpisodes: EVALUATION_EPISODES },
   // cheetah-run has none: its planner records its demos. With the shared settings (20 teacher demos, two rounds of
