@@ -1,6 +1,6 @@
 /**
  * Cheap demonstrations: the expert that records a task's demos. Tasks whose expert plans on the simulator
- * (seconds per step of planning) have a distillation entry below: their planner is distilled into a
+ * (seconds per step of planning) may have a distillation entry below: their planner is distilled into a
  * state-feedback MLP (dagger.ts), the student is evaluated at the full horizon (on its own, or in the handoff of
  * handoff.ts where the planner gets the task solved and the student keeps it so), and it records the demos when
  * it keeps the task's bar; otherwise the planner records them. The trained student, its evaluation
@@ -51,20 +51,6 @@ const WALKER_STAND: DistillSettings = {
   ],
   handoffSettleSteps: 10,
 };
-/**
- * The planner's first 20 demos (full episodes), then two DAgger rounds of eight 150-step episodes (mixed, then the
- * student alone): short episodes spend the planner's labels on many starts, where students fail first (getting up,
- * the first flicks). A plain behaviour clone of 7 walker-stand demos returned 163 of the planner's ~980.
- */
-const DAGGER: Pick<DistillSettings, 'teacherDemos' | 'rounds' | 'episodeSteps'> = {
-  teacherDemos: 20,
-  episodeSteps: 150,
-  rounds: [
-    { episodes: 8, teacherShare: 0.5 },
-    { episodes: 8, teacherShare: 0 },
-  ],
-};
-
 /** The spin speed below which finger-spin's handoff gives the turn back to the planner: 7 rad/s above the reward's. */
 const FINGER_HANDOFF_SPIN = 22;
 /**
@@ -96,41 +82,27 @@ const FINGER_SPIN: DistillSettings = {
 /** As the expert bars: 20 seeds at the full horizon. */
 const EVALUATION_EPISODES = 20;
 
-/** Distillation settings of the tasks whose experts plan; see the README's protocol section for the numbers. */
+/**
+ * Distillation settings of the planner tasks whose demos a distilled expert records (the README's "Demonstrations"
+ * gives the numbers). The other two planner tasks have none, since no student kept their bars within their
+ * planners' demo cost, and an entry whose student misses is pure cost:
+ *   walker-walk: handoffs as walker-stand's (16 planner-driven 300-step episodes, then handoff rounds; students of
+ *     128x128 and 256x256 on 4,800-19,200 labels) returned 862-910 on the first 2-5 demo seeds (bar 900) with the
+ *     planner still driving 470-815 of 1000 steps at 18-28.5 CPU-s per episode (the planner alone 26.5-29.7 at that
+ *     load, load 3-5), gates that let the student drive through 3 or 15 failing steps 869.9 and 737.9. Why: the
+ *     success test (tall, upright within ~26 degrees, at >= 1 m/s) fails on ~24% of the planner's own walking steps
+ *     (31-39 failing stretches per episode on seeds #0-#4), the student walks ~20 steps between takeovers, and a
+ *     handoff's planner steps cost more (~38 ms) than the planner's alone (~28 ms, replanning every second step).
+ *   cheetah-run: the generic DAgger settings (20 teacher demos, two rounds of eight 150-step episodes) gave a student
+ *     of 72.2 (bar 640) for 228 CPU-s beyond the teacher demos; a student alone (hidden [256, 256], rounds of 8
+ *     episodes: 300 steps by the planner, 300 mixed, then student-driven 300, 500, 500, 1000, 1000, 1000) returned
+ *     111.8, 100.0, 94.6, 230.1, 347.8, 348.2, 496.9, 491.8 over the 20 evaluation seeds after each round (39,200
+ *     labels 1,220 CPU-s, trainings 947 CPU-s, against ~2,710 for the planner's 100 demos). It starts slowly (2.4
+ *     m/s over its first 100 steps), runs at 5-6.6 m/s where the planner runs ~7, and 6 of 20 falter late.
+ */
 export const DISTILLATIONS: Readonly<Record<string, TaskDistillation>> = {
   'walker-stand': { settings: WALKER_STAND, minReturn: 930, evaluationEpisodes: EVALUATION_EPISODES },
-  /*
-   * walker-walk keeps these settings: handoffs as walker-stand's (no teacher demos, 16 planner-driven 300-step
-   * episodes, then handoff rounds) missed the bar or the planner's cost. Screened by distil() and the handoff
-   * played on the first evaluation seeds as evaluateStudent plays them (CPU-s under a load of 3-5):
-   *   - 128x128, settle 10: after the 4,800 planner labels 877.7 / 881.9 (seeds #0 / #1; the planner driving 729 /
-   *     776 of 1000 steps, 23.6 / 25.1 CPU-s); after 24 250-step handoff episodes at teacherShare 0.5 (10,800
-   *     labels) 876.3 (815 steps, 28.5 CPU-s); those labels trained into 256x256 for 60 epochs 904.0 / 906.6
-   *     (773 / 712 steps, 25.8 / 23.3 CPU-s).
-   *   - 256x256, 40 epochs, settle 5, two rounds of 24 300-step handoff episodes driven by the student (a gate
-   *     variant that lets it drive through 3 failing steps; 19,200 labels ~600 CPU-s, three trainings ~340 CPU-s).
-   *     Played as the plain handoff: 880.7, 905.9, 910.0 on #0-#2 (539-575 steps, 19.9-22.6 CPU-s; the planner
-   *     alone 26.5 / 26.4 CPU-s on #0 / #1 at that load); through 3 failing steps: 876.2 on #0-#2 (#0-#4 869.9, min 808.0,
-   *     471-570 steps); through 15: 737.9; gating on standing tall and upright alone (no speed): 862.4 on #0-#2
-   *     (433-529 steps, 18.3-20.5 CPU-s); the student left on after its first handoff falls (148.6-185.0).
-   * Why: the student walks ~20 steps between takeovers, and the success test (tall, upright within ~26 degrees, at
-   * >= 1 m/s) fails on ~24% of the planner's own walking steps (seeds #0-#4, the planner alone: 643-786 of 1000
-   * steps pass, 31-39 failing stretches, returns 931.0-965.3, 26.5-29.7 CPU-s), so even a student as good as the
-   * planner leaves it ~450 steps (the get-up, every failing step, 5 settle steps per stretch), most planned every
-   * step (~38 ms a handoff's planner step, ~28 ms alone).
-   */
-  'walker-walk': { settings: { ...SHARED, ...DAGGER }, minReturn: 900, evaluationEpisodes: EVALUATION_EPISODES },
   'finger-spin': { settings: FINGER_SPIN, minReturn: 740, evaluationEpisodes: EVALUATION_EPISODES },
-  // cheetah-run has none: its planner records its demos. With the shared settings (20 teacher demos, two rounds of
-  // eight 150-step episodes) its student returned 72.2 over the 20 evaluation seeds (bar 640) after 228 CPU-s of
-  // labels, trainings and evaluation beyond the teacher demos (demo_cost.ts --tasks cheetah-run --episodes 1). No
-  // student-alone recipe keeps 640 within the planner's 100 demos (~2,710 CPU-s). Screened with hidden [256, 256],
-  // no teacher demos, rounds of 8 episodes: 300 steps by the planner, 300 mixed (0.5), then student-driven 300, 500,
-  // 500, 1000, 1000, 1000 steps; the distillation of the rounds up to each one returns, over the 20 evaluation seeds,
-  // 111.8, 100.0, 94.6, 230.1, 347.8, 348.2, 496.9, 491.8 (min 315.5; 39,200 labels for 1,220 CPU-s, trainings 947
-  // CPU-s, load 3-4 on 2 cores). The student starts slowly (2.4 m/s over its first 100 steps), runs at 5-6.6 m/s where
-  // the planner runs ~7, and 6 of 20 falter in the second half; hidden [128, 128] on the same 31,200 labels: 479.8
-  // (vs 496.9) at a quarter of the training CPU.
 };
 
 /** Which expert records a task's demos: its name (demo caches key on it) and a factory. */
