@@ -83,7 +83,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     // What mjrl's BatchNormMLP does (BatchNorm gamma 0.01), not what its comment says (see policies/init.ts).
     policyInit: 'mjrl',
     encoderPreprocessing: 'encoder-protocol',
-    // 100 full-horizon demos per DMC task: planners cost 15-40 CPU-s per episode, a distilled policy ~1.
+    // 100 full-horizon demos per DMC task: planners cost 17-39 CPU-s per episode, walker-stand's and finger-spin's
+    // distilled handoffs 7.1 and 12.2 (src/distill/index.ts).
     demoExperts: 'distilled',
   },
   // The learning check of `quick` (benchmarks/bc_control.ts: every cell trained on the demo actions and again on
