@@ -3,11 +3,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { demoExpertByName } from '../distill/index.js';
 import '../envs/domains/index.js';
 import { getTask } from '../envs/registry.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { encodeDemoEpisode } from './demo_file.js';
 import type { WorkerJob, WorkerMessage } from './demo_workers.js';
 import { ExpertRollout } from '../envs/expert_rollout.js';
-import { demoEpisodePath } from './demos.js';
+import { writeDemoEpisode } from './demos.js';
 
 const job = workerData as WorkerJob;
 const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
@@ -17,7 +15,7 @@ try {
   try {
     for (const { seed, variant, identity } of job.episodes) {
       const episode = rollout.episode(seed, { variant, maxSteps: job.maxSteps });
-      writeFileAtomic(demoEpisodePath(job.cacheDir, identity, seed), encodeDemoEpisode(identity, episode), 'demo episode');
+      writeDemoEpisode(job.cacheDir, identity, episode);
       post({ kind: 'episode', seed });
     }
   } finally {

@@ -124,6 +124,11 @@ export function demoEpisodePath(cacheDir: string, identity: DemoIdentity, seed: 
   return join(demoSetDir(cacheDir, identity), `seed-${seed}.bdemo`);
 }
 
+/** Writes one episode of the set `identity` into the cache (atomically, at demoEpisodePath). */
+export function writeDemoEpisode(cacheDir: string, identity: DemoIdentity, episode: DemoEpisode): void {
+  writeFileAtomic(demoEpisodePath(cacheDir, identity, episode.seed), encodeDemoEpisode(identity, episode), 'demo episode');
+}
+
 export interface DemoProgress {
   /** Episodes available so far (loaded or generated). */
   done: number;
@@ -248,7 +253,7 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
           throw new Error(`task '${definition.name}': the demo expert is named '${expertName}' but created '${rollout.expert.name}'`);
         }
         episode = rollout.episode(at.seed, { variant: at.variant, maxSteps: options.maxSteps });
-        writeFileAtomic(demoEpisodePath(cacheDir, at.identity, at.seed), encodeDemoEpisode(at.identity, episode), 'demo episode');
+        writeDemoEpisode(cacheDir, at.identity, episode);
       }
       episodes.push(episode);
       if (!recorded.has(at.seed)) report(at.seed);
@@ -286,12 +291,12 @@ export function distillationDemoStore(
     teacherDemos: async (episodes) => (await loadOrGenerateDemos(task, { episodes, seed: 0, cacheDir: root, workers })).episodes,
     keepEvaluationEpisodes: (expertName, episodes) => {
       const scene = variantDigest(variantForEpisode(canonicalSet(task), 0));
+      const identity = demoIdentity(task, expertName, scene, null);
       for (const episode of episodes) {
         if (variantDigest(episode.variant) !== scene) {
           throw new Error(`task '${task.name}': an evaluation episode (seed ${episode.seed}) is not of the canonical scene`);
         }
-        const identity = demoIdentity(task, expertName, scene, null);
-        writeFileAtomic(demoEpisodePath(root, identity, episode.seed), encodeDemoEpisode(identity, episode), 'demo episode');
+        writeDemoEpisode(root, identity, episode);
       }
     },
   };

@@ -24,7 +24,7 @@ export interface HandoffTest {
 /** The default handoff test: the task's success test. */
 export const TASK_SUCCESS: HandoffTest = { name: 'success', passes: (physics, task) => task.success(physics) };
 
-/** Whose turn a step is: the student's once the success test has held for `settleSteps` consecutive steps. */
+/** Whose turn a step is: the student's once the handoff test has held for `settleSteps` consecutive steps. */
 export class HandoffGate {
   private streak = 0;
 
@@ -36,9 +36,9 @@ export class HandoffGate {
     this.streak = 0;
   }
 
-  /** Records whether the current state passes the success test; true when the student acts in it. */
-  studentTurn(success: boolean): boolean {
-    this.streak = success ? this.streak + 1 : 0;
+  /** Records whether the current state passes the handoff test; true when the student acts in it. */
+  studentTurn(passes: boolean): boolean {
+    this.streak = passes ? this.streak + 1 : 0;
     return this.streak >= this.settleSteps;
   }
 }
