@@ -79,4 +79,28 @@ describe('task family table', () => {
     expect(() => withOverrides(getProfile('paper'), { evalEpisodes: 0 })).toThrow(/--eval-episodes: expected a positive integer, got 0/);
     expect(() => withOverrides(getProfile('paper'), { policyInit: 'xavier' })).toThrow(/--policy-init: expected one of mjrl, last-layer-0.01, got "xavier"/);
   });
+
+  it('quick records the cortexbench demo frames and evaluation steps its measured run cost stands on', () => {
+    // Pinned because the cold quick run's and its demos' time goals were measured on these counts
+    // (src/protocol/profiles.ts): a change of demos or horizons must come with new measurements.
+    const quick = getProfile('quick');
+    const per = listTasks('cortexbench').map((task) => ({ task: task.name, ...taskProtocol(quick, task) }));
+    const demos = Object.fromEntries(per.map((p) => [p.task, `${p.demos} x ${p.horizon}`]));
+    expect(demos).toEqual({
+      'reacher-easy': '100 x 50',
+      'cheetah-run': '6 x 50',
+      'walker-stand': '60 x 50',
+      'walker-walk': '100 x 50',
+      'finger-spin': '100 x 50',
+      assembly: '25 x 150',
+      'bin-picking': '50 x 150',
+      'button-press-topdown': '25 x 100',
+      'drawer-open': '25 x 100',
+      hammer: '25 x 150',
+      pen: '10 x 100',
+      relocate: '25 x 200',
+    });
+    expect(per.reduce((sum, p) => sum + p.demos * p.horizon, 0)).toBe(44_300);
+    expect(per.reduce((sum, p) => sum + p.evalEpisodes * p.horizon, 0)).toBe(12_500);
+  });
 });
