@@ -32,7 +32,7 @@ import type { Env } from '../src/envs/env.js';
 import type { DemoEpisode } from '../src/envs/expert_rollout.js';
 import type { TaskDefinition } from '../src/envs/task.js';
 import { createPolicy, selectTfBackend } from '../src/policies/index.js';
-import type { NeckEngine } from '../src/policies/index.js';
+import type { PolicyEngine } from '../src/policies/index.js';
 import { FlareSamples, type FrameSource } from '../src/policies/flare.js';
 import { observationLook } from '../src/protocol/render_settings.js';
 import { buildDataset } from '../src/run/dataset.js';
@@ -242,8 +242,8 @@ async function main(): Promise<void> {
   console.log(`tfjs ${backend.description}; grid ${grid}x${grid}x${channels}, batch ${BATCH} x ${batches}, ${reps} reps, ORT threads ${threads}`);
   const data = randomDataset(BATCH * batches, 1);
   const warmUp = randomDataset(8, 2);
-  const engines: NeckEngine[] = ['tfjs', 'onnxruntime'];
-  const policies = await Promise.all(engines.map((neckEngine) => createPolicy(spec, 3, { neckEngine, threads })));
+  const engines: PolicyEngine[] = ['tfjs', 'onnxruntime'];
+  const policies = await Promise.all(engines.map((engine) => createPolicy(spec, 3, { engine, threads })));
   for (const policy of policies) await policy.trainEpoch(warmUp, 0); // compiles kernels, creates ORT sessions
   const wall: number[][] = engines.map(() => []);
   const cpu: number[][] = engines.map(() => []);

@@ -14,6 +14,7 @@ import { LocalVectorEnv } from '../src/envs/vector_env.js';
 import { MemoryFrames } from '../src/policies/flare.js';
 import type { BcDataset, BcPolicy, PolicySpec } from '../src/policies/policy.js';
 import type { PolicyInit } from '../src/policies/init.js';
+import type { PolicyEngine } from '../src/policies/training.js';
 import type { RunConfig } from '../src/run/config.js';
 import { runCell, type CellContext } from '../src/run/cell.js';
 import { runTask, type ResolvedCell } from '../src/run/resolved.js';
@@ -53,7 +54,7 @@ class StubPolicy implements BcPolicy {
   constructor(
     readonly spec: PolicySpec,
     readonly seed: number,
-    readonly options: { batchSize: number; init: PolicyInit },
+    readonly options: { batchSize: number; init: PolicyInit; engine: PolicyEngine },
     private readonly abort?: { controller: AbortController; during: AbortPoint },
   ) {}
   async trainEpoch(data: BcDataset, seed: number): Promise<number> {
@@ -170,6 +171,7 @@ async function runStubCell(
     // The cell uses these four; the rest of RunResources (caches, pools) is what it stands in for.
     resources: resources as unknown as RunResources,
     versions: { bench: 'b', mujoco: 'm', onnxruntime: 'o', tfjs: 't', tfjsBackend: 'cpu' },
+    engine: 'tfjs',
     log: (line) => log.push(line),
     ...(abortDuring ? { signal: controller.signal } : {}),
   };
@@ -200,7 +202,7 @@ describe('one cell', () => {
     // The policy: built once for the cell's seed and profile, trained 5 epochs with the protocol's epoch seeds, released.
     expect(policy.spec).toEqual({ head: 'mlp', featureDim: 3 * WIDTH, proprioDim: 1, actionDim: 1 });
     expect(policy.seed).toBe(3);
-    expect(policy.options).toEqual({ batchSize: profile.batchSize, init: profile.policyInit });
+    expect(policy.options).toEqual({ batchSize: profile.batchSize, init: profile.policyInit, engine: 'tfjs' });
     expect(policy.trainedOn.map((t) => t.seed)).toEqual([1, 2, 3, 4, 5].map((e) => 3 * 100_003 + e));
     expect(policy.disposed).toBe(true);
     // Trained on every demo step, actions in demo order.

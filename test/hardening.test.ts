@@ -100,10 +100,10 @@ describe('optional tfjs backends', () => {
     if ((await selectTfBackend()).backend !== 'wasm') return;
     const lines: string[] = [];
     const report = await runBenchmark(options('backend', { backend: 'wasm', log: (l) => lines.push(l), seeds: [1] }));
-    expect(lines.join('\n')).toMatch(/tfjs backend wasm \(simd, 1 thread\)/);
+    expect(lines.join('\n')).toMatch(/policy backend wasm \(simd, 1 thread\)/);
     expect(report.results.cells.map((c) => c.versions.tfjsBackend)).toEqual(['wasm (simd, 1 thread)']);
     expect(readFileSync(join(root, 'backend', 'results.csv'), 'utf8')).toContain('wasm (simd, 1 thread)');
-    await expect(main(['run', '--backend', 'gpu'])).rejects.toThrow(/--backend: expected auto, node-gpu, node, wasm, got 'gpu'/);
+    await expect(main(['run', '--backend', 'gpu'])).rejects.toThrow(/--backend: expected auto, onnxruntime, node-gpu, node, wasm, got 'gpu'/);
   });
 });
 
@@ -267,7 +267,7 @@ describe('a failing cell', () => {
         const broken: BcPolicy = {
           spec: policy.spec,
           trainEpoch: (data, epochSeed) => policy.trainEpoch(data, epochSeed),
-          predict: (features, proprio, n) => policy.predict(features, proprio, n).fill(Number.NaN),
+          predict: async (features, proprio, n) => (await policy.predict(features, proprio, n)).fill(Number.NaN),
           dispose: () => policy.dispose(),
         };
         return broken;

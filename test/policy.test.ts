@@ -90,7 +90,7 @@ describe('tfjs backend', () => {
     if (info.notes.length === 0) {
       // Neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (the default setup).
       expect(info.backend).toBe('wasm');
-      expect(info.description).toMatch(/^wasm \(simd, 1 thread\)/);
+      expect(info.description).toMatch(/^onnxruntime \(MLAS\) \+ wasm \(simd, 1 thread\)/);
       expect(info.threads).toBe(1);
     }
     await expect(selectTfBackend('cpu')).rejects.toThrow(/already initialised as .*cannot switch to "cpu"/);
@@ -384,7 +384,7 @@ describe('MLP policy', () => {
     expect(losses[losses.length - 1]!).toBeLessThan(losses[0]! / 10);
     // Predictions on fresh inputs of the same map are close too (BatchNorm in inference mode).
     const test = linearDataset(MLP_SPEC, 64, 99);
-    const predicted = policy.predict(test.features, test.proprio, 64);
+    const predicted = await policy.predict(test.features, test.proprio, 64);
     let mse = 0;
     let variance = 0;
     for (let i = 0; i < predicted.length; i++) {
@@ -419,7 +419,7 @@ describe('MLP policy', () => {
     for (let i = 2; i < a.length - 2; i++) expect(Array.from(b[i]!.values)).toEqual(Array.from(a[i]!.values));
     for (const i of [a.length - 2, a.length - 1]) expectClose(b[i]!.values, a[i]!.values.map((v) => 0.01 * v), 1e-6);
     const data = linearDataset(MLP_SPEC, 32, 2);
-    expect(maxAbs(scaled.predict(data.features, data.proprio, 32))).toBeLessThan(0.02);
+    expect(maxAbs(await scaled.predict(data.features, data.proprio, 32))).toBeLessThan(0.02);
     mjrl.dispose();
     scaled.dispose();
     await expect(createPolicy(MLP_SPEC, 1, { init: 'xavier' as never })).rejects.toThrow(/policy init must be one of mjrl, last-layer-0.01, got "xavier"/);
@@ -431,8 +431,8 @@ describe('MLP policy', () => {
       const policy = await createPolicy(MLP_SPEC, seed, { batchSize: 64 });
       await policy.trainEpoch(data, 1);
       await policy.trainEpoch(data, 2);
-      const actions = policy.predict(data.features, data.proprio, data.count);
-      const again = policy.predict(data.features, data.proprio, data.count);
+      const actions = await policy.predict(data.features, data.proprio, data.count);
+      const again = await policy.predict(data.features, data.proprio, data.count);
       const weights = policy.weights().map((w) => w.values);
       policy.dispose();
       return { weights, actions, again };
@@ -452,10 +452,10 @@ describe('MLP policy', () => {
     const data = linearDataset(MLP_SPEC, 200, 4);
     const policy = await createPolicy(MLP_SPEC, 1, { batchSize: 64 });
     await policy.trainEpoch(data, 0);
-    policy.predict(data.features, data.proprio, data.count);
+    await policy.predict(data.features, data.proprio, data.count);
     const before = tf.memory().numTensors;
     await policy.trainEpoch(data, 1);
-    policy.predict(data.features, data.proprio, data.count);
+    await policy.predict(data.features, data.proprio, data.count);
     expect(tf.memory().numTensors).toBe(before);
     policy.dispose();
     expect(() => policy.predict(data.features, data.proprio, data.count)).toThrow(/after dispose/);
@@ -477,7 +477,7 @@ describe('conv head', () => {
     for (const grid of [14, 16]) {
       const policy = await createPolicy(convSpec(grid), 1);
       const data = linearDataset(convSpec(grid), 5, 1);
-      const actions = policy.predict(data.features, data.proprio, 5);
+      const actions = await policy.predict(data.features, data.proprio, 5);
       expect(actions.length).toBe(5 * 2);
       expect(maxAbs(actions)).toBeLessThan(0.05);
       policy.dispose();
@@ -494,7 +494,7 @@ describe('conv head', () => {
         const policy = await createPolicy(spec, 7, { batchSize: 32, adam: { learningRate: 3e-3 }, init });
         const losses: number[] = [];
         for (let epoch = 0; epoch < epochs; epoch++) losses.push(await policy.trainEpoch(data, epoch));
-        const actions = policy.predict(data.features, data.proprio, data.count);
+        const actions = await policy.predict(data.features, data.proprio, data.count);
         policy.dispose();
         return { losses, actions };
       };
@@ -517,9 +517,9 @@ describe('conv head', () => {
       policy.dispose();
       return { losses, weights };
     };
-    const reference = await trained({ neckEngine: 'tfjs' });
-    const oneThread = await trained({ neckEngine: 'onnxruntime', threads: 1 });
-    const twoThreads = await trained({ neckEngine: 'onnxruntime', threads: 2 });
+    const reference = await trained({ engine: 'tfjs' });
+    const oneThread = await trained({ engine: 'onnxruntime', threads: 1 });
+    const twoThreads = await trained({ engine: 'onnxruntime', threads: 2 });
     // Four Adam steps follow the tfjs reference. Loosely: Adam's first steps are nearly lr * sign(gradient),
     // which turns 1e-7 rounding differences in small gradients into lr-sized ones (the layer itself agrees to
     // 1e-5, tested below).

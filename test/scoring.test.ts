@@ -196,7 +196,7 @@ describe('evaluation seeds', () => {
     try {
       const encoder = runEncoder(config, deps.parseEncoderSpec('left-red'), await resources.encoder(deps.parseEncoderSpec('left-red'), 'processor'));
       const result = await runCell(
-        { config, configDigest: configDigest(config), deps, resources, versions: collectVersions('test'), log: () => {} },
+        { config, configDigest: configDigest(config), deps, resources, versions: collectVersions('test'), engine: 'tfjs', log: () => {} },
         plainCell(runTask(profile, TASKS[0]!), encoder, 1),
       );
       expect(policies.at(-1)!.firstProprio[0]).toEqual([uOf(1001), uOf(1004)]);

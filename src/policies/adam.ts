@@ -16,6 +16,25 @@ export interface AdamOptions {
 
 export const TORCH_ADAM: AdamOptions = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
+/** Errors unless every option is a finite number >= 0 and both betas are below 1. */
+export function checkAdamOptions(options: AdamOptions): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (!Number.isFinite(value) || value < 0) throw new Error(`Adam: ${key} must be a finite number >= 0, got ${value}`);
+  }
+  if (options.beta1 >= 1 || options.beta2 >= 1) throw new Error(`Adam: betas must be < 1, got ${options.beta1}, ${options.beta2}`);
+}
+
+/**
+ * The step-dependent factors of update `step` (1-based): p - stepSize * m / (sqrt(v) * c2 + eps), with
+ * stepSize = lr / (1 - b1^t) and c2 = 1 / sqrt(1 - b2^t), is written as p - m / (sqrt(v) * sqrtScale + epsScaled),
+ * sqrtScale = c2 / stepSize and epsScaled = eps / stepSize: the same quantity with one pass fewer over each tensor.
+ * Every engine's Adam uses these.
+ */
+export function adamStepScalars(options: AdamOptions, step: number): { sqrtScale: number; epsScaled: number } {
+  const stepSize = options.learningRate / (1 - options.beta1 ** step);
+  return { sqrtScale: 1 / Math.sqrt(1 - options.beta2 ** step) / stepSize, epsScaled: options.epsilon / stepSize };
+}
+
 export class Adam {
   readonly options: AdamOptions;
   private step = 0;
@@ -28,10 +47,7 @@ export class Adam {
   private readonly oneMinusBeta2: tf.Scalar;
 
   constructor(shapes: number[][], options: AdamOptions = TORCH_ADAM) {
-    for (const [key, value] of Object.entries(options)) {
-      if (!Number.isFinite(value) || value < 0) throw new Error(`Adam: ${key} must be a finite number >= 0, got ${value}`);
-    }
-    if (options.beta1 >= 1 || options.beta2 >= 1) throw new Error(`Adam: betas must be < 1, got ${options.beta1}, ${options.beta2}`);
+    checkAdamOptions(options);
     this.options = { ...options };
     this.m = shapes.map((shape) => tf.zeros(shape));
     this.v = shapes.map((shape) => tf.zeros(shape));
@@ -61,12 +77,9 @@ export class Adam {
       }
     }
     this.step += 1;
-    const { learningRate, beta1, beta2 } = this.options;
-    // p - stepSize * m / (sqrt(v) * c2 + eps) written as p - m / (sqrt(v) * (c2 / stepSize) + eps / stepSize):
-    // the same quantity with one pass fewer over each tensor.
-    const stepSize = learningRate / (1 - beta1 ** this.step);
-    const sqrtScale = tf.scalar(1 / Math.sqrt(1 - beta2 ** this.step) / stepSize);
-    const epsScaled = tf.scalar(this.options.epsilon / stepSize);
+    const scalars = adamStepScalars(this.options, this.step);
+    const sqrtScale = tf.scalar(scalars.sqrtScale);
+    const epsScaled = tf.scalar(scalars.epsScaled);
     const next: tf.Tensor[] = [];
     for (let i = 0; i < params.length; i++) {
       const param = params[i]!;

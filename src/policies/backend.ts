@@ -1,9 +1,13 @@
 /**
- * Run-time choice of the TensorFlow.js backend for policy training.
+ * Run-time choice of what trains the policies: the policy engine (training.ts: ONNX Runtime or tfjs) and the
+ * TensorFlow.js backend for what runs on tfjs.
  *
- * Requests: 'node-gpu' (`@tensorflow/tfjs-node-gpu`, CUDA), 'node' (`@tensorflow/tfjs-node`, native CPU), 'wasm'
- * (`@tensorflow/tfjs-backend-wasm`), 'cpu' (plain JS), and 'auto': node-gpu, then node, then wasm, the first that
- * starts. The two native packages download libtensorflow when installed, which fails offline, so they are optional
+ * Requests: 'onnxruntime' (the engine 'onnxruntime': the MLP trunk and the conv head's convolutions on ONNX
+ * Runtime's CPU kernels, the conv head's other layers on tfjs wasm), 'node-gpu' (`@tensorflow/tfjs-node-gpu`,
+ * CUDA), 'node' (`@tensorflow/tfjs-node`, native CPU), 'wasm' (`@tensorflow/tfjs-backend-wasm`), 'cpu' (plain JS);
+ * these four train every layer on tfjs. 'auto': node-gpu, then node, the first that starts, else 'onnxruntime'.
+ * The tfjs backend is chosen once per process; the engine follows each request, so 'wasm' and 'onnxruntime'
+ * share one process (tests compare them). The two native packages download libtensorflow when installed, which fails offline, so they are optional
  * peers, loaded at run time only when installed in this project's own node_modules: Node's resolution also searches
  * every parent folder's node_modules (e.g. /tmp/node_modules, which any local user can write), so a package is
  * located from the project root and refused when its file lies outside the project's node_modules. What was found,
@@ -18,9 +22,10 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import type { PolicyEngine } from './training.js';
 
-export type TfBackendRequest = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
-export const TF_BACKEND_REQUESTS: readonly TfBackendRequest[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
+export type TfBackendRequest = 'auto' | 'onnxruntime' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
+export const TF_BACKEND_REQUESTS: readonly TfBackendRequest[] = ['auto', 'onnxruntime', 'node-gpu', 'node', 'wasm', 'cpu'];
 
 type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 
@@ -31,7 +36,12 @@ export interface TfBackendInfo {
   provider: NativePackage | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs';
   /** Compute threads the backend uses, when known (wasm: 1 under Node, see above). */
   threads: number | null;
-  /** Human-readable summary for the CLI and result rows, e.g. "wasm (simd, 1 thread)". */
+  /** Where the policies train: 'onnxruntime' (with the tfjs backend for the conv head's other layers) or 'tfjs'. */
+  engine: PolicyEngine;
+  /**
+   * What trains the policies, for the CLI and result rows (`tfjs_backend`), e.g. "onnxruntime (MLAS) + wasm (simd,
+   * 1 thread)" or "wasm (simd, 1 thread)" (every layer on tfjs; the only form before the engine existed).
+   */
   description: string;
   /** Native packages that were found and used, refused (outside the project) or failed to start; empty when none is installed. */
   notes: string[];
@@ -43,13 +53,13 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let active: { request: TfBackendRequest; info: Promise<TfBackendInfo> } | null = null;
 
 /**
- * Selects and initialises the tfjs backend once per process; later calls return the same result.
- * A request other than 'auto' forces one backend (an error if it cannot start, or if another one already runs);
- * 'auto' walks the order above.
+ * Selects and initialises the tfjs backend once per process and describes what a policy trained for `request`
+ * runs on. A request other than 'auto' forces its tfjs backend (an error if it cannot start, or if another one
+ * already runs; 'onnxruntime' needs wasm); 'auto' walks the order above, or takes the running backend.
  */
 export async function selectTfBackend(request: TfBackendRequest = 'auto'): Promise<TfBackendInfo> {
   if (!TF_BACKEND_REQUESTS.includes(request)) {
-    throw new Error(`tfjs backend must be one of ${TF_BACKEND_REQUESTS.join(', ')}, got "${String(request)}"`);
+    throw new Error(`policy backend must be one of ${TF_BACKEND_REQUESTS.join(', ')}, got "${String(request)}"`);
   }
   if (active === null) {
     const info = initialise(request);
@@ -58,18 +68,26 @@ export async function selectTfBackend(request: TfBackendRequest = 'auto'): Promi
     info.catch(() => {
       if (active?.info === info) active = null;
     });
-    return info;
+    return withEngine(await info, request);
   }
   const info = await active.info;
   if (request !== 'auto' && !satisfies(info, request)) {
     throw new Error(`tfjs backend already initialised as ${info.description}, cannot switch to "${request}"`);
   }
-  return info;
+  return withEngine(info, request);
+}
+
+/** The tfjs backend's info with the engine `request` trains on: ONNX Runtime for 'onnxruntime', and for 'auto' on wasm. */
+function withEngine(tfjs: TfBackendInfo, request: TfBackendRequest): TfBackendInfo {
+  const onOrt = request === 'onnxruntime' || (request === 'auto' && tfjs.provider === '@tensorflow/tfjs-backend-wasm');
+  if (!onOrt) return { ...tfjs, engine: 'tfjs' };
+  return { ...tfjs, engine: 'onnxruntime', description: `onnxruntime (MLAS) + ${tfjs.description}` };
 }
 
 /** Whether the running backend is the one `request` names. */
 function satisfies(info: TfBackendInfo, request: Exclude<TfBackendRequest, 'auto'>): boolean {
   const provider: Record<typeof request, TfBackendInfo['provider']> = {
+    onnxruntime: '@tensorflow/tfjs-backend-wasm',
     'node-gpu': '@tensorflow/tfjs-node-gpu',
     node: '@tensorflow/tfjs-node',
     wasm: '@tensorflow/tfjs-backend-wasm',
@@ -117,7 +135,7 @@ async function initialise(request: TfBackendRequest): Promise<TfBackendInfo> {
   }
   if (request === 'cpu') {
     await activate('cpu');
-    return { backend: 'cpu', provider: '@tensorflow/tfjs', threads: 1, description: 'cpu (plain JS)', notes };
+    return { backend: 'cpu', provider: '@tensorflow/tfjs', threads: 1, engine: 'tfjs', description: 'cpu (plain JS)', notes };
   }
   await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm');
@@ -125,7 +143,7 @@ async function initialise(request: TfBackendRequest): Promise<TfBackendInfo> {
   const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   const threads = multithread ? null : 1;
   const description = `wasm (${simd ? 'simd' : 'no simd'}, ${threads === 1 ? '1 thread' : 'multi-threaded'})`;
-  return { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', threads, description, notes };
+  return { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', threads, engine: 'tfjs', description, notes };
 }
 
 /** Starts a native backend installed in this project, or returns null: not installed, or why not in `notes`. */
@@ -145,7 +163,7 @@ async function tryNative(pkg: NativePackage, notes: string[]): Promise<TfBackend
   }
   notes.push(`${pkg}: using ${located.path}`);
   const description = `tensorflow (${pkg === '@tensorflow/tfjs-node-gpu' ? 'CUDA' : 'native CPU'})`;
-  return { backend: 'tensorflow', provider: pkg, threads: null, description, notes };
+  return { backend: 'tensorflow', provider: pkg, threads: null, engine: 'tfjs', description, notes };
 }
 
 async function activate(name: string): Promise<void> {

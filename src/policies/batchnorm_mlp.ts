@@ -62,6 +62,45 @@ export interface BatchNormMlpGradients {
   input?: tf.Tensor2D;
 }
 
+/** The trunk's layer sizes [Din, ...hidden, Dout]; errors unless every one is a positive integer. */
+export function trunkLayerSizes(config: BatchNormMlpConfig): number[] {
+  const dims = [config.inputDim, ...config.hidden, config.outputDim];
+  for (const d of dims) {
+    if (!Number.isInteger(d) || d <= 0) throw new Error(`BatchNormMlp: layer sizes must be positive integers, got [${dims}]`);
+  }
+  return dims;
+}
+
+/**
+ * The trunk's starting parameters in `parameters()` order (gamma [Din], beta [Din], W1 [Din, H1], b1 [H1], ...,
+ * Wn [Hn-1, Dout], bn [Dout]), drawn from `rng`: every engine starts from these same values.
+ */
+export function initialTrunkParameters(config: BatchNormMlpConfig, rng: Rng): { shape: number[]; values: Float32Array }[] {
+  const dims = trunkLayerSizes(config);
+  const scales = initScales(config.init);
+  const din = config.inputDim;
+  const list: { shape: number[]; values: Float32Array }[] = [
+    { shape: [din], values: new Float32Array(din).fill(scales.batchNormGamma) },
+    { shape: [din], values: new Float32Array(din) },
+  ];
+  for (let i = 0; i + 1 < dims.length; i++) {
+    const fanIn = dims[i]!;
+    const fanOut = dims[i + 1]!;
+    const scale = i + 2 === dims.length ? scales.lastLayer : 1;
+    const bound = fanInBound(fanIn);
+    // Weight then bias, each from its own draw order, as torch's Linear.reset_parameters does.
+    list.push({ shape: [fanIn, fanOut], values: uniformValues(rng, fanIn * fanOut, bound, scale) });
+    list.push({ shape: [fanOut], values: uniformValues(rng, fanOut, bound, scale) });
+  }
+  return list;
+}
+
+/** Errors unless an input of `rows` x `columns` fits the trunk (training needs two rows for batch statistics). */
+export function checkTrunkInput(config: BatchNormMlpConfig, columns: number, rows: number, mode: 'train' | 'predict'): void {
+  if (columns !== config.inputDim) throw new Error(`BatchNormMlp: input has ${columns} columns, expected ${config.inputDim}`);
+  if (mode === 'train' && rows < 2) throw new Error(`BatchNormMlp: training needs a batch of at least 2 samples, got ${rows}`);
+}
+
 export class BatchNormMlp {
   readonly config: BatchNormMlpConfig;
   /** [Din] */
@@ -80,28 +119,16 @@ export class BatchNormMlp {
   private readonly meanColumns = new Map<number, tf.Tensor2D>();
 
   constructor(config: BatchNormMlpConfig, rng: Rng) {
-    const dims = [config.inputDim, ...config.hidden, config.outputDim];
-    for (const d of dims) {
-      if (!Number.isInteger(d) || d <= 0) throw new Error(`BatchNormMlp: layer sizes must be positive integers, got [${dims}]`);
-    }
-    const scales = initScales(config.init);
+    const initial = initialTrunkParameters(config, rng);
     this.config = { ...config, hidden: [...config.hidden] };
     const din = config.inputDim;
-    this.gamma = tf.fill([din], scales.batchNormGamma) as tf.Tensor1D;
-    this.beta = tf.zeros([din]);
+    const [gamma, beta, ...layers] = initial.map(({ shape, values }) => tf.tensor(values, shape));
+    this.gamma = gamma as tf.Tensor1D;
+    this.beta = beta as tf.Tensor1D;
     this.runningMean = tf.zeros([din]);
     this.runningVar = tf.ones([din]);
-    this.weights = [];
-    this.biases = [];
-    for (let i = 0; i + 1 < dims.length; i++) {
-      const fanIn = dims[i]!;
-      const fanOut = dims[i + 1]!;
-      const scale = i + 2 === dims.length ? scales.lastLayer : 1;
-      const bound = fanInBound(fanIn);
-      // Weight then bias, each from its own draw order, as torch's Linear.reset_parameters does.
-      this.weights.push(tf.tensor2d(uniformValues(rng, fanIn * fanOut, bound, scale), [fanIn, fanOut]));
-      this.biases.push(tf.tensor1d(uniformValues(rng, fanOut, bound, scale)));
-    }
+    this.weights = layers.filter((_, i) => i % 2 === 0) as tf.Tensor2D[];
+    this.biases = layers.filter((_, i) => i % 2 === 1) as tf.Tensor1D[];
     this.eps = tf.scalar(BATCHNORM_EPS);
     this.momentum = tf.scalar(BATCHNORM_MOMENTUM);
     this.keepRate = tf.scalar(1 - BATCHNORM_MOMENTUM);
@@ -135,8 +162,7 @@ export class BatchNormMlp {
   /** Training-mode forward of z [B, Din] -> out [B, Dout]; call inside a tidy. */
   forwardTrain(z: tf.Tensor2D): { out: tf.Tensor2D; cache: BatchNormMlpCache } {
     const [batch, din] = z.shape;
-    if (din !== this.config.inputDim) throw new Error(`BatchNormMlp: input has ${din} columns, expected ${this.config.inputDim}`);
-    if (batch < 2) throw new Error(`BatchNormMlp: training needs a batch of at least 2 samples, got ${batch}`);
+    checkTrunkInput(this.config, din, batch, 'train');
     const onesRow = tf.ones([1, batch]) as tf.Tensor2D;
     const meanColumn = this.batchMeanColumn(batch);
     const zT = tf.transpose(z); // [Din, B]
@@ -154,9 +180,7 @@ export class BatchNormMlp {
 
   /** Inference forward (BatchNorm from running statistics) of z [N, Din] -> [N, Dout]; call inside a tidy. */
   predict(z: tf.Tensor2D): tf.Tensor2D {
-    if (z.shape[1] !== this.config.inputDim) {
-      throw new Error(`BatchNormMlp: input has ${z.shape[1]} columns, expected ${this.config.inputDim}`);
-    }
+    checkTrunkInput(this.config, z.shape[1], z.shape[0], 'predict');
     const invStd = tf.rsqrt(tf.add(this.runningVar, this.eps));
     const y0 = tf.add(tf.mul(tf.mul(tf.sub(z, this.runningMean), invStd), this.gamma), this.beta) as tf.Tensor2D;
     return this.mlp(y0).out;

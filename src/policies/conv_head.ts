@@ -14,7 +14,7 @@
  * Trained with MSE and Adam through hand-written backward passes (see conv2d.ts, layernorm.ts,
  * batchnorm_mlp.ts): tfjs-backend-wasm cannot run tf's conv2d gradient. The convolutions, nearly all of the
  * head's arithmetic, train on ONNX Runtime by default (conv_ort.ts; LayerNorms, ReLUs and the trunk stay in
- * tfjs); `NeckEngine` 'tfjs' keeps every layer on tfjs. Prediction runs the whole head in tfjs.
+ * tfjs); the `PolicyEngine` 'tfjs' keeps every layer on tfjs. Prediction runs the whole head in tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng.js';
@@ -29,8 +29,8 @@ import { meanSquaredError } from './mse.js';
 import type { BcDataset, PolicySpec } from './policy.js';
 import { tokenTapColumns } from './token_columns.js';
 import { OrtConv } from './conv_ort.js';
-import type { BcModel, NeckEngine, TrainingOptions } from './training.js';
-import { featureRows, gatherRows } from './training.js';
+import type { BcModel, PolicyEngine, TrainingOptions } from './training.js';
+import { featureRows, gatherRows, tensorCopies } from './training.js';
 
 export const CONV_NECK_CHANNELS = 256;
 
@@ -88,7 +88,7 @@ export class ConvHeadModel implements BcModel {
   private readonly stages: NeckStage[];
   private readonly flatDim: number;
   private readonly adam: Adam;
-  private readonly engine: NeckEngine;
+  private readonly engine: PolicyEngine;
   private readonly threads: number | undefined;
   private ortConvs: Promise<OrtConv[]> | null = null;
 
@@ -108,7 +108,7 @@ export class ConvHeadModel implements BcModel {
     this.spec = spec;
     this.grid = grid;
     this.channels = channels;
-    this.engine = options.neckEngine ?? 'onnxruntime';
+    this.engine = options.engine ?? 'onnxruntime';
     this.threads = options.threads;
     const rng = new Rng(seed);
     let inChannels = 3 * channels;
@@ -133,6 +133,10 @@ export class ConvHeadModel implements BcModel {
   /** All trainable tensors: per stage conv weight, bias, LN gamma, beta; then the trunk's. */
   parameters(): tf.Tensor[] {
     return [...this.stages.flatMap((s) => [...s.conv.parameters(), ...s.norm.parameters()]), ...this.trunk.parameters()];
+  }
+
+  weights(): { shape: number[]; values: Float32Array }[] {
+    return tensorCopies(this.parameters());
   }
 
   async trainBatch(data: BcDataset, indices: Int32Array): Promise<number> {

@@ -16,14 +16,13 @@
  * pixels the floor rule dropped from the forward pass and are cut off. The input gradient is ConvTranspose with
  * the output padding that restores H.
  *
- * MLAS splits work over output rows and columns, never over a reduction, so results do not depend on the
- * thread count (test/policy.test.ts checks 1 against 2 threads).
+ * Results do not depend on the thread count (ort_sessions.ts; test/policy.test.ts checks 1 against 2 threads).
  */
-import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, ints, type Dim } from '../util/onnx_graph.js';
 import type { Conv2dConfig } from './conv2d.js';
 import { convOutputSize } from './conv2d.js';
+import { createPolicySession, defaultPolicyThreads } from './ort_sessions.js';
 
 /** What a convolution reads: fused token grids [B, 3, g*g, C] (Cin = 3C) or a map [B, side, side, Cin]. */
 export type ConvInput = { layout: 'tokens'; grid: number; channels: number } | { layout: 'nhwc'; side: number };
@@ -44,22 +43,11 @@ export class OrtConv {
   }
 
   /** `threads`: ONNX Runtime intra-op threads (default: every core this process may use). Token input has no input gradient. */
-  static async create(input: ConvInput, config: Conv2dConfig, threads = availableParallelism()): Promise<OrtConv> {
+  static async create(input: ConvInput, config: Conv2dConfig, threads = defaultPolicyThreads()): Promise<OrtConv> {
     if (input.layout === 'tokens' && config.inChannels !== 3 * input.channels) {
       throw new Error(`OrtConv: the convolution takes ${config.inChannels} channels, a fused grid of ${input.channels} gives ${3 * input.channels}`);
     }
-    if (!Number.isInteger(threads) || threads < 1) throw new Error(`OrtConv: threads must be a positive integer, got ${threads}`);
-    const options: ort.InferenceSession.SessionOptions = {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      // Idle pool threads sleep instead of spinning: on a shared machine spinning threads steal the cores the
-      // busy ones need (measured: 2 spinning threads ran slower than 1 under load).
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    };
-    const session = (graph: Uint8Array) => ort.InferenceSession.create(graph, options);
+    const session = (graph: Uint8Array) => createPolicySession(graph, threads, 'OrtConv');
     const [forward, weightGradient, inputGradient] = await Promise.all([
       session(forwardGraph(input, config)),
       session(weightGradientGraph(input, config)),

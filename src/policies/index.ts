@@ -1,18 +1,19 @@
 /** Behaviour-cloning policies: `createPolicy` builds the head named by a `PolicySpec`. */
 import { selectTfBackend } from './backend.js';
 import { ConvHeadModel, checkConvGrid } from './conv_head.js';
-import { MlpModel } from './mlp_policy.js';
+import { MlpModel, OrtMlpModel } from './mlp_policy.js';
 import type { PolicySpec } from './policy.js';
 import type { AdamOptions } from './adam.js';
 import { initScales, type PolicyInit } from './init.js';
-import type { NeckEngine, TrainingOptions } from './training.js';
+import type { PolicyEngine, TrainingOptions } from './training.js';
 import { DEFAULT_TRAINING, TfBcPolicy } from './training.js';
 
 export type { BcDataset, BcPolicy, PolicyHead, PolicySpec } from './policy.js';
 export type { TfBackendInfo, TfBackendRequest } from './backend.js';
 export { selectTfBackend, TF_BACKEND_REQUESTS } from './backend.js';
 export { FlareHistory, flareFuseEpisode, flareFuseTokenEpisode } from './flare.js';
-export type { NeckEngine, TrainingOptions } from './training.js';
+export type { PolicyEngine, TrainingOptions } from './training.js';
+export { POLICY_ENGINES } from './training.js';
 export type { PolicyInit } from './init.js';
 export { isPolicyInit, POLICY_INITS } from './init.js';
 export { DEFAULT_TRAINING, TfBcPolicy } from './training.js';
@@ -22,14 +23,15 @@ export interface TrainingOverrides {
   batchSize?: number;
   adam?: Partial<AdamOptions>;
   init?: PolicyInit;
-  /** Conv head: where its convolutions train and on how many ONNX Runtime threads (training.ts). */
-  neckEngine?: NeckEngine;
+  /** Where the policy trains (training.ts; default: the engine of the running backend, backend.ts) and on how many ONNX Runtime threads. */
+  engine?: PolicyEngine;
   threads?: number;
 }
 
 /**
  * Builds a policy whose initial weights depend only on `spec` and `seed` (PyTorch default initialisation drawn
- * from `Rng(seed)`). Initialises the tfjs backend first (`selectTfBackend('auto')`) unless one is already set.
+ * from `Rng(seed)`). Initialises the tfjs backend first (`selectTfBackend('auto')`) unless one is already set; the
+ * policy trains on `options.engine`, by default the engine 'auto' gives with that backend (backend.ts).
  * `options` overrides the protocol's batch size 256, Adam (lr 1e-3, betas 0.9/0.999, eps 1e-8) and init ('mjrl').
  */
 export async function createPolicy(spec: PolicySpec, seed: number, options: TrainingOverrides = {}): Promise<TfBcPolicy> {
@@ -39,15 +41,21 @@ export async function createPolicy(spec: PolicySpec, seed: number, options: Trai
     batchSize: options.batchSize ?? DEFAULT_TRAINING.batchSize,
     adam: { ...DEFAULT_TRAINING.adam, ...options.adam },
     init: options.init ?? DEFAULT_TRAINING.init,
-    ...(options.neckEngine !== undefined && { neckEngine: options.neckEngine }),
+    ...(options.engine !== undefined && { engine: options.engine }),
     ...(options.threads !== undefined && { threads: options.threads }),
   };
   initScales(training.init); // names a bad init before any work
   if (!Number.isInteger(training.batchSize) || training.batchSize < 2) {
     throw new Error(`createPolicy: batchSize must be an integer >= 2, got ${training.batchSize}`);
   }
-  await selectTfBackend();
-  const model = spec.head === 'mlp' ? new MlpModel(spec, seed, training) : new ConvHeadModel(spec, seed, training);
+  const backend = await selectTfBackend();
+  training.engine ??= backend.engine;
+  const model =
+    spec.head === 'conv'
+      ? new ConvHeadModel(spec, seed, training)
+      : training.engine === 'onnxruntime'
+        ? await OrtMlpModel.create(spec, seed, training)
+        : new MlpModel(spec, seed, training);
   return new TfBcPolicy(spec, model, training);
 }
 

@@ -35,7 +35,7 @@ export interface BcPolicy {
   readonly spec: PolicySpec;
   /** One epoch (every sample once, shuffled from `seed`) of Adam on MSE; returns the mean loss. */
   trainEpoch(data: BcDataset, seed: number): Promise<number>;
-  /** Deterministic actions [N, actionDim] with BatchNorm in inference mode. */
-  predict(features: Float32Array, proprio: Float32Array, n: number): Float32Array;
+  /** Deterministic actions [N, actionDim] with BatchNorm in inference mode (asynchronous on ONNX Runtime). */
+  predict(features: Float32Array, proprio: Float32Array, n: number): Float32Array | Promise<Float32Array>;
   dispose(): void;
 }

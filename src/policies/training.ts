@@ -11,10 +11,13 @@ import type { PolicyInit } from './init.js';
 import type { BcDataset, BcPolicy, PolicySpec } from './policy.js';
 
 /**
- * Where the conv head's convolutions train: 'onnxruntime' (conv_ort.ts: MLAS on every core, the default) or
- * 'tfjs' (conv2d.ts on the policy's backend; the reference that tests and the benchmark compare with).
+ * Where a policy trains. 'onnxruntime' (the default): ONNX Runtime's CPU kernels (MLAS, every core) run the 'mlp'
+ * head whole (batchnorm_mlp_ort.ts: training step and prediction) and the conv head's convolutions (conv_ort.ts;
+ * its LayerNorms, trunk and prediction stay on tfjs). 'tfjs': every layer on the tfjs backend, the reference that
+ * tests and benchmarks compare with, and what native tfjs backends run (backend.ts).
  */
-export type NeckEngine = 'onnxruntime' | 'tfjs';
+export type PolicyEngine = 'onnxruntime' | 'tfjs';
+export const POLICY_ENGINES: readonly PolicyEngine[] = ['onnxruntime', 'tfjs'];
 
 export interface TrainingOptions {
   /** Mini-batch size (protocol: 256). */
@@ -22,9 +25,9 @@ export interface TrainingOptions {
   adam: AdamOptions;
   /** How the trunk starts (protocol: 'mjrl', what the reference code does). */
   init: PolicyInit;
-  /** Conv head only: where its convolutions train (default 'onnxruntime'). */
-  neckEngine?: NeckEngine;
-  /** Conv head only: ONNX Runtime threads for its convolutions (default: every core). */
+  /** Where the policy trains (default 'onnxruntime'). */
+  engine?: PolicyEngine;
+  /** ONNX Runtime intra-op threads of the 'onnxruntime' engine (default: every core; results do not depend on it). */
   threads?: number;
 }
 
@@ -38,10 +41,10 @@ export interface BcModel {
    */
   trainBatch(data: BcDataset, indices: Int32Array): number | Promise<number>;
   /** Deterministic actions [n, actionDim] (BatchNorm in inference mode). */
-  predict(features: Float32Array, proprio: Float32Array, n: number): Float32Array;
-  /** Trainable tensors in a fixed order (owned by the model). */
-  parameters(): tf.Tensor[];
-  dispose(): void;
+  predict(features: Float32Array, proprio: Float32Array, n: number): Float32Array | Promise<Float32Array>;
+  /** Copies of the trainable parameters in a fixed order. */
+  weights(): { shape: number[]; values: Float32Array }[];
+  dispose(): void | Promise<void>;
 }
 
 /**
@@ -138,6 +141,11 @@ export function gatherRows(source: Float32Array, width: number, indices: Int32Ar
   return target;
 }
 
+/** Host copies of tensors, for `BcModel.weights()`. */
+export function tensorCopies(tensors: readonly tf.Tensor[]): { shape: number[]; values: Float32Array }[] {
+  return tensors.map((t) => ({ shape: [...t.shape], values: new Float32Array(t.dataSync()) }));
+}
+
 /** A `BcPolicy` over any `BcModel`. */
 export class TfBcPolicy implements BcPolicy {
   readonly spec: PolicySpec;
@@ -166,7 +174,8 @@ export class TfBcPolicy implements BcPolicy {
     return meanLoss;
   }
 
-  predict(features: Float32Array, proprio: Float32Array, n: number): Float32Array {
+  /** Throws at once on bad input; the actions may come asynchronously (ONNX Runtime runs are). */
+  predict(features: Float32Array, proprio: Float32Array, n: number): Float32Array | Promise<Float32Array> {
     this.checkAlive();
     validatePredictInput(this.spec, features, proprio, n);
     return this.model.predict(features, proprio, n);
@@ -175,13 +184,14 @@ export class TfBcPolicy implements BcPolicy {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.model.dispose();
+    // ONNX Runtime sessions release asynchronously; nothing waits on them.
+    void this.model.dispose();
   }
 
   /** Copies of the trainable parameters in a fixed order (for inspection, tests and comparisons). */
   weights(): { shape: number[]; values: Float32Array }[] {
     this.checkAlive();
-    return this.model.parameters().map((p) => ({ shape: [...p.shape], values: new Float32Array(p.dataSync()) }));
+    return this.model.weights();
   }
 
   private checkAlive(): void {

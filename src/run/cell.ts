@@ -12,6 +12,7 @@ import type { PolicySpec } from '../policies/policy.js';
 import { evaluationEpochs } from '../protocol/profiles.js';
 import { epochSeed, evaluationSeeds } from '../protocol/seeds.js';
 import { RESULTS_SCHEMA_VERSION, type CellResult, type Evaluation, type SplitResult, type Versions } from '../results/schema.js';
+import type { PolicyEngine } from '../policies/training.js';
 import type { RunConfig } from './config.js';
 import { buildDataset, shuffleActions } from './dataset.js';
 import type { RunDependencies } from './deps.js';
@@ -25,6 +26,8 @@ export interface CellContext {
   deps: RunDependencies;
   resources: RunResources;
   versions: Versions;
+  /** Where the policies train (the run's backend request, policies/backend.ts). */
+  engine: PolicyEngine;
   signal?: AbortSignal;
   log: (line: string) => void;
 }
@@ -65,7 +68,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
   const evalAt = new Set(evaluationEpochs(profile.epochs, profile.evalEvery));
   const sweep = cell.training.factors;
 
-  const policy = await ctx.deps.createPolicy(spec, cell.seed, { batchSize: profile.batchSize, init: profile.policyInit });
+  const policy = await ctx.deps.createPolicy(spec, cell.seed, { batchSize: profile.batchSize, init: profile.policyInit, engine: ctx.engine });
   let trainSeconds = 0;
   let evalSeconds = 0;
   try {

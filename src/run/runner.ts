@@ -14,6 +14,7 @@ import type { TaskDefinition } from '../envs/task.js';
 import { entropyCacheKey, loadOrComputeEntropy, type EntropyProbe } from '../eval/entropy_cache.js';
 import type { FrameBatch } from '../encoders/encoder.js';
 import type { TfBackendRequest } from '../policies/backend.js';
+import type { PolicyEngine } from '../policies/training.js';
 import type { PolicyHead } from '../policies/policy.js';
 import { RunDir, type CellKey } from '../results/run_dir.js';
 import { RESULTS_SCHEMA_VERSION, type CellFailure, type CellResult, type RunPlan, type RunResults, type Timings } from '../results/schema.js';
@@ -62,7 +63,7 @@ export interface RunOptions {
   out: string;
   head?: PolicyHead | 'auto';
   shuffleActions?: boolean;
-  /** The tfjs backend that trains the policies (policies/backend.ts); 'auto' when omitted. */
+  /** What trains the policies (policies/backend.ts: engine and tfjs backend); 'auto' when omitted. */
   backend?: TfBackendRequest;
   threads?: number;
   /** Worker threads that step and render the evaluation envs (0 or absent: the main thread). */
@@ -160,6 +161,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     `[run ${formatDuration((performance.now() - started) / 1000)} elapsed, eta ${formatDuration(estimateRemaining(sumSeconds(tally.timings), tally.ran, tally.ran + remaining))}]`;
   let resources: RunResources | null = null;
   let backend = '';
+  let engine: PolicyEngine = 'onnxruntime';
   const plan: RunPlan = {
     tasks: tasks.map((t) => t.name),
     encoders: options.encoders,
@@ -170,14 +172,15 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
   try {
     const info = await options.deps.policyBackend(options.backend ?? 'auto');
     backend = info.description;
+    engine = info.engine;
     log(describeProfile({ ...options.profile, seeds }));
     log(
       `run: ${cells.length} cells (${tasks.length} tasks x ${sweep ? `${sweep.factorSets.length} factor sets x ${sweep.ks.length} K x ` : ''}${options.encoders.length} encoders x ${seeds.length} seeds` +
         `${sweep ? `, splits ${sweep.splits.join(',')}, ${config.sweep!.demosPerValue} demos per value` : ''}` +
         `${options.shard ? `, shard ${options.shard.index + 1}/${options.shard.count}` : ''})` +
-        `${config.shuffleActions ? ', SHUFFLED-ACTION CONTROL' : ''}; tfjs backend ${backend}; out ${options.out}`,
+        `${config.shuffleActions ? ', SHUFFLED-ACTION CONTROL' : ''}; policy backend ${backend}; out ${options.out}`,
     );
-    for (const note of info.notes) log(`tfjs backend: ${note}`);
+    for (const note of info.notes) log(`policy backend: ${note}`);
     resources = new RunResources(options.deps, cacheDir, {
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(options.envWorkers !== undefined ? { envWorkers: options.envWorkers } : {}),
@@ -195,7 +198,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     await writeFrameStrips(dir, resources, runTasks.values(), options.signal, log);
     joinResults(dir, config, backend, plan, probe.set);
 
-    const context: CellContext = { config, configDigest: digest, deps: options.deps, resources, versions: collectVersions(backend), log, ...(options.signal ? { signal: options.signal } : {}) };
+    const context: CellContext = { config, configDigest: digest, deps: options.deps, resources, versions: collectVersions(backend), engine, log, ...(options.signal ? { signal: options.signal } : {}) };
     const resolvedCells = cells.map((cell): ResolvedCell => {
       const cellScenes = scenes.get(sceneId(cell.task, cell.training ?? null))!;
       return { task: runTasks.get(cell.task)!, encoder: encoders.get(cell.encoder)!, seed: cell.seed, ...cellScenes };
@@ -258,7 +261,7 @@ export async function estimateBenchmark(options: RunOptions): Promise<RunEstimat
   const config: RunConfig = { benchmark: options.benchmark, profile: options.profile, head: options.head ?? 'auto', shuffleActions: options.shuffleActions ?? false };
   const encoderSpecs = options.encoders.map((spec) => options.deps.parseEncoderSpec(spec));
   const backend = await options.deps.policyBackend(options.backend ?? 'auto');
-  log(`${describeProfile({ ...options.profile, seeds })}; tfjs backend ${backend.description}`);
+  log(`${describeProfile({ ...options.profile, seeds })}; policy backend ${backend.description}`);
   const resources = new RunResources(options.deps, resolveCacheDir(options.cacheDir), {
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
     quiet: true,
@@ -274,7 +277,7 @@ export async function estimateBenchmark(options: RunOptions): Promise<RunEstimat
     for (const spec of encoderSpecs) {
       options.signal?.throwIfAborted();
       const encoder = runEncoder(config, spec, await resources.encoder(spec, resolveFramePreprocessing(config, spec)));
-      encoderCosts.push(await measureEncoderCosts(encoder, options.profile.imageSize, { batchSize: options.profile.batchSize, init: options.profile.policyInit }, options.deps.createPolicy));
+      encoderCosts.push(await measureEncoderCosts(encoder, options.profile.imageSize, { batchSize: options.profile.batchSize, init: options.profile.policyInit, engine: backend.engine }, options.deps.createPolicy));
     }
     const estimate = estimateRun(options.profile, tasks, seeds.length, taskCosts, encoderCosts);
     log(formatEstimate(estimate, taskCosts, encoderCosts));

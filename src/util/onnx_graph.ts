@@ -64,6 +64,16 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, dims));
   }
 
+  /**
+   * Declares `value`, the output of a node of this graph named with `op(..., hint = name)`, as graph output
+   * `value` itself: no Identity node, so the kernel writes the output directly (one copy fewer than `output`).
+   */
+  outputValue(value: string, dims: Dim[]): void {
+    if (!this.nodes.some((node) => node.output?.includes(value))) throw new Error(`GraphBuilder: '${value}' is not the output of a node`);
+    if (this.outputs.some((o) => o.name === value)) throw new Error(`GraphBuilder: '${value}' is already an output`);
+    this.outputs.push(valueInfo(value, dims));
+  }
+
   /** A float32 initialiser; `data.length` must equal the product of `dims`. */
   floatTensor(hint: string, data: Float32Array, dims: number[]): string {
     const size = dims.reduce((a, b) => a * b, 1);

@@ -22,8 +22,12 @@ import { DEFAULT_RUN_ENCODERS } from './run.js';
 export const BASELINE_DIR = join('results', 'smoke-baseline');
 export const BASELINE_BENCHMARK = 'cortexbench';
 export const BASELINE_PROFILE = 'smoke';
-/** The policy backend of the baseline and of CI's smoke run: the one every clean install has (scores depend on it). */
-export const BASELINE_BACKEND = 'wasm';
+/**
+ * The policy backend of the baseline and of CI's smoke run: what 'auto' picks on a clean install (ONNX Runtime,
+ * the conv head's other layers on tfjs wasm), pinned because a native tfjs backend, where installed, would take
+ * over 'auto' and train to other numbers.
+ */
+export const BASELINE_BACKEND = 'onnxruntime';
 
 interface BaselineArgs {
   action: string;

@@ -92,7 +92,7 @@ export const runCommand = (deps: RunDependencies): CommandModule<object, RunArgs
         type: 'string',
         default: 'auto',
         requiresArg: true,
-        describe: 'tfjs backend for the policies: auto (node-gpu, node, then wasm) | node-gpu | node | wasm; recorded in every row',
+        describe: 'what trains the policies: auto (node-gpu, node, else onnxruntime) | onnxruntime (ONNX Runtime, the conv head\'s other layers on tfjs wasm) | node-gpu | node | wasm (every layer on that tfjs backend); recorded in every row',
         coerce: choiceOption('backend', TF_BACKEND_REQUESTS.filter((r) => r !== 'cpu')),
       })
       .option('threads', { type: 'number', requiresArg: true, describe: 'encoder inference threads', coerce: integerOption('threads', 1, 1024) })
