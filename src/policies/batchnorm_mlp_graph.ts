@@ -16,7 +16,7 @@
  * Names: parameters `p0..pN` in `parameters()` order (gamma, beta, W1, b1, ...), moments `m0..mN`, `v0..vN`;
  * outputs `next_p*`, `next_m*`, `next_v*`, `next_running_mean`, `next_running_var` [Din], `squared_error_sum` [].
  */
-import { GraphBuilder, int, ints, type Dim } from '../util/onnx_graph.js';
+import { GraphBuilder, int, ints } from '../util/onnx_graph.js';
 import type { AdamOptions } from './adam.js';
 import { BATCHNORM_EPS, BATCHNORM_MOMENTUM, type BatchNormMlpConfig, trunkLayerSizes } from './batchnorm_mlp.js';
 
@@ -129,7 +129,7 @@ export function predictGraph(config: BatchNormMlpConfig): Uint8Array {
   const dims = trunkLayerSizes(config);
   const layers = dims.length - 1;
   const g = new GraphBuilder('batchnorm_mlp_predict');
-  const z = g.input('z', ['N', config.inputDim] as Dim[]);
+  const z = g.input('z', ['N', config.inputDim]);
   const params = trunkParameterShapes(config).map((shape, i) => g.input(`p${i}`, shape));
   const runningMean = g.input('running_mean', [config.inputDim]);
   const runningVar = g.input('running_var', [config.inputDim]);

@@ -13,7 +13,6 @@ export type { TfBackendInfo, TfBackendRequest } from './backend.js';
 export { selectTfBackend, TF_BACKEND_REQUESTS } from './backend.js';
 export { FlareHistory, flareFuseEpisode, flareFuseTokenEpisode } from './flare.js';
 export type { PolicyEngine, TrainingOptions } from './training.js';
-export { POLICY_ENGINES } from './training.js';
 export type { PolicyInit } from './init.js';
 export { isPolicyInit, POLICY_INITS } from './init.js';
 export { DEFAULT_TRAINING, TfBcPolicy } from './training.js';

@@ -17,7 +17,6 @@ import type { BcDataset, BcPolicy, PolicySpec } from './policy.js';
  * tests and benchmarks compare with, and what native tfjs backends run (backend.ts).
  */
 export type PolicyEngine = 'onnxruntime' | 'tfjs';
-export const POLICY_ENGINES: readonly PolicyEngine[] = ['onnxruntime', 'tfjs'];
 
 export interface TrainingOptions {
   /** Mini-batch size (protocol: 256). */
