@@ -1,11 +1,12 @@
 /**
- * Conv-head training throughput: the first convolution on ONNX Runtime (the default) against the same head with
- * every layer on tfjs (the previous implementation, kept as the reference engine), at Theia-tiny's token grid
- * (14 x 14 x 192, proprio 4, action 6) and the protocol's batch of 256. The two engines alternate in one process
- * so that machine load hits both alike. On a shared machine the CPU-time ratio (samples per CPU-second, ORT's
- * threads included) is the steadier measure; the wall-time ratio is what a user sees on an idle machine.
+ * Conv-head training throughput: the engine 'onnxruntime' (the default: one ONNX Runtime graph per training step)
+ * against the same head with every layer on tfjs (the reference engine), at Theia-tiny's token grid (14 x 14 x 192,
+ * proprio 4, action 6) and the protocol's batch of 256; with `--baseline-src DIR` also the default engine of another
+ * checkout of this project (e.g. the previous commit's, to measure a change). All alternate in one process so that
+ * machine load hits them alike. On a shared machine the CPU-time ratio (samples per CPU-second, ORT's threads
+ * included) is the steadier measure; the wall-time ratio is what a user sees on an idle machine.
  *
- *   npx tsx benchmarks/conv_head.ts [--batches 1] [--reps 3] [--threads N] [--grid 14] [--channels 192] [--out FILE.json]
+ *   npx tsx benchmarks/conv_head.ts [--batches 1] [--reps 3] [--threads N] [--grid 14] [--channels 192] [--baseline-src DIR] [--out FILE.json]
  *
  * FLOP bound (Theia-tiny, per training sample): conv 1 (576 -> 256, 4x4, 14 -> 7) forward 231 MFLOP and weight
  * gradient 231 MFLOP (its input is data: no input gradient); conv 2 (256 -> 256, 3x3, 7 -> 3) 10.6 MFLOP for each
@@ -23,7 +24,8 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadOrComputeFeatures, type DemoFeatures, type FeatureRequest } from '../src/data/features.js';
 import { StreamedFrames } from '../src/data/streamed_frames.js';
@@ -36,7 +38,7 @@ import type { PolicyEngine } from '../src/policies/index.js';
 import { FlareSamples, type FrameSource } from '../src/policies/flare.js';
 import { observationLook } from '../src/protocol/render_settings.js';
 import { buildDataset } from '../src/run/dataset.js';
-import type { BcDataset, PolicySpec } from '../src/policies/policy.js';
+import type { BcDataset, BcPolicy, PolicySpec } from '../src/policies/policy.js';
 import { LocalVectorEnv } from '../src/envs/vector_env.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 import { Rng } from '../src/util/rng.js';
@@ -53,6 +55,7 @@ const { values: args } = parseArgs({
     'memory-batches': { type: 'string', default: '2' },
     'compare-in-memory': { type: 'boolean', default: false },
     scratch: { type: 'string' },
+    'baseline-src': { type: 'string' },
   },
 });
 
@@ -75,6 +78,9 @@ function randomDataset(count: number, seed: number): BcDataset {
   const fill = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
   return { count, features: fill(count * spec.featureDim), proprio: fill(count * spec.proprioDim), actions: fill(count * spec.actionDim) };
 }
+
+/** Two cores' FP32 peak over ~0.5 GFLOP per Theia-tiny training sample (see above). */
+const FLOP_BOUND_SAMPLES_PER_SECOND = 330;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -237,18 +243,32 @@ function spreadBatches(data: BcDataset, count: number): BcDataset {
   return { count: n, features: new FlareSamples(source, new Array<number>(picks).fill(3)), proprio: data.proprio.subarray(0, n * spec.proprioDim), actions: data.actions.subarray(0, n * spec.actionDim) };
 }
 
+/** A conv policy to time: a name and how to make one (this tree's engines, or a baseline checkout's default). */
+interface Contender {
+  name: string;
+  create: () => Promise<Pick<BcPolicy, 'trainEpoch' | 'dispose'>>;
+}
+
 async function main(): Promise<void> {
   const backend = await selectTfBackend();
   console.log(`tfjs ${backend.description}; grid ${grid}x${grid}x${channels}, batch ${BATCH} x ${batches}, ${reps} reps, ORT threads ${threads}`);
   const data = randomDataset(BATCH * batches, 1);
   const warmUp = randomDataset(8, 2);
   const engines: PolicyEngine[] = ['tfjs', 'onnxruntime'];
-  const policies = await Promise.all(engines.map((engine) => createPolicy(spec, 3, { engine, threads })));
+  const contenders: Contender[] = engines.map((engine) => ({ name: engine, create: () => createPolicy(spec, 3, { engine, threads }) }));
+  if (args['baseline-src']) {
+    // Another checkout's policies (e.g. the previous commit's): its default engine, in this process, so that load hits it alike.
+    const entry = pathToFileURL(resolve(args['baseline-src'], 'src/policies/index.ts')).href;
+    const baseline = (await import(entry)) as { createPolicy: typeof createPolicy };
+    contenders.push({ name: 'baseline onnxruntime', create: () => baseline.createPolicy(spec, 3, { engine: 'onnxruntime', threads }) });
+  }
+  const policies = await Promise.all(contenders.map((c) => c.create()));
   for (const policy of policies) await policy.trainEpoch(warmUp, 0); // compiles kernels, creates ORT sessions
-  const wall: number[][] = engines.map(() => []);
-  const cpu: number[][] = engines.map(() => []);
+  const wall: number[][] = contenders.map(() => []);
+  const cpu: number[][] = contenders.map(() => []);
   for (let rep = 0; rep < reps; rep++) {
-    const order = rep % 2 === 0 ? [0, 1] : [1, 0];
+    // Each rep runs every contender once, in a rotated order.
+    const order = contenders.map((_, i) => (i + rep) % contenders.length);
     for (const e of order) {
       const cpuStart = process.cpuUsage();
       const start = performance.now();
@@ -257,17 +277,23 @@ async function main(): Promise<void> {
       const used = process.cpuUsage(cpuStart);
       cpu[e]!.push((used.user + used.system) / 1e6);
     }
-    const rate = (e: number): string => (data.count / wall[e]![rep]!).toFixed(1);
-    console.log(`rep ${rep + 1}: tfjs ${rate(0)} samples/s, onnxruntime ${rate(1)} samples/s (load average ${loadavg()[0]!.toFixed(1)})`);
+    const rates = contenders.map((c, e) => `${c.name} ${(data.count / wall[e]![rep]!).toFixed(1)}`).join(', ');
+    console.log(`rep ${rep + 1} (samples/s): ${rates} (load average ${loadavg()[0]!.toFixed(1)})`);
   }
   for (const policy of policies) policy.dispose();
-  const summary = engines.map((engine, e) => ({
-    engine,
+  const summary = contenders.map(({ name }, e) => ({
+    engine: name,
     samplesPerSecond: Number((data.count / median(wall[e]!)).toFixed(1)),
     bestSamplesPerSecond: Number((data.count / Math.min(...wall[e]!)).toFixed(1)),
     samplesPerCpuSecond: Number((data.count / median(cpu[e]!)).toFixed(1)),
   }));
-  const [before, after] = summary as [(typeof summary)[0], (typeof summary)[0]];
+  const ratios = (after: (typeof summary)[0], before: (typeof summary)[0]) => ({
+    wall: Number((after.samplesPerSecond / before.samplesPerSecond).toFixed(2)),
+    bestWall: Number((after.bestSamplesPerSecond / before.bestSamplesPerSecond).toFixed(2)),
+    cpu: Number((after.samplesPerCpuSecond / before.samplesPerCpuSecond).toFixed(2)),
+  });
+  const atTheiaTiny = grid === 14 && channels === 192;
+  const [reference, ort, baseline] = summary as [(typeof summary)[0], (typeof summary)[0], (typeof summary)[0] | undefined];
   const result = {
     backend: backend.description,
     grid,
@@ -277,15 +303,19 @@ async function main(): Promise<void> {
     reps,
     ortThreads: threads,
     engines: summary,
-    wallRatio: Number((after.samplesPerSecond / before.samplesPerSecond).toFixed(2)),
-    bestWallRatio: Number((after.bestSamplesPerSecond / before.bestSamplesPerSecond).toFixed(2)),
-    cpuRatio: Number((after.samplesPerCpuSecond / before.samplesPerCpuSecond).toFixed(2)),
-    wallSpread: engines.map((_, e) => wall[e]!.map((s) => Number((data.count / s).toFixed(1)))),
+    againstTfjs: ratios(ort, reference),
+    ...(baseline ? { againstBaseline: ratios(ort, baseline) } : {}),
+    ...(atTheiaTiny ? { flopBoundFraction: Number((ort.samplesPerSecond / FLOP_BOUND_SAMPLES_PER_SECOND).toFixed(2)) } : {}),
+    wallSpread: contenders.map((_, e) => wall[e]!.map((t) => Number((data.count / t).toFixed(1)))),
     loadAverage: Number(loadavg()[0]!.toFixed(1)),
+    peakRssGiB: Number((peakRss() / 2 ** 30).toFixed(2)),
   };
+  const line = (name: string, r: ReturnType<typeof ratios>): string => `${r.wall}x ${name} wall (best ${r.bestWall}x), ${r.cpu}x per CPU-second`;
   console.log(
-    `median: tfjs ${before.samplesPerSecond} samples/s, onnxruntime ${after.samplesPerSecond} samples/s: ${result.wallRatio}x wall ` +
-      `(best ${result.bestWallRatio}x), ${result.cpuRatio}x samples per CPU-second`,
+    `median samples/s: ${summary.map((c) => `${c.engine} ${c.samplesPerSecond}`).join(', ')}; onnxruntime: ${line('tfjs', result.againstTfjs)}` +
+      (result.againstBaseline ? `; ${line('baseline', result.againstBaseline)}` : '') +
+      (result.flopBoundFraction === undefined ? '' : `; ${Math.round(100 * result.flopBoundFraction)}% of the FLOP bound`) +
+      `; peak RSS ${result.peakRssGiB} GiB (load average ${result.loadAverage})`,
   );
   if (args.out) writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`, 'benchmark results');
 }

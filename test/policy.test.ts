@@ -12,7 +12,10 @@ import { FlareHistory, FlareSamples, flareFuseEpisode, flareFuseTokenEpisode } f
 import { createPolicy, type TrainingOverrides, validatePolicySpec } from '../src/policies/index.js';
 import { JointLayerNorm } from '../src/policies/layernorm.js';
 import { tokenTapColumns } from '../src/policies/token_columns.js';
-import { OrtConv } from '../src/policies/conv_ort.js';
+import { convForward, convInputDims, convInputGradient, convOutputSide, convWeightGradient, type ConvInput, torchWeight } from '../src/policies/conv_graph.js';
+import { createPolicySession } from '../src/policies/ort_sessions.js';
+import { GraphBuilder } from '../src/util/onnx_graph.js';
+import * as ort from 'onnxruntime-node';
 import { meanSquaredError } from '../src/policies/mse.js';
 import type { BcDataset, PolicySpec } from '../src/policies/policy.js';
 import { epochBatches } from '../src/policies/training.js';
@@ -507,7 +510,7 @@ describe('conv head', () => {
     });
   }
 
-  it('trains its convolutions on ONNX Runtime as on tfjs, independently of the thread count', async () => {
+  it('trains on ONNX Runtime as on tfjs, independently of the thread count', async () => {
     const spec = convSpec(16, 3);
     const data = linearDataset(spec, 12, 3);
     const trained = async (overrides: TrainingOverrides) => {
@@ -530,7 +533,21 @@ describe('conv head', () => {
   });
 });
 
-describe('convolutions on ONNX Runtime', () => {
+describe('convolutions as ONNX graph pieces', () => {
+  /** One session running a convolution's forward pass, weight gradient and input gradient (map input) on its inputs. */
+  async function convSession(input: ConvInput, config: Conv2d['config']): Promise<ort.InferenceSession> {
+    const { kernel, inChannels, outChannels } = config;
+    const g = new GraphBuilder('conv_pieces');
+    const x = g.input('x', convInputDims(input, config, 'B'));
+    const weight = g.input('weight', [kernel, kernel, inChannels, outChannels]);
+    const dy = g.input('dy', ['B', convOutputSide(input, config), convOutputSide(input, config), outChannels]);
+    const coutFirst = torchWeight(g, weight);
+    g.output('y', convForward(g, input, config, x, coutFirst, g.input('bias', [outChannels])), ['B', 'Ho', 'Ho', outChannels]);
+    g.output('dweight', convWeightGradient(g, input, config, x, dy), [kernel, kernel, inChannels, outChannels]);
+    if (input.layout === 'nhwc') g.output('dx', convInputGradient(g, input.side, config, dy, coutFirst), ['B', input.side, input.side, inChannels]);
+    return createPolicySession(g.toBytes(), 1, 'conv pieces');
+  }
+
   const cases = [
     // The first convolution on token grids: at 14 and 16 the weight-gradient convolution reaches exactly the 4
     // taps, at 15 it reaches 5 and is cut.
@@ -546,9 +563,9 @@ describe('convolutions on ONNX Runtime', () => {
       const rng = new Rng(side * 10 + kernel);
       const conv = new Conv2d({ inChannels, outChannels: 5, kernel, stride, padding }, rng);
       const x = normals(rng, batch * side * side * inChannels);
-      const ortConv = await OrtConv.create(input, conv.config, 1);
+      const session = await convSession(input, conv.config);
       const [outSide] = conv.outputSize(side, side);
-      expect(ortConv.outSide).toBe(outSide);
+      expect(convOutputSide(input, conv.config)).toBe(outSide);
       const dyValues = normals(rng, batch * outSide! * outSide! * 5);
       const expected = tf.tidy(() => {
         // Token grids [B, 3, T, C] as the conv head lays them out: [B, g, g, 3C] with channel k*C + c.
@@ -560,16 +577,23 @@ describe('convolutions on ONNX Runtime', () => {
         const { grads, dx } = conv.backward(cache, tf.tensor4d(dyValues, y.shape), true);
         return [y, grads[0]!, dx!].map((t) => t.dataSync().slice());
       });
-      const weight = conv.weight.dataSync() as Float32Array;
-      expectClose(await ortConv.forward(x, batch, weight, conv.bias.dataSync() as Float32Array), expected[0]!, 1e-5);
-      expectClose(await ortConv.weightGradient(x, batch, dyValues), expected[1]!, 1e-5);
-      if (input.layout === 'nhwc') expectClose(await ortConv.inputGradient(dyValues, batch, weight), expected[2]!, 1e-5);
-      else await expect(ortConv.inputGradient(dyValues, batch, weight)).rejects.toThrow(/no input gradient/);
-      await expect(ortConv.forward(x.subarray(1), batch, weight, conv.bias.dataSync() as Float32Array)).rejects.toThrow(/input must hold \[2,/);
-      await ortConv.release();
+      const out = await session.run({
+        x: new ort.Tensor('float32', x, convInputDims(input, conv.config, batch) as number[]),
+        weight: new ort.Tensor('float32', conv.weight.dataSync() as Float32Array, conv.weight.shape),
+        bias: new ort.Tensor('float32', conv.bias.dataSync() as Float32Array, [5]),
+        dy: new ort.Tensor('float32', dyValues, [batch, outSide!, outSide!, 5]),
+      });
+      expectClose(out.y!.data as Float32Array, expected[0]!, 1e-5);
+      expectClose(out.dweight!.data as Float32Array, expected[1]!, 1e-5);
+      if (input.layout === 'nhwc') expectClose(out.dx!.data as Float32Array, expected[2]!, 1e-5);
+      await session.release();
       conv.dispose();
     });
   }
+
+  it('refuses a token grid whose channels do not fit the convolution', () => {
+    expect(() => convOutputSide({ layout: 'tokens', grid: 14, channels: 3 }, { inChannels: 8, outChannels: 5, kernel: 4, stride: 2, padding: 1 })).toThrow(/takes 8 channels, a fused grid of 3 gives 9/);
+  });
 });
 
 describe('bad input', () => {

@@ -31,7 +31,7 @@ export interface OrtSessionOptions {
  * the wall time on the main thread and 0.31x pipelined on env workers, at 0.55-0.6x the CPU-seconds; a cold smoke
  * run used ~0.9x the CPU-seconds; features bit-identical. On an idle machine sleeping costs 3-8% of the encoder's
  * throughput instead (1.03-1.08x the wall time): a small loss where cores are idle against a large gain where they
- * are shared. The conv head's sessions sleep too (src/policies/conv_ort.ts).
+ * are shared. The policies' sessions sleep too (src/policies/ort_sessions.ts).
  */
 const SPINNING_DEFAULT = false;
 export const SPINNING_ENV = 'BENCH_ORT_SPINNING';

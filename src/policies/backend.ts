@@ -2,8 +2,8 @@
  * Run-time choice of what trains the policies: the policy engine (training.ts: ONNX Runtime or tfjs) and the
  * TensorFlow.js backend for what runs on tfjs.
  *
- * Requests: 'onnxruntime' (the engine 'onnxruntime': the MLP trunk and the conv head's convolutions on ONNX
- * Runtime's CPU kernels, the conv head's other layers on tfjs wasm), 'node-gpu' (`@tensorflow/tfjs-node-gpu`,
+ * Requests: 'onnxruntime' (the engine 'onnxruntime': both policy heads on ONNX Runtime's CPU
+ * kernels, with tfjs wasm as the tfjs backend), 'node-gpu' (`@tensorflow/tfjs-node-gpu`,
  * CUDA), 'node' (`@tensorflow/tfjs-node`, native CPU), 'wasm' (`@tensorflow/tfjs-backend-wasm`), 'cpu' (plain JS);
  * these four train every layer on tfjs. 'auto': node-gpu, then node, the first that starts, else 'onnxruntime'.
  * The tfjs backend is chosen once per process; the engine follows each request, so 'wasm' and 'onnxruntime'
@@ -36,7 +36,7 @@ export interface TfBackendInfo {
   provider: NativePackage | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs';
   /** Compute threads the backend uses, when known (wasm: 1 under Node, see above). */
   threads: number | null;
-  /** Where the policies train: 'onnxruntime' (with the tfjs backend for the conv head's other layers) or 'tfjs'. */
+  /** Where the policies train: 'onnxruntime' or 'tfjs' (every layer on the tfjs backend). */
   engine: PolicyEngine;
   /**
    * What trains the policies, for the CLI and result rows (`tfjs_backend`), e.g. "onnxruntime (MLAS) + wasm (simd,

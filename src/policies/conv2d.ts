@@ -42,6 +42,33 @@ export function convOutputSize(size: number, kernel: number, stride: number, pad
   return span < 0 ? 0 : Math.floor(span / stride) + 1;
 }
 
+/**
+ * A convolution's starting weight [k, k, Cin, Cout] and bias [Cout] drawn from `rng` (what `Conv2d` starts from,
+ * so every engine starts from the same values); errors on a config that is not a convolution.
+ */
+export function initialConvParameters(config: Conv2dConfig, rng: Rng): { weight: Float32Array; bias: Float32Array } {
+  const { inChannels, outChannels, kernel, stride, padding } = config;
+  for (const [name, v] of Object.entries({ inChannels, outChannels, kernel, stride })) {
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`Conv2d: ${name} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(padding) || padding < 0) throw new Error(`Conv2d: padding must be an integer >= 0, got ${padding}`);
+  const fanIn = inChannels * kernel * kernel;
+  const bound = fanInBound(fanIn);
+  // Drawn in PyTorch's [Cout, Cin, k, k] order, then laid out as tfjs's [k, k, Cin, Cout].
+  const torchOrder = uniformValues(rng, outChannels * fanIn, bound);
+  const weight = new Float32Array(torchOrder.length);
+  for (let o = 0; o < outChannels; o++) {
+    for (let c = 0; c < inChannels; c++) {
+      for (let i = 0; i < kernel; i++) {
+        for (let j = 0; j < kernel; j++) {
+          weight[((i * kernel + j) * inChannels + c) * outChannels + o] = torchOrder[((o * inChannels + c) * kernel + i) * kernel + j]!;
+        }
+      }
+    }
+  }
+  return { weight, bias: uniformValues(rng, outChannels, bound) };
+}
+
 export class Conv2d {
   readonly config: Conv2dConfig;
   /** [k, k, Cin, Cout] */
@@ -50,28 +77,11 @@ export class Conv2d {
   bias: tf.Tensor1D;
 
   constructor(config: Conv2dConfig, rng: Rng) {
-    const { inChannels, outChannels, kernel, stride, padding } = config;
-    for (const [name, v] of Object.entries({ inChannels, outChannels, kernel, stride })) {
-      if (!Number.isInteger(v) || v <= 0) throw new Error(`Conv2d: ${name} must be a positive integer, got ${v}`);
-    }
-    if (!Number.isInteger(padding) || padding < 0) throw new Error(`Conv2d: padding must be an integer >= 0, got ${padding}`);
+    const { weight, bias } = initialConvParameters(config, rng);
+    const { inChannels, outChannels, kernel } = config;
     this.config = { ...config };
-    const fanIn = inChannels * kernel * kernel;
-    const bound = fanInBound(fanIn);
-    // Drawn in PyTorch's [Cout, Cin, k, k] order, then laid out as tfjs's [k, k, Cin, Cout].
-    const torchOrder = uniformValues(rng, outChannels * fanIn, bound);
-    const values = new Float32Array(torchOrder.length);
-    for (let o = 0; o < outChannels; o++) {
-      for (let c = 0; c < inChannels; c++) {
-        for (let i = 0; i < kernel; i++) {
-          for (let j = 0; j < kernel; j++) {
-            values[((i * kernel + j) * inChannels + c) * outChannels + o] = torchOrder[((o * inChannels + c) * kernel + i) * kernel + j]!;
-          }
-        }
-      }
-    }
-    this.weight = tf.tensor4d(values, [kernel, kernel, inChannels, outChannels]);
-    this.bias = tf.tensor1d(uniformValues(rng, outChannels, bound));
+    this.weight = tf.tensor4d(weight, [kernel, kernel, inChannels, outChannels]);
+    this.bias = tf.tensor1d(bias);
   }
 
   parameters(): tf.Tensor[] {

@@ -12,24 +12,27 @@
  * (channel, row, column); for the standard grids (14 and 16) the last map is 1x1 and the two agree.
  *
  * Trained with MSE and Adam through hand-written backward passes (see conv2d.ts, layernorm.ts,
- * batchnorm_mlp.ts): tfjs-backend-wasm cannot run tf's conv2d gradient. The convolutions, nearly all of the
- * head's arithmetic, train on ONNX Runtime by default (conv_ort.ts; LayerNorms, ReLUs and the trunk stay in
- * tfjs); the `PolicyEngine` 'tfjs' keeps every layer on tfjs. Prediction runs the whole head in tfjs.
+ * batchnorm_mlp.ts): tfjs-backend-wasm cannot run tf's conv2d gradient. `ConvHeadModel` is the `PolicyEngine`
+ * 'tfjs', every layer on the tfjs backend; the engine 'onnxruntime' (the default) trains and predicts the same head
+ * as one ONNX Runtime graph per step (conv_head_ort.ts), from the same starting parameters (`convHeadLayout`,
+ * `initialConvHeadParameters`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng.js';
 import { Adam } from './adam.js';
-import { BatchNormMlp } from './batchnorm_mlp.js';
-import type { Conv2dCache } from './conv2d.js';
-import { Conv2d, convOutputSize } from './conv2d.js';
+import { BatchNormMlp, type BatchNormMlpConfig, initialTrunkParameters } from './batchnorm_mlp.js';
+import { trunkParameterShapes } from './batchnorm_mlp_graph.js';
+import type { Conv2dCache, Conv2dConfig } from './conv2d.js';
+import { Conv2d, convOutputSize, initialConvParameters } from './conv2d.js';
+import type { ConvInput } from './conv_graph.js';
+import type { PolicyInit } from './init.js';
 import type { LayerNormCache } from './layernorm.js';
 import { JointLayerNorm } from './layernorm.js';
 import { MLP_HIDDEN } from './mlp_policy.js';
 import { meanSquaredError } from './mse.js';
 import type { BcDataset, PolicySpec } from './policy.js';
 import { tokenTapColumns } from './token_columns.js';
-import { OrtConv } from './conv_ort.js';
-import type { BcModel, PolicyEngine, TrainingOptions } from './training.js';
+import type { BcModel, TrainingOptions } from './training.js';
 import { featureRows, gatherRows, tensorCopies } from './training.js';
 
 export const CONV_NECK_CHANNELS = 256;
@@ -67,6 +70,67 @@ export function checkConvGrid(grid: number): number[] {
   return sides;
 }
 
+/** One neck stage: its convolution, what it reads, and its output side. */
+export interface NeckStageLayout {
+  conv: Conv2dConfig;
+  input: ConvInput;
+  side: number;
+}
+
+/** The head's shape for a spec: token grid, neck stages, flattened neck output [flatDim] and the trunk. */
+export interface ConvHeadLayout {
+  grid: number;
+  channels: number;
+  stages: NeckStageLayout[];
+  flatDim: number;
+  trunk: BatchNormMlpConfig;
+}
+
+/** The head's layout for `spec`; errors naming the field of `spec.tokens` or `spec.featureDim` that does not fit. */
+export function convHeadLayout(spec: PolicySpec, init: PolicyInit): ConvHeadLayout {
+  if (!spec.tokens) throw new Error('conv head: spec.tokens ({ grid, channels }) is required');
+  const { grid, channels } = spec.tokens;
+  const sides = checkConvGrid(grid);
+  if (!Number.isInteger(channels) || channels <= 0) {
+    throw new Error(`conv head: tokens.channels must be a positive integer, got ${channels}`);
+  }
+  if (spec.featureDim !== 3 * grid * grid * channels) {
+    throw new Error(
+      `conv head: featureDim must be 3 * grid^2 * channels = ${3 * grid * grid * channels} for a ${grid}x${grid} grid of ` +
+        `${channels} channels, got ${spec.featureDim}`,
+    );
+  }
+  const stages = NECK_LAYERS.map((layer, index): NeckStageLayout => ({
+    conv: { inChannels: index === 0 ? 3 * channels : CONV_NECK_CHANNELS, outChannels: CONV_NECK_CHANNELS, ...layer },
+    input: index === 0 ? { layout: 'tokens', grid, channels } : { layout: 'nhwc', side: sides[index - 1]! },
+    side: sides[index]!,
+  }));
+  const lastSide = sides[sides.length - 1]!;
+  const flatDim = lastSide * lastSide * CONV_NECK_CHANNELS;
+  return { grid, channels, stages, flatDim, trunk: { inputDim: flatDim + spec.proprioDim, hidden: MLP_HIDDEN, outputDim: spec.actionDim, init } };
+}
+
+/** Parameter shapes in `ConvHeadModel.parameters()` order: per stage conv weight, bias, LN gamma, beta; the trunk's. */
+export function convHeadParameterShapes(layout: ConvHeadLayout): number[][] {
+  return [
+    ...layout.stages.flatMap(({ conv, side }) => {
+      const normSize = side * side * conv.outChannels;
+      return [[conv.kernel, conv.kernel, conv.inChannels, conv.outChannels], [conv.outChannels], [normSize], [normSize]];
+    }),
+    ...trunkParameterShapes(layout.trunk),
+  ];
+}
+
+/** The starting parameters `ConvHeadModel` draws from `rng`, in its `parameters()` order (LayerNorms start at 1 and 0). */
+export function initialConvHeadParameters(layout: ConvHeadLayout, rng: Rng): Float32Array[] {
+  const neck = layout.stages.flatMap(({ conv, side }) => {
+    const { weight, bias } = initialConvParameters(conv, rng);
+    const normSize = side * side * conv.outChannels;
+    return [weight, bias, new Float32Array(normSize).fill(1), new Float32Array(normSize)];
+  });
+  return [...neck, ...initialTrunkParameters(layout.trunk, rng).map((p) => p.values)];
+}
+
 interface NeckStage {
   conv: Conv2d;
   norm: JointLayerNorm;
@@ -80,6 +144,7 @@ interface NeckCache {
   activation: tf.Tensor2D;
 }
 
+/** The engine 'tfjs': every layer and Adam on the tfjs backend (the reference the ONNX Runtime engine is tested against). */
 export class ConvHeadModel implements BcModel {
   readonly trunk: BatchNormMlp;
   private readonly spec: PolicySpec;
@@ -88,42 +153,16 @@ export class ConvHeadModel implements BcModel {
   private readonly stages: NeckStage[];
   private readonly flatDim: number;
   private readonly adam: Adam;
-  private readonly engine: PolicyEngine;
-  private readonly threads: number | undefined;
-  private ortConvs: Promise<OrtConv[]> | null = null;
 
   constructor(spec: PolicySpec, seed: number, options: TrainingOptions) {
-    if (!spec.tokens) throw new Error('conv head: spec.tokens ({ grid, channels }) is required');
-    const { grid, channels } = spec.tokens;
-    const sides = checkConvGrid(grid);
-    if (!Number.isInteger(channels) || channels <= 0) {
-      throw new Error(`conv head: tokens.channels must be a positive integer, got ${channels}`);
-    }
-    if (spec.featureDim !== 3 * grid * grid * channels) {
-      throw new Error(
-        `conv head: featureDim must be 3 * grid^2 * channels = ${3 * grid * grid * channels} for a ${grid}x${grid} grid of ` +
-          `${channels} channels, got ${spec.featureDim}`,
-      );
-    }
+    const layout = convHeadLayout(spec, options.init);
     this.spec = spec;
-    this.grid = grid;
-    this.channels = channels;
-    this.engine = options.engine ?? 'onnxruntime';
-    this.threads = options.threads;
+    this.grid = layout.grid;
+    this.channels = layout.channels;
     const rng = new Rng(seed);
-    let inChannels = 3 * channels;
-    this.stages = NECK_LAYERS.map((layer, index) => {
-      const conv = new Conv2d({ inChannels, outChannels: CONV_NECK_CHANNELS, ...layer }, rng);
-      inChannels = CONV_NECK_CHANNELS;
-      const side = sides[index]!;
-      return { conv, norm: new JointLayerNorm(side * side * CONV_NECK_CHANNELS), side };
-    });
-    const lastSide = sides[sides.length - 1]!;
-    this.flatDim = lastSide * lastSide * CONV_NECK_CHANNELS;
-    this.trunk = new BatchNormMlp(
-      { inputDim: this.flatDim + spec.proprioDim, hidden: MLP_HIDDEN, outputDim: spec.actionDim, init: options.init },
-      rng,
-    );
+    this.stages = layout.stages.map(({ conv, side }) => ({ conv: new Conv2d(conv, rng), norm: new JointLayerNorm(side * side * CONV_NECK_CHANNELS), side }));
+    this.flatDim = layout.flatDim;
+    this.trunk = new BatchNormMlp(layout.trunk, rng);
     this.adam = new Adam(
       this.parameters().map((p) => p.shape),
       options.adam,
@@ -139,16 +178,11 @@ export class ConvHeadModel implements BcModel {
     return tensorCopies(this.parameters());
   }
 
-  async trainBatch(data: BcDataset, indices: Int32Array): Promise<number> {
+  trainBatch(data: BcDataset, indices: Int32Array): number {
     const batch = indices.length;
     const features = featureRows(data.features, this.spec.featureDim, indices);
     const proprio = gatherRows(data.proprio, this.spec.proprioDim, indices);
     const actions = gatherRows(data.actions, this.spec.actionDim, indices);
-    return this.engine === 'onnxruntime' ? this.trainBatchOrt(features, proprio, actions, batch) : this.trainBatchTfjs(features, proprio, actions, batch);
-  }
-
-  /** The reference engine: every layer on the tfjs backend, in one tidy. */
-  private trainBatchTfjs(features: Float32Array, proprio: Float32Array, actions: Float32Array, batch: number): number {
     const squaredErrorSum = tf.tidy(() => {
       const { z, caches } = this.neckForward(features, proprio, batch);
       const { out, cache } = this.trunk.forwardTrain(z);
@@ -165,78 +199,6 @@ export class ConvHeadModel implements BcModel {
     return value;
   }
 
-  /**
-   * The default engine: each convolution's forward pass, weight gradient and input gradient on ONNX Runtime
-   * (host arrays in, host arrays out), LayerNorms, ReLUs, the trunk and Adam on tfjs. The same arithmetic as
-   * `trainBatchTfjs`, in the same order.
-   */
-  private async trainBatchOrt(features: Float32Array, proprio: Float32Array, actions: Float32Array, batch: number): Promise<number> {
-    const convs = await this.convsOnOrt();
-    // Tensors that live across awaits (a tidy cannot span one), disposed at the end whatever happens.
-    const held: tf.Tensor[] = [];
-    const hold = <T extends tf.Tensor[]>(tensors: T): T => {
-      held.push(...tensors);
-      return tensors;
-    };
-    try {
-      // Forward: stage k reads inputs[k] (the tokens, then the previous stage's activation as host data).
-      const inputs: Float32Array[] = [features];
-      const weights = this.stages.map((s) => s.conv.weight.dataSync() as Float32Array);
-      const normCaches: LayerNormCache[] = [];
-      const activations: tf.Tensor2D[] = [];
-      for (const [k, stage] of this.stages.entries()) {
-        const y = await convs[k]!.forward(inputs[k]!, batch, weights[k]!, stage.conv.bias.dataSync() as Float32Array);
-        const [xhat, invStd, onesRow, activation] = hold(
-          tf.tidy(() => {
-            const norm = stage.norm.forward(tf.tensor2d(y, [batch, y.length / batch]));
-            return [norm.cache.xhat, norm.cache.invStd, norm.cache.onesRow, tf.relu(norm.y)] as tf.Tensor2D[];
-          }),
-        );
-        normCaches.push({ xhat: xhat!, invStd: invStd!, onesRow: onesRow! });
-        activations.push(activation!);
-        if (k + 1 < this.stages.length) inputs.push(activation!.dataSync() as Float32Array);
-      }
-      const [sum, dLast, ...trunkGrads] = hold(
-        tf.tidy(() => {
-          const flat = activations[activations.length - 1]!;
-          const z = this.spec.proprioDim > 0 ? tf.concat([flat, tf.tensor2d(proprio, [batch, this.spec.proprioDim])], 1) : flat;
-          const { out, cache } = this.trunk.forwardTrain(z);
-          const { sum, dOut } = meanSquaredError(out, tf.tensor2d(actions, [batch, this.spec.actionDim]));
-          const grads = this.trunk.backward(cache, dOut, true);
-          this.trunk.updateRunningStatistics(cache);
-          const dFlat = this.spec.proprioDim > 0 ? tf.slice(grads.input!, [0, 0], [batch, this.flatDim]) : grads.input!;
-          return [sum, dFlat, ...grads.params];
-        }),
-      );
-      // Backward, last stage first.
-      const neckGrads: tf.Tensor[][] = new Array(this.stages.length);
-      let dFlat = dLast!;
-      for (let k = this.stages.length - 1; k >= 0; k--) {
-        const stage = this.stages[k]!;
-        const [dConv, dGamma, dBeta] = hold(
-          tf.tidy(() => {
-            const norm = stage.norm.backward(normCaches[k]!, tf.mul(dFlat, tf.step(activations[k]!)) as tf.Tensor2D);
-            return [norm.dx, ...norm.grads];
-          }),
-        );
-        const dy = dConv!.dataSync() as Float32Array;
-        const [dWeight, dBias] = hold([
-          tf.tensor4d(await convs[k]!.weightGradient(inputs[k]!, batch, dy), stage.conv.weight.shape),
-          tf.tidy(() => stage.conv.biasGradient(tf.reshape(dConv!, [batch, stage.side, stage.side, CONV_NECK_CHANNELS]))),
-        ]);
-        neckGrads[k] = [dWeight!, dBias!, dGamma!, dBeta!];
-        if (k > 0) {
-          const dx = await convs[k]!.inputGradient(dy, batch, weights[k]!);
-          dFlat = hold([tf.tensor2d(dx, [batch, dx.length / batch])])[0]!;
-        }
-      }
-      this.setParameters(this.adam.apply(this.parameters(), [...neckGrads.flat(), ...trunkGrads]));
-      return sum!.dataSync()[0]!;
-    } finally {
-      tf.dispose(held);
-    }
-  }
-
   predict(features: Float32Array, proprio: Float32Array, n: number): Float32Array {
     return tf.tidy(() => {
       const { z } = this.neckForward(features, proprio, n);
@@ -251,30 +213,6 @@ export class ConvHeadModel implements BcModel {
     }
     this.trunk.dispose();
     this.adam.dispose();
-    const convs = this.ortConvs;
-    this.ortConvs = null;
-    // Sessions hold native memory only; a failed creation has nothing to release.
-    void convs?.then((list) => Promise.all(list.map((c) => c.release()))).catch(() => undefined);
-  }
-
-  /** The neck's convolutions on ONNX Runtime, created on first use (a failed start is retried next batch). */
-  private convsOnOrt(): Promise<OrtConv[]> {
-    if (!this.ortConvs) {
-      const created = Promise.all(
-        this.stages.map((stage, k) =>
-          OrtConv.create(
-            k === 0 ? { layout: 'tokens', grid: this.grid, channels: this.channels } : { layout: 'nhwc', side: this.stages[k - 1]!.side },
-            stage.conv.config,
-            this.threads,
-          ),
-        ),
-      );
-      created.catch(() => {
-        if (this.ortConvs === created) this.ortConvs = null;
-      });
-      this.ortConvs = created;
-    }
-    return this.ortConvs;
   }
 
   /** features [n, 3, T, C] and proprio [n, P] -> trunk input [n, flatDim + P]; call inside a tidy. */

@@ -1,6 +1,7 @@
 /** Behaviour-cloning policies: `createPolicy` builds the head named by a `PolicySpec`. */
 import { selectTfBackend } from './backend.js';
 import { ConvHeadModel, checkConvGrid } from './conv_head.js';
+import { OrtConvHeadModel } from './conv_head_ort.js';
 import { MlpModel, OrtMlpModel } from './mlp_policy.js';
 import type { PolicySpec } from './policy.js';
 import type { AdamOptions } from './adam.js';
@@ -49,10 +50,13 @@ export async function createPolicy(spec: PolicySpec, seed: number, options: Trai
   }
   const backend = await selectTfBackend();
   training.engine ??= backend.engine;
+  const onOrt = training.engine === 'onnxruntime';
   const model =
     spec.head === 'conv'
-      ? new ConvHeadModel(spec, seed, training)
-      : training.engine === 'onnxruntime'
+      ? onOrt
+        ? await OrtConvHeadModel.create(spec, seed, training)
+        : new ConvHeadModel(spec, seed, training)
+      : onOrt
         ? await OrtMlpModel.create(spec, seed, training)
         : new MlpModel(spec, seed, training);
   return new TfBcPolicy(spec, model, training);

@@ -1,5 +1,5 @@
 /**
- * ONNX Runtime sessions for policy training graphs (conv_ort.ts, batchnorm_mlp_ort.ts): CPU kernels (MLAS) on
+ * ONNX Runtime sessions for policy graphs (batchnorm_mlp_ort.ts, conv_head_ort.ts): CPU kernels (MLAS) on
  * `threads` intra-op threads. MLAS splits its products over output rows and columns, never over a reduction, and
  * element-wise kernels split over elements, so results do not depend on the thread count (tested).
  */

@@ -12,8 +12,8 @@ import type { BcDataset, BcPolicy, PolicySpec } from './policy.js';
 
 /**
  * Where a policy trains. 'onnxruntime' (the default): ONNX Runtime's CPU kernels (MLAS, every core) run the 'mlp'
- * head whole (batchnorm_mlp_ort.ts: training step and prediction) and the conv head's convolutions (conv_ort.ts;
- * its LayerNorms, trunk and prediction stay on tfjs). 'tfjs': every layer on the tfjs backend, the reference that
+ * and the conv heads whole, one graph run per training step and per prediction (batchnorm_mlp_ort.ts,
+ * conv_head_ort.ts). 'tfjs': every layer on the tfjs backend, the reference that
  * tests and benchmarks compare with, and what native tfjs backends run (backend.ts).
  */
 export type PolicyEngine = 'onnxruntime' | 'tfjs';

@@ -24,7 +24,7 @@ export const BASELINE_BENCHMARK = 'cortexbench';
 export const BASELINE_PROFILE = 'smoke';
 /**
  * The policy backend of the baseline and of CI's smoke run: what 'auto' picks on a clean install (ONNX Runtime,
- * the conv head's other layers on tfjs wasm), pinned because a native tfjs backend, where installed, would take
+ * tfjs wasm as the tfjs backend), pinned because a native tfjs backend, where installed, would take
  * over 'auto' and train to other numbers.
  */
 export const BASELINE_BACKEND = 'onnxruntime';
