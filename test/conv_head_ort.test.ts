@@ -8,31 +8,7 @@ import { selectTfBackend } from '../src/policies/backend.js';
 import { createPolicy, type TrainingOverrides } from '../src/policies/index.js';
 import type { BcDataset, PolicySpec } from '../src/policies/policy.js';
 import { Rng } from '../src/util/rng.js';
-
-function normals(rng: Rng, count: number, std = 1): Float32Array {
-  return Float32Array.from({ length: count }, () => rng.normal(0, std));
-}
-
-/** max |a - b| / max |b|. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / scale;
-}
-
-/** How many values of `a` differ from `b` bit for bit. */
-function differingValues(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  const [x, y] = [new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length)];
-  let count = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) count++;
-  return count;
-}
+import { differingValues, normals, relativeError } from './helpers/float_arrays.js';
 
 /** Theia's grid of 14 (16 at patch 14) with few channels; proprio and actions as a DMC task has them. */
 const spec = (grid: number, channels: number, proprioDim = 3): PolicySpec => ({ head: 'conv', featureDim: 3 * grid * grid * channels, tokens: { grid, channels }, proprioDim, actionDim: 4 });

@@ -12,7 +12,7 @@ import { FlareHistory, FlareSamples, flareFuseEpisode, flareFuseTokenEpisode } f
 import { createPolicy, type TrainingOverrides, validatePolicySpec } from '../src/policies/index.js';
 import { JointLayerNorm } from '../src/policies/layernorm.js';
 import { tokenTapColumns } from '../src/policies/token_columns.js';
-import { convForward, convInputDims, convInputGradient, convOutputSide, convWeightGradient, type ConvInput, torchWeight } from '../src/policies/conv_graph.js';
+import { convChannelsFirst, convForward, convInputDims, convInputGradient, convOutputSide, convWeightGradient, type ConvInput, torchWeight } from '../src/policies/conv_graph.js';
 import { createPolicySession } from '../src/policies/ort_sessions.js';
 import { GraphBuilder } from '../src/util/onnx_graph.js';
 import * as ort from 'onnxruntime-node';
@@ -542,8 +542,9 @@ describe('convolutions as ONNX graph pieces', () => {
     const weight = g.input('weight', [kernel, kernel, inChannels, outChannels]);
     const dy = g.input('dy', ['B', convOutputSide(input, config), convOutputSide(input, config), outChannels]);
     const coutFirst = torchWeight(g, weight);
-    g.output('y', convForward(g, input, config, x, coutFirst, g.input('bias', [outChannels])), ['B', 'Ho', 'Ho', outChannels]);
-    g.output('dweight', convWeightGradient(g, input, config, x, dy), [kernel, kernel, inChannels, outChannels]);
+    const xChannelsFirst = convChannelsFirst(g, input, x);
+    g.output('y', convForward(g, config, xChannelsFirst, coutFirst, g.input('bias', [outChannels])), ['B', 'Ho', 'Ho', outChannels]);
+    g.output('dweight', convWeightGradient(g, input, config, xChannelsFirst, dy), [kernel, kernel, inChannels, outChannels]);
     if (input.layout === 'nhwc') g.output('dx', convInputGradient(g, input.side, config, dy, coutFirst), ['B', input.side, input.side, inChannels]);
     return createPolicySession(g.toBytes(), 1, 'conv pieces');
   }

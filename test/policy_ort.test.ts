@@ -13,34 +13,10 @@ import { createPolicy } from '../src/policies/index.js';
 import { meanSquaredError } from '../src/policies/mse.js';
 import type { BcDataset, PolicySpec } from '../src/policies/policy.js';
 import { Rng } from '../src/util/rng.js';
+import { differingValues, normals, relativeError } from './helpers/float_arrays.js';
 
 const CONFIG: BatchNormMlpConfig = { inputDim: 40, hidden: [32, 32, 32], outputDim: 5, init: 'mjrl' };
 const BATCH = 24;
-
-function normals(rng: Rng, count: number, std = 1): Float32Array {
-  return Float32Array.from({ length: count }, () => rng.normal(0, std));
-}
-
-/** max |a - b| / max |b|. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / scale;
-}
-
-/** How many values of `a` differ from `b` bit for bit (toEqual on 600k values takes seconds). */
-function differingValues(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  const [x, y] = [new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length)];
-  let count = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) count++;
-  return count;
-}
 
 /** A batch whose inputs have non-zero means and unequal scales, so every BatchNorm term matters. */
 function batchOf(seed: number, rows = BATCH): { z: Float32Array; y: Float32Array } {

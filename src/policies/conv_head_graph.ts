@@ -21,12 +21,12 @@ import { GraphBuilder, int, ints } from '../util/onnx_graph.js';
 import type { AdamOptions } from './adam.js';
 import { adamUpdates, reluMask, runningStatisticsUpdate, stepInputs, type StepInputs, toVector, trunkPredictPass, trunkTrainPass } from './batchnorm_mlp_graph.js';
 import { type ConvHeadLayout, convHeadParameterShapes } from './conv_head.js';
-import { convForward, convInputDims, convInputGradient, convWeightGradient, torchWeight } from './conv_graph.js';
+import { convChannelsFirst, convForward, convInputDims, convInputGradient, convWeightGradient, torchWeight } from './conv_graph.js';
 import { LAYERNORM_EPS } from './layernorm.js';
 
 /** Per-stage values of the neck's training forward, kept for its backward. */
 interface StageForward {
-  /** The stage's input in its layout. */
+  /** The stage's input as NCHW [B, Cin, H, W]. */
   input: string;
   /** The weight as [Cout, Cin, k, k]. */
   weightCoutFirst: string;
@@ -51,7 +51,8 @@ function neckForward(g: GraphBuilder, layout: ConvHeadLayout, features: string, 
   layout.stages.forEach(({ conv, input: inputLayout, side }, k) => {
     const { weight, bias, gamma, beta } = stageParams(params, k);
     const weightCoutFirst = torchWeight(g, weight);
-    const y = g.op('Reshape', [convForward(g, inputLayout, conv, input, weightCoutFirst, bias), g.int64Tensor('flat_shape', [-1, side * side * conv.outChannels])]);
+    const inputChannelsFirst = convChannelsFirst(g, inputLayout, input);
+    const y = g.op('Reshape', [convForward(g, conv, inputChannelsFirst, weightCoutFirst, bias), g.int64Tensor('flat_shape', [-1, side * side * conv.outChannels])]);
     // Joint LayerNorm over the sample's D features (layernorm.ts).
     const mean = g.op('ReduceMean', [y], { axes: ints([1]), keepdims: int(1) });
     const centred = g.op('Sub', [y, mean]);
@@ -59,7 +60,7 @@ function neckForward(g: GraphBuilder, layout: ConvHeadLayout, features: string, 
     const invStd = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, g.scalar('ln_eps', LAYERNORM_EPS)])])]);
     const xhat = g.op('Mul', [centred, invStd]);
     const activation = g.op('Relu', [g.op('Add', [g.op('Mul', [xhat, gamma]), beta])]);
-    stages.push({ input, weightCoutFirst, xhat, invStd, activation });
+    stages.push({ input: inputChannelsFirst, weightCoutFirst, xhat, invStd, activation });
     flat = activation;
     if (k + 1 < layout.stages.length) input = g.op('Reshape', [activation, g.int64Tensor('map_shape', [-1, side, side, conv.outChannels])]);
   });
