@@ -13,7 +13,11 @@
  * of forward, weight and input gradient; conv 3 (3 -> 1) 1.2 MFLOP each; LayerNorms and the trunk ~1.5 MFLOP:
  * ~0.50 GFLOP per sample. Two Zen 4 cores at 2.6 GHz (AVX-512 as 2 x 256-bit FMA: 32 FP32 FLOP per cycle) peak
  * at ~166 GFLOP/s, so no implementation on this machine exceeds ~330 samples/s; 10x the issue's idle-machine
- * ~41 samples/s (410) lies beyond that peak. ORT's 58.7 samples/s (loaded machine) is ~29 GFLOP/s, ~18% of peak.
+ * ~41 samples/s (410) lies beyond that peak. Measured (load average 1.2-1.5, 7 reps): the one-graph step 186.9
+ * samples/s (~94 GFLOP/s, 57% of the bound), 5.2x tfjs, 1.24x the previous engine (convolutions alone on ONNX
+ * Runtime, the rest on tfjs: 150.2) in wall time, 1.15x per CPU-second. ORT's profiler puts 74% of the graph's
+ * 1.28 s at 256 samples in the first convolution's forward pass and weight gradient (~120 GFLOP/s each, the same
+ * MLAS kernels the previous engine ran), 11% in layout transposes, 6% in the second input gradient.
  *
  * `--memory-frames N` measures memory instead: a cell's feature stage and first training batches at N demo frames
  * (see `measureMemory`), the process's peak RSS after each phase, and with `--compare-in-memory` the samples/s of
