@@ -191,7 +191,7 @@ async function evalPart(encoders: Record<Setting, Encoder>, loads: number[]) {
   }
   await (vectorEnvs.pipelined as WorkerVectorEnv).close();
   for (const env of localEnvs) env.close();
-  policy.dispose();
+  await policy.dispose();
   return { task: task.name, envs: envCount, horizon, workers, sameEpisodes, modes: Object.fromEntries(modes.map((m) => [m, summary(samples[m])])) };
 }
 

@@ -394,7 +394,7 @@ async function evaluations(local: VectorEnv, pool: VectorEnv, env: Env) {
       `both in flight ${overlap.overlappedSeconds.join(' / ')} s (median ratio ${round(median(overlap.overlappedSeconds) / median(overlap.sequentialSeconds))}x); ` +
       `features identical: ${overlap.sameFeatures}`,
   );
-  policy.dispose();
+  await policy.dispose();
   await encoder.dispose();
   const ratio = (mode: EvalMode): number => round(median(seconds[mode]) / median(seconds.local));
   const spread = (mode: EvalMode): number[] => seconds.local.map((l, i) => round(seconds[mode][i]! / l));

@@ -66,7 +66,7 @@ class StubPolicy implements BcPolicy {
     if (this.abort?.during === 'evaluation') this.abort.controller.abort(new Error('stop'));
     return Float32Array.from({ length: n }, (_, i) => ACTION[this.epoch - 1]! * proprio[i]!);
   }
-  dispose(): void {
+  async dispose(): Promise<void> {
     this.disposed = true;
   }
 }

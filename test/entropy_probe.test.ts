@@ -6,7 +6,8 @@
  * protocol's set of every cortexbench task, which the run dependencies hand out (checked below) but which takes a
  * minute to roll out and render.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +141,21 @@ describe('feature-norm entropy on the probe', () => {
     // Frames differ between tasks, episodes and steps (the probe is not one picture repeated).
     const frame = (i: number): Buffer => Buffer.from(frames.data.subarray(i * 256 * 256 * 3, (i + 1) * 256 * 256 * 3));
     expect(new Set([0, 1, 16, 48, 64, 65, 80, 127].map((i) => frame(i).toString('base64'))).size).toBe(8);
+  });
+
+  it('rolls the probe out in worker threads into the same files and frames as in this thread', async () => {
+    const cacheWorkers = join(root, 'cache-workers');
+    const viaWorkers = await renderProbeFrames(probe.set, cacheWorkers, () => {}, undefined, 2);
+    expect(Buffer.compare(Buffer.from(viaWorkers.data), Buffer.from(frames.data))).toBe(0);
+    const files = (cache: string): Map<string, string> =>
+      new Map(
+        (readdirSync(join(cache, 'probe'), { recursive: true }) as string[])
+          .filter((name) => name.endsWith('.bdemo'))
+          .map((name) => [name, createHash('sha256').update(readFileSync(join(cache, 'probe', name))).digest('hex')]),
+      );
+    const inThread = files(cacheA);
+    expect(inThread.size).toBe(probeTasks.length * ENTROPY_PROBE_SEEDS.length);
+    expect(files(cacheWorkers)).toEqual(inThread);
   });
 
   it('is the full-probe value in a one-task run, with the sensitivity to the bin count and the source recorded', () => {

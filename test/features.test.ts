@@ -293,7 +293,7 @@ describe('streamed feature frames (entries too large to hold)', () => {
       for (let epoch = 0; epoch < epochs; epoch++) losses.push(await policy.trainEpoch(data, epoch));
       return { losses, weights: policy.weights().map((w) => w.values) };
     } finally {
-      policy.dispose();
+      await policy.dispose();
     }
   };
 

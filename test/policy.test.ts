@@ -395,7 +395,7 @@ describe('MLP policy', () => {
       variance += test.actions[i]! ** 2;
     }
     expect(mse / variance).toBeLessThan(0.1);
-    policy.dispose();
+    await policy.dispose();
   });
 
   it("starts as mjrl's BatchNormMLP does: BatchNorm gamma 0.01, beta 0, every Linear default-initialised", async () => {
@@ -409,7 +409,7 @@ describe('MLP policy', () => {
     expect(maxAbs(lastWeight.values)).toBeGreaterThan(0.5 / 16);
     expect(maxAbs(lastWeight.values)).toBeLessThanOrEqual(1 / 16);
     expect(maxAbs(linear[0]!.values)).toBeGreaterThan(0.5 / Math.sqrt(14));
-    policy.dispose();
+    await policy.dispose();
   });
 
   it("'last-layer-0.01' differs from 'mjrl' only in gamma = 1 and the last layer x 0.01, and starts with tiny actions", async () => {
@@ -423,8 +423,8 @@ describe('MLP policy', () => {
     for (const i of [a.length - 2, a.length - 1]) expectClose(b[i]!.values, a[i]!.values.map((v) => 0.01 * v), 1e-6);
     const data = linearDataset(MLP_SPEC, 32, 2);
     expect(maxAbs(await scaled.predict(data.features, data.proprio, 32))).toBeLessThan(0.02);
-    mjrl.dispose();
-    scaled.dispose();
+    await mjrl.dispose();
+    await scaled.dispose();
     await expect(createPolicy(MLP_SPEC, 1, { init: 'xavier' as never })).rejects.toThrow(/policy init must be one of mjrl, last-layer-0.01, got "xavier"/);
   });
 
@@ -437,7 +437,7 @@ describe('MLP policy', () => {
       const actions = await policy.predict(data.features, data.proprio, data.count);
       const again = await policy.predict(data.features, data.proprio, data.count);
       const weights = policy.weights().map((w) => w.values);
-      policy.dispose();
+      await policy.dispose();
       return { weights, actions, again };
     };
     const a = await run(100);
@@ -460,7 +460,7 @@ describe('MLP policy', () => {
     await policy.trainEpoch(data, 1);
     await policy.predict(data.features, data.proprio, data.count);
     expect(tf.memory().numTensors).toBe(before);
-    policy.dispose();
+    await policy.dispose();
     expect(() => policy.predict(data.features, data.proprio, data.count)).toThrow(/after dispose/);
   });
 });
@@ -483,7 +483,7 @@ describe('conv head', () => {
       const actions = await policy.predict(data.features, data.proprio, 5);
       expect(actions.length).toBe(5 * 2);
       expect(maxAbs(actions)).toBeLessThan(0.05);
-      policy.dispose();
+      await policy.dispose();
     }
     await expect(createPolicy(convSpec(13), 1)).rejects.toThrow(/13x13 token grid is too small/);
   });
@@ -498,7 +498,7 @@ describe('conv head', () => {
         const losses: number[] = [];
         for (let epoch = 0; epoch < epochs; epoch++) losses.push(await policy.trainEpoch(data, epoch));
         const actions = await policy.predict(data.features, data.proprio, data.count);
-        policy.dispose();
+        await policy.dispose();
         return { losses, actions };
       };
       // mjrl's gamma = 0.01 shrinks the trunk's input and so every gradient behind it: that init starts slower.
@@ -517,7 +517,7 @@ describe('conv head', () => {
       const policy = await createPolicy(spec, 5, { batchSize: 6, ...overrides });
       const losses = [await policy.trainEpoch(data, 0), await policy.trainEpoch(data, 1)];
       const weights = policy.weights();
-      policy.dispose();
+      await policy.dispose();
       return { losses, weights };
     };
     const reference = await trained({ engine: 'tfjs' });
@@ -626,6 +626,6 @@ describe('bad input', () => {
     );
     expect(() => policy.predict(poisoned.subarray(0, 12), data.proprio.subarray(0, 2), 1)).toThrow(/predict: features holds a non-finite/);
     expect(() => policy.predict(data.features, data.proprio, 11)).toThrow(/features must hold \[11, 12\]/);
-    policy.dispose();
+    await policy.dispose();
   });
 });

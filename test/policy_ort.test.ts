@@ -9,7 +9,8 @@ import { Adam, TORCH_ADAM } from '../src/policies/adam.js';
 import { selectTfBackend } from '../src/policies/backend.js';
 import { BatchNormMlp, type BatchNormMlpConfig } from '../src/policies/batchnorm_mlp.js';
 import { OrtBatchNormMlp } from '../src/policies/batchnorm_mlp_ort.js';
-import { createPolicy } from '../src/policies/index.js';
+import { createPolicy, DEFAULT_TRAINING, TfBcPolicy } from '../src/policies/index.js';
+import type { BcModel } from '../src/policies/training.js';
 import { meanSquaredError } from '../src/policies/mse.js';
 import type { BcDataset, PolicySpec } from '../src/policies/policy.js';
 import { Rng } from '../src/util/rng.js';
@@ -207,12 +208,28 @@ describe('policy engine', () => {
       const policy = await createPolicy(spec, 3, { batchSize: 16, engine, threads: 1 });
       const losses = [await policy.trainEpoch(data, 0), await policy.trainEpoch(data, 1), await policy.trainEpoch(data, 2)];
       const actions = await policy.predict(data.features as Float32Array, data.proprio, data.count);
-      policy.dispose();
+      await policy.dispose();
       return { losses, actions };
     };
     const ort = await train('onnxruntime');
     const reference = await train('tfjs');
     expect(relativeError(ort.losses, reference.losses)).toBeLessThan(1e-3);
     expect(relativeError(ort.actions, reference.actions)).toBeLessThan(1e-2);
+  });
+
+  it('dispose() waits for the sessions to be released and names the policy when that fails', async () => {
+    const policy = await createPolicy(spec, 3, { batchSize: 16, engine: 'onnxruntime', threads: 1 });
+    await policy.trainEpoch(data, 0);
+    await expect(policy.dispose()).resolves.toBeUndefined();
+    await expect(policy.dispose()).resolves.toBeUndefined(); // a second call does nothing
+    expect(() => policy.predict(data.features as Float32Array, data.proprio, data.count)).toThrow(/used after dispose/);
+
+    const failing: BcModel = {
+      trainBatch: () => 0,
+      predict: (_f, _p, n) => new Float32Array(n * spec.actionDim),
+      weights: () => [],
+      dispose: () => Promise.reject(new Error('session already released')),
+    };
+    await expect(new TfBcPolicy(spec, failing, DEFAULT_TRAINING).dispose()).rejects.toThrow(/BcPolicy \(mlp head, 9 features\): releasing its model failed: session already released/);
   });
 });

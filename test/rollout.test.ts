@@ -24,7 +24,7 @@ class EchoPolicy implements BcPolicy {
     this.calls.push({ features: features.slice(), proprio: Array.from(proprio), n });
     return proprio.slice();
   }
-  dispose(): void {}
+  async dispose(): Promise<void> {}
 }
 
 const uOf = (seed: number): number => Math.fround(new Rng(seed).uniform(0, 1));

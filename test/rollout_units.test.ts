@@ -33,7 +33,7 @@ class EchoPolicy implements BcPolicy {
     this.calls.push({ features: Array.from({ length: n }, (_, k) => Array.from(features.subarray(k * width, (k + 1) * width))), proprio: Array.from(proprio) });
     return proprio.slice();
   }
-  dispose(): void {}
+  async dispose(): Promise<void> {}
 }
 
 /** The sub-envs on this thread, recording whether each step asked for frames. */

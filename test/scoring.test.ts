@@ -83,7 +83,7 @@ class StubPolicy implements BcPolicy {
     return new Float32Array(n * this.spec.actionDim).fill(this.schedule[this.epochs - 1]!);
   }
 
-  dispose(): void {}
+  async dispose(): Promise<void> {}
 }
 
 const fakes: Record<string, RecordingEncoder> = { cells: cellEncoder(4), 'left-red': leftRedEncoder() };

@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       if ('stop' in request) {
         await vector.pool?.close();
         for (const env of envs) env.close();
-        policy.dispose();
+        await policy.dispose();
         await encoder.dispose();
         process.disconnect();
         return;

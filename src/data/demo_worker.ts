@@ -5,7 +5,8 @@ import '../envs/domains/index.js';
 import { getTask } from '../envs/registry.js';
 import type { WorkerJob, WorkerMessage } from './demo_workers.js';
 import { ExpertRollout } from '../envs/expert_rollout.js';
-import { writeDemoEpisode } from './demos.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { encodeDemoEpisode } from './demo_file.js';
 
 const job = workerData as WorkerJob;
 const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
@@ -13,9 +14,9 @@ try {
   const task = getTask(job.task);
   const rollout = await ExpertRollout.create(task, undefined, (await demoExpertByName(task, job.expert, job.cacheDir)).create);
   try {
-    for (const { seed, variant, identity } of job.episodes) {
+    for (const { seed, variant, identity, path } of job.episodes) {
       const episode = rollout.episode(seed, { variant, maxSteps: job.maxSteps });
-      writeDemoEpisode(job.cacheDir, identity, episode);
+      writeFileAtomic(path, encodeDemoEpisode(identity, episode), 'demo episode');
       post({ kind: 'episode', seed });
     }
   } finally {

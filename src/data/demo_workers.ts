@@ -1,7 +1,7 @@
 /**
- * Demo episodes recorded in parallel worker threads, each with its own MuJoCo instance (the WASM module is per
- * thread). The episodes of a set are dealt round-robin to the workers; each worker writes its episode files
- * atomically, as a single process would, and reports each one, so the caller reads the set back from the cache
+ * Expert episodes (demos, entropy-probe rollouts) recorded in parallel worker threads, each with its own MuJoCo
+ * instance (the WASM module is per thread). The episodes of a set are dealt round-robin to the workers; each worker
+ * writes its episode files atomically, as a single process would, and reports each one, so the caller reads the set back from the cache
  * and an interrupted run keeps what was written. Workers find the task in the registry of built-in tasks and the
  * expert by its name (the task's own, or its cached distilled student), so only those can be recorded this way.
  */
@@ -10,11 +10,15 @@ import type { SceneVariant } from '../envs/factors/variant.js';
 import { workerEntryCode } from '../util/worker_code.js';
 import type { DemoIdentity } from './demo_file.js';
 
-/** One episode to record: its reset seed, the scene variant it is played in and the identity its file carries. */
+/**
+ * One episode to record: its reset seed, the scene variant it is played in, the identity its file carries and the
+ * file it is written to (the caller's store decides where: demo sets and entropy probes keep their own layouts).
+ */
 export interface WorkerEpisode {
   seed: number;
   variant: SceneVariant;
   identity: DemoIdentity;
+  path: string;
 }
 
 /** What one worker is asked to record (everything in it is plain data: it crosses the thread boundary). */

@@ -199,10 +199,10 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
   /** Episode i of the set: its seed, scene variant and the identity its file is keyed on. */
   const episodeAt = (n: number): WorkerEpisode => {
     const variant = variantForEpisode(set, indices[n]!);
-    return { seed: seeds[n]!, variant, identity: demoIdentity(definition, expertName, variantDigest(variant), maxSteps) };
+    const identity = demoIdentity(definition, expertName, variantDigest(variant), maxSteps);
+    return { seed: seeds[n]!, variant, identity, path: demoEpisodePath(cacheDir, identity, seeds[n]!) };
   };
-  const read = ({ seed, identity }: WorkerEpisode): DemoEpisode | null => {
-    const path = demoEpisodePath(cacheDir, identity, seed);
+  const read = ({ seed, identity, path }: WorkerEpisode): DemoEpisode | null => {
     if (!existsSync(path)) return null;
     try {
       return readDemoEpisode(path, identity, seed);

@@ -26,10 +26,10 @@ export interface EntropyProbe {
   frames(cacheDir: string, warn: (line: string) => void, signal?: AbortSignal): Promise<FrameBatch>;
 }
 
-/** The protocol's probe: every registered cortexbench task (protocol/entropy_probe.ts). */
-export function protocolEntropyProbe(): EntropyProbe {
+/** The protocol's probe: every registered cortexbench task (protocol/entropy_probe.ts), its rollouts in `workers` threads. */
+export function protocolEntropyProbe(workers = 1): EntropyProbe {
   const set = cortexbenchProbeSet();
-  return { set, frames: (cacheDir, warn, signal) => renderProbeFrames(set, cacheDir, warn, signal) };
+  return { set, frames: (cacheDir, warn, signal) => renderProbeFrames(set, cacheDir, warn, signal, workers) };
 }
 
 interface EntropyCacheFile {

@@ -37,5 +37,6 @@ export interface BcPolicy {
   trainEpoch(data: BcDataset, seed: number): Promise<number>;
   /** Deterministic actions [N, actionDim] with BatchNorm in inference mode (asynchronous on ONNX Runtime). */
   predict(features: Float32Array, proprio: Float32Array, n: number): Float32Array | Promise<Float32Array>;
-  dispose(): void;
+  /** Frees the model; resolves once ONNX Runtime has released its sessions (rejects, naming the policy, if not). */
+  dispose(): Promise<void>;
 }

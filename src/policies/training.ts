@@ -180,11 +180,14 @@ export class TfBcPolicy implements BcPolicy {
     return this.model.predict(features, proprio, n);
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    // ONNX Runtime sessions release asynchronously; nothing waits on them.
-    void this.model.dispose();
+    try {
+      await this.model.dispose();
+    } catch (err) {
+      throw new Error(`BcPolicy (${this.spec.head} head, ${this.spec.featureDim} features): releasing its model failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
   }
 
   /** Copies of the trainable parameters in a fixed order (for inspection, tests and comparisons). */

@@ -103,7 +103,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
       ctx.log(`  ${task.name}${sweep ? ` ${describeTraining(sweep)}` : ''} ${encoderSpec.text} seed ${cell.seed}: epoch ${epoch} loss ${trainLoss.toFixed(4)} score ${scores}`);
     }
   } finally {
-    policy.dispose();
+    await policy.dispose();
   }
 
   // The first split (seen: the training scenes) picks the best epoch; every split reports its score there.

@@ -6,13 +6,14 @@ import { createPolicy, selectTfBackend } from '../policies/index.js';
 import type { RunDependencies } from './deps.js';
 
 export function defaultRunDependencies(): RunDependencies {
+  // One per core up to 4: planner demos and probe rollouts are CPU-bound and independent; their files are the same either way.
+  const demoWorkers = Math.min(4, availableParallelism());
   return {
     parseEncoderSpec: (spec) => parseEncoderSpec(spec),
     createEncoder: (spec, options) => createEncoder(spec, options),
     createPolicy: (spec, seed, options) => createPolicy(spec, seed, options),
-    entropyProbe: () => protocolEntropyProbe(),
+    entropyProbe: () => protocolEntropyProbe(demoWorkers),
     policyBackend: (request) => selectTfBackend(request),
-    // One per core up to 4: planner demos are CPU-bound and independent; demo files are the same either way.
-    demoWorkers: Math.min(4, availableParallelism()),
+    demoWorkers,
   };
 }

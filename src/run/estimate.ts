@@ -202,7 +202,7 @@ export async function measureEncoderCosts(
     const trainSampleSeconds = (performance.now() - start) / 1000 / timed.count;
     return { encoder: spec.text, head, encodeSeconds, trainSampleSeconds };
   } finally {
-    policy.dispose();
+    await policy.dispose();
   }
 }
 
