@@ -131,7 +131,7 @@ async function measureMemory(frames: number): Promise<void> {
         const loss = await phase(`${label}: ${dataset.count} samples trained`, () => policy.trainEpoch(dataset, 0));
         return { loss, samplesPerSecond: dataset.count / ((performance.now() - start) / 1000) };
       } finally {
-        policy.dispose();
+        await policy.dispose();
       }
     };
     const streamed = await trainOn(features, `${features.frames instanceof StreamedFrames ? 'streamed' : 'in memory'}`);
@@ -284,7 +284,7 @@ async function main(): Promise<void> {
     const rates = contenders.map((c, e) => `${c.name} ${(data.count / wall[e]![rep]!).toFixed(1)}`).join(', ');
     console.log(`rep ${rep + 1} (samples/s): ${rates} (load average ${loadavg()[0]!.toFixed(1)})`);
   }
-  for (const policy of policies) policy.dispose();
+  for (const policy of policies) await policy.dispose();
   const summary = contenders.map(({ name }, e) => ({
     engine: name,
     samplesPerSecond: Number((data.count / median(wall[e]!)).toFixed(1)),

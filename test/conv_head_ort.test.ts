@@ -48,7 +48,7 @@ describe('conv head on ONNX Runtime', () => {
         const before = policy.weights().map((w) => w.values);
         const loss = await policy.trainEpoch(data, 0);
         const change = policy.weights().map((w, i) => w.values.map((v, k) => before[i]![k]! - v));
-        policy.dispose();
+        await policy.dispose();
         return { before, change, loss };
       };
       const reference = await step('tfjs');
@@ -68,7 +68,7 @@ describe('conv head on ONNX Runtime', () => {
       for (let epoch = 0; epoch < 4; epoch++) losses.push(await policy.trainEpoch(data, epoch));
       const weights = policy.weights().map((w) => w.values);
       const actions = await policy.predict(data.features, data.proprio, data.count);
-      policy.dispose();
+      await policy.dispose();
       return { losses, weights, actions };
     };
     // Twelve steps of the protocol's Adam and init. Adam turns rounding in near-zero gradients into lr-sized steps,
@@ -106,7 +106,7 @@ describe('conv head on ONNX Runtime', () => {
         expect(differingValues(part, all.subarray(start * s.actionDim, (start + rows) * s.actionDim)), `rows ${start}+${rows}`).toBe(0);
       }
     }
-    policy.dispose();
+    await policy.dispose();
   });
 
   it('refuses bad input as the tfjs engine does', async () => {
@@ -119,7 +119,7 @@ describe('conv head on ONNX Runtime', () => {
       } catch (error) {
         return (error as Error).message;
       } finally {
-        policy.dispose();
+        await policy.dispose();
       }
       throw new Error(`the ${engine} engine accepted the input`);
     };
