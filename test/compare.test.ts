@@ -82,6 +82,25 @@ describe('compareRuns on constructed runs', () => {
     expect(compareRuns(run('A', baseCells), run('B', flipped), { alpha: 0.05, failOnChange: true }).exitCode).toBe(1);
   });
 
+  it('with a tolerance, calls float-rounding differences unchanged (even a consistent one) and fails anything larger', () => {
+    // Every reacher-easy episode 1e-3 lower: a paired interval wholly below zero, 'worse' without a tolerance.
+    const rounded = [cell('reacher-easy', 'dmc', 'pixels', 100, baseCells[0]!.episodeScores.map((v) => v - 1e-3)), ...structuredClone(baseCells.slice(1))];
+    expect(compareRuns(run('A', baseCells), run('B', rounded), { alpha: 0.05 }).exitCode).toBe(1);
+    const c = compareRuns(run('A', baseCells), run('B', rounded), { alpha: 0.05, failOnChange: true, tolerance: 0.01 });
+    expect(find(c, 'task', 'pixels', 'reacher-easy').verdict).toBe('within tolerance');
+    expect(find(c, 'benchmark', 'pixels').verdict).toBe('within tolerance');
+    expect(find(c, 'task', 'pixels', 'cheetah-run').verdict).toBe('identical');
+    expect(c.exitCode).toBe(0);
+    expect(formatComparison(c)).toMatch(/exit 0: unchanged within tolerance: every episode score is within 0.01 of its pair$/);
+    // One episode beyond the tolerance: a change again (exit 1 under failOnChange).
+    const moved = structuredClone(rounded);
+    moved[0]!.episodeScores[3] = moved[0]!.episodeScores[3]! + 0.05;
+    const beyond = compareRuns(run('A', baseCells), run('B', moved), { alpha: 0.05, failOnChange: true, tolerance: 0.01 });
+    expect(find(beyond, 'task', 'pixels', 'reacher-easy').verdict).not.toBe('within tolerance');
+    expect(beyond.exitCode).toBe(1);
+    expect(() => compareRuns(run('A', baseCells), run('B', rounded), { alpha: 0.05, tolerance: -1 })).toThrow(/tolerance must be a finite number >= 0/);
+  });
+
   it('bootstraps paired episodes: two episodes differing by -100 and 0 give the exact interval [-100, 0]', () => {
     // Resampling 2 episodes of differences {-100, 0}: mean -100 (p 1/4), -50 (1/2), 0 (1/4).
     const c = compareRuns(run('A', [cell('reacher-easy', 'dmc', 'e', 1, [100, 50])]), run('B', [cell('reacher-easy', 'dmc', 'e', 1, [0, 50])]), { alpha: 0.05 });
@@ -177,7 +196,7 @@ describe('compareRuns: reasons, notes and aggregation', () => {
     expect(find(c, 'family', 'pixels', 'dmc').reason).toBe('task reacher-easy not comparable');
     expect(find(c, 'benchmark', 'pixels').reason).toBe('family dmc not comparable');
     expect(find(c, 'benchmark', 'pixels')).toMatchObject({ base: null, new: null, difference: null, interval: null });
-    expect(c.counts).toEqual({ identical: 6, same: 0, better: 0, worse: 0, 'not comparable': 4 });
+    expect(c.counts).toEqual({ identical: 6, 'within tolerance': 0, same: 0, better: 0, worse: 0, 'not comparable': 4 });
   });
 
   it('calls a task identical only when every seed is, and joins the reasons of several seeds', () => {
@@ -260,7 +279,7 @@ describe('compareRuns: reasons, notes and aggregation', () => {
 
   it('records its inputs, level, replicates and seed, and defaults to the protocol\'s replicates without failOnChange', () => {
     const c = compareRuns(run('A', baseCells), run('B', baseCells), { alpha: 0.1 });
-    expect([c.base, c.new, c.benchmark, c.alpha, c.replicates, c.bootstrapSeed, c.failOnChange]).toEqual(['A', 'B', 'cortexbench', 0.1, BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, false]);
+    expect([c.base, c.new, c.benchmark, c.alpha, c.replicates, c.bootstrapSeed, c.failOnChange, c.tolerance]).toEqual(['A', 'B', 'cortexbench', 0.1, BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, false, 0]);
     expect(compareRuns(run('A', baseCells), run('B', baseCells), { ...options, failOnChange: true })).toMatchObject({ replicates: 200, failOnChange: true, exitCode: 0 });
   });
 });

@@ -91,6 +91,7 @@ describe('bench compare on real runs', () => {
     });
     expect((await compareError(dir('a'))).message).toMatch(/needs two inputs: BASE NEW/);
     expect((await compareError(dir('a'), dir('b'), '--alpha', '2')).message).toMatch(/--alpha must be a number in \(0, 1\), got '2'/);
+    expect((await compareError(dir('a'), dir('b'), '--tolerance', '-0.5')).message).toMatch(/--tolerance must be a number >= 0 \(score units\), got '-0.5'/);
     expect((await compareError(dir('a'), join(root, 'cache'))).message).toMatch(/NEW '.*cache': no results.json in/);
 
     // CSVs from before schema 4 (no schema and episode_scores columns): schema 3 (feature_dtype), schema 2 (without

@@ -2,21 +2,24 @@
  * `bench compare BASE NEW`: per cell, task, family and benchmark mean (per encoder), the difference NEW - BASE with a
  * seeded, paired bootstrap interval over policy seeds and evaluation episodes (eval/bootstrap.ts), and a verdict:
  *   identical       every episode score of every cell behind the row is equal (runs are deterministic, so the same
- *                   code and inputs give exactly this)
+ *                   code and inputs give exactly this on one kind of CPU)
+ *   within tolerance  not identical, but every episode score within `tolerance` of its pair (0: never). ONNX
+ *                   Runtime's kernels differ by instruction set (AVX2, AVX-512), so a ViT's features, and the
+ *                   returns of policies trained on them, differ in their last bits between CPU kinds
  *   better / worse  the (1 - alpha) interval lies wholly above / below zero
  *   same            the interval contains zero
  *   not comparable  the cells do not measure the same thing: another profile or protocol number, another task
  *                   version, another encoder digest, or a cell that only one run has (the reason is given)
  * The policy side (head, shuffled-action control) and the code versions may differ: that is what a comparison is
  * for; they are reported as notes. Exit code: 2 when any row is not comparable, else 1 when any row is worse (or,
- * with `failOnChange`, when any row is not identical), else 0.
+ * with `failOnChange`, when any row is neither identical nor within tolerance), else 0.
  */
 import { BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, groupRng, meanOfReplicates, pairedTaskReplicates } from '../eval/bootstrap.js';
 import { mean, percentileInterval } from '../eval/statistics.js';
 import { TASK_FAMILIES, type TaskFamily } from '../envs/families.js';
 import { PROTOCOL_FIELDS, type ScoredCell, type ScoredRun } from './scored_cells.js';
 
-export type Verdict = 'identical' | 'same' | 'better' | 'worse' | 'not comparable';
+export type Verdict = 'identical' | 'within tolerance' | 'same' | 'better' | 'worse' | 'not comparable';
 export type RowLevel = 'benchmark' | 'family' | 'task' | 'cell';
 
 export interface ComparisonRow {
@@ -41,8 +44,10 @@ export interface ComparisonRow {
 
 export interface CompareOptions {
   alpha: number;
-  /** Count any row that is not identical as a failure (the CI gate against a committed baseline). */
+  /** Count any row that is neither identical nor within tolerance as a failure (the CI gate against a committed baseline). */
   failOnChange?: boolean;
+  /** Largest difference of an episode score, in score units, that still counts as no change (default 0: exact). */
+  tolerance?: number;
   replicates?: number;
 }
 
@@ -54,6 +59,7 @@ export interface Comparison {
   replicates: number;
   bootstrapSeed: number;
   failOnChange: boolean;
+  tolerance: number;
   rows: ComparisonRow[];
   /** Differences that do not stop a comparison: code versions, policy head, shuffled-action control. */
   notes: string[];
@@ -67,6 +73,8 @@ interface Measured {
   new: number;
   diffs: Float64Array;
   identical: boolean;
+  /** Every episode score within the tolerance of its pair (identical included). */
+  withinTolerance: boolean;
 }
 
 type Outcome = { measured: Measured } | { reason: string };
@@ -88,6 +96,7 @@ function incomparability(base: ScoredCell, next: ScoredCell): string | null {
 
 function verdictOf(measured: Measured, interval: [number, number]): Verdict {
   if (measured.identical) return 'identical';
+  if (measured.withinTolerance) return 'within tolerance';
   if (interval[0] > 0) return 'better';
   if (interval[1] < 0) return 'worse';
   return 'same';
@@ -99,6 +108,7 @@ interface Context {
   next: Map<string, ScoredCell>;
   alpha: number;
   replicates: number;
+  tolerance: number;
 }
 
 /** A row and the rows below it (a task's cells, a family's tasks, ...), the row first. */
@@ -126,6 +136,7 @@ function measure(ctx: Context, pairs: readonly [ScoredCell, ScoredCell][], group
     new: mean(pairs.map(([, n]) => n.score)),
     diffs: rn!.map((v, i) => v - rb![i]!),
     identical: pairs.every(([b, n]) => sameArray(b.episodeScores, n.episodeScores)),
+    withinTolerance: pairs.every(([b, n]) => b.episodeScores.every((v, i) => Math.abs(v - n.episodeScores[i]!) <= ctx.tolerance)),
   };
 }
 
@@ -162,6 +173,7 @@ function aggregate(parts: readonly [string, Outcome][]): Outcome {
       new: mean(measured.map((m) => m.new)),
       diffs: meanOfReplicates(measured.map((m) => m.diffs)),
       identical: measured.every((m) => m.identical),
+      withinTolerance: measured.every((m) => m.withinTolerance),
     },
   };
 }
@@ -187,17 +199,20 @@ export function compareRuns(base: ScoredRun, next: ScoredRun, options: CompareOp
   if (base.benchmark !== next.benchmark) {
     throw new Error(`${base.source} is benchmark '${base.benchmark}' but ${next.source} is '${next.benchmark}'; compare runs of one benchmark`);
   }
+  const tolerance = options.tolerance ?? 0;
+  if (!(Number.isFinite(tolerance) && tolerance >= 0)) throw new Error(`tolerance must be a finite number >= 0 (score units), got ${tolerance}`);
   const ctx: Context = {
     base: new Map(base.cells.map((c) => [cellKey(c.task, c.encoder, c.seed), c])),
     next: new Map(next.cells.map((c) => [cellKey(c.task, c.encoder, c.seed), c])),
     alpha: options.alpha,
     replicates: options.replicates ?? BOOTSTRAP_REPLICATES,
+    tolerance,
   };
   const all = [...base.cells, ...next.cells];
   const rows = unique(all.map((c) => c.encoder)).flatMap((encoder) => compareEncoder(ctx, encoder, all.filter((c) => c.encoder === encoder)));
-  const counts: Record<Verdict, number> = { identical: 0, same: 0, better: 0, worse: 0, 'not comparable': 0 };
+  const counts: Record<Verdict, number> = { identical: 0, 'within tolerance': 0, same: 0, better: 0, worse: 0, 'not comparable': 0 };
   for (const r of rows) counts[r.verdict]++;
-  const changed = rows.some((r) => r.verdict !== 'identical');
+  const changed = rows.some((r) => r.verdict !== 'identical' && r.verdict !== 'within tolerance');
   const exitCode = counts['not comparable'] > 0 ? 2 : counts.worse > 0 || (options.failOnChange && changed) ? 1 : 0;
   return {
     base: base.source,
@@ -207,6 +222,7 @@ export function compareRuns(base: ScoredRun, next: ScoredRun, options: CompareOp
     replicates: ctx.replicates,
     bootstrapSeed: BOOTSTRAP_SEED,
     failOnChange: options.failOnChange ?? false,
+    tolerance,
     rows,
     notes: notes(base, next),
     counts,
@@ -259,7 +275,8 @@ export function formatComparison(c: Comparison): string {
       .trimEnd();
   const out = [
     `compare ${c.benchmark}: ${c.base} vs ${c.new}`,
-    `NEW - BASE per row, ${level} intervals from ${c.replicates} paired bootstrap replicates over policy seeds and evaluation episodes (seed ${c.bootstrapSeed})`,
+    `NEW - BASE per row, ${level} intervals from ${c.replicates} paired bootstrap replicates over policy seeds and evaluation episodes (seed ${c.bootstrapSeed})` +
+      (c.tolerance > 0 ? `; episode scores within ${c.tolerance} of their pair count as unchanged` : ''),
     '',
     fmt(header),
     fmt(widths.map((w) => '-'.repeat(w))),
@@ -279,7 +296,9 @@ export function formatComparison(c: Comparison): string {
             : 'scores changed (--fail-on-change): update the baseline on purpose if the change is intended'
           : c.counts.identical === c.rows.length
             ? 'identical: every score is equal'
-            : 'no regression'
+            : c.counts.identical + c.counts['within tolerance'] === c.rows.length
+              ? `unchanged within tolerance: every episode score is within ${c.tolerance} of its pair`
+              : 'no regression'
     }`,
   ];
   return out.join('\n');
