@@ -8,9 +8,11 @@
  * recorded under), the scalar results so that summaries need no array reads, and the payload's hash so that a
  * changed file is never used.
  */
+import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { DemoEpisode } from '../envs/expert_rollout.js';
 import { variantDigest, type SceneVariant } from '../envs/factors/variant.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { CacheFileError, encodeCacheFile, readCacheFile } from './cache_file.js';
 
 /** Format 2 added the payload hash, format 3 the episode's scene variant. */
@@ -97,6 +99,26 @@ export function encodeDemoEpisode(identity: DemoIdentity, episode: DemoEpisode):
   };
   const payload = arrays.flatMap(({ data }) => [new Uint8Array(data.buffer, data.byteOffset, data.byteLength), new Uint8Array(pad8(data.byteLength))]);
   return encodeCacheFile(MAGIC, header, payload);
+}
+
+/** Writes `episode` of the set `identity` to `path` atomically; `what` names the file in errors (e.g. 'demo episode'). */
+export function writeEpisodeFile(path: string, identity: DemoIdentity, episode: DemoEpisode, what: string): void {
+  writeFileAtomic(path, encodeDemoEpisode(identity, episode), what);
+}
+
+/**
+ * The episode cached at `path`, or null when there is none or it is unreadable, damaged or of another set
+ * (`onDamaged` hears the CacheFileError, so the caller can say it makes the episode again); other errors throw.
+ */
+export function readCachedEpisode(path: string, expected: DemoIdentity, seed: number, onDamaged: (error: CacheFileError) => void): DemoEpisode | null {
+  if (!existsSync(path)) return null;
+  try {
+    return readDemoEpisode(path, expected, seed);
+  } catch (err) {
+    if (!(err instanceof CacheFileError)) throw err;
+    onDamaged(err);
+    return null;
+  }
 }
 
 /** Reads an episode and checks that it belongs to `expected` and has the seed asked for; else a CacheFileError. */

@@ -5,8 +5,7 @@ import '../envs/domains/index.js';
 import { getTask } from '../envs/registry.js';
 import type { WorkerJob, WorkerMessage } from './demo_workers.js';
 import { ExpertRollout } from '../envs/expert_rollout.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { encodeDemoEpisode } from './demo_file.js';
+import { writeEpisodeFile } from './demo_file.js';
 
 const job = workerData as WorkerJob;
 const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
@@ -16,7 +15,7 @@ try {
   try {
     for (const { seed, variant, identity, path } of job.episodes) {
       const episode = rollout.episode(seed, { variant, maxSteps: job.maxSteps });
-      writeFileAtomic(path, encodeDemoEpisode(identity, episode), 'demo episode');
+      writeEpisodeFile(path, identity, episode, job.what);
       post({ kind: 'episode', seed });
     }
   } finally {

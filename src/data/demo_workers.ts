@@ -27,6 +27,8 @@ export interface WorkerJob {
   expert: string;
   maxSteps?: number;
   cacheDir: string;
+  /** How a failed write names the file (e.g. 'demo episode'). */
+  what: string;
   episodes: WorkerEpisode[];
 }
 

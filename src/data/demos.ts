@@ -13,7 +13,6 @@
  * to re-render its frame.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
 import { variantDigest } from '../envs/factors/variant.js';
@@ -23,13 +22,12 @@ import type { DemoExpertOptions } from '../distill/index.js';
 import { isBuiltInTask } from '../envs/registry.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { yieldAndCheckAbort } from '../util/abort.js';
-import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
+import { removeStaleTemporaries } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { canonicalJson } from '../util/canonical_json.js';
 import { checkSeed } from '../util/rng.js';
 import { checkEpisodeCount, demoEpisodeSeed, demoEpisodeSeeds } from '../util/demo_seeds.js';
-import { CacheFileError } from './cache_file.js';
-import { encodeDemoEpisode, readDemoEpisode, type DemoIdentity } from './demo_file.js';
+import { readCachedEpisode, writeEpisodeFile, type DemoIdentity } from './demo_file.js';
 import { recordInWorkers, type WorkerEpisode } from './demo_workers.js';
 
 /**
@@ -119,6 +117,9 @@ export function demoSetDir(cacheDir: string, identity: DemoIdentity): string {
   return join(cacheDir, 'demos', pathSegment(identity.task), version, pathSegment(identity.expert), pathSegment(scene));
 }
 
+/** How write errors name a demo episode's file. */
+const DEMO_FILE_WHAT = 'demo episode';
+
 /** Where one episode lives in the cache. */
 export function demoEpisodePath(cacheDir: string, identity: DemoIdentity, seed: number): string {
   return join(demoSetDir(cacheDir, identity), `seed-${seed}.bdemo`);
@@ -126,7 +127,7 @@ export function demoEpisodePath(cacheDir: string, identity: DemoIdentity, seed: 
 
 /** Writes one episode of the set `identity` into the cache (atomically, at demoEpisodePath). */
 export function writeDemoEpisode(cacheDir: string, identity: DemoIdentity, episode: DemoEpisode): void {
-  writeFileAtomic(demoEpisodePath(cacheDir, identity, episode.seed), encodeDemoEpisode(identity, episode), 'demo episode');
+  writeEpisodeFile(demoEpisodePath(cacheDir, identity, episode.seed), identity, episode, DEMO_FILE_WHAT);
 }
 
 export interface DemoProgress {
@@ -202,16 +203,8 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
     const identity = demoIdentity(definition, expertName, variantDigest(variant), maxSteps);
     return { seed: seeds[n]!, variant, identity, path: demoEpisodePath(cacheDir, identity, seeds[n]!) };
   };
-  const read = ({ seed, identity, path }: WorkerEpisode): DemoEpisode | null => {
-    if (!existsSync(path)) return null;
-    try {
-      return readDemoEpisode(path, identity, seed);
-    } catch (err) {
-      if (!(err instanceof CacheFileError)) throw err;
-      warn(`warning: ${err.message}; generating the episode again`);
-      return null;
-    }
-  };
+  const read = ({ seed, identity, path }: WorkerEpisode): DemoEpisode | null =>
+    readCachedEpisode(path, identity, seed, (err) => warn(`warning: ${err.message}; generating the episode again`));
   /** Directories whose stale temporary files were removed before writing into them. */
   const cleaned = new Set<string>();
   const clean = (identity: DemoIdentity): void => {
@@ -231,7 +224,7 @@ export async function loadOrGenerateDemos(definition: TaskDefinition, options: L
     const missing = seeds.map((_, n) => episodeAt(n)).filter((episode) => read(episode) === null);
     if (missing.length > 1) {
       for (const { identity } of missing) clean(identity);
-      const job = { task: definition.name, expert: expertName, maxSteps: options.maxSteps, cacheDir };
+      const job = { task: definition.name, expert: expertName, maxSteps: options.maxSteps, cacheDir, what: DEMO_FILE_WHAT };
       await recordInWorkers(job, missing, workers, (seed) => {
         recorded.add(seed);
         report(seed);

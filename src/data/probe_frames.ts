@@ -12,13 +12,14 @@ import { canonicalVariant, variantDigest } from '../envs/factors/variant.js';
 import { getTask, isBuiltInTask } from '../envs/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
 import type { ProbeSet, ProbeTask } from '../protocol/entropy_probe.js';
-import { writeFileAtomic } from '../util/atomic.js';
 import { yieldAndCheckAbort } from '../util/abort.js';
-import { CacheFileError } from './cache_file.js';
-import { encodeDemoEpisode, readDemoEpisode, type DemoIdentity } from './demo_file.js';
+import { readCachedEpisode, writeEpisodeFile, type DemoIdentity } from './demo_file.js';
 import { pathSegment } from './demos.js';
 import { recordInWorkers } from './demo_workers.js';
 import { renderDemoFrames } from './features.js';
+
+/** How write errors name a probe episode's file. */
+const PROBE_FILE_WHAT = 'an entropy probe episode';
 
 /** The registered task a probe set names, refused when the registry holds another version of it. */
 function probeTaskDefinition(task: ProbeTask, set: ProbeSet): TaskDefinition {
@@ -43,21 +44,12 @@ async function probeEpisodes(definition: TaskDefinition, set: ProbeSet, cacheDir
   const identity: DemoIdentity = { task: definition.name, taskVersion: definition.version, expert: definition.createExpert().name, scene: variantDigest(variant), maxSteps };
   const dir = join(cacheDir, 'probe', pathSegment(identity.task), `v${identity.taskVersion}`, pathSegment(identity.expert));
   const pathOf = (seed: number): string => join(dir, `seed-${seed}-steps-${steps}.bdemo`);
-  const read = (seed: number): DemoEpisode | null => {
-    const path = pathOf(seed);
-    if (!existsSync(path)) return null;
-    try {
-      return readDemoEpisode(path, identity, seed);
-    } catch (err) {
-      if (!(err instanceof CacheFileError)) throw err;
-      warn(`warning: ${err.message}; rolling the probe episode out again`);
-      return null;
-    }
-  };
+  const read = (seed: number): DemoEpisode | null =>
+    readCachedEpisode(pathOf(seed), identity, seed, (err) => warn(`warning: ${err.message}; rolling the probe episode out again`));
   if (workers > 1 && isBuiltInTask(definition.name)) {
     const missing = set.episodeSeeds.filter((seed) => !existsSync(pathOf(seed)));
     if (missing.length > 1) {
-      const job = { task: definition.name, expert: identity.expert, maxSteps: steps, cacheDir };
+      const job = { task: definition.name, expert: identity.expert, maxSteps: steps, cacheDir, what: PROBE_FILE_WHAT };
       await recordInWorkers(job, missing.map((seed) => ({ seed, variant, identity, path: pathOf(seed) })), workers, () => {}, signal);
     }
   }
@@ -70,7 +62,7 @@ async function probeEpisodes(definition: TaskDefinition, set: ProbeSet, cacheDir
       if (!episode) {
         rollout ??= await ExpertRollout.create(definition);
         episode = rollout.episode(seed, { maxSteps: steps });
-        writeFileAtomic(pathOf(seed), encodeDemoEpisode(identity, episode), 'an entropy probe episode');
+        writeEpisodeFile(pathOf(seed), identity, episode, PROBE_FILE_WHAT);
       }
       episodes.push(episode);
     }
