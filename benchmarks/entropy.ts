@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { listOption } from '../src/cli/option_checks.js';
+import { integerOption, listOption } from '../src/cli/option_checks.js';
 import { renderProbeFrames } from '../src/data/probe_frames.js';
 import { createEncoder } from '../src/encoders/registry.js';
 import '../src/envs/index.js';
@@ -33,14 +33,8 @@ const { values } = parseArgs({
   },
 });
 
-const positive = (name: string, text: string): number => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${text}'`);
-  return n;
-};
-
 if (values['cold-workers'] !== undefined) {
-  const workers = positive('cold-workers', values['cold-workers']);
+  const workers = integerOption('cold-workers', 1)(values['cold-workers']);
   const { set } = protocolEntropyProbe();
   const root = mkdtempSync(join(tmpdir(), 'bench-probe-cold-'));
   try {
@@ -67,7 +61,7 @@ if (values['cold-workers'] !== undefined) {
 }
 
 const cacheDir = resolveCacheDir(values['cache-dir']);
-const probe = protocolEntropyProbe(positive('workers', values.workers));
+const probe = protocolEntropyProbe(integerOption('workers', 1)(values.workers));
 console.log(`probe ${probe.set.name} (${probe.set.digest.slice(0, 12)}): ${probe.set.tasks.map((t) => `${t.name}@v${t.version}`).join(', ')}`);
 let t0 = performance.now();
 const frames = await probe.frames(cacheDir, (line) => console.log(line));
