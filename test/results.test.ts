@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { csvRow, resultsToCsv } from '../src/results/csv.js';
 import { encoderSlug, RunDir } from '../src/results/run_dir.js';
-import { upgradeCellResult, upgradeRunResults, type CellResult, type EncoderSummary, type EntropyRecord, type RunResults } from '../src/results/schema.js';
+import { upgradeCellResult, upgradeRunResults, type CellResult, type EncoderSummary, type RunResults } from '../src/results/schema.js';
 import { entropyCorrelation, formatSummary, summarise } from '../src/results/summary.js';
 import { getProfile } from '../src/protocol/profiles.js';
 import { parseCsv } from './helpers/csv.js';

@@ -25,8 +25,7 @@ import { yieldAndCheckAbort } from '../util/abort.js';
 import { removeStaleTemporaries } from '../util/atomic.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { canonicalJson } from '../util/canonical_json.js';
-import { checkSeed } from '../util/rng.js';
-import { checkEpisodeCount, demoEpisodeSeed, demoEpisodeSeeds } from '../util/demo_seeds.js';
+import { demoEpisodeSeed, demoEpisodeSeeds } from '../util/demo_seeds.js';
 import { readCachedEpisode, writeEpisodeFile, type DemoIdentity } from './demo_file.js';
 import { recordInWorkers, type WorkerEpisode } from './demo_workers.js';
 

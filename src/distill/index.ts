@@ -13,7 +13,6 @@ import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { resolveCacheDir } from '../util/cache_dir.js';
 import { DEMO_BASE_SEED, demoEpisodeSeeds } from '../util/demo_seeds.js';
-import { Rng } from '../util/rng.js';
 import { distil, type DistillSettings, type TeacherEpisode } from './dagger.js';
 import { DistilledExpert } from './distilled_expert.js';
 import { HandoffExpert } from './handoff.js';

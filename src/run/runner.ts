@@ -48,7 +48,7 @@ import { frameOptions } from '../protocol/render_settings.js';
 import { resolveFramePreprocessing, runEncoder, runTask, type ResolvedCell, type RunEncoder, type RunTask } from './resolved.js';
 import { RunResources } from './resources.js';
 import { defaultJobs, encoderLoad, runScheduled, type CellSchedule, type EncoderLoad } from './scheduler.js';
-import { describeTraining, evaluationScenes, linkDemoPrefixes, trainingId, trainingScenes, type EvaluationScenes, type TrainingFactors, type TrainingScenes } from './scenes.js';
+import { describeTraining, evaluationScenes, linkDemoPrefixes, trainingId, trainingScenes, type TrainingFactors } from './scenes.js';
 import { collectVersions } from './versions.js';
 
 export interface RunOptions {

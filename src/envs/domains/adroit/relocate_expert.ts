@@ -16,7 +16,7 @@ import type { Physics } from '../../mujoco.js';
 import type { Vec3 } from '../../scene.js';
 import type { Expert, Task } from '../../task.js';
 import { NoiseInjectedExpert, type NoiseInjection } from '../../experts/noise_injected.js';
-import { HAND_JOINTS, HAND_JOINT_COUNT, controlToAction } from './hand.js';
+import { HAND_JOINTS, controlToAction } from './hand.js';
 import { ARM_JOINTS, ARM_JOINT_COUNT, BALL_RADIUS, RELOCATE_ACTION_DIM, relocateHandles } from './relocate.js';
 
 /**
