@@ -22,6 +22,7 @@ function cell(task: string, family: 'dmc' | 'metaworld', encoder: string, seed: 
     head: 'mlp',
     shuffleActions: false,
     versions: 'bench 0.1.0',
+    cpu: 'AMD EPYC (x64, avx512, 2 logical CPUs)',
     episodeScores,
     score: episodeScores.reduce((a, b) => a + b, 0) / episodeScores.length,
     ...extra,
@@ -275,6 +276,17 @@ describe('compareRuns: reasons, notes and aggregation', () => {
       'shuffled-action control differ: BASE off; NEW off + on',
     ]);
     expect(compareRuns(run('A', baseCells), run('B', baseCells), options).notes).toEqual([]);
+  });
+
+  it('notes cells computed on another CPU kind, and why that can move their last bits', () => {
+    const next = baseCells.map((c) => ({ ...c, cpu: 'AMD EPYC (x64, avx2, 2 logical CPUs)' }));
+    const c = compareRuns(run('A', baseCells), run('B', next), options);
+    expect(c.notes).toEqual([
+      'CPU kinds differ: BASE AMD EPYC (x64, avx512, 2 logical CPUs); NEW AMD EPYC (x64, avx2, 2 logical CPUs). ' +
+        'ONNX Runtime picks its kernels by instruction set, so what it encoded or trained may differ by float rounding (see --tolerance)',
+    ]);
+    // The CPU is a note, never a reason: every row is still compared (here: identical scores).
+    expect(c.rows.every((r) => r.verdict === 'identical')).toBe(true);
   });
 
   it('records its inputs, level, replicates and seed, and defaults to the protocol\'s replicates without failOnChange', () => {

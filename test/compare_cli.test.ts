@@ -77,6 +77,19 @@ describe('bench compare on real runs', () => {
     expect(parsed.exitCode).toBe(0);
   });
 
+  it('reads a CSV written before the CPU kind was recorded, and notes the CPU kinds as differing', async () => {
+    const csv = readFileSync(join(dir('a'), 'results.csv'), 'utf8').split('\n').filter((l) => l !== '');
+    const cpuColumn = csv[0]!.split(',').indexOf('cpu');
+    expect(cpuColumn).toBeGreaterThan(0);
+    // The cpu value has commas inside quotes, so cut the quoted last field instead of splitting.
+    expect(cpuColumn).toBe(csv[0]!.split(',').length - 1);
+    const withoutCpu = csv.map((l, i) => (i === 0 ? l.replace(/,cpu$/, '') : l.replace(/,"[^"]*"$/, ''))).join('\n');
+    writeFileSync(join(root, 'no-cpu.csv'), withoutCpu);
+    const json = JSON.parse((await compare(join(root, 'no-cpu.csv'), dir('b'), '--json')).out) as Comparison;
+    expect(json.exitCode).toBe(0);
+    expect(json.notes).toEqual([expect.stringMatching(/^CPU kinds differ: BASE not recorded; NEW .+ logical CPUs?\)\. ONNX Runtime picks its kernels/)]);
+  });
+
   it('says not comparable for runs of different profiles (exit 2)', async () => {
     const { out, code } = await compare(dir('a'), dir('other-profile'));
     expect(code).toBe(2);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import '../src/envs/index.js';
 import { runBenchmark } from '../src/run/runner.js';
+import { describeCpu } from '../src/run/versions.js';
 import { tinyProfile } from './helpers/tiny_profile.js';
 import { fakeEncoderDeps } from './helpers/fake_encoders.js';
 
@@ -98,6 +99,7 @@ describe('bench report', () => {
     // (The tiny run's scores may all be equal, which leaves the correlation undefined: the page says so.)
     expect(text).toMatch(/entropy vs benchmark mean over 3 encoders: Pearson (-?[\d.]+ \(95% CI \[-1\.000, 1\.000\]\)|undefined)/);
     expect(text).toMatch(/warning: /);
+    expect(text).toContain(`CPU ${describeCpu()}`);
     expect(text).toMatch(/not a Factor-World-style sweep/);
 
     const shot = PNG.sync.read(Buffer.from(await tab.screenshot({ fullPage: true })));

@@ -66,6 +66,7 @@ describe('results.csv', () => {
       mujoco_version: '3.14.0',
       onnxruntime_version: '1.30.0',
       tfjs_version: '4.22.0',
+      cpu: 'AMD EPYC (x64, avx512, 2 logical CPUs)',
     });
   });
 

@@ -41,6 +41,7 @@ const drawerOpen: ScoredCell = {
   head: 'mlp',
   shuffleActions: true,
   versions: 'bench 0.1.0, mujoco 3.14.0, onnxruntime 1.30.0, tfjs 4.22.0 (wasm)',
+  cpu: 'AMD EPYC (x64, avx512, 2 logical CPUs)',
   episodeScores: [100, 100, 0],
   score: 200 / 3,
 };

@@ -10,8 +10,8 @@
  *   same            the interval contains zero
  *   not comparable  the cells do not measure the same thing: another profile or protocol number, another task
  *                   version, another encoder digest, or a cell that only one run has (the reason is given)
- * The policy side (head, shuffled-action control) and the code versions may differ: that is what a comparison is
- * for; they are reported as notes. Exit code: 2 when any row is not comparable, else 1 when any row is worse (or,
+ * The policy side (head, shuffled-action control), the code versions and the CPU kind may differ: that is what a
+ * comparison is for; they are reported as notes. Exit code: 2 when any row is not comparable, else 1 when any row is worse (or,
  * with `failOnChange`, when any row is neither identical nor within tolerance), else 0.
  */
 import { BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, groupRng, meanOfReplicates, pairedTaskReplicates } from '../eval/bootstrap.js';
@@ -230,18 +230,23 @@ export function compareRuns(base: ScoredRun, next: ScoredRun, options: CompareOp
   };
 }
 
-/** What differs on the policy side or in the code, said once per run pair. */
+/** What differs on the policy side, in the code or in the CPU, said once per run pair (with why it matters, where it is not obvious). */
 function notes(base: ScoredRun, next: ScoredRun): string[] {
   const out: string[] = [];
   const describe = (run: ScoredRun, field: (c: ScoredCell) => string): string => unique(run.cells.map(field)).join(' + ');
-  const fields: [string, (c: ScoredCell) => string][] = [
+  const fields: [string, (c: ScoredCell) => string, string?][] = [
     ['versions', (c) => c.versions],
+    [
+      'CPU kinds',
+      (c) => c.cpu,
+      'ONNX Runtime picks its kernels by instruction set, so what it encoded or trained may differ by float rounding (see --tolerance)',
+    ],
     ['policy head', (c) => c.head],
     ['shuffled-action control', (c) => (c.shuffleActions ? 'on' : 'off')],
   ];
-  for (const [name, field] of fields) {
+  for (const [name, field, why] of fields) {
     const [b, n] = [describe(base, field), describe(next, field)];
-    if (b !== n) out.push(`${name} differ: BASE ${b}; NEW ${n}`);
+    if (b !== n) out.push(`${name} differ: BASE ${b}; NEW ${n}${why ? `. ${why}` : ''}`);
   }
   return out;
 }

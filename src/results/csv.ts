@@ -50,9 +50,13 @@ export const CSV_COLUMNS = [
   'mujoco_version',
   'onnxruntime_version',
   'tfjs_version',
+  'cpu',
 ] as const;
 
 export const TIMING_COLUMNS: readonly string[] = CSV_COLUMNS.filter((c) => c.endsWith('_s'));
+
+/** Columns added within schema 5, absent from its earlier CSVs: `cpu` (the CPU kind; read as not recorded). */
+const OPTIONAL_COLUMNS: ReadonlySet<string> = new Set(['cpu']);
 
 
 /** What the norms were taken of, e.g. "spatial: 196 per frame x 448 frames" or "pooled: 1 per frame x 448 frames". */
@@ -101,6 +105,7 @@ export function csvRow(cell: CellResult, entropy: EntropyRecord | undefined): Re
     mujoco_version: cell.versions.mujoco,
     onnxruntime_version: cell.versions.onnxruntime,
     tfjs_version: cell.versions.tfjs,
+    cpu: cell.versions.cpu ?? '',
   };
 }
 
@@ -130,7 +135,7 @@ export function parseResultsCsv(text: string, source: string): Record<string, st
     if (old === null) throw new Error(`${source}: not a bench results CSV (no 'schema' column; expected the header of results.csv)`);
     throw new Error(`${source}: a results CSV of schema ${old}, which has no per-episode scores (column 'episode_scores'); ${reexport}`);
   }
-  const missing = CSV_COLUMNS.filter((c) => !header.includes(c));
+  const missing = CSV_COLUMNS.filter((c) => !header.includes(c) && !OPTIONAL_COLUMNS.has(c));
   const schemas = [...new Set(rows.map((r) => r.schema))];
   const other = schemas.find((s) => s !== String(RESULTS_SCHEMA_VERSION));
   if (other !== undefined) throw new Error(`${source}: rows of results schema ${other}; this version compares CSVs of schema ${RESULTS_SCHEMA_VERSION}; ${reexport}`);

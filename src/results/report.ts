@@ -10,6 +10,7 @@ import { FAMILIES, TASK_FAMILIES } from '../envs/families.js';
 import { entropyScatterChart, normHistogramChart, taskScoreChart, type TaskScoreRow } from './report_charts.js';
 import { RunDir } from './run_dir.js';
 import { DEFAULT_ALPHA, scoredEvaluation, type RunResults } from './schema.js';
+import { UNRECORDED_CPU } from './scored_cells.js';
 import { formatCorrelation } from './summary.js';
 
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -112,7 +113,8 @@ export async function buildReport(path: string, options: ReportOptions = {}): Pr
     `${results.cells.length} cells (${results.plan.tasks.length} tasks x ${results.plan.encoders.length} encoders x ${results.plan.seeds.length} seeds planned); ` +
     `${profile.epochs} epochs, batch ${profile.batchSize}, image ${profile.imageSize} px; head ${results.head}` +
     `${results.shuffleActions ? '; SHUFFLED-ACTION CONTROL' : ''}; tfjs ${results.tfjsBackend}; ` +
-    `bench ${versions.bench}, mujoco ${versions.mujoco}, onnxruntime ${versions.onnxruntime}, tfjs ${versions.tfjs}`;
+    `bench ${versions.bench}, mujoco ${versions.mujoco}, onnxruntime ${versions.onnxruntime}, tfjs ${versions.tfjs}; ` +
+    `CPU ${[...new Set(results.cells.map((c) => c.versions.cpu ?? UNRECORDED_CPU))].join(' + ')}`;
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -38,6 +38,11 @@ export interface Versions {
   tfjs: string;
   /** tfjs backend that trained and ran the policy, e.g. "wasm", "tensorflow". */
   tfjsBackend: string;
+  /**
+   * The CPU that computed the cell (run/versions.ts describeCpu): ONNX Runtime's kernels differ by instruction set, so
+   * ORT-encoded cells of two CPU kinds may differ in float rounding. Absent in cells written before it was recorded.
+   */
+  cpu?: string;
 }
 
 export interface Timings {

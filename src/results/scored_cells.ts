@@ -35,6 +35,8 @@ export interface ScoredCell extends Pick<CellResult, 'benchmark' | 'family' | 't
   protocol: CellProtocol;
   /** Versions of the code that produced the cell, e.g. "bench 0.1.0, mujoco 3.3.7, ...". */
   versions: string;
+  /** The CPU kind that computed the cell (run/versions.ts describeCpu), or UNRECORDED_CPU. */
+  cpu: string;
   /** Per-episode scores of the scored evaluation, in evaluation-seed order. */
   episodeScores: number[];
   /** Their mean: the cell's score. */
@@ -49,6 +51,9 @@ export interface ScoredRun {
 }
 
 const DIGEST_CHARS = 16;
+
+/** The CPU of cells written before the CPU kind was recorded. */
+export const UNRECORDED_CPU = 'not recorded';
 
 const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 
@@ -67,6 +72,7 @@ export function scoredCell(cell: CellResult): ScoredCell {
     head: cell.head,
     shuffleActions: cell.shuffleActions,
     versions: describeVersions(v.bench, v.mujoco, v.onnxruntime, v.tfjs, v.tfjsBackend),
+    cpu: v.cpu ?? UNRECORDED_CPU,
     episodeScores,
     score: mean(episodeScores),
   };
@@ -117,6 +123,7 @@ function csvCell(row: Record<string, string>, line: number, source: string): Sco
     head: oneOf('head', ['mlp', 'conv'] as const),
     shuffleActions: row.shuffle_actions === '1',
     versions: describeVersions(row.bench_version!, row.mujoco_version!, row.onnxruntime_version!, row.tfjs_version!, row.tfjs_backend!),
+    cpu: row.cpu || UNRECORDED_CPU,
     episodeScores,
     score: mean(episodeScores),
   };

@@ -34,6 +34,7 @@ export const SWEEP_CSV_COLUMNS = [
   'total_s',
   'bench_version',
   'mujoco_version',
+  'cpu',
 ] as const;
 
 export const SWEEP_SUMMARY_COLUMNS = ['task', 'encoder', 'factors', 'k', 'split', 'mean', 'se', 'seeds', 'gap', 'gap_se', 'relative_drop'] as const;
@@ -70,6 +71,7 @@ function splitRows(cell: CellResult): Record<(typeof SWEEP_CSV_COLUMNS)[number],
       total_s: round(cell.timings.totalSeconds, 2),
       bench_version: cell.versions.bench,
       mujoco_version: cell.versions.mujoco,
+      cpu: cell.versions.cpu ?? '',
     };
   });
 }

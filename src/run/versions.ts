@@ -1,5 +1,6 @@
-/** Versions recorded in every result row. */
-import { readFileSync } from 'node:fs';
+/** Versions (and the CPU kind) recorded in every result row. */
+import { existsSync, readFileSync } from 'node:fs';
+import { arch, availableParallelism, cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Versions } from '../results/schema.js';
@@ -30,6 +31,33 @@ function benchVersion(): string {
   return pkg.version;
 }
 
+/**
+ * The widest SIMD instruction set ONNX Runtime's CPU kernels (MLAS) can use here: 'avx512', 'avx2' or 'sse' on
+ * x64 (read from /proc/cpuinfo's flags, so only on Linux), else none.
+ */
+function simdLevel(flags: string | null): string | null {
+  if (flags === null) return null;
+  const names = new Set(flags.trim().split(/\s+/));
+  if (names.has('avx512f')) return 'avx512';
+  if (names.has('avx2')) return 'avx2';
+  return 'sse';
+}
+
+function cpuFlags(): string | null {
+  if (arch() !== 'x64' || !existsSync('/proc/cpuinfo')) return null;
+  const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+  return line ? line.slice(line.indexOf(':') + 1) : null;
+}
+
+/**
+ * The CPU kind, e.g. "AMD EPYC (x64, avx512, 2 logical CPUs)": ONNX Runtime picks its kernels by instruction set, so
+ * encoder features (and the scores built on them) can differ in float rounding between CPU kinds.
+ */
+export function describeCpu(model = cpus()[0]?.model.trim() || 'unknown CPU', flags = cpuFlags(), logical = availableParallelism()): string {
+  const simd = simdLevel(flags);
+  return `${model} (${arch()}${simd ? `, ${simd}` : ''}, ${logical} logical CPU${logical === 1 ? '' : 's'})`;
+}
+
 export function collectVersions(tfjsBackend: string): Versions {
   return {
     bench: benchVersion(),
@@ -37,5 +65,6 @@ export function collectVersions(tfjsBackend: string): Versions {
     onnxruntime: packageVersion('onnxruntime-node'),
     tfjs: packageVersion('@tensorflow/tfjs'),
     tfjsBackend,
+    cpu: describeCpu(),
   };
 }

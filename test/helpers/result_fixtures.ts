@@ -36,7 +36,7 @@ export function cell(overrides: Partial<CellResult> = {}): CellResult {
     bestScore: 66.66666,
     bestEpoch: 20,
     finalScore: 66.66666,
-    versions: { bench: '0.1.0', mujoco: '3.14.0', onnxruntime: '1.30.0', tfjs: '4.22.0', tfjsBackend: 'wasm' },
+    versions: { bench: '0.1.0', mujoco: '3.14.0', onnxruntime: '1.30.0', tfjs: '4.22.0', tfjsBackend: 'wasm', cpu: 'AMD EPYC (x64, avx512, 2 logical CPUs)' },
     timings: { demosSeconds: 1.234, featuresSeconds: 2.345, trainSeconds: 3.456, evalSeconds: 4.567, totalSeconds: 11.602 },
     ...overrides,
   };
