@@ -213,6 +213,8 @@ describe('sweep CSV files', () => {
       total_s: '10.01',
       bench_version: '0.1.0',
       mujoco_version: '3.14.0',
+      // A cell written before the CPU kind was recorded: the column is empty.
+      cpu: '',
     });
     expect(rows[1]).toMatchObject({ task: 'a', split: 'unseen', eval_scenes: 'unseen-digest', score: '60.000', episode_scores: '60 60' });
     const { scenes: _scenes, ...withoutScenes } = cells[0]!;
