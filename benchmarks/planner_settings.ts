@@ -5,10 +5,11 @@
  * setting must pass before a task adopts it (expert bars over 20 seeds: benchmarks/experts.ts's references).
  *
  *   npx tsx benchmarks/planner_settings.ts --task walker-walk [--replan-every 2] [--samples 8] [--holding-samples 8]
- *                                          [--holding-replan-every 2] [--episodes 20] [--first 0] [--steps N]
+ *                                          [--holding-replan-every 2] [--planning-substeps 5] [--episodes 20] [--first 0] [--steps N]
  *                                          [--no-baseline] [--json out.json]
  *
- * `--holding-samples N` plans with N rollouts while the task's success test holds, `--holding-replan-every K` then
+ * `--planning-substeps N` rolls out on a copy of the model with N physics steps per control step (each of the
+ * task's timestep x substeps / N). `--holding-samples N` plans with N rollouts while the task's success test holds, `--holding-replan-every K` then
  * searches every K control steps (the task's own planner's holding test, when it has one, is replaced by the
  * success test). `--first F` starts at the F-th
  * demo seed (to split a check over processes); `--steps N` stops episodes after N steps (a quick look, not a check).
@@ -69,6 +70,7 @@ const args = await yargs(hideBin(process.argv))
   .option('samples', { coerce: integerOption('samples', 1, 100_000), describe: 'rollouts per planning step' })
   .option('holding-samples', { coerce: integerOption('holding-samples', 1, 100_000), describe: "rollouts while the task's success test holds" })
   .option('holding-replan-every', { coerce: integerOption('holding-replan-every', 1, 1000), describe: "control steps per planning step while the task's success test holds" })
+  .option('planning-substeps', { coerce: integerOption('planning-substeps', 1, 1000), describe: 'physics steps per control step in the rollouts (a coarser model copy)' })
   .option('episodes', { default: 20, coerce: integerOption('episodes', 1, 100_000), describe: 'demo seeds' })
   .option('first', { default: 0, coerce: integerOption('first', 0, 100_000), describe: 'index of the first demo seed' })
   .option('steps', { coerce: integerOption('steps', 1, 100_000), describe: 'stop episodes after this many steps' })
@@ -82,6 +84,7 @@ const changed: PredictiveSamplingConfig = {
   ...own,
   ...(args['replan-every'] !== undefined && { replanEvery: args['replan-every'] }),
   ...(args.samples !== undefined && { samples: args.samples }),
+  ...(args['planning-substeps'] !== undefined && { planningSubsteps: args['planning-substeps'] }),
 };
 if (args['holding-samples'] !== undefined || args['holding-replan-every'] !== undefined) {
   // Unset holding values keep the task's own (its holding settings, else its full search).
@@ -91,7 +94,8 @@ if (args['holding-samples'] !== undefined || args['holding-replan-every'] !== un
 }
 const holdingText = (holding: PredictiveSamplingConfig['holding']): string =>
   holding ? `, ${holding.samples} while holding${holding.replanEvery !== undefined ? `, replanning every ${holding.replanEvery}` : ''}` : '';
-const settings = (config: PredictiveSamplingConfig): string => `samples ${config.samples}, replan every ${config.replanEvery ?? 1}${holdingText(config.holding)}`;
+const settings = (config: PredictiveSamplingConfig): string =>
+  `samples ${config.samples}, replan every ${config.replanEvery ?? 1}${holdingText(config.holding)}, planning substeps ${config.planningSubsteps ?? task.substeps}`;
 const seeds = demoEpisodeSeeds(DEMO_BASE_SEED, args.first + args.episodes).slice(args.first);
 const create = async (config: PredictiveSamplingConfig): Promise<ExpertRollout> =>
   ExpertRollout.create(task, undefined, (): Expert => new PredictiveSamplingExpert(config));

@@ -4,6 +4,7 @@ import { fingertip, inverseKinematics, LINK_LENGTH } from '../src/envs/domains/r
 import { Env } from '../src/envs/env.js';
 import { PredictiveSamplingExpert } from '../src/envs/experts/predictive_sampling.js';
 import { RolloutData } from '../src/envs/experts/rollout_data.js';
+import { advance } from '../src/envs/stepping.js';
 import { KnotSpline } from '../src/envs/experts/spline.js';
 import { getTask, listTasks, UnknownTaskError } from '../src/envs/registry.js';
 import { Rng } from '../src/util/rng.js';
@@ -374,6 +375,69 @@ describe('planner machinery', () => {
         expert.dispose();
         env.close();
       }
+    }
+  });
+
+  it('planningSubsteps rolls out on a coarser model copy over the same control step, made anew each episode', async () => {
+    const env = await Env.make('walker-walk');
+    const { mj, model } = env.physics;
+    const coarse = new RolloutData(env.physics, 2);
+    const same = new RolloutData(env.physics, 10);
+    try {
+      expect(coarse.copiesModel).toBe(true);
+      expect(coarse.physics.substeps).toBe(2);
+      expect(coarse.physics.model.opt.timestep).toBeCloseTo(0.0125, 12);
+      expect(model.opt.timestep).toBe(0.0025); // the episode's model is untouched
+      // The episode's own substeps: its model, no copy.
+      expect(same.copiesModel).toBe(false);
+      expect(same.physics.model).toBe(model);
+      env.reset({ seed: 6 });
+      for (const rollout of [coarse, same]) rollout.restoreFromSource();
+      expect([...(coarse.physics.data.qpos as Float64Array)]).toEqual([...(env.physics.data.qpos as Float64Array)]);
+      // One control step of zero actions on each: the same time passes, the coarse one in 2 physics steps.
+      for (const rollout of [coarse, same]) {
+        mj.mj_step1(rollout.physics.model, rollout.physics.data);
+        advance(rollout.physics, env.task);
+      }
+      expect(coarse.physics.data.time).toBeCloseTo(same.physics.data.time, 12);
+      expect(coarse.physics.data.time).toBeCloseTo(0.025, 12);
+      expect(() => new RolloutData(env.physics, 0)).toThrow(/planning substeps must be an integer >= 1, got 0/);
+      expect(() => new PredictiveSamplingExpert({ horizonSteps: 10, knots: 2, samples: 4, noiseStd: 1, planningSubsteps: 1.5 })).toThrow(
+        /planningSubsteps must be an integer >= 1, got 1.5/,
+      );
+
+      // The planner makes its copy at each reset, so a model value the task sets per episode reaches the rollouts,
+      // and acting leaves the episode's state as it was.
+      const seen: number[] = [];
+      const expert = new PredictiveSamplingExpert({
+        horizonSteps: 3,
+        knots: 2,
+        samples: 2,
+        noiseStd: 0.1,
+        planningSubsteps: 2,
+        objective: (physics) => {
+          seen.push(physics.model.opt.gravity[2] as number);
+          return 0;
+        },
+      });
+      try {
+        for (const gravity of [-9.81, -5]) {
+          model.opt.gravity[2] = gravity;
+          env.reset({ seed: 7 });
+          expert.reset(env.physics, new Rng(7));
+          const before = env.physics.getState();
+          expert.act(env.physics, env.task);
+          expect(Buffer.from(env.physics.getState().buffer).equals(Buffer.from(before.buffer))).toBe(true);
+          expect(new Set(seen.splice(0))).toEqual(new Set([gravity]));
+        }
+      } finally {
+        model.opt.gravity[2] = -9.81;
+        expert.dispose();
+      }
+    } finally {
+      coarse.dispose();
+      same.dispose();
+      env.close();
     }
   });
 

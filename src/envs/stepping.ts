@@ -1,6 +1,7 @@
 /**
  * The one stepping function: what a control step does to the physics once the task has applied its action.
- * `Env.step` and every planner rollout call it, so a planner plans exactly the system the episode runs.
+ * `Env.step` and every planner rollout call it, so a planner plans the system the episode runs (exactly, unless its
+ * config names coarser planning substeps: predictive_sampling.ts `planningSubsteps`).
  */
 import type { Physics } from './mujoco.js';
 import type { Task } from './task.js';

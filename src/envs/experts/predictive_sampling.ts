@@ -6,7 +6,8 @@
  * rollout (or the return-weighted average of all of them) and its first action is applied. With `replanEvery` k > 1
  * the planner searches only every k-th control step and in between executes the plan it chose (receding-horizon
  * MPC: the plan is shifted by k steps before the next search), which divides the planning cost by k; `holding`
- * plans with fewer rollouts, and optionally less often, while the goal is already reached. Cost = -objective,
+ * plans with fewer rollouts, and optionally less often, while the goal is already reached; `planningSubsteps` rolls
+ * out on a coarser copy of the model (fewer, longer physics steps per control step). Cost = -objective,
  * the objective being the task reward unless the config shapes it. Gait-memory candidates can replay the executed
  * actions at given periods. Deterministic given the reset `rng`.
  */
@@ -55,6 +56,14 @@ export interface PredictiveSamplingConfig {
    * reached state is executed before the next search.
    */
   holding?: { samples: number; replanEvery?: number; reached: (physics: Physics, task: Task) => boolean };
+  /**
+   * Physics steps per control step in the rollouts (default: the episode's own substeps). Fewer plan on a copy of the
+   * model whose timestep is the episode's x substeps / planningSubsteps, so a rollout spans the same control steps
+   * at that fraction of the cost; the episode still runs on the true model and every search starts from its true
+   * state, so replanning corrects what the coarser model gets wrong (a task adopts it only where its expert keeps the
+   * bar).
+   */
+  planningSubsteps?: number;
   /**
    * Per-step objective maximised in rollouts; defaults to the task reward. A shaped objective may add terms
    * that make a short horizon less myopic (e.g. posture), as long as episodes are still scored by the task.
@@ -106,6 +115,10 @@ export class PredictiveSamplingExpert implements Expert {
     if (holdingReplan !== undefined && !(Number.isInteger(holdingReplan) && holdingReplan >= 1 && holdingReplan <= horizonSteps)) {
       throw new Error(`holding.replanEvery must be an integer in [1, horizonSteps = ${horizonSteps}], got ${JSON.stringify(holdingReplan)}`);
     }
+    const planningSubsteps = config.planningSubsteps;
+    if (planningSubsteps !== undefined && !(Number.isInteger(planningSubsteps) && planningSubsteps >= 1)) {
+      throw new Error(`planningSubsteps must be an integer >= 1, got ${JSON.stringify(planningSubsteps)}`);
+    }
     const periods = config.periodicCandidates ?? [];
     if (periods.length >= samples || !periods.every((p) => Number.isInteger(p) && p >= 1)) {
       throw new Error(
@@ -115,9 +128,10 @@ export class PredictiveSamplingExpert implements Expert {
   }
 
   reset(physics: Physics, rng: Rng): void {
-    if (this.rollout?.source !== physics) {
+    // A coarser model copy is made again each episode: it must carry the values the task set at this reset.
+    if (this.rollout?.source !== physics || this.rollout.copiesModel) {
       this.rollout?.dispose();
-      this.rollout = new RolloutData(physics);
+      this.rollout = new RolloutData(physics, this.config.planningSubsteps);
     }
     this.rng = rng;
     this.nominal = null;
