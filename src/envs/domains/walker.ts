@@ -236,6 +236,9 @@ export function walkerObjective(heightWeight: number): (physics: Physics, task: 
  *   - adopted for walker-walk (version 3): 2 planning substeps of 12.5 ms, on top of version 2's replanning: mean
  *     932.9 over the 20 demo seeds (min 773.2), 8.6 CPU-s per episode against version 2's 37.0 in the same minutes
  *     (0.23x; load 3-4). Screened on the first 2-3 seeds: 5 substeps 954.6 at 0.53x, 3 substeps 937.4 at ~0.35x.
+ *   - walker-stand with 2 planning substeps: mean 933.7 over the 20 demo seeds (min 473.2: seed #11, the seated
+ *     walker above), 13.3 CPU-s per episode (~0.36x); not adopted: it clears the bar by 3.7 points, and its paper
+ *     demos come from a handoff whose distillation would have to be redone and judged with the new teacher.
  */
 export function walkerPlanner(moveSpeed: number): PredictiveSamplingConfig {
   return {
