@@ -97,6 +97,7 @@ const PROFILES: Record<ProfileName, Profile> = {
   //   cheetah-run            2.6 / 1.5       5.1 / 1.0       2.5 / 0.9       4.5 / 0.9
   //   walker-stand (60)      37.5 / 26.8     38.3 / 26.7     32.2 / 28.5     32.7 / 26.0
   //   walker-walk (v2)       15.8 / 5.9      11.7 / 6.5      10.9 / 5.9      7.2 / 6.9
+  //   walker-walk (v3)       10.3 / 5.3      -               8.5 / 5.9       -
   //   finger-spin            14.6 / 0.0      23.0 / 0.0      4.4 / 0.0       2.0 / 0.0
   //   assembly               0 / 0           0 / 0           0 / 0           0 / 0
   //   bin-picking (50)       100 / 0         90 / 0          10 / 0          10 / 0
@@ -133,7 +134,8 @@ const PROFILES: Record<ProfileName, Profile> = {
   //   control not run; its 20 epochs on 20000 samples took 1697 s of wall time at load average ~25); pen with 25
   //   demos of an earlier planner. relocate fits its demos and still fails on new ball and target positions.
   //   Their quick scores say nothing about an encoder.
-  // - walker-stand, walker-walk: above the control by little (walker-walk v2 with vit and ll-0.01 not at all),
+  // - walker-stand, walker-walk: above the control by little (walker-walk v2 with vit and ll-0.01 not at all; v3,
+  //   whose planner rolls out on a coarser model, measured on an AVX-512 host, so its vit cell differs in rounding),
   //   because their 50 steps are the first 1.25 s after a random fall, before a walker is up (~100 steps), and the
   //   upright term pays a control that flails. A longer horizon costs planner demos per step (their 50-step demos
   //   are already more than half of the quick demos' CPU time), so it stays.
