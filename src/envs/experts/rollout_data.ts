@@ -4,8 +4,7 @@
  * or, with fewer planning substeps than the source's, on a copy of it whose timestep makes those substeps span the
  * same control step (the structure is the same, so the state copies over unchanged).
  */
-import { Physics } from '../mujoco.js';
-import type { MjModel } from '../mujoco.js';
+import { Physics, type MjModel } from '../mujoco.js';
 
 export class RolloutData {
   /**
