@@ -190,7 +190,7 @@ async function runShaped(mujoco: Mujoco): Promise<void> {
         const indices = Array.from({ length: count }, (_, i) => i);
         const seeds = indices.map((i) => 1000 * round + i);
         const replay = await resources.replayEnv(definition);
-        const evalEnvs = await resources.evalEnvsFor(definition, count);
+        const { envs: evalEnvs, release } = await resources.evalEnvsFor(definition, count);
         // The probe's and the demos' expert rollouts (each its own ExpertRollout, as in a run).
         for (let r = 0; r < 2; r++) {
           const rollout = await ExpertRollout.create(definition);
@@ -209,6 +209,7 @@ async function runShaped(mujoco: Mujoco): Promise<void> {
         // A sweep's evaluation scenes: resets into variants that rebuild the model.
         const variants = rebuildVariants(definition, count);
         if (variants.length > 0) await evalEnvs.reset(indices, seeds, frame, indices.map((i) => variants[i % variants.length]!));
+        release();
         if (!args['keep-envs']) await resources.releaseTask(definition);
         console.log(`  round ${round + 1} ${definition.name.padEnd(22)} heap ${MiB(wasmHeapBytes(mujoco))}, ${describeLive(census.live())}`);
       }

@@ -120,7 +120,7 @@ function stubResources(): Pick<RunResources, 'demos' | 'claimDemoSeconds' | 'fea
       envCounts.push(count);
       const envs = await Promise.all(Array.from({ length: count }, () => Env.make(definition)));
       made.push(...envs);
-      return new LocalVectorEnv(envs);
+      return { envs: new LocalVectorEnv(envs), release: () => undefined };
     },
   };
 }

@@ -15,6 +15,8 @@ import { evaluateEpisodes, type RolloutOptions } from '../src/eval/rollout.js';
 import { createPolicy } from '../src/policies/index.js';
 import type { BcPolicy } from '../src/policies/policy.js';
 import { frameOptions, observationLook, type RenderSettings } from '../src/protocol/render_settings.js';
+import type { RunDependencies } from '../src/run/deps.js';
+import { RunResources } from '../src/run/resources.js';
 import { valuesOf } from './helpers/frames.js';
 
 const TASKS = ['reacher-easy', 'button-press-topdown'];
@@ -68,6 +70,55 @@ describe('vector env on worker threads', () => {
       expect(pool.runningThreads).toBe(0);
     });
   }
+
+  it('retasked to another task, or to fewer envs than threads, gives the episodes of the main thread exactly', async () => {
+    const pool = await WorkerVectorEnv.create('reacher-easy', 2, 2);
+    try {
+      await pool.retask('button-press-topdown', 3);
+      expect([pool.task, pool.size]).toEqual(['button-press-topdown', 3]);
+      const task = 'button-press-topdown';
+      expect(await rollout(task, pool)).toEqual(await rollout(task, new LocalVectorEnv(local.get(task)!)));
+      // One env on two threads: the second holds none and is left out of every call.
+      await pool.retask('reacher-easy', 1);
+      const one = { seeds: SEEDS.slice(0, 2) };
+      expect(await rollout('reacher-easy', pool, one)).toEqual(await rollout('reacher-easy', new LocalVectorEnv(local.get('reacher-easy')!.slice(0, 1)), one));
+      const expert = await ExpertRollout.create(getTask('reacher-easy'));
+      const episode = expert.episode(7, { maxSteps: 3 });
+      expert.close();
+      const steps = [0, 1, 2].map((t) => [0, t] as const);
+      const direct = renderDemoFrames(local.get('reacher-easy')![0]!, [episode], steps, render('reacher-easy')).data;
+      const onPool = await pool.renderStates(steps.map(([, t]) => demoStateFrame(episode, t)), frameOptions(render('reacher-easy')));
+      expect(Buffer.from(onPool).equals(Buffer.from(direct))).toBe(true);
+      await expect(pool.retask('no-such-task', 2)).rejects.toThrow(/no-such-task/);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.runningThreads).toBe(0);
+  });
+
+  it("lends a run's worker pools one stage at a time and retasks idle ones instead of starting one per task", async () => {
+    const resources = new RunResources({} as RunDependencies, tmpdir(), { envWorkers: 2, quiet: true, warn: () => {} });
+    try {
+      const a = await resources.evalEnvsFor(getTask('reacher-easy'), 2);
+      const b = await resources.evalEnvsFor(getTask('button-press-topdown'), 3);
+      expect(b.envs).not.toBe(a.envs); // both lent: a second pool
+      a.release();
+      const c = await resources.evalEnvsFor(getTask('reacher-easy'), 2);
+      expect(c.envs).toBe(a.envs); // idle and already on the task
+      b.release();
+      c.release();
+      // Both idle: the one already on the task is lent first; a new task retasks the other rather than starting a third.
+      const d = await resources.evalEnvsFor(getTask('button-press-topdown'), 2);
+      const e = await resources.evalEnvsFor(getTask('drawer-open'), 2);
+      expect([d.envs, e.envs]).toEqual([b.envs, a.envs]);
+      expect((e.envs as WorkerVectorEnv).task).toBe('drawer-open');
+      const task = 'button-press-topdown';
+      const seeds = { seeds: SEEDS.slice(0, 2) };
+      expect(await rollout(task, d.envs, seeds)).toEqual(await rollout(task, new LocalVectorEnv(local.get(task)!), seeds));
+    } finally {
+      await resources.dispose();
+    }
+  });
 
   it('gives the same episodes pipelined (groups taking turns) as in one group, on either kind of env', async () => {
     const task = 'button-press-topdown';

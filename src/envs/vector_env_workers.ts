@@ -2,7 +2,8 @@
  * `VectorEnv` over worker threads: sub-env i lives in worker i mod W (as its local env floor(i / W)), each worker
  * with its own MuJoCo WASM instance running a `LocalVectorEnv` (vector_env_worker.ts), so the numbers are those of
  * one thread. A call is sent to every worker concerned at once and their replies merged in the caller's order;
- * frames come back in transferred buffers.
+ * frames come back in transferred buffers. `retask` gives the same threads the envs of another task, so a run needs
+ * as many pools as it has cells in flight, not one per task (each pool is ~200-300 MB of threads and MuJoCo heaps).
  *
  * Shutdown: `close()` asks each worker to free its envs and exit, and terminates any that does not; an error in a
  * worker (a failed step, a crash) rejects the calls waiting on it with the worker's message and the pool refuses
@@ -24,6 +25,7 @@ export type WorkerRequest =
   | { op: 'reset'; id: number; indices: number[]; seeds: number[]; frame: FrameRequest; variants?: SceneVariant[] }
   | { op: 'step'; id: number; indices: number[]; actions: Float32Array; frame: FrameRequest | null }
   | { op: 'render'; id: number; states: StateFrame[]; frame: FrameRequest }
+  | { op: 'make'; id: number; task: string; count: number }
   | { op: 'close' };
 
 /** What a worker answers a request with: a reset's or step's results, or a render's frames alone. */
@@ -106,14 +108,32 @@ class EnvWorker {
   }
 }
 
+/** Envs per worker when `size` envs are dealt over `threads` workers (env i to worker i mod threads). */
+const envsOfWorker = (size: number, threads: number, w: number): number => Math.max(0, Math.ceil((size - w) / threads));
+
 export class WorkerVectorEnv implements VectorEnv {
   readonly concurrent = true;
   private closed: Promise<void> | null = null;
 
   private constructor(
-    readonly size: number,
+    private envCount: number,
+    private taskName: string,
     private readonly workers: EnvWorker[],
   ) {}
+
+  get size(): number {
+    return this.envCount;
+  }
+
+  /** The task whose envs the pool holds. */
+  get task(): string {
+    return this.taskName;
+  }
+
+  /** Threads holding envs (all of them unless the pool holds fewer envs than threads). */
+  private get active(): EnvWorker[] {
+    return this.workers.slice(0, Math.min(this.workers.length, this.envCount));
+  }
 
   /** `size` envs of task `task` over `workers` threads (at most one per env). */
   static async create(task: string, size: number, workers: number): Promise<WorkerVectorEnv> {
@@ -122,9 +142,9 @@ export class WorkerVectorEnv implements VectorEnv {
     const count = Math.min(workers, size);
     const threads = Array.from(
       { length: count },
-      (_, w) => new EnvWorker({ task, count: Math.ceil((size - w) / count) }, `env worker ${w + 1}/${count} (task '${task}')`),
+      (_, w) => new EnvWorker({ task, count: envsOfWorker(size, count, w) }, `env worker ${w + 1}/${count} (task '${task}')`),
     );
-    const pool = new WorkerVectorEnv(size, threads);
+    const pool = new WorkerVectorEnv(size, task, threads);
     try {
       await Promise.all(threads.map((t) => t.ready));
     } catch (error) {
@@ -134,11 +154,23 @@ export class WorkerVectorEnv implements VectorEnv {
     return pool;
   }
 
+  /**
+   * Replaces every env with a new one of `task`, `size` in all, on the same threads (what a fresh pool of that task
+   * and size would hold: the same numbers). Not while a call is in flight.
+   */
+  async retask(task: string, size: number): Promise<void> {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`WorkerVectorEnv.retask: size must be a positive integer, got ${size}`);
+    const W = this.workers.length;
+    await Promise.all(this.workers.map((worker, w) => worker.call({ op: 'make', task, count: envsOfWorker(size, W, w) })));
+    this.taskName = task;
+    this.envCount = size;
+  }
+
   async reset(indices: readonly number[], seeds: readonly number[], frame: FrameRequest, variants?: readonly SceneVariant[]): Promise<VectorObservation> {
     checkReset(indices, seeds, variants, this.size);
     const W = this.workers.length;
     const parts = await Promise.all(
-      this.workers.map((worker, w) => {
+      this.active.map((worker, w) => {
         const mine = [...indices.keys()].filter((k) => indices[k]! % W === w);
         if (mine.length === 0) return null;
         const myVariants = variants && mine.map((k) => variants[k]!);
@@ -153,7 +185,7 @@ export class WorkerVectorEnv implements VectorEnv {
     const A = actions.length / indices.length;
     const W = this.workers.length;
     const parts = await Promise.all(
-      this.workers.map((worker, w) => {
+      this.active.map((worker, w) => {
         const mine = indices.map((i, k) => [i, k] as const).filter(([i]) => i % W === w);
         if (mine.length === 0) return null;
         const local = new Float32Array(mine.length * A);
@@ -166,11 +198,12 @@ export class WorkerVectorEnv implements VectorEnv {
 
   /** Contiguous runs of `states` on each worker's first env (so an episode's run resets it once), merged in order. */
   async renderStates(states: readonly StateFrame[], frame: FrameRequest): Promise<Uint8Array> {
-    const W = this.workers.length;
+    const active = this.active;
+    const W = active.length;
     const bytes = frame.width * frame.height * 3;
     const bounds = Array.from({ length: W + 1 }, (_, w) => Math.floor((w * states.length) / W));
     const parts = await Promise.all(
-      this.workers.map((worker, w) => {
+      active.map((worker, w) => {
         if (bounds[w] === bounds[w + 1]) return null;
         // Each state copied out of its episode's array: a posted view would clone the whole buffer behind it.
         const mine = states.slice(bounds[w], bounds[w + 1]).map((s) => ({ ...s, state: s.state.slice() }));

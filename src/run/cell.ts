@@ -17,7 +17,7 @@ import type { RunConfig } from './config.js';
 import { buildDataset, shuffleActions } from './dataset.js';
 import type { RunDependencies } from './deps.js';
 import type { ResolvedCell } from './resolved.js';
-import { evalEnvCount, evalEpisodes, type RunResources } from './resources.js';
+import { evalEnvCount, evalEpisodes, type LentEnvs, type RunResources } from './resources.js';
 import { describeTraining } from './scenes.js';
 
 export interface CellContext {
@@ -62,16 +62,19 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
     const seeds = evalSeeds.slice(0, scenes.episodes);
     return { scenes, seeds, variants: seeds.map((_, i) => variantForEpisode(scenes.set, i)), evaluations: [] as Evaluation[] };
   });
-  // Every split's episodes run together, one env each: one evaluation step encodes all their frames in one batch
-  // (larger batches keep the encoder's threads busy; each frame's features are the same in any batch).
-  const envs = await resources.evalEnvsFor(task, evalEnvCount(cell));
   const evalAt = new Set(evaluationEpochs(profile.epochs, profile.evalEvery));
   const sweep = cell.training.factors;
 
   const policy = await ctx.deps.createPolicy(spec, cell.seed, { batchSize: profile.batchSize, init: profile.policyInit, engine: ctx.engine });
   let trainSeconds = 0;
   let evalSeconds = 0;
+  let lent: LentEnvs | null = null;
   try {
+    // Every split's episodes run together, one env each: one evaluation step encodes all their frames in one batch
+    // (larger batches keep the encoder's threads busy; each frame's features are the same in any batch). Lent until
+    // the cell is done: a worker pool then goes on to the next cell's task.
+    lent = await resources.evalEnvsFor(task, evalEnvCount(cell));
+    const { envs } = lent;
     for (let epoch = 1; epoch <= profile.epochs; epoch++) {
       ctx.signal?.throwIfAborted();
       const t0 = performance.now();
@@ -103,6 +106,7 @@ export async function runCell(ctx: CellContext, cell: ResolvedCell): Promise<Cel
       ctx.log(`  ${task.name}${sweep ? ` ${describeTraining(sweep)}` : ''} ${encoderSpec.text} seed ${cell.seed}: epoch ${epoch} loss ${trainLoss.toFixed(4)} score ${scores}`);
     }
   } finally {
+    lent?.release();
     await policy.dispose();
   }
 

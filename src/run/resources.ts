@@ -27,7 +27,12 @@ export class RunResources {
   private readonly unclaimedDemoSeconds = new Map<string, number>();
   private readonly replayEnvs = new Map<string, Env>();
   private readonly evalEnvs = new Map<string, Env[]>();
-  private readonly evalPools = new Map<string, WorkerVectorEnv>();
+  /**
+   * Worker pools (with `envWorkers`), each lent to one cell's stage at a time and retasked when idle: a run holds as
+   * many as it has stages in flight (at most --jobs), not one per task (each ~200-300 MB of threads and MuJoCo heaps;
+   * one per task took a 12-task run past 2 GiB).
+   */
+  private readonly pools: { pool: WorkerVectorEnv; lent: boolean }[] = [];
   private lastFeatures: { id: string; features: DemoFeatures } | null = null;
 
   constructor(
@@ -118,25 +123,39 @@ export class RunResources {
   }
 
   /**
-   * `count` environments of the task for parallel evaluation (reused across cells): on this thread, or with
-   * `envWorkers` > 0 on that many worker threads (the same numbers either way). A pool may hold more envs than
-   * asked for (an evaluation then runs on the first ones).
+   * `count` environments of the task for parallel evaluation, lent until `release()`: on this thread (kept for the
+   * task's later cells), or with `envWorkers` > 0 on that many worker threads (the same numbers either way). A pool
+   * may hold more envs than asked for (an evaluation then runs on the first ones).
    */
-  async evalEnvsFor(task: TaskDefinition, count: number): Promise<VectorEnv> {
+  async evalEnvsFor(task: TaskDefinition, count: number): Promise<LentEnvs> {
     const workers = this.options.envWorkers ?? 0;
     if (workers === 0) {
       let envs = this.evalEnvs.get(task.name);
       // Registered before they are made: when a make fails, the ones made before it are still closed by `releaseTask`/`dispose`.
       if (!envs) this.evalEnvs.set(task.name, (envs = []));
       while (envs.length < count) envs.push(await Env.make(task));
-      return new LocalVectorEnv(envs.slice(0, count));
+      return { envs: new LocalVectorEnv(envs.slice(0, count)), release: () => undefined };
     }
-    const pool = this.evalPools.get(task.name);
-    if (pool && pool.size >= count) return pool;
-    await pool?.close();
-    const created = await WorkerVectorEnv.create(task.name, count, workers);
-    this.evalPools.set(task.name, created);
-    return created;
+    const fits = (pool: WorkerVectorEnv): boolean => pool.task === task.name && pool.size >= count;
+    const idle = this.pools.filter((p) => !p.lent);
+    const entry = idle.find((p) => fits(p.pool)) ?? idle[0];
+    if (!entry) {
+      const created = { pool: await WorkerVectorEnv.create(task.name, count, workers), lent: true };
+      this.pools.push(created);
+      return { envs: created.pool, release: () => void (created.lent = false) };
+    }
+    entry.lent = true;
+    if (!fits(entry.pool)) {
+      try {
+        await entry.pool.retask(task.name, count);
+      } catch (error) {
+        // A pool that failed is closed and forgotten; the next request starts a new one.
+        this.pools.splice(this.pools.indexOf(entry), 1);
+        await entry.pool.close();
+        throw error;
+      }
+    }
+    return { envs: entry.pool, release: () => void (entry.lent = false) };
   }
 
   /**
@@ -165,20 +184,27 @@ export class RunResources {
     const id = `${demoSetId(definition, training)}\n${spec.text}\n${kind}`;
     if (this.lastFeatures?.id === id) return this.lastFeatures.features;
     this.lastFeatures = null; // let the previous pair's arrays go before computing the next
-    const features = await loadOrComputeFeatures({
-      task: definition,
-      demos: await this.demos(cell.task, training),
-      encoder,
-      // On the worker threads of the cell's evaluation envs when there are some (they sit idle until it evaluates).
-      envs: (this.options.envWorkers ?? 0) > 0 ? await this.evalEnvsFor(definition, evalEnvCount(cell)) : new LocalVectorEnv([await this.replayEnv(definition)]),
-      kind,
-      render: protocol.render,
-      maxSteps: protocol.horizon,
-      cacheDir: this.cacheDir,
-      quiet: this.options.quiet,
-      warn: this.options.warn,
-      ...(this.options.signal ? { signal: this.options.signal } : {}),
-    });
+    const demos = await this.demos(cell.task, training);
+    // On the worker threads of the cell's evaluation envs when there are some (they sit idle until it evaluates).
+    const lent = (this.options.envWorkers ?? 0) > 0 ? await this.evalEnvsFor(definition, evalEnvCount(cell)) : { envs: new LocalVectorEnv([await this.replayEnv(definition)]), release: () => undefined };
+    let features: DemoFeatures;
+    try {
+      features = await loadOrComputeFeatures({
+        task: definition,
+        demos,
+        encoder,
+        envs: lent.envs,
+        kind,
+        render: protocol.render,
+        maxSteps: protocol.horizon,
+        cacheDir: this.cacheDir,
+        quiet: this.options.quiet,
+        warn: this.options.warn,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+      });
+    } finally {
+      lent.release();
+    }
     this.lastFeatures = { id, features };
     return features;
   }
@@ -221,9 +247,6 @@ export class RunResources {
     this.replayEnvs.delete(name);
     for (const env of this.evalEnvs.get(name) ?? []) env.close();
     this.evalEnvs.delete(name);
-    const pool = this.evalPools.get(name);
-    this.evalPools.delete(name);
-    await pool?.close();
     const prefix = `${name}\n`;
     for (const id of [...this.demoSets.keys()]) if (id.startsWith(prefix)) this.demoSets.delete(id);
     for (const id of [...this.unclaimedDemoSeconds.keys()]) if (id.startsWith(prefix)) this.unclaimedDemoSeconds.delete(id);
@@ -233,8 +256,8 @@ export class RunResources {
   async dispose(): Promise<void> {
     for (const env of this.replayEnvs.values()) env.close();
     for (const envs of this.evalEnvs.values()) for (const env of envs) env.close();
-    await Promise.all([...this.evalPools.values()].map((pool) => pool.close()));
-    this.evalPools.clear();
+    await Promise.all(this.pools.map((p) => p.pool.close()));
+    this.pools.length = 0;
     for (const encoder of this.encoders.values()) await encoder.dispose();
     this.replayEnvs.clear();
     this.evalEnvs.clear();
@@ -243,6 +266,12 @@ export class RunResources {
     this.unclaimedDemoSeconds.clear();
     this.lastFeatures = null;
   }
+}
+
+/** Evaluation envs lent to a cell's stage: `release()` once it is done with them (worker pools are then lent on). */
+export interface LentEnvs {
+  envs: VectorEnv;
+  release(): void;
 }
 
 /** Evaluation seeds of a cell: as many as its largest split's episodes (every split plays the same seeds). */
