@@ -239,7 +239,8 @@ export class RunResources {
   /**
    * Frees what the run holds for one task: its replay and evaluation envs (each ~15-20 MB of MuJoCo's WASM heap,
    * which stops at 2 GiB, so a 12-task run cannot keep every task's envs to its end), its demo sets and its features.
-   * Called once the task's last cell has finished; anything asked for later is built again.
+   * Called once the task's last cell has finished; anything asked for later is built again. Worker pools stay: the
+   * next task's cells retask them.
    */
   async releaseTask(task: TaskDefinition): Promise<void> {
     const name = task.name;
