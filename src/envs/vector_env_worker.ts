@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import './domains/index.js';
 import { Env } from './env.js';
 import { LocalVectorEnv } from './vector_env.js';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './vector_env_workers.js';
+import type { WorkerInit, WorkerReply, WorkerRequest, WorkerResult } from './vector_env_workers.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -55,18 +55,24 @@ async function handle(request: WorkerRequest): Promise<void> {
   }
   try {
     const start = performance.now();
-    if (request.op === 'make') await make(request.task, request.count);
-    const result =
-      request.op === 'make'
-        ? { frames: new Uint8Array(0) }
-        : request.op === 'reset'
-          ? envsOf('reset').resetNow(request.indices, request.seeds, request.frame, request.variants)
-          : request.op === 'step'
-            ? envsOf('step').stepNow(request.indices, request.actions, request.frame)
-            : { frames: envsOf('render').renderStatesNow(request.states, request.frame) };
+    const result = await answer(request);
     const busyMs = performance.now() - start;
     port.postMessage({ kind: 'result', id: request.id, result, busyMs } satisfies WorkerReply, [result.frames.buffer as ArrayBuffer]);
   } catch (error) {
     port.postMessage({ kind: 'error', id: request.id, message: message(error) } satisfies WorkerReply);
+  }
+}
+
+async function answer(request: Exclude<WorkerRequest, { op: 'close' }>): Promise<WorkerResult> {
+  switch (request.op) {
+    case 'make':
+      await make(request.task, request.count);
+      return { frames: new Uint8Array(0) };
+    case 'reset':
+      return envsOf('reset').resetNow(request.indices, request.seeds, request.frame, request.variants);
+    case 'step':
+      return envsOf('step').stepNow(request.indices, request.actions, request.frame);
+    case 'render':
+      return { frames: envsOf('render').renderStatesNow(request.states, request.frame) };
   }
 }

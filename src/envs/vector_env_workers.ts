@@ -29,7 +29,7 @@ export type WorkerRequest =
   | { op: 'close' };
 
 /** What a worker answers a request with: a reset's or step's results, or a render's frames alone. */
-type WorkerResult = VectorObservation | VectorStep | Pick<VectorObservation, 'frames'>;
+export type WorkerResult = VectorObservation | VectorStep | Pick<VectorObservation, 'frames'>;
 
 export type WorkerReply =
   | { kind: 'ready' }

@@ -138,13 +138,12 @@ export class RunResources {
     }
     const fits = (pool: WorkerVectorEnv): boolean => pool.task === task.name && pool.size >= count;
     const idle = this.pools.filter((p) => !p.lent);
-    const entry = idle.find((p) => fits(p.pool)) ?? idle[0];
+    let entry = idle.find((p) => fits(p.pool)) ?? idle[0];
     if (!entry) {
-      const created = { pool: await WorkerVectorEnv.create(task.name, count, workers), lent: true };
-      this.pools.push(created);
-      return { envs: created.pool, release: () => void (created.lent = false) };
+      entry = { pool: await WorkerVectorEnv.create(task.name, count, workers), lent: true };
+      this.pools.push(entry);
     }
-    entry.lent = true;
+    entry.lent = true; // before any await: no other request may take it
     if (!fits(entry.pool)) {
       try {
         await entry.pool.retask(task.name, count);
@@ -155,7 +154,8 @@ export class RunResources {
         throw error;
       }
     }
-    return { envs: entry.pool, release: () => void (entry.lent = false) };
+    const lent = entry;
+    return { envs: lent.pool, release: () => void (lent.lent = false) };
   }
 
   /**
