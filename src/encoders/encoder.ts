@@ -85,7 +85,7 @@ export interface EncoderOptions {
   threads?: number;
   /** Execution provider (default 'cpu'); 'cuda' fails with a clear error where its binaries are not installed. */
   device?: 'cpu' | 'cuda';
-  /** Most frames per session run; larger batches are split into chunks and re-joined in order (default 32). */
+  /** Most frames per model run; larger batches are split into chunks and re-joined in order (default 8 for ONNX Runtime sessions, 32 for tfjs models). */
   maxBatch?: number;
   /** Seed of randomly initialised encoders such as `vit-tiny-random` (default 0). */
   seed?: number;

@@ -22,12 +22,13 @@ import { checkFrameBatch, sliceFrames } from './baselines/image_ops.js';
 import { resizeNormalise } from './baselines/preprocess.js';
 import type { EncodedBatch, EncodeOptions, Encoder, EncoderInfo, EncoderOptions, FrameBatch, ModelFileConfig, Normalisation } from './encoder.js';
 import type { Preprocessor } from './onnx/session_encoder.js';
-import { DEFAULT_MAX_BATCH } from './onnx/session_encoder.js';
 import { fileInModelFolder } from './model_files.js';
 import { parseModelFileConfig } from './onnx_file.js';
 import { parseJson, readJsonFile } from '../util/json_file.js';
 
 const TFJS_SETTINGS_FILE = 'encoder.json';
+/** Frames per model call unless `maxBatch` says otherwise (the ONNX Runtime encoders' smaller runs were measured there only). */
+const TFJS_MAX_BATCH = 32;
 
 type TfjsModel = tf.LayersModel | tf.GraphModel;
 
@@ -226,7 +227,7 @@ export async function createTfjsEncoder(id: string, path: string, options: Encod
       parameterCount,
       digest: createHash('sha256').update(digest).update(`\0preprocess:${binding.preprocess.id};${mapping}`).digest('hex'),
     };
-    return new TfjsEncoder(info, binding, pooledName, spatialName, options.maxBatch ?? DEFAULT_MAX_BATCH);
+    return new TfjsEncoder(info, binding, pooledName, spatialName, options.maxBatch ?? TFJS_MAX_BATCH);
   } catch (error) {
     model.dispose();
     throw error;

@@ -12,6 +12,8 @@ type ValueInfoProto = onnxPkg.onnx.IValueInfoProto;
 type AttributeProto = onnxPkg.onnx.IAttributeProto;
 
 export const OPSET = 17;
+/** ONNX Runtime's contrib operators (e.g. its fused `Attention`), opset 1 of their domain. */
+export const MICROSOFT_DOMAIN = 'com.microsoft';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 const AttrType = onnx.AttributeProto.AttributeType;
@@ -38,6 +40,8 @@ export class GraphBuilder {
   private readonly outputs: ValueInfoProto[] = [];
   private readonly usedNames = new Set<string>();
   private counter = 0;
+  /** Operator domains other than the default one that nodes use (each imported at version 1). */
+  private readonly domains = new Set<string>();
 
   constructor(private readonly graphName: string) {}
 
@@ -104,15 +108,17 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Appends a node with one output and returns the output's name. */
-  op(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, hint = opType.toLowerCase()): string {
-    return this.opMulti(opType, inputs, 1, attrs, hint)[0]!;
+  /** Appends a node with one output and returns the output's name; `domain` '' is the default ONNX one. */
+  op(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, hint = opType.toLowerCase(), domain = ''): string {
+    return this.opMulti(opType, inputs, 1, attrs, hint, domain)[0]!;
   }
 
-  opMulti(opType: string, inputs: string[], outputCount: number, attrs: Record<string, Attr> = {}, hint = opType.toLowerCase()): string[] {
+  opMulti(opType: string, inputs: string[], outputCount: number, attrs: Record<string, Attr> = {}, hint = opType.toLowerCase(), domain = ''): string[] {
     const outputs = Array.from({ length: outputCount }, (_, i) => this.fresh(outputCount === 1 ? hint : `${hint}_${i}`));
+    if (domain !== '') this.domains.add(domain);
     this.nodes.push({
       opType,
+      domain,
       input: inputs,
       output: outputs,
       name: `n${this.nodes.length}_${opType}`,
@@ -121,12 +127,12 @@ export class GraphBuilder {
     return outputs;
   }
 
-  /** Serialised ModelProto (IR version 8, default domain opset 17). */
+  /** Serialised ModelProto (IR version 8, default domain opset 17, other domains used by nodes at version 1). */
   toBytes(): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'bench',
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: OPSET }, ...[...this.domains].map((domain) => ({ domain, version: 1 }))],
       graph: {
         name: this.graphName,
         node: this.nodes,

@@ -68,8 +68,7 @@ function computeTaps(inSize: number, outSize: number, filter: ResampleFilter): T
 export function framesToTensor(frames: FrameBatch, size: number, filter: ResampleFilter, norm: Normalisation | null, layout: 'nchw' | 'nhwc' = 'nchw'): Float32Array {
   const { n, height: H, width: W, data } = frames;
   const S = size;
-  const plane = S * S;
-  const out = new Float32Array(n * 3 * plane);
+  const out = new Float32Array(n * 3 * S * S);
   const scale = new Float32Array(3);
   const offset = new Float32Array(3);
   for (let c = 0; c < 3; c++) {
@@ -79,61 +78,108 @@ export function framesToTensor(frames: FrameBatch, size: number, filter: Resampl
     scale[c] = 1 / (255 * std);
     offset[c] = -mean / std;
   }
-  const identity = H === S && W === S;
-  const tx = identity ? null : computeTaps(W, S, filter);
-  const ty = identity ? null : computeTaps(H, S, filter);
-  const rows = identity ? null : new Float32Array(H * S * 3); // horizontally resized [H, S, 3]
-  const resized = identity ? null : new Float32Array(plane * 3); // [S, S, 3] in 0..255
+  const resampler = new Resampler(H, W, S, filter);
+  const store = layout === 'nchw' ? storeRowNchw : storeRowNhwc;
   for (let b = 0; b < n; b++) {
     const src = data.subarray(b * H * W * 3, (b + 1) * H * W * 3);
-    let img: ArrayLike<number> = src;
-    if (!identity) {
-      resample(src, H, W, tx!, ty!, S, rows!, resized!);
-      img = resized!;
-    }
-    const base = b * 3 * plane;
-    if (layout === 'nchw') {
-      for (let p = 0; p < plane; p++) {
-        out[base + p] = img[p * 3]! * scale[0]! + offset[0]!;
-        out[base + plane + p] = img[p * 3 + 1]! * scale[1]! + offset[1]!;
-        out[base + 2 * plane + p] = img[p * 3 + 2]! * scale[2]! + offset[2]!;
-      }
-    } else {
-      for (let p = 0; p < plane * 3; p++) out[base + p] = img[p]! * scale[p % 3]! + offset[p % 3]!;
-    }
+    resampler.resizeRows(src);
+    for (let y = 0; y < S; y++) store(resampler.outputRow(y), out, b, y, S, scale, offset);
   }
   return out;
 }
 
-/** Separable resample of one HWC uint8 image to S x S float (horizontal pass first). */
-function resample(src: Uint8Array, H: number, W: number, tx: Taps, ty: Taps, S: number, rows: Float32Array, dst: Float32Array): void {
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < S; x++) {
-      let r = 0;
-      let g = 0;
-      let bl = 0;
-      const f = tx.first[x]!;
-      for (let k = 0; k < tx.count[x]!; k++) {
-        const wgt = tx.weights[x * tx.maxCount + k]!;
-        const s = (y * W + f + k) * 3;
-        r += wgt * src[s]!;
-        g += wgt * src[s + 1]!;
-        bl += wgt * src[s + 2]!;
+/** One resized row [S, 3] (0..255) -> its normalised values in image b of an [N, 3, S, S] tensor. */
+function storeRowNchw(row: Float32Array, out: Float32Array, b: number, y: number, S: number, scale: Float32Array, offset: Float32Array): void {
+  const plane = S * S;
+  const base = b * 3 * plane + y * S;
+  const [s0, s1, s2] = scale as unknown as [number, number, number];
+  const [o0, o1, o2] = offset as unknown as [number, number, number];
+  for (let x = 0; x < S; x++) {
+    out[base + x] = row[x * 3]! * s0 + o0;
+    out[base + plane + x] = row[x * 3 + 1]! * s1 + o1;
+    out[base + 2 * plane + x] = row[x * 3 + 2]! * s2 + o2;
+  }
+}
+
+/** One resized row [S, 3] (0..255) -> its normalised values in image b of an [N, S, S, 3] tensor. */
+function storeRowNhwc(row: Float32Array, out: Float32Array, b: number, y: number, S: number, scale: Float32Array, offset: Float32Array): void {
+  const base = (b * S + y) * S * 3;
+  for (let i = 0; i < S * 3; i++) out[base + i] = row[i]! * scale[i % 3]! + offset[i % 3]!;
+}
+
+/**
+ * Separable resample of HWC uint8 images to S x S float, horizontal pass first, one output row at a time. Each
+ * output value is the float32 sum of its taps added in order (every partial sum rounded to float32, as a
+ * Float32Array accumulator rounds it), so the values do not depend on how the loops are arranged.
+ */
+class Resampler {
+  private readonly tx: Taps;
+  private readonly ty: Taps;
+  /** Horizontally resized rows [H, S, 3]. */
+  private readonly rows: Float32Array;
+  /** One output row [S, 3]. */
+  private readonly row: Float32Array;
+  private src: Uint8Array | null = null;
+
+  constructor(
+    private readonly H: number,
+    private readonly W: number,
+    private readonly S: number,
+    filter: ResampleFilter,
+  ) {
+    this.tx = computeTaps(W, S, filter);
+    this.ty = computeTaps(H, S, filter);
+    this.rows = new Float32Array(H * S * 3);
+    this.row = new Float32Array(S * 3);
+  }
+
+  /** Resizes every row of `src` [H, W, 3] to width S (or keeps the source when no resize is needed). */
+  resizeRows(src: Uint8Array): void {
+    const { H, W, S, tx, rows } = this;
+    if (H === S && W === S) {
+      this.src = src;
+      return;
+    }
+    this.src = null;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < S; x++) {
+        let r = 0;
+        let g = 0;
+        let bl = 0;
+        const f = tx.first[x]!;
+        const count = tx.count[x]!;
+        const w0 = x * tx.maxCount;
+        for (let k = 0; k < count; k++) {
+          const wgt = tx.weights[w0 + k]!;
+          const s = (y * W + f + k) * 3;
+          r += wgt * src[s]!;
+          g += wgt * src[s + 1]!;
+          bl += wgt * src[s + 2]!;
+        }
+        const d = (y * S + x) * 3;
+        rows[d] = r;
+        rows[d + 1] = g;
+        rows[d + 2] = bl;
       }
-      const d = (y * S + x) * 3;
-      rows[d] = r;
-      rows[d + 1] = g;
-      rows[d + 2] = bl;
     }
   }
-  dst.fill(0);
-  for (let y = 0; y < S; y++) {
-    const f = ty.first[y]!;
-    for (let k = 0; k < ty.count[y]!; k++) {
-      const wgt = ty.weights[y * ty.maxCount + k]!;
-      const srcRow = (f + k) * S * 3;
-      const dstRow = y * S * 3;
-      for (let i = 0; i < S * 3; i++) dst[dstRow + i] += wgt * rows[srcRow + i]!;
+
+  /** Output row y [S, 3] of the image last given to resizeRows (valid until the next call). */
+  outputRow(y: number): Float32Array {
+    const { S, ty, rows, row } = this;
+    const width = S * 3;
+    if (this.src) {
+      for (let i = 0; i < width; i++) row[i] = this.src[y * width + i]!;
+      return row;
     }
+    const f = ty.first[y]!;
+    const count = ty.count[y]!;
+    row.fill(0);
+    for (let k = 0; k < count; k++) {
+      const wgt = ty.weights[y * ty.maxCount + k]!;
+      const srcRow = (f + k) * width;
+      for (let i = 0; i < width; i++) row[i] += wgt * rows[srcRow + i]!;
+    }
+    return row;
   }
 }
