@@ -60,8 +60,10 @@ export class SessionEncoder implements Encoder {
     const pooled = new Float32Array(frames.n * D);
     const spatial = wantSpatial ? new Float32Array(frames.n * tokenSize) : undefined;
     const fetches = wantSpatial ? [pooledOutput, spatialOutput!.name] : [pooledOutput];
-    for (let start = 0; start < frames.n; start += maxBatch) {
-      const end = Math.min(start + maxBatch, frames.n);
+    // Equal chunks of at most maxBatch frames (10 frames run as 5 + 5, not 8 + 2: a run of 2 is the slowest per frame).
+    const chunk = Math.ceil(frames.n / Math.max(1, Math.ceil(frames.n / maxBatch)));
+    for (let start = 0; start < frames.n; start += chunk) {
+      const end = Math.min(start + chunk, frames.n);
       const result = await this.run(sliceFrames(frames, start, end), fetches);
       const p = result[pooledOutput]!;
       expectSize(p, (end - start) * D, `pooled output '${pooledOutput}'`, info.id);
