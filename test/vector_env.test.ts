@@ -8,7 +8,7 @@ import { createEncoder, parseEncoderSpec } from '../src/encoders/registry.js';
 import '../src/envs/index.js';
 import { Env } from '../src/envs/env.js';
 import { demoStateFrame, ExpertRollout } from '../src/envs/expert_rollout.js';
-import { getTask } from '../src/envs/registry.js';
+import { getTask, isBuiltInTask, registerTask } from '../src/envs/registry.js';
 import { LocalVectorEnv } from '../src/envs/vector_env.js';
 import { WorkerVectorEnv } from '../src/envs/vector_env_workers.js';
 import { evaluateEpisodes, type RolloutOptions } from '../src/eval/rollout.js';
@@ -17,6 +17,7 @@ import type { BcPolicy } from '../src/policies/policy.js';
 import { frameOptions, observationLook, type RenderSettings } from '../src/protocol/render_settings.js';
 import type { RunDependencies } from '../src/run/deps.js';
 import { RunResources } from '../src/run/resources.js';
+import { pointMassTask } from './fixtures/point_mass_task.js';
 import { valuesOf } from './helpers/frames.js';
 
 const TASKS = ['reacher-easy', 'button-press-topdown'];
@@ -115,6 +116,22 @@ describe('vector env on worker threads', () => {
       const task = 'button-press-topdown';
       const seeds = { seeds: SEEDS.slice(0, 2) };
       expect(await rollout(task, d.envs, seeds)).toEqual(await rollout(task, new LocalVectorEnv(local.get(task)!), seeds));
+    } finally {
+      await resources.dispose();
+    }
+  });
+
+  it('keeps the envs of a task registered at run time on this thread: a worker knows the built-in tasks only', async () => {
+    const runtimeTask = pointMassTask({ name: 'test-vector-env-runtime-task' });
+    registerTask(runtimeTask);
+    expect([isBuiltInTask('reacher-easy'), isBuiltInTask(runtimeTask.name)]).toEqual([true, false]);
+    const resources = new RunResources({} as RunDependencies, tmpdir(), { envWorkers: 2, quiet: true, warn: () => {} });
+    try {
+      const lent = await resources.evalEnvsFor(runtimeTask, 2);
+      expect(lent.envs).toBeInstanceOf(LocalVectorEnv);
+      expect(lent.envs.size).toBe(2);
+      lent.release();
+      expect(await resources.evalEnvsFor(getTask('reacher-easy'), 2).then((l) => l.envs)).toBeInstanceOf(WorkerVectorEnv);
     } finally {
       await resources.dispose();
     }

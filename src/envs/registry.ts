@@ -25,12 +25,16 @@ function checkDefinition(d: TaskDefinition): void {
   if (!needsGoalSteps && d.goalSteps !== undefined) throw new Error(`${what}: goalSteps belongs to goal-step metrics only (family ${d.family})`);
 }
 
-/** Names of the tasks this package defines (registered by `domains/index.ts`), as opposed to tasks added at run time. */
+/** Names of the tasks this package defines (registered by the modules of `domains/`), as opposed to tasks added at run time. */
 const builtIn = new Set<string>();
 
-/** Marks every task registered so far as built in: `domains/index.ts` calls it after importing every domain. */
-export function markRegisteredTasksBuiltIn(): void {
-  for (const name of tasks.keys()) builtIn.add(name);
+/**
+ * Registers one of this package's own tasks: what the modules of `domains/` call, so that a fresh thread or process
+ * that imports `domains/index.ts` finds it (`isBuiltInTask`). Tasks added at run time use `registerTask`.
+ */
+export function registerBuiltInTask(definition: TaskDefinition): void {
+  registerTask(definition);
+  builtIn.add(definition.name);
 }
 
 /** Whether a fresh thread or process that imports `domains/index.ts` finds the task (demo workers rebuild tasks so). */

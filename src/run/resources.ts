@@ -10,6 +10,7 @@ import type { Encoder, FramePreprocessing } from '../encoders/encoder.js';
 import type { EncoderSpec } from '../encoders/registry.js';
 import { Env } from '../envs/env.js';
 import { variantDigest } from '../envs/factors/variant.js';
+import { isBuiltInTask } from '../envs/registry.js';
 import type { TaskDefinition } from '../envs/task.js';
 import { LocalVectorEnv, type VectorEnv } from '../envs/vector_env.js';
 import { WorkerVectorEnv } from '../envs/vector_env_workers.js';
@@ -123,12 +124,20 @@ export class RunResources {
   }
 
   /**
+   * Env worker threads for the task's envs: `envWorkers`, or 0 for a task registered at run time (a test's, a
+   * plug-in's), which a fresh thread cannot rebuild (it knows the built-in tasks only); its envs stay on this thread.
+   */
+  private envWorkersFor(task: TaskDefinition): number {
+    return isBuiltInTask(task.name) ? (this.options.envWorkers ?? 0) : 0;
+  }
+
+  /**
    * `count` environments of the task for parallel evaluation, lent until `release()`: on this thread (kept for the
    * task's later cells), or with `envWorkers` > 0 on that many worker threads (the same numbers either way). A pool
    * may hold more envs than asked for (an evaluation then runs on the first ones).
    */
   async evalEnvsFor(task: TaskDefinition, count: number): Promise<LentEnvs> {
-    const workers = this.options.envWorkers ?? 0;
+    const workers = this.envWorkersFor(task);
     if (workers === 0) {
       let envs = this.evalEnvs.get(task.name);
       // Registered before they are made: when a make fails, the ones made before it are still closed by `releaseTask`/`dispose`.
@@ -186,7 +195,7 @@ export class RunResources {
     this.lastFeatures = null; // let the previous pair's arrays go before computing the next
     const demos = await this.demos(cell.task, training);
     // On the worker threads of the cell's evaluation envs when there are some (they sit idle until it evaluates).
-    const lent = (this.options.envWorkers ?? 0) > 0 ? await this.evalEnvsFor(definition, evalEnvCount(cell)) : { envs: new LocalVectorEnv([await this.replayEnv(definition)]), release: () => undefined };
+    const lent = this.envWorkersFor(definition) > 0 ? await this.evalEnvsFor(definition, evalEnvCount(cell)) : { envs: new LocalVectorEnv([await this.replayEnv(definition)]), release: () => undefined };
     let features: DemoFeatures;
     try {
       features = await loadOrComputeFeatures({

@@ -9,7 +9,7 @@
 import type { Rng } from '../../util/rng.js';
 import type { Physics } from '../mujoco.js';
 import { jointQposAddress, objectId, perPhysics, sensorAddress } from '../named.js';
-import { registerTask } from '../registry.js';
+import { registerBuiltInTask } from '../registry.js';
 import { tolerance, type ToleranceOptions } from '../rewards.js';
 import { SceneBuilder, el, type CameraSpec, type Vec3, type XmlElement } from '../scene.js';
 import { unitActionSpec, type ActionSpec, type Expert, type SceneOptions, type Task, type TaskDefinition } from '../task.js';
@@ -206,4 +206,4 @@ const cheetahRun: TaskDefinition = {
   createExpert: createCheetahExpert,
 };
 
-registerTask(cheetahRun);
+registerBuiltInTask(cheetahRun);

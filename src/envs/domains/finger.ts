@@ -8,7 +8,7 @@
  */
 import type { Rng } from '../../util/rng.js';
 import type { Physics } from '../mujoco.js';
-import { registerTask } from '../registry.js';
+import { registerBuiltInTask } from '../registry.js';
 import { jointDofAddress, jointQposAddress, objectId, perPhysics } from '../named.js';
 import { el, SceneBuilder } from '../scene.js';
 import { unitActionSpec, type ActionSpec, type Expert, type SceneOptions, type Task, type TaskDefinition } from '../task.js';
@@ -180,4 +180,4 @@ const fingerSpin: TaskDefinition = {
   createExpert: (): Expert => new PredictiveSamplingExpert(FINGER_PLANNER),
 };
 
-registerTask(fingerSpin);
+registerBuiltInTask(fingerSpin);

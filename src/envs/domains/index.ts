@@ -1,5 +1,4 @@
 /** Importing this module registers every task domain. */
-import { markRegisteredTasksBuiltIn } from '../registry.js';
 import './reacher.js';
 import './cheetah.js';
 import './walker.js';
@@ -15,5 +14,3 @@ import './metaworld/door_open.js';
 import './metaworld/pick_place.js';
 // Adroit-style: pen, relocate.
 import './adroit/index.js';
-
-markRegisteredTasksBuiltIn();

@@ -8,7 +8,7 @@
 import type { Rng } from '../../util/rng.js';
 import type { Physics } from '../mujoco.js';
 import { jointDofAddress, jointQposAddress, objectId, perPhysics } from '../named.js';
-import { registerTask } from '../registry.js';
+import { registerBuiltInTask } from '../registry.js';
 import { SceneBuilder, el, type CameraSpec } from '../scene.js';
 import type { ActionSpec, Expert, SceneOptions, Task, TaskDefinition } from '../task.js';
 import { DMC_SKYBOX, dmcFactorTargets, rejectObjectScale } from './dmc.js';
@@ -217,4 +217,4 @@ function reacherDefinition(name: string, targetRadius: number): TaskDefinition {
   };
 }
 
-registerTask(reacherDefinition('reacher-easy', 0.05));
+registerBuiltInTask(reacherDefinition('reacher-easy', 0.05));

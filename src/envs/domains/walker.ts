@@ -14,7 +14,7 @@
  */
 import type { Rng } from '../../util/rng.js';
 import type { Physics } from '../mujoco.js';
-import { registerTask } from '../registry.js';
+import { registerBuiltInTask } from '../registry.js';
 import { tolerance, type ToleranceOptions } from '../rewards.js';
 import { jointQposAddress, objectId, perPhysics, sensorAddress } from '../named.js';
 import { el, SceneBuilder, type CameraSpec } from '../scene.js';
@@ -278,5 +278,5 @@ function walkerDefinition(name: string, moveSpeed: number): TaskDefinition {
   };
 }
 
-registerTask(walkerDefinition('walker-stand', 0));
-registerTask(walkerDefinition('walker-walk', WALK_SPEED));
+registerBuiltInTask(walkerDefinition('walker-stand', 0));
+registerBuiltInTask(walkerDefinition('walker-walk', WALK_SPEED));

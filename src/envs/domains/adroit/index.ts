@@ -3,7 +3,7 @@
  * Adroit's timing (timestep 0.002, 5 physics steps per policy step), its camera `vil_camera` and its success rule
  * (the goal reached on more than `goalSteps` steps). Importing this module registers both tasks.
  */
-import { registerTask } from '../../registry.js';
+import { registerBuiltInTask } from '../../registry.js';
 import type { Expert, SceneOptions, Task, TaskDefinition } from '../../task.js';
 import { PEN_HORIZON, PEN_SUCCESS_STEPS, PenTask, buildPenScene } from './pen.js';
 import { createPenExpert } from './pen_expert.js';
@@ -52,5 +52,5 @@ export const relocate = adroitTask({
   createExpert: createRelocateExpert,
 });
 
-registerTask(pen);
-registerTask(relocate);
+registerBuiltInTask(pen);
+registerBuiltInTask(relocate);

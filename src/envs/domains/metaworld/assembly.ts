@@ -10,7 +10,7 @@
  * lifts the ring above the peg, centres it over the peg (steering by the ring centre itself), lowers it down the
  * peg and lets go.
  */
-import { registerTask } from '../../registry.js';
+import { registerBuiltInTask } from '../../registry.js';
 import { el, resolveObjectScale, type Vec3, type XmlElement } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
 import { objectId, perPhysics } from '../../named.js';
@@ -140,4 +140,4 @@ export const assembly: TaskDefinition = metaworldTask({
   factorTargets: { ...TABLETOP_FACTOR_TARGETS, objectScale: [0.7, 1.8] },
 });
 
-registerTask(assembly);
+registerBuiltInTask(assembly);

@@ -9,7 +9,7 @@
  * its centre. The scripted expert grasps the cube with the gripper half open, lifts it above the walls, carries it
  * over the goal bin, lowers it and lets go.
  */
-import { registerTask } from '../../registry.js';
+import { registerBuiltInTask } from '../../registry.js';
 import { el, resolveObjectScale, type Vec3, type XmlElement } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
 import { objectId, perPhysics } from '../../named.js';
@@ -150,4 +150,4 @@ export const binPicking: TaskDefinition = metaworldTask({
   factorTargets: { ...TABLETOP_FACTOR_TARGETS, objectScale: [0.5, 1.6] },
 });
 
-registerTask(binPicking);
+registerBuiltInTask(binPicking);

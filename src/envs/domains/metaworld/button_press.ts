@@ -3,7 +3,7 @@
  * +y (button.ts has the button, reward, success test and expert). The box face is placed at
  * (U(-0.1, 0.1), U(0.85, 0.9), 0.115), the button's centre height; the hand starts at (0, 0.6, 0.2).
  */
-import { registerTask } from '../../registry.js';
+import { registerBuiltInTask } from '../../registry.js';
 import type { TaskDefinition } from '../../task.js';
 import { FACTORWORLD_ONLY, metaworldTask } from './arm_task.js';
 import { buildButtonScene, ButtonExpert, ButtonTask, type ButtonMount } from './button.js';
@@ -34,4 +34,4 @@ export const buttonPress: TaskDefinition = metaworldTask({
   createExpert: () => new ButtonExpert(),
 });
 
-registerTask(buttonPress);
+registerBuiltInTask(buttonPress);

@@ -3,7 +3,7 @@
  * test and expert). The box top is placed at (U(-0.1, 0.1), U(0.8, 0.9), 0.115); the hand starts at (0, 0.4, 0.2)
  * as upstream.
  */
-import { registerTask } from '../../registry.js';
+import { registerBuiltInTask } from '../../registry.js';
 import type { TaskDefinition } from '../../task.js';
 import { CORTEXBENCH_AND_FACTORWORLD, metaworldTask } from './arm_task.js';
 import { buildButtonScene, ButtonExpert, ButtonTask, type ButtonMount } from './button.js';
@@ -31,4 +31,4 @@ export const buttonPressTopdown: TaskDefinition = metaworldTask({
   createExpert: () => new ButtonExpert(),
 });
 
-registerTask(buttonPressTopdown);
+registerBuiltInTask(buttonPressTopdown);

@@ -9,7 +9,7 @@
  * 90 degrees open). The scripted expert closes the gripper, hooks it into the gap behind the handle from above and
  * pulls the handle round the hinge, 12 degrees ahead of the door at a time, to 100 degrees, then holds it there.
  */
-import { registerTask } from '../../registry.js';
+import { registerBuiltInTask } from '../../registry.js';
 import { tolerance } from '../../rewards.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
@@ -156,4 +156,4 @@ export const doorOpen: TaskDefinition = metaworldTask({
   createExpert: doorOpenExpert,
 });
 
-registerTask(doorOpen);
+registerBuiltInTask(doorOpen);

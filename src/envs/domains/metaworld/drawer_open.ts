@@ -7,7 +7,7 @@
  * joint range. The hand starts at (0, 0.6, 0.2) as upstream. The scripted expert closes the gripper, moves above
  * the gap between handle and drawer face, descends into it and pulls back, then holds the drawer at its stop.
  */
-import { registerTask } from '../../registry.js';
+import { registerBuiltInTask } from '../../registry.js';
 import { tolerance } from '../../rewards.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
@@ -157,4 +157,4 @@ export const drawerOpen: TaskDefinition = metaworldTask({
   createExpert: drawerOpenExpert,
 });
 
-registerTask(drawerOpen);
+registerBuiltInTask(drawerOpen);

@@ -8,7 +8,7 @@
  * (0, 0.4, 0.2) as upstream. The scripted expert grasps the handle next to its centre of mass (near the head),
  * lifts the hammer to nail height, brings the head 5 cm in front of the nail and pushes it through.
  */
-import { registerTask } from '../../registry.js';
+import { registerBuiltInTask } from '../../registry.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
 import { jointQposAddress, objectId, perPhysics } from '../../named.js';
@@ -165,4 +165,4 @@ export const hammer: TaskDefinition = metaworldTask({
   createExpert: hammerExpert,
 });
 
-registerTask(hammer);
+registerBuiltInTask(hammer);

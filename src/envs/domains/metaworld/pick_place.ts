@@ -7,7 +7,7 @@
  * would not see it, so ours comes 5 cm nearer. The hand starts at (0, 0.6, 0.2). Success: the puck's centre within
  * 7 cm of the goal. The scripted expert grasps the puck, lifts it, carries it to the goal and holds it there.
  */
-import { registerTask } from '../../registry.js';
+import { registerBuiltInTask } from '../../registry.js';
 import { el, resolveObjectScale, type Vec3 } from '../../scene.js';
 import type { Physics } from '../../mujoco.js';
 import { objectId, perPhysics } from '../../named.js';
@@ -109,4 +109,4 @@ export const pickPlace: TaskDefinition = metaworldTask({
   createExpert: pickPlaceExpert,
 });
 
-registerTask(pickPlace);
+registerBuiltInTask(pickPlace);
