@@ -1,6 +1,6 @@
 /** The cell scheduler's rules: at most `jobs` at once, never two of one task, heavy cells alone, errors. */
 import { describe, expect, it } from 'vitest';
-import { defaultEnvWorkers, defaultJobs, encoderLoad, runScheduled, type CellSchedule } from '../src/run/scheduler.js';
+import { defaultJobs, encoderLoad, runScheduled, type CellSchedule } from '../src/run/scheduler.js';
 
 interface FakeCell {
   name: string;
@@ -66,9 +66,5 @@ describe('runScheduled', () => {
     expect(encoderLoad('pixels', 0.0001, 0.003).cheap).toBe(true);
     expect(encoderLoad('vit-tiny-random', 0.01, 0.003).cheap).toBe(false);
     expect([defaultJobs(0, 8), defaultJobs(2, 1), defaultJobs(2, 2)]).toEqual([1, 1, 2]);
-  });
-
-  it('gives bench run 2 env workers by default on 2+ cores, none on one core', () => {
-    expect([defaultEnvWorkers(1), defaultEnvWorkers(2), defaultEnvWorkers(16)]).toEqual([0, 2, 2]);
   });
 });

@@ -37,16 +37,6 @@ export function encoderLoad(encoder: string, encodeSecondsPerFrame: number, rend
 }
 
 /**
- * The default number of env worker threads of `bench run` and `bench sweep`: 2 on a machine of two or more cores,
- * else 0 (the main thread). Measured on an idle 2-core AVX-512 Xeon, a cold 12-task quick run (pixels,
- * vit-tiny-random) took 21 min 47 s on the main thread and 18 min 50 s with 2 env workers (and so 2 jobs), with the
- * same 24 rows; peak RSS 0.79 and 1.00 GiB.
- */
-export function defaultEnvWorkers(cores = availableParallelism()): number {
-  return cores >= 2 ? 2 : 0;
-}
-
-/**
  * The default number of jobs: 2 where cells have other threads to overlap (env workers on a machine with at least
  * two cores), else 1 (on one thread, two cells only take turns).
  */

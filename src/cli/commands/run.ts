@@ -5,7 +5,6 @@ import { TF_BACKEND_REQUESTS, type TfBackendRequest } from '../../policies/backe
 import { POLICY_INITS } from '../../policies/index.js';
 import { getProfile, PROFILE_NAMES, withOverrides } from '../../protocol/profiles.js';
 import { estimateBenchmark, runBenchmark, type RunOptions } from '../../run/runner.js';
-import { defaultEnvWorkers } from '../../run/scheduler.js';
 import type { RunDependencies } from '../../run/deps.js';
 import type { Shard } from '../../run/plan.js';
 import { withInterrupts } from '../interrupt.js';
@@ -43,8 +42,7 @@ interface RunArgs {
 export const ENV_WORKERS_OPTION = {
   type: 'number',
   requiresArg: true,
-  describe: 'worker threads that step and render the evaluation envs and demo frames while the main thread encodes; 0: the main thread (the numbers are the same). Default: 2 on a machine of 2 or more cores, else 0',
-  default: defaultEnvWorkers(),
+  describe: 'worker threads that step and render the evaluation envs and demo frames while the main thread encodes (default 0: the main thread; the numbers are the same)',
   coerce: integerOption('env-workers', 0, 64),
 } as const;
 
