@@ -43,8 +43,9 @@ const batch = Number(values.batch);
 const iters = Number(values.iters);
 const size = Number(values.size);
 const threads = values.threads ? Number(values.threads) : defaultThreadCount();
-const maxBatch = values['max-batch'] ? Number(values['max-batch']) : undefined;
-for (const [name, v] of [['batch', batch], ['iters', iters], ['size', size], ['threads', threads], ['max-batch', maxBatch ?? 1]] as const) {
+const maxBatch = values['max-batch'] !== undefined ? Number(values['max-batch']) : undefined;
+const given = [['batch', batch], ['iters', iters], ['size', size], ['threads', threads], ...(maxBatch !== undefined ? [['max-batch', maxBatch] as const] : [])] as const;
+for (const [name, v] of given) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
 }
 
@@ -99,8 +100,9 @@ async function compareToBaseline(name: string, encoder: Encoder, frames: FrameBa
   let differingValues = 0;
   let count = 0;
   for (const key of ['pooled', 'spatial'] as const) {
-    const a = new Uint32Array(ours[key]!.buffer);
-    const b = new Uint32Array(theirs[key]!.buffer);
+    const [x, y] = [ours[key]!, theirs[key]!];
+    const a = new Uint32Array(x.buffer, x.byteOffset, x.length);
+    const b = new Uint32Array(y.buffer, y.byteOffset, y.length);
     if (a.length !== b.length) throw new Error(`${key}: ${a.length} values here, ${b.length} in the baseline`);
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differingValues++;
     count += a.length;

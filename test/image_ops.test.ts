@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { framesToTensor, type ResampleFilter } from '../src/encoders/baselines/image_ops.js';
 import type { Normalisation } from '../src/encoders/encoder.js';
 import { Rng } from '../src/util/rng.js';
+import { differingValues } from './helpers/float_arrays.js';
 
 /**
  * framesToTensor value by value, written out per output pixel: PIL-style antialiased taps (support stretched by the
@@ -64,10 +65,7 @@ describe('framesToTensor', () => {
       const frames = { data: Uint8Array.from({ length: 2 * H * W * 3 }, () => rng.int(256)), n: 2, height: H, width: W };
       const got = framesToTensor(frames, S, filter, norm, layout);
       const want = referenceTensor(frames, S, filter, norm, layout);
-      expect(got.length).toBe(want.length);
-      let differing = 0;
-      for (let i = 0; i < got.length; i++) if (!Object.is(got[i], want[i])) differing++;
-      expect(differing).toBe(0);
+      expect(differingValues(got, want)).toBe(0);
     });
   }
 
