@@ -92,7 +92,7 @@ describe('task family table', () => {
       'walker-stand': '60 x 50',
       'walker-walk': '100 x 50',
       'finger-spin': '100 x 50',
-      assembly: '25 x 150',
+      assembly: '50 x 150',
       'bin-picking': '50 x 150',
       'button-press-topdown': '25 x 100',
       'drawer-open': '25 x 100',
@@ -100,7 +100,7 @@ describe('task family table', () => {
       pen: '10 x 100',
       relocate: '25 x 200',
     });
-    expect(per.reduce((sum, p) => sum + p.demos * p.horizon, 0)).toBe(44_300);
+    expect(per.reduce((sum, p) => sum + p.demos * p.horizon, 0)).toBe(48_050);
     expect(per.reduce((sum, p) => sum + p.evalEpisodes * p.horizon, 0)).toBe(12_500);
   });
 });
