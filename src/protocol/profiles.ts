@@ -109,13 +109,13 @@ const PROFILES: Record<ProfileName, Profile> = {
   // Command: BENCH_CACHE_DIR=C npx tsx benchmarks/bc_control.ts --profile quick --tasks T --encoders E --policy-init
   // mjrl,last-layer-0.01 (mjrl columns: without --policy-init, i.e. mjrl). On tfjs-wasm the mjrl cells were pixels
   // reacher-easy 20.3 / 5.0, cheetah-run 2.6 / 1.4, walker-walk 14.9 / 5.9, finger-spin 20.0 / 0.0,
-  // assembly (25 demos) 20 / 0, button-press-topdown 80 / 0, hammer 40 / 0; walker-stand at 60 demos 38.0 / 27.3 (36.6 / 27.1
-  // and vit 30.1 / 27.6 at 100), bin-picking at 50 50 / 0 (70 / 0 and vit 20 / 0 at 100); vit reacher-easy 7.4 / 2.0,
-  // cheetah-run 2.7 / 0.8, walker-stand (60) 31.0 / 27.9, walker-walk 8.8 / 6.8, finger-spin 6.2 / 0.0, hammer
-  // 30 / 0, bin-picking (50) 10 / 0, button-press-topdown 40 / 0, drawer-open 70 / 0: the engine moves scores by
-  // float rounding amplified over 20 epochs, and one seed of 10-20 episodes moves a task by 10-30 points.
-  // assembly at 25 demos (the family's count) on ONNX Runtime: pixels 0 / 0 at seed 100, 10 / 0 at 200 and 300,
-  // vit 0 / 0; at 50 its row above (ll-0.01 measured on ONNX Runtime).
+  // assembly (25 demos) 20 / 0, button-press-topdown 80 / 0, hammer 40 / 0; walker-stand at 60 demos 38.0 / 27.3
+  // (36.6 / 27.1 and vit 30.1 / 27.6 at 100), bin-picking at 50 50 / 0 (70 / 0 and vit 20 / 0 at 100); vit
+  // reacher-easy 7.4 / 2.0, cheetah-run 2.7 / 0.8, walker-stand (60) 31.0 / 27.9, walker-walk 8.8 / 6.8, finger-spin
+  // 6.2 / 0.0, hammer 30 / 0, bin-picking (50) 10 / 0, button-press-topdown 40 / 0, drawer-open 70 / 0: the engine
+  // moves scores by float rounding amplified over 20 epochs, and one seed of 10-20 episodes moves a task by 10-30
+  // points.
+  // assembly's row is at 50 demos, its ll-0.01 pixels cell on ONNX Runtime (25 demos: beside its literal below).
   // Where a task does not beat its control clearly, what limits it:
   // - pen and relocate: their demos must be followed more precisely than these policies fit them. Replayed open
   //   loop (benchmarks/demo_precision.ts) the expert's actions succeed on every seed; with Gaussian noise of std
@@ -133,7 +133,8 @@ const PROFILES: Record<ProfileName, Profile> = {
   //   new layouts; control not run), with vit-tiny-random (RMS 0.04); relocate v2 with its 25 DART demos (pixels,
   //   mjrl: loss 0.002, the table's row) and with the centred grasp and 100 noise-free demos (pixels, mjrl: 0 of 10,
   //   control not run; its 20 epochs on 20000 samples took 1697 s of wall time at load average ~25); pen with 25
-  //   demos of an earlier planner and with 50 of today's (pixels, mjrl: 0 of 10, the pen dropped in 6). relocate fits its demos and still fails on new ball and target positions.
+  //   demos of an earlier planner and with 50 of today's (pixels, mjrl: 0 of 10, the pen dropped in 6). relocate
+  //   fits its demos and still fails on new ball and target positions.
   //   Their quick scores say nothing about an encoder.
   // - walker-stand, walker-walk: above the control by little (walker-walk v2 with vit and ll-0.01 not at all; v3,
   //   whose planner rolls out on a coarser model, measured on an AVX-512 host, so its vit cell differs in rounding),
