@@ -8,15 +8,18 @@
  *      CPU-s per episode, the teacher demos a distillation recorded counted once when they are also paper demos,
  *      and the student's evaluation episodes (kept as its first demos) once;
  *   3. with --quick, the wall time of a cold `quick`-profile demo generation of every task (a fresh cache:
- *      demo counts, step limits and worker threads as a `bench run --profile quick` records them).
+ *      demo counts, step limits, demo experts and worker threads as a `bench run --profile quick` records them);
+ *   4. with --paper-whole, the same for the `paper` profile (distillations included): the measured total that 2.
+ *      estimates from a few episodes per task (hours on a 2-core machine; with --cache-dir an interrupted one resumes).
  *
- *   npx tsx benchmarks/demo_cost.ts [--tasks a,b] [--episodes 2] [--cache-dir DIR] [--quick [--no-paper]] [--json out.json]
+ *   npx tsx benchmarks/demo_cost.ts [--tasks a,b] [--episodes 2] [--cache-dir DIR] [--quick] [--paper-whole] [--no-paper]
+ *                                   [--workers N] [--json out.json]
  *
- * `--no-paper` skips 1. and 2. (the planners' full-horizon episodes dominate them) to time only 3.
+ * `--no-paper` skips 1. and 2. (the planners' full-horizon episodes dominate them) to time only 3. or 4.
  *
  * CPU time is process.cpuUsage (user + system). Episodes use the demo seeds of base seed 0. Peak RSS is reported.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
@@ -31,6 +34,7 @@ import { DEMO_BASE_SEED } from '../src/protocol/seeds.js';
 import { defaultRunDependencies } from '../src/run/default_deps.js';
 import { getProfile, taskProtocol } from '../src/protocol/profiles.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
+import { createProgress } from '../src/util/progress.js';
 import { paperDemoCost } from './lib/paper_demo_cost.js';
 
 const cpuSeconds = (): number => {
@@ -66,14 +70,83 @@ interface Row {
   paper_total_cpu: number;
 }
 
+/** A profile's demos of every task generated whole into one cache, as a run records them. */
+interface Generation {
+  profile: string;
+  /** Whether the cache started empty (false when --cache-dir held part of it). */
+  cold: boolean;
+  wall_seconds: number;
+  cpu_seconds: number;
+  per_task: Record<string, { demos: number; steps: number; expert: string; wall_seconds: number; cpu_seconds: number }>;
+}
+
+/**
+ * Generates `profile`'s demos of every task (its demo counts, steps and demo experts, distilling first where the
+ * profile records with distilled experts) into a fresh cache, or into --cache-dir's `generation-<profile>` to resume
+ * one, timing each task. CPU-s count every thread of this process (the demo workers too).
+ */
+async function coldGeneration(profileName: 'quick' | 'paper'): Promise<Generation> {
+  const profile = getProfile(profileName);
+  const cache = args['cache-dir'] ? join(args['cache-dir'], `generation-${profileName}`) : mkdtempSync(join(temp, `${profileName}-`));
+  mkdirSync(cache, { recursive: true });
+  const cold = readdirSync(cache).length === 0;
+  const wallStart = performance.now();
+  const cpuStart = cpuSeconds();
+  const perTask: Generation['per_task'] = {};
+  for (const task of tasks) {
+    const protocol = taskProtocol(profile, task);
+    const t0 = performance.now();
+    const c0 = cpuSeconds();
+    const log = (m: string) => process.stderr.write(`${profileName} ${task.name}: ${m}\n`);
+    const expert =
+      protocol.demoExperts === 'distilled'
+        ? await resolveDemoExpert(task, { cacheDir: cache, ...distillationDemoStore(task, cache, args.workers), onProgress: log })
+        : undefined;
+    const progress = createProgress({ label: `${profileName} demos ${task.name}`, total: protocol.demos });
+    let set;
+    try {
+      set = await loadOrGenerateDemos(task, {
+        episodes: protocol.demos,
+        seed: DEMO_BASE_SEED,
+        cacheDir: cache,
+        maxSteps: protocol.horizon,
+        expert,
+        workers: args.workers,
+        onProgress: (p) => progress.update(p.done),
+      });
+    } finally {
+      progress.stop();
+    }
+    perTask[task.name] = {
+      demos: protocol.demos,
+      steps: set.episodes.reduce((sum, e) => sum + e.length, 0),
+      expert: set.expert,
+      wall_seconds: (performance.now() - t0) / 1000,
+      cpu_seconds: cpuSeconds() - c0,
+    };
+    log(JSON.stringify(perTask[task.name]));
+  }
+  return { profile: profileName, cold, wall_seconds: (performance.now() - wallStart) / 1000, cpu_seconds: cpuSeconds() - cpuStart, per_task: perTask };
+}
+
+function describeGeneration(g: Generation): string[] {
+  const tasksText = Object.entries(g.per_task).map(([t, c]) => `${t} ${c.wall_seconds.toFixed(0)} s / ${c.cpu_seconds.toFixed(0)} CPU-s`);
+  return [
+    `${g.cold ? 'cold' : 'resumed'} ${g.profile}-profile demos: ${g.wall_seconds.toFixed(0)} s wall, ${g.cpu_seconds.toFixed(0)} CPU-s (${(g.cpu_seconds / 3600).toFixed(2)} CPU-h)`,
+    `  ${tasksText.join(', ')}`,
+    `  (${args.workers} demo worker threads; CPU-s include every thread)`,
+  ];
+}
+
 const args = await yargs(hideBin(process.argv))
   .strict()
   .option('tasks', { type: 'string', describe: 'comma-separated tasks (default: every registered task)', coerce: stringOption('tasks') })
   .option('episodes', { default: 2, coerce: integerOption('episodes', 1, 1000), describe: 'episodes per measurement' })
-  .option('cache-dir', { type: 'string', describe: 'where distillations are cached (default: a fresh temporary directory: cold)', coerce: stringOption('cache-dir') })
+  .option('cache-dir', { type: 'string', describe: 'where distillations and whole generations are cached (default: a fresh temporary directory: cold; a given one resumes an interrupted generation)', coerce: stringOption('cache-dir') })
   .option('quick', { type: 'boolean', default: false, describe: 'also time a cold quick-profile demo generation of every task' })
+  .option('paper-whole', { type: 'boolean', default: false, describe: "also generate every task's paper-profile demos whole, timed (hours)" })
   .option('paper', { type: 'boolean', default: true, describe: 'measure per-episode costs and the paper total (--no-paper: only --quick)' })
-  .option('workers', { default: defaultRunDependencies().demoWorkers ?? 1, coerce: integerOption('workers', 1, 64), describe: 'demo worker threads of the quick generation (default: as bench run)' })
+  .option('workers', { default: defaultRunDependencies().demoWorkers ?? 1, coerce: integerOption('workers', 1, 64), describe: 'demo worker threads of the whole generations (default: as bench run)' })
   .option('json', { type: 'string', describe: 'also write the results to this JSON file' })
   .parseAsync();
 
@@ -127,26 +200,8 @@ try {
     process.stderr.write(`${task.name}: ${JSON.stringify(rows.at(-1))}\n`);
   }
 
-  let quick: { wall_seconds: number; cpu_seconds: number; per_task: Record<string, number> } | null = null;
-  if (args.quick) {
-    const profile = getProfile('quick');
-    const quickCache = mkdtempSync(join(temp, 'quick-'));
-    const wallStart = performance.now();
-    const cpuStart = cpuSeconds();
-    const perTask: Record<string, number> = {};
-    for (const task of tasks) {
-      const t0 = performance.now();
-      await loadOrGenerateDemos(task, {
-        episodes: taskProtocol(profile, task).demos,
-        seed: DEMO_BASE_SEED,
-        cacheDir: quickCache,
-        maxSteps: taskProtocol(profile, task).horizon,
-        workers: args.workers,
-      });
-      perTask[task.name] = (performance.now() - t0) / 1000;
-    }
-    quick = { wall_seconds: (performance.now() - wallStart) / 1000, cpu_seconds: cpuSeconds() - cpuStart, per_task: perTask };
-  }
+  const quick = args.quick ? await coldGeneration('quick') : null;
+  const paperWhole = args['paper-whole'] ? await coldGeneration('paper') : null;
 
   const header = ['task', 'own expert CPU-s/ep', 'return', 'paper demo expert', 'CPU-s/ep', 'return', 'distill CPU-s', 'paper demos', 'paper CPU-s'];
   const cells = rows.map((r) => [
@@ -165,11 +220,10 @@ try {
   const paperTotal = rows.reduce((s, r) => s + r.paper_total_cpu, 0);
   const ownTotal = rows.reduce((s, r) => s + paperDemoCost(getTask(r.task), { cpuPerEpisode: r.own_cpu_per_episode }).cpuSeconds, 0);
   if (rows.length > 0) lines.push('', `paper profile demos, ${rows.length} tasks: ${paperTotal.toFixed(0)} CPU-s (${(paperTotal / 3600).toFixed(2)} CPU-h); with every task's own expert: ${ownTotal.toFixed(0)} CPU-s (${(ownTotal / paperTotal).toFixed(1)}x)`);
-  if (quick) lines.push(`cold quick-profile demos: ${quick.wall_seconds.toFixed(0)} s wall, ${quick.cpu_seconds.toFixed(0)} CPU-s (${Object.entries(quick.per_task).map(([t, s]) => `${t} ${s.toFixed(0)}`).join(', ')})`);
-  if (quick) lines.push(`  (${args.workers} demo worker threads; CPU-s include every thread)`);
+  for (const generation of [quick, paperWhole]) if (generation) lines.push(...describeGeneration(generation));
   lines.push(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (args.json) writeFileAtomic(args.json, `${JSON.stringify({ rows, paper_total_cpu: paperTotal, own_total_cpu: ownTotal, quick }, null, 2)}\n`, 'demo cost results');
+  if (args.json) writeFileAtomic(args.json, `${JSON.stringify({ rows, paper_total_cpu: paperTotal, own_total_cpu: ownTotal, quick, paper_whole: paperWhole }, null, 2)}\n`, 'demo cost results');
 } finally {
   rmSync(temp, { recursive: true, force: true });
 }
