@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { integerOption, stringOption } from '../src/cli/option_checks.js';
-import { demoEpisodeSeeds, loadOrGenerateDemos, taskExpert, distillationDemoStore, type DemoExpertSource } from '../src/data/demos.js';
+import { demoEpisodeSeeds, loadOrGenerateDemos, summarizeEpisodes, taskExpert, distillationDemoStore, type DemoExpertSource } from '../src/data/demos.js';
 import { ExpertRollout } from '../src/envs/expert_rollout.js';
 import { resolveDemoExpert } from '../src/distill/index.js';
 import { getTask, listTasks } from '../src/envs/index.js';
@@ -77,7 +77,7 @@ interface Generation {
   cold: boolean;
   wall_seconds: number;
   cpu_seconds: number;
-  per_task: Record<string, { demos: number; steps: number; expert: string; wall_seconds: number; cpu_seconds: number }>;
+  per_task: Record<string, { demos: number; steps: number; expert: string; mean_return: number; mean_score: number; wall_seconds: number; cpu_seconds: number }>;
 }
 
 /**
@@ -85,7 +85,7 @@ interface Generation {
  * profile records with distilled experts) into a fresh cache, or into --cache-dir's `generation-<profile>` to resume
  * one, timing each task. CPU-s count every thread of this process (the demo workers too).
  */
-async function coldGeneration(profileName: 'quick' | 'paper'): Promise<Generation> {
+async function wholeGeneration(profileName: 'quick' | 'paper'): Promise<Generation> {
   const profile = getProfile(profileName);
   const cache = args['cache-dir'] ? join(args['cache-dir'], `generation-${profileName}`) : mkdtempSync(join(temp, `${profileName}-`));
   mkdirSync(cache, { recursive: true });
@@ -117,10 +117,13 @@ async function coldGeneration(profileName: 'quick' | 'paper'): Promise<Generatio
     } finally {
       progress.stop();
     }
+    const summary = summarizeEpisodes(task, set.episodes);
     perTask[task.name] = {
       demos: protocol.demos,
       steps: set.episodes.reduce((sum, e) => sum + e.length, 0),
       expert: set.expert,
+      mean_return: summary.mean_return,
+      mean_score: summary.mean_score,
       wall_seconds: (performance.now() - t0) / 1000,
       cpu_seconds: cpuSeconds() - c0,
     };
@@ -145,7 +148,7 @@ const args = await yargs(hideBin(process.argv))
   .option('cache-dir', { type: 'string', describe: 'where distillations and whole generations are cached (default: a fresh temporary directory: cold; a given one resumes an interrupted generation)', coerce: stringOption('cache-dir') })
   .option('quick', { type: 'boolean', default: false, describe: 'also time a cold quick-profile demo generation of every task' })
   .option('paper-whole', { type: 'boolean', default: false, describe: "also generate every task's paper-profile demos whole, timed (hours)" })
-  .option('paper', { type: 'boolean', default: true, describe: 'measure per-episode costs and the paper total (--no-paper: only --quick)' })
+  .option('paper', { type: 'boolean', default: true, describe: 'measure per-episode costs and the paper total estimated from them (--no-paper: only --quick or --paper-whole)' })
   .option('workers', { default: defaultRunDependencies().demoWorkers ?? 1, coerce: integerOption('workers', 1, 64), describe: 'demo worker threads of the whole generations (default: as bench run)' })
   .option('json', { type: 'string', describe: 'also write the results to this JSON file' })
   .parseAsync();
@@ -200,8 +203,8 @@ try {
     process.stderr.write(`${task.name}: ${JSON.stringify(rows.at(-1))}\n`);
   }
 
-  const quick = args.quick ? await coldGeneration('quick') : null;
-  const paperWhole = args['paper-whole'] ? await coldGeneration('paper') : null;
+  const quick = args.quick ? await wholeGeneration('quick') : null;
+  const paperWhole = args['paper-whole'] ? await wholeGeneration('paper') : null;
 
   const header = ['task', 'own expert CPU-s/ep', 'return', 'paper demo expert', 'CPU-s/ep', 'return', 'distill CPU-s', 'paper demos', 'paper CPU-s'];
   const cells = rows.map((r) => [
