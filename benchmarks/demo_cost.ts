@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { integerOption, stringOption } from '../src/cli/option_checks.js';
-import { demoEpisodeSeeds, loadOrGenerateDemos, summarizeEpisodes, taskExpert, distillationDemoStore, type DemoExpertSource } from '../src/data/demos.js';
+import { demoEpisodeSeeds, demoExpertFor, loadOrGenerateDemos, summarizeEpisodes, taskExpert, distillationDemoStore, type DemoExpertSource } from '../src/data/demos.js';
 import { ExpertRollout } from '../src/envs/expert_rollout.js';
 import { resolveDemoExpert } from '../src/distill/index.js';
 import { getTask, listTasks } from '../src/envs/index.js';
@@ -98,10 +98,7 @@ async function wholeGeneration(profileName: 'quick' | 'paper'): Promise<Generati
     const t0 = performance.now();
     const c0 = cpuSeconds();
     const log = (m: string) => process.stderr.write(`${profileName} ${task.name}: ${m}\n`);
-    const expert =
-      protocol.demoExperts === 'distilled'
-        ? await resolveDemoExpert(task, { cacheDir: cache, ...distillationDemoStore(task, cache, args.workers), onProgress: log })
-        : undefined;
+    const expert = await demoExpertFor(task, protocol.demoExperts, { cacheDir: cache, workers: args.workers, onProgress: log });
     const progress = createProgress({ label: `${profileName} demos ${task.name}`, total: protocol.demos });
     let set;
     try {

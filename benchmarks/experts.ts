@@ -16,8 +16,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { integerOption, seedOption } from '../src/cli/option_checks.js';
-import { demoEpisodeSeeds, loadOrGenerateDemos, summarizeEpisodes, distillationDemoStore, type DemoExpertSource, type ExpertSummary } from '../src/data/demos.js';
-import { resolveDemoExpert } from '../src/distill/index.js';
+import { demoEpisodeSeeds, demoExpertFor, loadOrGenerateDemos, summarizeEpisodes, type DemoExpertSource, type ExpertSummary } from '../src/data/demos.js';
 import { ExpertRollout, type DemoEpisode } from '../src/envs/expert_rollout.js';
 import { getTask, listTasks } from '../src/envs/index.js';
 import type { TaskDefinition } from '../src/envs/task.js';
@@ -138,10 +137,7 @@ const tasks = args.task?.length ? args.task.map(getTask) : listTasks();
 const rows: Row[] = [];
 for (const task of tasks) {
   const cacheDir = args['cache-dir'];
-  const expert =
-    args.expert === 'distilled'
-      ? await resolveDemoExpert(task, { cacheDir, ...distillationDemoStore(task, cacheDir), onProgress: (m) => process.stderr.write(`${m}\n`) })
-      : undefined;
+  const expert = await demoExpertFor(task, args.expert, { cacheDir, onProgress: (m) => process.stderr.write(`${m}\n`) });
   rows.push(await measure(task, args.episodes, args.seed, args.record ? { cacheDir, workers: args.workers } : null, expert));
 }
 const paperTotal = rows.reduce((sum, r) => sum + r.paper_demos_cpu_seconds, 0);

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Env } from '../src/envs/env.js';
 import { CacheFileError } from '../src/data/cache_file.js';
 import { encodeDemoEpisode, readDemoEpisode } from '../src/data/demo_file.js';
-import { demoEpisodePath, demoEpisodeSeed, demoEpisodeSeeds, demoSetKey, loadOrGenerateDemos, summarizeEpisodes } from '../src/data/demos.js';
+import { demoEpisodePath, demoEpisodeSeed, demoEpisodeSeeds, demoExpertFor, demoSetKey, loadOrGenerateDemos, summarizeEpisodes } from '../src/data/demos.js';
 import { ExpertRollout, restoreDemoState, type DemoEpisode } from '../src/envs/expert_rollout.js';
 import { canonicalVariant, sceneVariant, variantDigest } from '../src/envs/factors/variant.js';
 import { trainingSet } from '../src/envs/factors/variant_sets.js';
@@ -257,6 +257,15 @@ describe('demo store', () => {
     const v2 = await loadOrGenerateDemos(pointMassTask({ version: 2 }), { episodes: 1, seed: 0, cacheDir });
     expect(v2.loaded).toBe(0);
     expect(v2.dir).not.toBe(v1.dir);
+  });
+
+  it("records with the task's own expert under 'task', and under 'distilled' where the task has no distillation", async () => {
+    const cacheDir = tempCache();
+    expect(await demoExpertFor(task, 'task', { cacheDir })).toBeUndefined();
+    const distilled = await demoExpertFor(task, 'distilled', { cacheDir });
+    expect(distilled?.name).toBe(task.createExpert().name);
+    expect(distilled?.seconds).toBe(0);
+    expect(readdirSync(cacheDir)).toEqual([]);
   });
 });
 

@@ -18,8 +18,9 @@ import { ExpertRollout, type DemoEpisode } from '../envs/expert_rollout.js';
 import { variantDigest } from '../envs/factors/variant.js';
 import { canonicalSet, variantForEpisode, type VariantSet } from '../envs/factors/variant_sets.js';
 import { FAMILIES, episodeScore, episodeSucceeded, type TaskFamily } from '../envs/families.js';
-import type { DemoExpertOptions } from '../distill/index.js';
+import { resolveDemoExpert, type DemoExpert, type DemoExpertOptions } from '../distill/index.js';
 import { isBuiltInTask } from '../envs/registry.js';
+import type { DemoExperts } from '../protocol/profiles.js';
 import type { Expert, TaskDefinition } from '../envs/task.js';
 import { yieldAndCheckAbort } from '../util/abort.js';
 import { removeStaleTemporaries } from '../util/atomic.js';
@@ -292,6 +293,21 @@ export function distillationDemoStore(
       }
     },
   };
+}
+
+/**
+ * The expert that records `task`'s demos when `experts` says who does: undefined for 'task' (loadOrGenerateDemos
+ * then records with the task's own expert); for 'distilled', resolveDemoExpert's choice, whose distillation (run on
+ * first use, then cached) starts from and stores into the demo store at `cacheDir` (distillationDemoStore).
+ */
+export async function demoExpertFor(
+  task: TaskDefinition,
+  experts: DemoExperts,
+  options: { cacheDir?: string; workers?: number; onProgress?: (message: string) => void } = {},
+): Promise<DemoExpert | undefined> {
+  if (experts === 'task') return undefined;
+  const { cacheDir, workers, onProgress } = options;
+  return resolveDemoExpert(task, { cacheDir, ...distillationDemoStore(task, cacheDir, workers), onProgress });
 }
 
 /** Expert quality over a set of episodes, in the family's metric. */

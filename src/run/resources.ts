@@ -2,10 +2,9 @@
  * Things a run builds once and shares between cells: encoders, demo sets, replay and evaluation environments,
  * and the features of the most recent (task, encoder) pair (cells are ordered so that pairs run back to back).
  */
-import { loadOrGenerateDemos, distillationDemoStore, type DemoSet } from '../data/demos.js';
+import { demoExpertFor, loadOrGenerateDemos, type DemoSet } from '../data/demos.js';
 import { featureCacheKey, loadOrComputeFeatures, type DemoFeatures } from '../data/features.js';
 import { fitsHalf, roundToHalf } from '../data/float16.js';
-import { resolveDemoExpert } from '../distill/index.js';
 import type { Encoder, FramePreprocessing } from '../encoders/encoder.js';
 import type { EncoderSpec } from '../encoders/registry.js';
 import { Env } from '../envs/env.js';
@@ -71,14 +70,11 @@ export class RunResources {
     if (known) return known;
     const started = performance.now();
     // Distilling (once per task version and expert, cached) is part of what the demos cost.
-    const expert =
-      protocol.demoExperts === 'distilled'
-        ? await resolveDemoExpert(definition, {
-            cacheDir: this.cacheDir,
-            ...distillationDemoStore(definition, this.cacheDir, this.deps.demoWorkers),
-            onProgress: this.options.quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
-          })
-        : undefined;
+    const expert = await demoExpertFor(definition, protocol.demoExperts, {
+      cacheDir: this.cacheDir,
+      workers: this.deps.demoWorkers,
+      onProgress: this.options.quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
+    });
     const progress = createProgress({ label: `demos ${definition.name}`, total: training.demos, quiet: this.options.quiet });
     let set: DemoSet;
     try {

@@ -1,8 +1,7 @@
 /** `bench demos`: generate (or resume) a task's expert demonstrations in the demo cache. */
 import { availableParallelism } from 'node:os';
 import type { CommandModule } from 'yargs';
-import { defaultDemoEpisodes, loadOrGenerateDemos, summarizeEpisodes, distillationDemoStore } from '../../data/demos.js';
-import { resolveDemoExpert } from '../../distill/index.js';
+import { defaultDemoEpisodes, demoExpertFor, loadOrGenerateDemos, summarizeEpisodes } from '../../data/demos.js';
 import { createProgress } from '../../util/progress.js';
 import type { Shard } from '../../run/plan.js';
 import { integerOption, seedOption, shardOption, stringOption } from '../option_checks.js';
@@ -59,14 +58,11 @@ export const demosCommand: CommandModule<object, DemosArgs> = {
     // Episodes of this shard: indices i < total with i % count === index.
     const episodes = shard ? Math.ceil((total - shard.index) / shard.count) : total;
     if (episodes < 1) throw new Error(`--shard ${shard!.index + 1}/${shard!.count} holds no episodes of ${total}`);
-    const expert =
-      args.expert === 'distilled'
-        ? await resolveDemoExpert(task, {
-            cacheDir: args['cache-dir'],
-            ...distillationDemoStore(task, args['cache-dir'], args.workers),
-            onProgress: args.quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
-          })
-        : undefined;
+    const expert = await demoExpertFor(task, args.expert, {
+      cacheDir: args['cache-dir'],
+      workers: args.workers,
+      onProgress: args.quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
+    });
     const progress = createProgress({ label: `demos ${task.name}`, total: episodes, quiet: args.quiet });
     let set;
     try {
