@@ -4,7 +4,7 @@
  * 10-substep control step.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forwardSpeed, STAND_HEIGHT, torsoHeight, torsoUpright } from '../src/envs/domains/walker.js';
+import { forwardSpeed, STAND_HEIGHT, torsoHeight, torsoOffFeet, torsoUpright, walkerObjective } from '../src/envs/domains/walker.js';
 import { Env } from '../src/envs/env.js';
 import '../src/envs/domains/index.js';
 import { getTask } from '../src/envs/registry.js';
@@ -182,6 +182,24 @@ describe('walker model', () => {
 });
 
 describe('walker expert', () => {
+  it("standing planner's objective charges the torso's distance from its feet, scaled by uprightness, nothing lying", async () => {
+    const env = await Env.make('walker-stand');
+    try {
+      const withFeet = walkerObjective(3, 3);
+      const heightOnly = walkerObjective(3);
+      // Legs straight in the zero pose: a pitch swings the feet (~1.2 m below the torso frame) out by ~1.2 sin(pitch).
+      for (const pitch of [0.7, -0.4, 2, Math.PI]) {
+        setRoot(env, { z: -0.5, pitch });
+        const offFeet = torsoOffFeet(env.physics);
+        if (Math.abs(pitch) < 1) expect(offFeet).toBeGreaterThan(0.4);
+        const charged = heightOnly(env.physics, env.task) - withFeet(env.physics, env.task);
+        expect(charged).toBeCloseTo(3 * Math.max(0, Math.cos(pitch)) * offFeet, 9);
+      }
+    } finally {
+      env.close();
+    }
+  });
+
   it('gets up from an upside-down start: stand reward above 0.9 within 150 steps', async () => {
     const env = await Env.make('walker-stand');
     const expert = env.definition.createExpert();

@@ -83,8 +83,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     // What mjrl's BatchNormMLP does (BatchNorm gamma 0.01), not what its comment says (see policies/init.ts).
     policyInit: 'mjrl',
     encoderPreprocessing: 'encoder-protocol',
-    // 100 full-horizon demos per DMC task: planners cost 17-39 CPU-s per episode, walker-stand's and finger-spin's
-    // distilled handoffs 7.1 and 12.2 (src/distill/index.ts).
+    // 100 full-horizon demos per DMC task: planners cost ~5-27 CPU-s per episode (the fastest host; walker-stand
+    // version 2 ~15 on the AMD EPYC host), finger-spin's distilled handoff 12.2 (src/distill/index.ts).
     demoExperts: 'distilled',
   },
   // The learning check of `quick` (benchmarks/bc_control.ts: every cell trained on the demo actions and again on
@@ -95,7 +95,8 @@ const PROFILES: Record<ProfileName, Profile> = {
   //   task                   pixels mjrl     pixels ll-0.01  vit mjrl        vit ll-0.01
   //   reacher-easy           17.8 / 9.1      22.2 / 9.7      12.0 / 2.9      7.0 / 4.2
   //   cheetah-run            2.6 / 1.5       5.1 / 1.0       2.5 / 0.9       4.5 / 0.9
-  //   walker-stand (60)      37.5 / 26.8     38.3 / 26.7     32.2 / 28.5     32.7 / 26.0
+  //   walker-stand v1 (60)   37.5 / 26.8     38.3 / 26.7     32.2 / 28.5     32.7 / 26.0
+  //   walker-stand v2 (60)   35.2 / 26.9     -               31.2 / 28.1     -
   //   walker-walk (v2)       15.8 / 5.9      11.7 / 6.5      10.9 / 5.9      7.2 / 6.9
   //   walker-walk (v3)       10.3 / 5.3      -               8.5 / 5.9       -
   //   finger-spin            14.6 / 0.0      23.0 / 0.0      4.4 / 0.0       2.0 / 0.0
@@ -171,7 +172,9 @@ const PROFILES: Record<ProfileName, Profile> = {
     // demo frames to encode per encoder. Factor-World's door-open and pick-place also get 100 demos: door-open
     // 10% -> 90%, pick-place 0% -> 20% (controls 0); button-press scores 100% with 25 (control 30%: pushing forward
     // presses the front button in some layouts).
-    // walker-stand records 60 demos: its planner costs ~1.9-3.3 CPU-s per 50-step demo (quiet machine / under load)
+    // walker-stand records 60 demos (measured with its version 1 planner; version 2's cost ~0.7 CPU-s per 50-step
+    // demo, 41 CPU-s for the 60 cold on 2 demo threads, and score pixels 35.2 / 26.9, vit 31.2 / 28.1 at seed 100):
+    // version 1's planner cost ~1.9-3.3 CPU-s per 50-step demo (quiet machine / under load)
     // and 60 demos take 0.58x the CPU time of 100 (194.7 vs 334.7 CPU-s, recorded cold in one process, 2 demo
     // threads, load 1-4), while its learning check holds as at 100. Seed 100: pixels 38.0 / 27.3 and vit 31.0 / 27.9
     // at 60 demos, 40.2 / 31.1 and 34.8 / 26.2 at 80, 36.6 / 27.1 and 30.1 / 27.6 at 100; seeds 200 and 300 at 60:
