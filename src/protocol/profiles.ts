@@ -105,7 +105,8 @@ const PROFILES: Record<ProfileName, Profile> = {
   //   button-press-topdown   60 / 0          50 / 0          40 / 0          10 / 0 *
   //   drawer-open            100 / 0         60 / 0          70 / 0          20 / 0 *
   //   hammer                 30 / 0          50 / 0          20 / 0          10 / 0
-  //   pen                    0 / 0           0 / 0           0 / 0           0 / 0
+  //   pen v1                 0 / 0           0 / 0           0 / 0           0 / 0
+  //   pen v2                 0 / 0           -               0 / 0           -
   //   relocate               0 / 0           0 / 0           0 / 0           0 / 0
   // Command: BENCH_CACHE_DIR=C npx tsx benchmarks/bc_control.ts --profile quick --tasks T --encoders E --policy-init
   // mjrl,last-layer-0.01 (mjrl columns: without --policy-init, i.e. mjrl). On tfjs-wasm the mjrl cells were pixels
@@ -134,7 +135,7 @@ const PROFILES: Record<ProfileName, Profile> = {
   //   new layouts; control not run), with vit-tiny-random (RMS 0.04); relocate v2 with its 25 DART demos (pixels,
   //   mjrl: loss 0.002, the table's row) and with the centred grasp and 100 noise-free demos (pixels, mjrl: 0 of 10,
   //   control not run; its 20 epochs on 20000 samples took 1697 s of wall time at load average ~25); pen with 25
-  //   demos of an earlier planner and with 50 of today's (pixels, mjrl: 0 of 10, the pen dropped in 6). relocate
+  //   demos of an earlier planner and with 50 of version 1's (pixels, mjrl: 0 of 10, the pen dropped in 6). relocate
   //   fits its demos and still fails on new ball and target positions.
   //   Their quick scores say nothing about an encoder.
   // - walker-stand, walker-walk: above the control by little (walker-walk v2 with vit and ll-0.01 not at all; v3,
@@ -191,8 +192,8 @@ const PROFILES: Record<ProfileName, Profile> = {
     // pixels 60 / 0, 80 / 0, 60 / 0 at seeds 100, 200, 300 (its misses rest the ring on the peg top 1-3 cm off its
     // axis), with 100 70 / 0 at seed 100; vit-tiny-random 0 / 0 at 50. Its 3,750 more frames (50 x 150 steps) take
     // the cold quick cortexbench run to 48,050 demo frames per encoder; its demos cost ~0.1 CPU-s each.
-    // pen records 10 demos: its planner costs ~5.6 CPU-s per demo (the paper's 100: ~9 CPU-minutes); relocate's
-    // scripted grasp ~0.1 CPU-s.
+    // pen records 10 demos: its version 1 planner cost ~5.6 CPU-s per demo (the paper's 100: ~9 CPU-minutes;
+    // version 2 ~3.6 on a host where version 1 took ~9.7); relocate's scripted grasp ~0.1 CPU-s.
     tasks: {
       'cheetah-run': { demos: 6 },
       pen: { demos: 10 },

@@ -33,7 +33,8 @@ function adroitTask(parts: {
 
 export const pen = adroitTask({
   name: 'pen',
-  version: 1,
+  // 2: its planner rolls out on a model copy of 2 physics steps per control step.
+  version: 2,
   horizon: PEN_HORIZON,
   goalSteps: PEN_SUCCESS_STEPS,
   buildScene: buildPenScene,
